@@ -1,0 +1,273 @@
+"""From the LP optimum to a plan of whole trucks and whole people, by rounding and repair.
+
+1. Decompose the LP flow into paths (groups moving together).
+2. Round every path down to whole trucks (people): always feasible, since every limit is a ≤ on
+   non-negative flows.
+3. Repair: add trucks one at a time to the paths worth most at the margin while every capacity
+   (places, roads, quotas, fleet, stock) still holds.
+The plan's value is computed by the same objective as the LP, so ``bound - value`` is a true gap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from safepassage.plan.decompose import SINK, FlowEdges, Path, decompose
+from safepassage.plan.lp_build import PlanningModel
+from safepassage.plan.solve import LPSolution
+
+__all__ = ["FlowPaths", "IntegerPlan", "truck_paths", "people_paths", "round_and_repair", "plan_value"]
+
+TOL = 1e-6
+
+
+@dataclass
+class FlowPaths:
+    """Delivered paths of one flow with their LP amounts and per-path facts."""
+
+    paths: list[Path]
+    edges: FlowEdges
+    amount: np.ndarray  # LP amount per path
+    kind: np.ndarray  # commodity (trucks) or origin (people)
+    end_slot: np.ndarray  # slot of offloading / arrival
+    end_place: np.ndarray
+
+
+@dataclass
+class IntegerPlan:
+    """Whole trucks per truck path and whole people per people path, with the plan's value."""
+
+    trucks: FlowPaths
+    people: FlowPaths
+    trucks_int: np.ndarray
+    people_int: np.ndarray
+    value: float
+
+
+def _truck_edges(model: PlanningModel, x_all: np.ndarray) -> FlowEdges:
+    n_slots = model.terms.grid.n_slots
+    nodes, arcs, moves = model.truck_nodes, model.arcs, model.trucks
+    x, s, u = model.col("x"), model.col("s"), model.col("u")
+    hold_rows = np.repeat(model.storage_pairs, n_slots) * n_slots + np.tile(np.arange(n_slots), len(model.storage_pairs))
+    hold_next = np.where(hold_rows % n_slots < n_slots - 1, hold_rows + 1, SINK)
+    unload_rows = nodes.row(model.unload_place, model.unload_kind, model.unload_slot)
+    return FlowEdges(
+        source_row=np.concatenate([nodes.row(arcs.tail[moves.arc], moves.kind, moves.dep), hold_rows, unload_rows]),
+        target_row=np.concatenate([nodes.row(arcs.head[moves.arc], moves.kind, moves.arr), hold_next, np.full(u.size, SINK)]),
+        flow=np.concatenate([x_all[x.slice()], x_all[s.slice()], x_all[u.slice()]]),
+        edge_type=np.concatenate([np.zeros(x.size, dtype=np.int8), np.ones(s.size, dtype=np.int8), np.full(u.size, 2, dtype=np.int8)]),
+        ref=np.concatenate([x.start + np.arange(x.size), s.start + np.arange(s.size), u.start + np.arange(u.size)]),
+    )
+
+
+def _people_edges(model: PlanningModel, x_all: np.ndarray) -> FlowEdges:
+    n_slots = model.terms.grid.n_slots
+    nodes, arcs, moves = model.people_nodes, model.arcs, model.people
+    y, h = model.col("y"), model.col("h")
+    safe = np.zeros((len(model.scenario.places), max(len(model.origins), 1)), dtype=bool)
+    for o, places in enumerate(model.safe_places):
+        safe[list(places), o] = True
+    heads = arcs.head[moves.arc]
+    arrives_safe = safe[heads, moves.kind] if len(moves) else np.zeros(0, dtype=bool)
+    target = np.where(arrives_safe, SINK, nodes.row(heads, moves.kind, moves.arr) if len(moves) else 0)
+    hold_rows = np.repeat(model.holding_pairs, n_slots) * n_slots + np.tile(np.arange(n_slots), len(model.holding_pairs))
+    hold_next = np.where(hold_rows % n_slots < n_slots - 1, hold_rows + 1, SINK)
+    return FlowEdges(
+        source_row=np.concatenate([nodes.row(arcs.tail[moves.arc], moves.kind, moves.dep) if len(moves) else np.zeros(0, dtype=np.int64), hold_rows]),
+        target_row=np.concatenate([target.astype(np.int64), hold_next]),
+        flow=np.concatenate([x_all[y.slice()], x_all[h.slice()]]),
+        edge_type=np.concatenate([np.zeros(y.size, dtype=np.int8), np.ones(h.size, dtype=np.int8)]),
+        ref=np.concatenate([y.start + np.arange(y.size), h.start + np.arange(h.size)]),
+    )
+
+
+def _flow_paths(paths: list[Path], edges: FlowEdges, kind_of_row, place_of_edge_end, slot_of_edge_end) -> FlowPaths:
+    delivered = [p for p in paths if p.delivered]
+    last = np.array([p.edges[-1] for p in delivered], dtype=np.int64)
+    return FlowPaths(
+        paths=delivered,
+        edges=edges,
+        amount=np.array([p.amount for p in delivered]),
+        kind=np.array([kind_of_row(p.start_row) for p in delivered], dtype=np.int64),
+        end_slot=slot_of_edge_end(last),
+        end_place=place_of_edge_end(last),
+    )
+
+
+def truck_paths(model: PlanningModel, solution: LPSolution) -> FlowPaths:
+    """Decompose the LP's truck flow into delivered paths (convoy candidates)."""
+    n_slots = model.terms.grid.n_slots
+    edges = _truck_edges(model, solution.x)
+    paths = decompose(edges, model.supply_trucks.ravel())
+    u = model.col("u")
+    nodes = model.truck_nodes
+    return _flow_paths(
+        paths, edges,
+        lambda row: nodes.pair_kind[row // n_slots],
+        lambda last: model.unload_place[edges.ref[last] - u.start] if len(last) else np.zeros(0, dtype=np.int64),
+        lambda last: model.unload_slot[edges.ref[last] - u.start] if len(last) else np.zeros(0, dtype=np.int64),
+    )
+
+
+def people_paths(model: PlanningModel, solution: LPSolution) -> FlowPaths:
+    """Decompose the LP's people flow into paths that reach a safe place."""
+    n_slots = model.terms.grid.n_slots
+    edges = _people_edges(model, solution.x)
+    paths = decompose(edges, model.supply_people.ravel()) if model.origins else []
+    y = model.col("y")
+    nodes = model.people_nodes
+    return _flow_paths(
+        paths, edges,
+        lambda row: nodes.pair_kind[row // n_slots],
+        lambda last: model.arcs.head[model.people.arc[edges.ref[last] - y.start]] if len(last) else np.zeros(0, dtype=np.int64),
+        lambda last: model.people.arr[edges.ref[last] - y.start] if len(last) else np.zeros(0, dtype=np.int64),
+    )
+
+
+def _incidence(flow: FlowPaths, n_cols: int, edge_type: int) -> sp.csc_matrix:
+    """(LP columns × paths) matrix: 1 where a path uses a column of the given edge type."""
+    rows, cols = [], []
+    for j, path in enumerate(flow.paths):
+        for edge in path.edges:
+            if flow.edges.edge_type[edge] == edge_type or (edge_type == 0 and flow.edges.edge_type[edge] == 2):
+                rows.append(flow.edges.ref[edge])
+                cols.append(j)
+    return sp.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_cols, len(flow.paths)))
+
+
+def _capacity_matrix(model: PlanningModel) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Every ≤ limit on trucks as (rows × LP columns of x and u): places, roads, quotas, and the fleet
+    re-expressed in x (its rows count trucks through the auxiliary f = Σ x)."""
+    matrix = model.lp.csc().tocsr()
+    _, _, _, _, row_upper = model.lp.vectors()
+    blocks = [model.lp.row_block(n) for n in ("place_trucks", "road_trucks", "quota")]
+    rows = np.concatenate([np.arange(b.start, b.start + b.size) for b in blocks])
+    parts = [matrix[rows]]
+    upper = [row_upper[rows]]
+    fleet, count, f = model.lp.row_block("fleet"), model.lp.row_block("fleet_count"), model.col("f")
+    if fleet.size:
+        fleet_f = matrix[fleet.start:fleet.start + fleet.size][:, f.start:f.stop]
+        count_x = matrix[count.start:count.start + count.size].copy()
+        count_x[:, f.start:f.stop] = 0  # f = Σ x: keep only the x part of each count row
+        count_x.eliminate_zeros()
+        parts.append((fleet_f @ count_x).tocsr())
+        upper.append(row_upper[fleet.start:fleet.start + fleet.size])
+    return sp.vstack(parts).tocsr(), np.concatenate(upper)
+
+
+class _Valuer:
+    """The LP objective as a function of path amounts: linear moving costs and people values, plus
+    concave tier values of aid per (zone, commodity)."""
+
+    def __init__(self, model: PlanningModel, trucks: FlowPaths, people: FlowPaths) -> None:
+        scenario, grid = model.scenario, model.terms.grid
+        objective = scenario.objective
+        cost = np.concatenate(model.lp.cost)
+
+        def linear(flow: FlowPaths) -> np.ndarray:
+            out = np.zeros(len(flow.paths))
+            for j, path in enumerate(flow.paths):
+                refs = flow.edges.ref[path.edges]
+                out[j] = cost[refs[flow.edges.edge_type[path.edges] == 0]].sum()
+            return out
+
+        self.truck_linear = linear(trucks)
+        self.people_linear = linear(people)
+        n_kinds = len(scenario.commodities)
+        zone_index = {z.id: i for i, z in enumerate(scenario.zones)}
+        zone_of = np.array([zone_index.get(p.zone, -1) if p.zone else -1 for p in scenario.places], dtype=np.int64)
+        pair_of = np.full(len(scenario.zones) * n_kinds, -1, dtype=np.int64)
+        pair_of[model.excess_zone * n_kinds + model.excess_kind] = np.arange(len(model.excess_zone))
+        self.n_pairs = len(model.excess_zone)
+        if len(trucks.paths):
+            self.truck_pair = pair_of[zone_of[trucks.end_place] * n_kinds + trucks.kind]
+            early = 1.0 + objective.aid_earliness_bonus * (1.0 - grid.midpoint_min[trucks.end_slot] / grid.horizon_min)
+            self.truck_units = model.payload[trucks.kind] * early
+        else:
+            self.truck_pair = np.zeros(0, dtype=np.int64)
+            self.truck_units = np.zeros(0)
+        need = model.need_units[model.excess_zone, model.excess_kind]
+        shares = np.array([0.0] + [t.up_to_share for t in objective.tiers])
+        self.tier_low = shares[:-1][None, :] * need[:, None]
+        self.tier_size = np.diff(shares)[None, :] * need[:, None]
+        priority = np.array([c.priority for c in scenario.commodities])
+        population = np.array([z.population for z in scenario.zones])
+        per_person_day = model.need_units[model.excess_zone, model.excess_kind] / max(model.horizon_days, 1e-12) / np.maximum(population[model.excess_zone], 1e-12)
+        weights = np.array([t.weight for t in objective.tiers])
+        self.tier_price = weights[None, :] * (priority[model.excess_kind] / np.maximum(per_person_day, 1e-300))[:, None]
+
+    def effective(self, trucks_int: np.ndarray) -> np.ndarray:
+        return np.bincount(self.truck_pair, weights=trucks_int * self.truck_units, minlength=self.n_pairs)
+
+    def tiers(self, effective: np.ndarray) -> np.ndarray:
+        """Value per (zone, commodity) pair of these effective delivered units."""
+        filled = np.clip(effective[:, None] - self.tier_low, 0.0, self.tier_size)
+        return (filled * self.tier_price).sum(axis=1)
+
+    def total(self, trucks_int: np.ndarray, people_int: np.ndarray) -> float:
+        return float(self.truck_linear @ trucks_int + self.people_linear @ people_int + self.tiers(self.effective(trucks_int)).sum())
+
+    def truck_gains_one(self, trucks_int: np.ndarray, j: int) -> float:
+        """Change of the objective from one more truck on path ``j``."""
+        pair = self.truck_pair[j]
+        current = float(trucks_int[self.truck_pair == pair] @ self.truck_units[self.truck_pair == pair])
+        before = np.clip(current - self.tier_low[pair], 0.0, self.tier_size[pair])
+        after = np.clip(current + self.truck_units[j] - self.tier_low[pair], 0.0, self.tier_size[pair])
+        return float(((after - before) * self.tier_price[pair]).sum() + self.truck_linear[j])
+
+    def truck_gains(self, trucks_int: np.ndarray) -> np.ndarray:
+        """Change of the objective from one more truck on each truck path, all else equal."""
+        effective = self.effective(trucks_int)
+        now = self.tiers(effective)
+        bumped = np.clip((effective[self.truck_pair] + self.truck_units)[:, None] - self.tier_low[self.truck_pair], 0.0, self.tier_size[self.truck_pair])
+        return (bumped * self.tier_price[self.truck_pair]).sum(axis=1) - now[self.truck_pair] + self.truck_linear
+
+
+def plan_value(model: PlanningModel, trucks: FlowPaths, trucks_int: np.ndarray, people: FlowPaths, people_int: np.ndarray) -> float:
+    """The LP objective evaluated at a plan given as path amounts (same terms as the LP)."""
+    return _Valuer(model, trucks, people).total(np.asarray(trucks_int, dtype=np.float64), np.asarray(people_int, dtype=np.float64))
+
+
+def round_and_repair(model: PlanningModel, solution: LPSolution, max_passes: int = 3) -> IntegerPlan:
+    """Whole trucks and people: floor each path, then greedily add trucks where limits allow."""
+    trucks = truck_paths(model, solution)
+    people = people_paths(model, solution)
+    trucks_int = np.floor(trucks.amount + TOL)
+    people_int = np.floor(people.amount + TOL)
+    if len(trucks.paths):
+        trucks_int = _repair(model, trucks, trucks_int, people, people_int, max_passes)
+    value = plan_value(model, trucks, trucks_int, people, people_int)
+    return IntegerPlan(trucks, people, trucks_int.astype(np.int64), people_int.astype(np.int64), value)
+
+
+def _repair(model: PlanningModel, trucks: FlowPaths, trucks_int: np.ndarray, people: FlowPaths, people_int: np.ndarray, max_passes: int) -> np.ndarray:
+    valuer = _Valuer(model, trucks, people)
+    capacity, upper = _capacity_matrix(model)
+    per_path = (capacity @ _incidence(trucks, model.lp.n_cols, 0)).tocsc()
+    activity = per_path @ trucks_int
+    # Stock: trucks leaving each source pair cannot exceed the truckloads it holds.
+    source_pair = np.array([p.start_row // model.terms.grid.n_slots for p in trucks.paths])
+    stock = model.supply_trucks.sum(axis=1)
+    used = np.bincount(source_pair, weights=trucks_int, minlength=len(stock))
+    for _ in range(max_passes):
+        gains = valuer.truck_gains(trucks_int)
+        added = False
+        for j in np.argsort(-gains):
+            if gains[j] <= TOL:
+                break
+            start, stop = per_path.indptr[j], per_path.indptr[j + 1]
+            rows, values = per_path.indices[start:stop], per_path.data[start:stop]
+            if np.any(activity[rows] + values > upper[rows] + TOL) or used[source_pair[j]] + 1 > stock[source_pair[j]] + TOL:
+                continue
+            if valuer.truck_gains_one(trucks_int, j) <= TOL:  # earlier additions used the gain up
+                continue
+            trucks_int[j] += 1
+            activity[rows] += values
+            used[source_pair[j]] += 1
+            added = True
+        if not added:
+            break
+    return trucks_int

@@ -1,0 +1,443 @@
+"""The planning LP: a time-expanded multi-commodity flow of loaded trucks (by commodity) and of people
+on foot (by origin zone), built as arrays, one ``define_*`` function per constraint family.
+
+Symbols (all indices are array positions):
+    x[m]      trucks (truckloads) on truck movement m = (arc a, departure slot t, arrival slot t', commodity k)
+    s[p,k,t]  truckloads of k held at place p at the end of slot t (holding places only)
+    u[p,k,t]  truckloads of k offloaded at distribution point p in slot t
+    g[z,k,j]  units of k delivered to zone z counted in objective tier j;  e[z,k] delivered beyond need
+    y[m]      people on walking movement m = (arc, t, t', origin zone o)
+    h[p,o,t]  people from o waiting at place p at the end of slot t
+    f[d,t]    trucks departing in slot t on movements lasting d slots (fleet accounting)
+    L_t       length of slot t in hours
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from safepassage.errors import Problem, ScenarioError
+from safepassage.plan.lp_matrix import Block, LPMatrix
+from safepassage.plan.network import Arcs, Movements, build_arcs, people_movements, people_sources_and_sinks, truck_movements
+from safepassage.plan.terms import Terms, resolve_terms
+from safepassage.scenario.model import Horizon, PlaceKind, Proposal, Scenario
+
+__all__ = ["PlanningModel", "build_planning_model"]
+
+PERSON_HOUR_COST = 1e-3  # person-days per person-hour walked: only breaks ties towards shorter walks
+
+
+@dataclass
+class NodeIndex:
+    """Dense row numbering for (place, kind) pairs over all slots: row = base[pair] + t."""
+
+    pair_place: np.ndarray
+    pair_kind: np.ndarray
+    lookup: np.ndarray  # (P, K) -> pair index or -1
+    n_slots: int
+
+    @property
+    def n_pairs(self) -> int:
+        return len(self.pair_place)
+
+    def row(self, place: np.ndarray, kind: np.ndarray, slot: np.ndarray) -> np.ndarray:
+        return self.lookup[place, kind] * self.n_slots + slot
+
+
+def _node_index(n_places: int, n_kinds: int, places: np.ndarray, kinds: np.ndarray, n_slots: int) -> NodeIndex:
+    lookup = np.full((n_places, n_kinds), -1, dtype=np.int64)
+    if len(places):
+        keys = np.unique(places * n_kinds + kinds)
+        lookup[keys // n_kinds, keys % n_kinds] = np.arange(len(keys))
+        return NodeIndex(keys // n_kinds, keys % n_kinds, lookup, n_slots)
+    return NodeIndex(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), lookup, n_slots)
+
+
+@dataclass
+class PlanningModel:
+    """Everything needed to solve a proposal's LP and read its solution back."""
+
+    scenario: Scenario
+    proposal: Proposal
+    terms: Terms
+    arcs: Arcs
+    trucks: Movements
+    people: Movements
+    lp: LPMatrix
+    truck_nodes: NodeIndex
+    people_nodes: NodeIndex
+    storage_pairs: np.ndarray  # truck node pairs with holding columns
+    unload_place: np.ndarray
+    unload_kind: np.ndarray
+    unload_slot: np.ndarray
+    tier_zone: np.ndarray
+    tier_kind: np.ndarray
+    tier_index: np.ndarray
+    excess_zone: np.ndarray
+    excess_kind: np.ndarray
+    holding_pairs: np.ndarray  # people node pairs with holding columns
+    origins: list[int]  # zone index per people kind
+    assembly: list[int]
+    safe_places: list[set[int]]
+    supply_trucks: np.ndarray  # (n_truck_pairs, T) truckloads becoming available
+    supply_people: np.ndarray  # (n_people_pairs, T)
+    need_units: np.ndarray  # (Z, K) units needed over the horizon
+    payload: np.ndarray  # (K,) units per truck
+    horizon_days: float
+
+    def col(self, name: str) -> Block:
+        return self.lp.blocks[name]
+
+
+def build_planning_model(scenario: Scenario, proposal: Proposal, horizon: Horizon | None = None) -> PlanningModel:
+    """Assemble the LP for ``proposal`` over ``scenario``; raises ScenarioError for data it cannot plan."""
+    terms = resolve_terms(scenario, proposal, horizon)
+    arcs = build_arcs(scenario)
+    trucks = truck_movements(scenario, terms, arcs)
+    people = people_movements(scenario, terms, arcs)
+    grid = terms.grid
+    n_slots, n_places = grid.n_slots, len(scenario.places)
+    n_kinds = len(scenario.commodities)
+    place_index = {p.id: i for i, p in enumerate(scenario.places)}
+    commodity_index = {c.id: k for k, c in enumerate(scenario.commodities)}
+    horizon_days = grid.horizon_min / 1440.0
+
+    # Stock becomes available at the slot containing its available_from time.
+    stock_place, stock_kind, stock_slot, stock_loads = [], [], [], []
+    payload = np.array([c.truck_payload for c in scenario.commodities])
+    problems = []
+    for i, stock in enumerate(scenario.stocks):
+        p, k = place_index[stock.place], commodity_index[stock.commodity]
+        if not scenario.places[p].allows_holding:
+            problems.append(Problem(f"stocks[{i}].place", f"stock cannot wait at '{stock.place}' (a {scenario.places[p].kind.value} without holding)", "put stock at a warehouse, or set holding: true on the place"))
+        minute = grid.to_minutes(stock.available_from) if stock.available_from else 0.0
+        if minute >= grid.horizon_min:
+            continue
+        slot = int(np.searchsorted(grid.boundaries_min, max(minute, 0.0), side="right") - 1)
+        stock_place.append(p), stock_kind.append(k), stock_slot.append(slot), stock_loads.append(stock.quantity / payload[k])
+    if problems:
+        raise ScenarioError(problems)
+
+    truck_nodes = _node_index(
+        n_places, n_kinds,
+        np.concatenate([arcs.tail[trucks.arc], arcs.head[trucks.arc], np.array(stock_place, dtype=np.int64)]),
+        np.concatenate([trucks.kind, trucks.kind, np.array(stock_kind, dtype=np.int64)]),
+        n_slots,
+    )
+    supply_trucks = np.zeros((truck_nodes.n_pairs, n_slots))
+    if stock_place:
+        pairs = truck_nodes.lookup[np.array(stock_place), np.array(stock_kind)]
+        np.add.at(supply_trucks, (pairs, np.array(stock_slot)), np.array(stock_loads))
+
+    origins, assembly, safe_places = people_sources_and_sinks(scenario)
+    n_origins = len(origins)
+    safe_mask = np.zeros((n_places, max(n_origins, 1)), dtype=bool)
+    for o, places in enumerate(safe_places):
+        safe_mask[list(places), o] = True
+    walk_heads_unsafe = ~safe_mask[arcs.head[people.arc], people.kind] if len(people) else np.zeros(0, dtype=bool)
+    people_nodes = _node_index(
+        n_places, max(n_origins, 1),
+        np.concatenate([arcs.tail[people.arc], arcs.head[people.arc][walk_heads_unsafe], np.array(assembly, dtype=np.int64)]),
+        np.concatenate([people.kind, people.kind[walk_heads_unsafe], np.arange(n_origins, dtype=np.int64)]),
+        n_slots,
+    )
+    supply_people = np.zeros((people_nodes.n_pairs, n_slots))
+    for o, zone_index in enumerate(origins):
+        supply_people[people_nodes.lookup[assembly[o], o], 0] += scenario.zones[zone_index].evacuation.wants_to_leave
+
+    need_ppd = np.zeros((len(scenario.zones), n_kinds))
+    population = np.array([z.population for z in scenario.zones])
+    for z, zone in enumerate(scenario.zones):
+        for commodity_id, amount in zone.needs_per_person_per_day.items():
+            need_ppd[z, commodity_index[commodity_id]] = amount
+    need_units = need_ppd * population[:, None] * horizon_days
+
+    lp = LPMatrix()
+    model = PlanningModel(
+        scenario, proposal, terms, arcs, trucks, people, lp, truck_nodes, people_nodes,
+        storage_pairs=np.zeros(0, dtype=np.int64), unload_place=np.zeros(0, dtype=np.int64), unload_kind=np.zeros(0, dtype=np.int64),
+        unload_slot=np.zeros(0, dtype=np.int64), tier_zone=np.zeros(0, dtype=np.int64), tier_kind=np.zeros(0, dtype=np.int64),
+        tier_index=np.zeros(0, dtype=np.int64), excess_zone=np.zeros(0, dtype=np.int64), excess_kind=np.zeros(0, dtype=np.int64),
+        holding_pairs=np.zeros(0, dtype=np.int64), origins=origins, assembly=assembly, safe_places=safe_places,
+        supply_trucks=supply_trucks, supply_people=supply_people, need_units=need_units, payload=payload, horizon_days=horizon_days,
+    )
+    _define_columns(model, need_ppd, safe_mask)
+    define_truck_balance_constraints(model)
+    define_people_balance_constraints(model)
+    define_place_truck_throughput_constraints(model)
+    define_road_truck_capacity_constraints(model)
+    define_place_people_throughput_constraints(model)
+    define_road_people_capacity_constraints(model)
+    define_quota_constraints(model)
+    define_fleet_constraints(model)
+    define_need_tier_constraints(model)
+    return model
+
+
+def _define_columns(model: PlanningModel, need_ppd: np.ndarray, safe_mask: np.ndarray) -> None:
+    """Create every variable family with its objective coefficient (person-days) and bounds."""
+    scenario, terms, lp, arcs = model.scenario, model.terms, model.lp, model.arcs
+    grid = terms.grid
+    objective = scenario.objective
+    n_slots = grid.n_slots
+    horizon_min = grid.horizon_min
+    trucks, people = model.trucks, model.people
+
+    # x: loaded trucks moving. A small cost per truck-hour so no truck moves for nothing.
+    truck_hours = (grid.boundaries_min[trucks.arr] - grid.boundaries_min[trucks.dep]) / 60.0
+    lp.add_columns("x", len(trucks), cost=-objective.truck_hour_cost * truck_hours)
+
+    # s: holding at places that allow it (stock origins always do).
+    holds = np.array([p.allows_holding for p in scenario.places], dtype=bool)
+    model.storage_pairs = np.flatnonzero(holds[model.truck_nodes.pair_place])
+    lp.add_columns("s", len(model.storage_pairs) * n_slots)
+
+    # u: offloading at distribution points of zones that need the commodity, while the point is open.
+    zone_of = np.array([_zone_index(scenario, p.zone) for p in scenario.places], dtype=np.int64)
+    dp = np.array([p.kind == PlaceKind.distribution_point for p in scenario.places], dtype=bool)
+    pairs = np.flatnonzero(dp[model.truck_nodes.pair_place] & (zone_of[model.truck_nodes.pair_place] >= 0))
+    pair_zone = zone_of[model.truck_nodes.pair_place[pairs]]
+    pairs = pairs[need_ppd[pair_zone, model.truck_nodes.pair_kind[pairs]] > 0]
+    place = np.repeat(model.truck_nodes.pair_place[pairs], n_slots)
+    kind = np.repeat(model.truck_nodes.pair_kind[pairs], n_slots)
+    slot = np.tile(np.arange(n_slots), len(pairs))
+    open_ = terms.place_open[place, slot]
+    model.unload_place, model.unload_kind, model.unload_slot = place[open_], kind[open_], slot[open_]
+    lp.add_columns("u", len(model.unload_place))
+
+    # g, e: delivered units by objective tier (diminishing value), and beyond need (no value).
+    delivered = np.zeros(need_ppd.shape, dtype=bool)
+    delivered[zone_of[model.unload_place], model.unload_kind] = True
+    zk = np.argwhere(delivered)
+    tiers = objective.tiers
+    shares = np.array([0.0] + [t.up_to_share for t in tiers])
+    weights = np.array([t.weight for t in tiers])
+    priority = np.array([c.priority for c in scenario.commodities])
+    model.tier_zone = np.repeat(zk[:, 0], len(tiers))
+    model.tier_kind = np.repeat(zk[:, 1], len(tiers))
+    model.tier_index = np.tile(np.arange(len(tiers)), len(zk))
+    person_days_per_unit = 1.0 / need_ppd[model.tier_zone, model.tier_kind] if len(zk) else np.zeros(0)
+    lp.add_columns(
+        "g", len(model.tier_zone),
+        cost=weights[model.tier_index] * priority[model.tier_kind] * person_days_per_unit,
+        upper=np.diff(shares)[model.tier_index] * model.need_units[model.tier_zone, model.tier_kind],
+    )
+    model.excess_zone, model.excess_kind = zk[:, 0], zk[:, 1]
+    lp.add_columns("e", len(zk))
+
+    # y: people walking; arriving at a safe place is worth person_days_per_person_safe, more if earlier.
+    if len(people):
+        arrives_safe = safe_mask[arcs.head[people.arc], people.kind]
+        arrive_min = grid.boundaries_min[people.arr]
+        value = objective.person_days_per_person_safe * (1.0 + objective.earliness_bonus * (1.0 - arrive_min / horizon_min))
+        walk_hours = (grid.boundaries_min[people.arr] - grid.boundaries_min[people.dep]) / 60.0
+        cost = np.where(arrives_safe, value, 0.0) - PERSON_HOUR_COST * walk_hours
+    else:
+        cost = np.zeros(0)
+    lp.add_columns("y", len(people), cost=cost)
+
+    # h: people waiting (at home, at places that allow it) until a window opens.
+    holds_people = holds.copy()
+    holds_people[model.assembly] = True
+    model.holding_pairs = np.flatnonzero(holds_people[model.people_nodes.pair_place]) if model.origins else np.zeros(0, dtype=np.int64)
+    lp.add_columns("h", len(model.holding_pairs) * n_slots)
+
+
+def _zone_index(scenario: Scenario, zone_id: str | None) -> int:
+    if zone_id is None:
+        return -1
+    return next(i for i, z in enumerate(scenario.zones) if z.id == zone_id)
+
+
+def _balance_rows(model: PlanningModel, name: str, kind: str, nodes, moves: Movements, col: Block, hold_pairs: np.ndarray, hold_col: Block, supply: np.ndarray, head_ok: np.ndarray) -> int:
+    lp, arcs = model.lp, model.arcs
+    n_slots = model.terms.grid.n_slots
+    pairs = np.arange(nodes.n_pairs)
+    labels = [f"{model.scenario.places[p].id}" for p in nodes.pair_place]
+    start = lp.add_rows(
+        name, kind, supply.ravel(), supply.ravel(), np.repeat(pairs, n_slots), np.tile(np.arange(n_slots), nodes.n_pairs), labels, unit="truckload" if kind == "stock" else "person",
+    ).start
+    idx = np.arange(len(moves))
+    lp.add_entries(start + nodes.row(arcs.tail[moves.arc], moves.kind, moves.dep), col.start + idx, 1.0)
+    lp.add_entries(start + nodes.row(arcs.head[moves.arc][head_ok], moves.kind[head_ok], moves.arr[head_ok]), col.start + idx[head_ok], -1.0)
+    # Holding: s[t] enters row t with +1 and row t+1 with -1.
+    hold = np.repeat(hold_pairs, n_slots) * n_slots + np.tile(np.arange(n_slots), len(hold_pairs))
+    hold_cols = hold_col.start + np.arange(len(hold))
+    lp.add_entries(start + hold, hold_cols, 1.0)
+    later = (hold % n_slots) < n_slots - 1
+    lp.add_entries(start + hold[later] + 1, hold_cols[later], -1.0)
+    return start
+
+
+def define_truck_balance_constraints(model: PlanningModel) -> None:
+    """Truckloads are conserved at every place, commodity and slot:
+
+        s[p,k,t] - s[p,k,t-1] + Σ_{m: tail=p, dep=t} x[m] - Σ_{m: head=p, arr=t} x[m] + u[p,k,t] = stock[p,k,t]
+
+    (s[.,.,-1] = 0; places without holding have no s, so what arrives must leave in the same slot)."""
+    n_slots = model.terms.grid.n_slots
+    start = _balance_rows(
+        model, "truck_balance", "stock", model.truck_nodes, model.trucks, model.col("x"), model.storage_pairs, model.col("s"), model.supply_trucks,
+        np.ones(len(model.trucks), dtype=bool),
+    )
+    u = model.col("u")
+    rows = model.truck_nodes.row(model.unload_place, model.unload_kind, model.unload_slot)
+    model.lp.add_entries(start + rows, u.start + np.arange(u.size), 1.0)
+    del n_slots
+
+
+def define_people_balance_constraints(model: PlanningModel) -> None:
+    """People are conserved at every place, origin zone and slot until they reach a safe place:
+
+        h[p,o,t] - h[p,o,t-1] + Σ_{m: tail=p, dep=t} y[m] - Σ_{m: head=p, arr=t, p not safe for o} y[m] = wants_to_leave[o]·[p = assembly(o), t = 0]
+    """
+    if not model.origins:
+        model.lp.add_rows("people_balance", "people", np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), [])
+        return
+    safe = np.zeros((len(model.scenario.places), len(model.origins)), dtype=bool)
+    for o, places in enumerate(model.safe_places):
+        safe[list(places), o] = True
+    head_ok = ~safe[model.arcs.head[model.people.arc], model.people.kind]
+    _balance_rows(model, "people_balance", "people", model.people_nodes, model.people, model.col("y"), model.holding_pairs, model.col("h"), model.supply_people, head_ok)
+
+
+def _grouped_rows(model: PlanningModel, name: str, kind: str, entity: np.ndarray, slot: np.ndarray, cols: np.ndarray, capacity_per_hour: np.ndarray, labels: list[str], unit: str) -> None:
+    """One ≤ row per distinct (entity, slot) among the given columns: Σ cols ≤ capacity_per_hour[entity]·L_t."""
+    if len(cols) == 0:
+        model.lp.add_rows(name, kind, np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), labels, unit=unit)
+        return
+    n_slots = model.terms.grid.n_slots
+    keys, inverse = np.unique(entity * n_slots + slot, return_inverse=True)
+    row_entity, row_slot = keys // n_slots, keys % n_slots
+    hours = model.terms.grid.length_min[row_slot] / 60.0
+    block = model.lp.add_rows(name, kind, -np.inf, capacity_per_hour[row_entity] * hours, row_entity, row_slot, labels, scale=hours, unit=unit)
+    model.lp.add_entries(block.start + inverse, cols, 1.0)
+
+
+def define_place_truck_throughput_constraints(model: PlanningModel) -> None:
+    """Trucks leaving (or offloading at) a place per slot stay within its throughput while open:
+
+        Σ_{m: tail=p, dep=t} x[m] + Σ_k u[p,k,t] ≤ trucks_per_hour[p] · L_t
+    (closed slots have no columns at all)."""
+    scenario, arcs = model.scenario, model.arcs
+    rate = np.array([p.trucks_per_hour or np.inf for p in scenario.places])
+    x, u = model.col("x"), model.col("u")
+    place = np.concatenate([arcs.tail[model.trucks.arc], model.unload_place])
+    slot = np.concatenate([model.trucks.dep, model.unload_slot])
+    cols = np.concatenate([x.start + np.arange(x.size), u.start + np.arange(u.size)])
+    limited = np.isfinite(rate[place])
+    kinds = {PlaceKind.crossing: "crossing", PlaceKind.inspection: "inspection", PlaceKind.checkpoint: "checkpoint"}
+    kind_of = [kinds.get(p.kind, "place") for p in scenario.places]
+    _grouped_rows(model, "place_trucks", "place", place[limited], slot[limited], cols[limited], rate, [f"{kind_of[i]}:{p.id}" for i, p in enumerate(scenario.places)], "truck per hour")
+
+
+def define_road_truck_capacity_constraints(model: PlanningModel) -> None:
+    """Trucks entering a road (per direction) per slot stay within its capacity:
+
+        Σ_{m: arc=a, dep=t} x[m] ≤ trucks_per_hour[road(a)] · L_t"""
+    arcs, x = model.arcs, model.col("x")
+    arc = model.trucks.arc
+    limited = np.isfinite(arcs.trucks_per_hour[arc])
+    labels = [f"{model.scenario.roads[arcs.road[a]].id}" for a in range(len(arcs))]
+    _grouped_rows(model, "road_trucks", "road", arc[limited], model.trucks.dep[limited], x.start + np.flatnonzero(limited), arcs.trucks_per_hour, labels, "truck per hour")
+
+
+def define_place_people_throughput_constraints(model: PlanningModel) -> None:
+    """People leaving a place (e.g. screened at a checkpoint) per slot stay within its rate:
+
+        Σ_{m: tail=p, dep=t} y[m] ≤ people_per_hour[p] · L_t"""
+    scenario, arcs, y = model.scenario, model.arcs, model.col("y")
+    rate = np.array([p.people_per_hour or np.inf for p in scenario.places])
+    place = arcs.tail[model.people.arc]
+    limited = np.isfinite(rate[place])
+    labels = [f"{p.kind.value}:{p.id}" for p in scenario.places]
+    _grouped_rows(model, "place_people", "place_people", place[limited], model.people.dep[limited], y.start + np.flatnonzero(limited), rate, labels, "person per hour")
+
+
+def define_road_people_capacity_constraints(model: PlanningModel) -> None:
+    """People entering a road section per slot stay within its pedestrian capacity:
+
+        Σ_{m: arc=a, dep=t} y[m] ≤ people_per_hour[road(a)] · L_t"""
+    arcs, y = model.arcs, model.col("y")
+    arc = model.people.arc
+    limited = np.isfinite(arcs.people_per_hour[arc])
+    labels = [f"{model.scenario.roads[arcs.road[a]].id}" for a in range(len(arcs))]
+    _grouped_rows(model, "road_people", "road_people", arc[limited], model.people.dep[limited], y.start + np.flatnonzero(limited), arcs.people_per_hour, labels, "person per hour")
+
+
+def define_quota_constraints(model: PlanningModel) -> None:
+    """Daily quotas: trucks of the quota's commodities leaving its crossings on local day d:
+
+        Σ_{m: tail ∈ C_q, k ∈ K_q, day(dep) = d} x[m] ≤ trucks_per_day[q]"""
+    terms, arcs, x = model.terms, model.arcs, model.col("x")
+    quotas = terms.quotas
+    labels = sorted({q.label for q in quotas})
+    label_index = {label: i for i, label in enumerate(labels)}
+    block = model.lp.add_rows(
+        "quota", "quota", -np.inf, np.array([q.trucks_per_day for q in quotas]),
+        np.array([label_index[q.label] for q in quotas], dtype=np.int64), np.array([q.day for q in quotas], dtype=np.int64), labels, unit="truck per day",
+    )
+    tail = arcs.tail[model.trucks.arc]
+    day = terms.slot_day[model.trucks.dep]
+    n_places, n_kinds = len(model.scenario.places), len(model.scenario.commodities)
+    for r, quota in enumerate(quotas):
+        in_place = np.zeros(n_places, dtype=bool)
+        in_place[list(quota.places)] = True
+        in_kind = np.zeros(n_kinds, dtype=bool)
+        in_kind[list(quota.commodities)] = True
+        cols = np.flatnonzero(in_place[tail] & in_kind[model.trucks.kind] & (day == quota.day))
+        model.lp.add_entries(np.full(len(cols), block.start + r), x.start + cols, 1.0)
+
+
+def define_fleet_constraints(model: PlanningModel) -> None:
+    """The fleet bounds trucks on the road, counting each loaded truck's empty return:
+
+        f[d,t] = Σ_{m: arr-dep = d, dep = t} x[m]
+        (1 + return_factor) · Σ_d Σ_{t-d < t' ≤ t} f[d,t'] ≤ fleet   for every slot t
+    Grouping departures by duration keeps the matrix small: each row has Σ_d d entries."""
+    fleet = model.scenario.fleet
+    n_slots = model.terms.grid.n_slots
+    lp, x = model.lp, model.col("x")
+    if fleet is None or len(model.trucks) == 0:
+        lp.add_columns("f", 0)
+        lp.add_rows("fleet_count", "fleet", np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), [])
+        lp.add_rows("fleet", "fleet", np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), ["fleet"])
+        return
+    duration = model.trucks.arr - model.trucks.dep
+    durations, d_index = np.unique(duration, return_inverse=True)
+    f = lp.add_columns("f", len(durations) * n_slots)
+    count = lp.add_rows("fleet_count", "fleet", 0.0, 0.0, np.repeat(np.arange(len(durations)), n_slots), np.tile(np.arange(n_slots), len(durations)), [str(d) for d in durations])
+    lp.add_entries(count.start + d_index * n_slots + model.trucks.dep, x.start + np.arange(x.size), 1.0)
+    lp.add_entries(count.start + np.arange(f.size), f.start + np.arange(f.size), -1.0)
+    factor = 1.0 + fleet.return_factor
+    rows = lp.add_rows("fleet", "fleet", -np.inf, float(fleet.trucks), np.zeros(n_slots, dtype=np.int64), np.arange(n_slots), ["fleet"], scale=1.0 / factor, unit="truck")
+    for j, d in enumerate(durations):
+        # f[d, t'] counts in rows t' .. t'+d-1.
+        for lag in range(int(d)):
+            t_prime = np.arange(n_slots - lag)
+            lp.add_entries(rows.start + t_prime + lag, f.start + j * n_slots + t_prime, factor)
+
+
+def define_need_tier_constraints(model: PlanningModel) -> None:
+    """Delivered units are split into value tiers (plus excess beyond need):
+
+        Σ_j g[z,k,j] + e[z,k] = Σ_{p ∈ z, t} payload[k] · (1 + aid_earliness_bonus·(1 - t_mid/H)) · u[p,k,t]"""
+    scenario, lp, grid = model.scenario, model.lp, model.terms.grid
+    n_kinds = len(scenario.commodities)
+    pairs = model.excess_zone * n_kinds + model.excess_kind
+    block = lp.add_rows("need_tiers", "need", 0.0, 0.0, model.excess_zone, model.excess_kind, [z.id for z in scenario.zones])
+    if len(pairs) == 0:
+        return
+    row_of = {int(key): i for i, key in enumerate(pairs)}
+    g, e, u = model.col("g"), model.col("e"), model.col("u")
+    tier_rows = np.array([row_of[int(k)] for k in model.tier_zone * n_kinds + model.tier_kind], dtype=np.int64)
+    lp.add_entries(block.start + tier_rows, g.start + np.arange(g.size), 1.0)
+    lp.add_entries(block.start + np.arange(e.size), e.start + np.arange(e.size), 1.0)
+    zone_of = np.array([_zone_index(scenario, p.zone) for p in scenario.places], dtype=np.int64)
+    lookup = np.full(len(scenario.zones) * n_kinds, -1, dtype=np.int64)
+    lookup[pairs] = np.arange(len(pairs))
+    u_rows = lookup[zone_of[model.unload_place] * n_kinds + model.unload_kind]
+    early = 1.0 + scenario.objective.aid_earliness_bonus * (1.0 - grid.midpoint_min[model.unload_slot] / grid.horizon_min)
+    lp.add_entries(block.start + u_rows, u.start + np.arange(u.size), -model.payload[model.unload_kind] * early)

@@ -1,0 +1,206 @@
+"""The time-expanded network as arrays: directed arcs from roads, and which (arc, departure slot)
+pairs can ever carry trucks or people under a proposal.
+
+Nothing here is one Python object per variable: every set is a numpy array with one entry per
+usable (arc, slot) pair. Arcs that can never be used get no entry: roads closed to trucks, closed
+places, departures whose arrival falls past the horizon, pause-only roads outside their windows, and
+arcs that no stock can reach or that lead nowhere useful.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from safepassage.errors import Problem, ScenarioError
+from safepassage.plan.terms import Terms
+from safepassage.scenario.model import PlaceKind, Scenario
+
+__all__ = ["Arcs", "Movements", "build_arcs", "truck_movements", "people_movements", "reachable_arcs"]
+
+
+@dataclass(frozen=True)
+class Arcs:
+    """Directed arcs (two per two-way road). ``truck_min``/``walk_min`` are NaN where not usable."""
+
+    tail: np.ndarray
+    head: np.ndarray
+    road: np.ndarray
+    truck_min: np.ndarray
+    walk_min: np.ndarray
+    trucks_per_hour: np.ndarray  # inf: no limit
+    people_per_hour: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.tail)
+
+
+@dataclass(frozen=True)
+class Movements:
+    """Usable (arc, departure slot, arrival slot, commodity-or-origin) quadruples, one per LP column."""
+
+    arc: np.ndarray
+    dep: np.ndarray
+    arr: np.ndarray
+    kind: np.ndarray  # commodity index (trucks) or origin-zone index (people)
+
+    def __len__(self) -> int:
+        return len(self.arc)
+
+
+def build_arcs(scenario: Scenario) -> Arcs:
+    """Both directions of every road (one for ``one_way`` roads), with travel times and capacities."""
+    index = {p.id: i for i, p in enumerate(scenario.places)}
+    rows = []
+    for r, road in enumerate(scenario.roads):
+        truck = road.truck_minutes
+        walk = road.walk_minutes
+        values = (
+            np.nan if truck is None else truck,
+            np.nan if walk is None else walk,
+            np.inf if road.trucks_per_hour is None else road.trucks_per_hour,
+            np.inf if road.people_per_hour is None else road.people_per_hour,
+        )
+        rows.append((index[road.from_], index[road.to], r, *values))
+        if not road.one_way:
+            rows.append((index[road.to], index[road.from_], r, *values))
+    if not rows:
+        empty = np.zeros(0)
+        return Arcs(empty.astype(np.int64), empty.astype(np.int64), empty.astype(np.int64), empty, empty, empty, empty)
+    table = np.array(rows, dtype=np.float64)
+    return Arcs(
+        tail=table[:, 0].astype(np.int64),
+        head=table[:, 1].astype(np.int64),
+        road=table[:, 2].astype(np.int64),
+        truck_min=table[:, 3],
+        walk_min=table[:, 4],
+        trucks_per_hour=table[:, 5],
+        people_per_hour=table[:, 6],
+    )
+
+
+def reachable_arcs(n_places: int, tail: np.ndarray, head: np.ndarray, usable: np.ndarray, sources: set[int], sinks: set[int], blocked_tails: set[int] = frozenset()) -> np.ndarray:
+    """Arcs on some path from a source to a sink (static graph): tail reachable from a source and
+    head reaching a sink. ``blocked_tails``: places flow may end at but not leave (e.g. safe zones)."""
+    forward = [[] for _ in range(n_places)]
+    backward = [[] for _ in range(n_places)]
+    for a in np.flatnonzero(usable):
+        if tail[a] in blocked_tails:
+            continue
+        forward[tail[a]].append(head[a])
+        backward[head[a]].append(tail[a])
+
+    def search(starts: set[int], edges: list[list[int]]) -> np.ndarray:
+        seen = np.zeros(n_places, dtype=bool)
+        queue = deque(starts)
+        seen[list(starts)] = True
+        while queue:
+            node = queue.popleft()
+            for nxt in edges[node]:
+                if not seen[nxt]:
+                    seen[nxt] = True
+                    queue.append(nxt)
+        return seen
+
+    if not sources or not sinks:
+        return np.zeros(len(tail), dtype=bool)
+    from_source = search(sources, forward)
+    to_sink = search(sinks, backward)
+    blocked = np.zeros(n_places, dtype=bool)
+    blocked[list(blocked_tails)] = True
+    return usable & from_source[tail] & to_sink[head] & ~blocked[tail]
+
+
+def _time_expand(terms: Terms, arcs: Arcs, travel_min: np.ndarray, arc_ok: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(arc, dep, arr) for every usable arc and departure slot whose movement ends inside the horizon,
+    leaves an open place, reaches an open place, and stays inside a window on pause-only roads."""
+    grid = terms.grid
+    n_slots = grid.n_slots
+    idx = np.flatnonzero(arc_ok)
+    if len(idx) == 0:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, z
+    dep = np.tile(np.arange(n_slots, dtype=np.int64), len(idx))
+    arc = np.repeat(idx, n_slots)
+    arr = grid.arrival_slot(dep, travel_min[arc])
+    keep = arr < n_slots
+    arc, dep, arr = arc[keep], dep[keep], arr[keep]
+    keep = terms.place_open[arcs.tail[arc], dep] & terms.place_open.any(axis=1)[arcs.head[arc]]
+    arc, dep, arr = arc[keep], dep[keep], arr[keep]
+    # Pause-only roads: every slot from departure to arrival must be covered by a window.
+    blocked = (~terms.road_usable).astype(np.int64)
+    blocked_before = np.concatenate([np.zeros((blocked.shape[0], 1), dtype=np.int64), np.cumsum(blocked, axis=1)], axis=1)
+    road = arcs.road[arc]
+    keep = (blocked_before[road, arr] - blocked_before[road, dep]) == 0
+    return arc[keep], dep[keep], arr[keep]
+
+
+def truck_sources_and_sinks(scenario: Scenario, terms: Terms) -> tuple[list[set[int]], list[set[int]]]:
+    """Per commodity: places holding stock of it, and open distribution points in zones that need it."""
+    place_index = {p.id: i for i, p in enumerate(scenario.places)}
+    commodity_index = {c.id: k for k, c in enumerate(scenario.commodities)}
+    sources: list[set[int]] = [set() for _ in scenario.commodities]
+    for stock in scenario.stocks:
+        sources[commodity_index[stock.commodity]].add(place_index[stock.place])
+    zone_needs = {z.id: z.needs_per_person_per_day for z in scenario.zones}
+    sinks: list[set[int]] = [set() for _ in scenario.commodities]
+    for i, place in enumerate(scenario.places):
+        if place.kind == PlaceKind.distribution_point and place.zone and terms.place_open[i].any():
+            for k, commodity in enumerate(scenario.commodities):
+                if zone_needs.get(place.zone, {}).get(commodity.id, 0) > 0 and terms.admitted[k].any():
+                    sinks[k].add(i)
+    return sources, sinks
+
+
+def truck_movements(scenario: Scenario, terms: Terms, arcs: Arcs) -> Movements:
+    """Every usable (arc, dep, arr, commodity) for loaded trucks under ``terms``."""
+    n_places = len(scenario.places)
+    sources, sinks = truck_sources_and_sinks(scenario, terms)
+    truck_ok = ~np.isnan(arcs.truck_min) & terms.place_open.any(axis=1)[arcs.tail] & terms.place_open.any(axis=1)[arcs.head]
+    arc, dep, arr = _time_expand(terms, arcs, np.nan_to_num(arcs.truck_min, nan=0.0), truck_ok)
+    crossing = np.array([p.kind == PlaceKind.crossing for p in scenario.places], dtype=bool)
+    parts = []
+    for k in range(len(scenario.commodities)):
+        ok = reachable_arcs(n_places, arcs.tail, arcs.head, truck_ok, sources[k], sinks[k])
+        keep = ok[arc]
+        # A restricted commodity may leave a crossing only on days it is admitted.
+        keep &= ~crossing[arcs.tail[arc]] | terms.admitted[k, terms.slot_day[dep]]
+        parts.append((arc[keep], dep[keep], arr[keep], np.full(int(keep.sum()), k, dtype=np.int64)))
+    return Movements(*(np.concatenate([p[i] for p in parts]) if parts else np.zeros(0, dtype=np.int64) for i in range(4)))
+
+
+def people_sources_and_sinks(scenario: Scenario) -> tuple[list[int], list[int], list[set[int]]]:
+    """Origin zones with people wanting to leave: (zone index, assembly place, safe places)."""
+    place_index = {p.id: i for i, p in enumerate(scenario.places)}
+    zones, assembly, safe = [], [], []
+    problems = []
+    for z, zone in enumerate(scenario.zones):
+        if zone.evacuation is None or zone.evacuation.wants_to_leave <= 0:
+            continue
+        places = {i for i, p in enumerate(scenario.places) if p.zone in zone.evacuation.destinations}
+        if not places:
+            problems.append(Problem(f"zones[{z}].evacuation.destinations", "no place lies in any destination zone", "add a shelter (or any place) with zone: set to a destination"))
+        zones.append(z)
+        assembly.append(place_index[zone.evacuation.assembly_place])
+        safe.append(places)
+    if problems:
+        raise ScenarioError(problems)
+    return zones, assembly, safe
+
+
+def people_movements(scenario: Scenario, terms: Terms, arcs: Arcs) -> Movements:
+    """Every usable (arc, dep, arr, origin) for people on foot under ``terms``."""
+    origins, assembly, safe = people_sources_and_sinks(scenario)
+    walk_ok = ~np.isnan(arcs.walk_min) & terms.place_open.any(axis=1)[arcs.head]
+    arc, dep, arr = _time_expand(terms, arcs, np.nan_to_num(arcs.walk_min, nan=0.0), walk_ok)
+    parts = []
+    for o, (start, sinks) in enumerate(zip(assembly, safe)):
+        ok = reachable_arcs(len(scenario.places), arcs.tail, arcs.head, walk_ok, {start}, sinks, blocked_tails=sinks)
+        keep = ok[arc]
+        parts.append((arc[keep], dep[keep], arr[keep], np.full(int(keep.sum()), o, dtype=np.int64)))
+    if not parts:
+        z = np.zeros(0, dtype=np.int64)
+        return Movements(z, z, z, z)
+    return Movements(*(np.concatenate([p[i] for p in parts]) for i in range(4)))

@@ -1,0 +1,120 @@
+"""What a proposal means for the network, slot by slot: which places are open, which pause-only roads
+are usable, which commodities are admitted on which day, which daily quotas hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from safepassage.errors import Problem, ScenarioError
+from safepassage.plan.time_grid import TimeGrid, build_time_grid
+from safepassage.scenario.model import Horizon, PlaceKind, Proposal, Quota, Scenario
+
+__all__ = ["Terms", "resolve_terms", "DayQuota"]
+
+
+@dataclass(frozen=True)
+class DayQuota:
+    """One daily quota in force on one local day: crossings (place indices), commodities (indices)."""
+
+    day: int
+    trucks_per_day: float
+    places: tuple[int, ...]
+    commodities: tuple[int, ...]
+    label: str
+
+
+@dataclass(frozen=True)
+class Terms:
+    """Slot masks for one proposal over one scenario (index order: scenario.places/roads/commodities)."""
+
+    scenario: Scenario
+    proposal: Proposal
+    grid: TimeGrid
+    place_open: np.ndarray  # bool (P, T): the place can be departed from / offloads in slot t
+    road_usable: np.ndarray  # bool (R, T): a pause-only road is covered by a window in slot t (True for others)
+    window_active: np.ndarray  # bool (T,): some window of the proposal is active
+    zone_covered: np.ndarray  # bool (Z, T): some window covers the zone in slot t
+    admitted: np.ndarray  # bool (K, D): commodity may cross on local day d
+    slot_day: np.ndarray  # int (T,): local day of each slot
+    quotas: list[DayQuota]
+
+    @property
+    def n_days(self) -> int:
+        return int(self.slot_day.max()) + 1
+
+
+def resolve_terms(scenario: Scenario, proposal: Proposal, horizon: Horizon | None = None) -> Terms:
+    """Masks and quotas for ``proposal`` on ``scenario`` over ``horizon`` (default: the scenario's)."""
+    horizon = horizon or scenario.horizon
+    breakpoints = [t for w in proposal.windows for occ in w.occurrences() for t in occ]
+    grid0 = build_time_grid(horizon, scenario.timezone)
+    opening_points = [m for p in scenario.places if p.opening_hours for span in grid0.opening_spans(p.opening_hours) for m in span]
+    grid = build_time_grid(horizon, scenario.timezone, breakpoints, opening_points)
+    n_slots = grid.n_slots
+    place_index = {p.id: i for i, p in enumerate(scenario.places)}
+    zone_index = {z.id: i for i, z in enumerate(scenario.zones)}
+    commodity_index = {c.id: i for i, c in enumerate(scenario.commodities)}
+    problems = [Problem(f"proposals[{proposal.id}].opens", f"unknown place '{p}'") for p in proposal.opens if p not in place_index]
+    if problems:
+        raise ScenarioError(problems)
+
+    place_open = np.zeros((len(scenario.places), n_slots), dtype=bool)
+    for i, place in enumerate(scenario.places):
+        if place.closed and place.id not in proposal.opens:
+            continue
+        place_open[i] = grid.mask_between(grid.opening_spans(place.opening_hours))
+
+    window_active = np.zeros(n_slots, dtype=bool)
+    zone_covered = np.zeros((len(scenario.zones), n_slots), dtype=bool)
+    road_covered = np.zeros((len(scenario.roads), n_slots), dtype=bool)
+    road_index = {r.id: i for i, r in enumerate(scenario.roads)}
+    place_zone = [zone_index.get(p.zone) if p.zone else None for p in scenario.places]
+    for window in proposal.windows:
+        mask = grid.mask_between([(grid.to_minutes(a), grid.to_minutes(b)) for a, b in window.occurrences()])
+        window_active |= mask
+        if window.everywhere:
+            zone_covered |= mask
+            road_covered |= mask
+            continue
+        for zone_id in window.zones:
+            zone_covered[zone_index[zone_id]] |= mask
+        for road_id in window.roads:
+            road_covered[road_index[road_id]] |= mask
+    # A window covering a zone covers every road touching a place in that zone.
+    for r, road in enumerate(scenario.roads):
+        for end in (road.from_, road.to):
+            z = place_zone[place_index[end]]
+            if z is not None:
+                road_covered[r] |= zone_covered[z]
+    road_usable = np.ones((len(scenario.roads), n_slots), dtype=bool)
+    for r, road in enumerate(scenario.roads):
+        if road.requires_pause:
+            road_usable[r] = road_covered[r]
+
+    slot_day = grid.local_day_index()
+    n_days = int(slot_day.max()) + 1
+    proposal_days = np.zeros(n_days, dtype=bool)
+    proposal_days[np.unique(slot_day[window_active])] = True
+    restricted = set(scenario.policy.restricted_commodities)
+    admitted = np.ones((len(scenario.commodities), n_days), dtype=bool)
+    for k, commodity in enumerate(scenario.commodities):
+        if commodity.id in restricted:
+            admitted[k] = proposal_days if commodity.id in proposal.admits else False
+
+    crossings = tuple(i for i, p in enumerate(scenario.places) if p.kind == PlaceKind.crossing)
+
+    def day_quota(quota: Quota, day: int, label: str) -> DayQuota:
+        places = tuple(place_index[p] for p in quota.places) if quota.places else crossings
+        commodities = tuple(commodity_index[c] for c in quota.commodities) if quota.commodities else tuple(range(len(scenario.commodities)))
+        return DayQuota(day, quota.trucks_per_day, places, commodities, label)
+
+    quotas: list[DayQuota] = []
+    for day in range(n_days):
+        if proposal.quotas is not None and proposal_days[day]:
+            quotas += [day_quota(q, day, f"{proposal.id}.quotas[{i}]") for i, q in enumerate(proposal.quotas)]
+        else:
+            quotas += [day_quota(q, day, f"policy.daily_quotas[{i}]") for i, q in enumerate(scenario.policy.daily_quotas)]
+    return Terms(scenario, proposal, grid, place_open, road_usable, window_active, zone_covered, admitted, slot_day, quotas)

@@ -1,0 +1,125 @@
+"""The planning horizon cut into slots, and availability masks over those slots.
+
+Slot ``i`` is ``[boundary[i], boundary[i+1])`` in minutes after the horizon start (absolute time, so a
+daylight-saving change inside the horizon is handled). Slots are ``slot_minutes`` long; after
+``coarse_after_hours`` they grow to ``coarse_slot_minutes``. Boundaries are always added where
+something changes (a window opens or closes, a place opens or closes, a local day starts), so every
+slot is wholly inside or wholly outside each window and opening period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from safepassage.scenario.model import WEEKDAYS, Horizon, OpeningHours, minutes_of
+
+__all__ = ["TimeGrid", "build_time_grid"]
+
+
+@dataclass(frozen=True)
+class TimeGrid:
+    """Slot boundaries in minutes from ``start`` (local, in ``timezone``)."""
+
+    start: dt.datetime
+    timezone: str
+    boundaries_min: np.ndarray  # float64, shape (n_slots + 1,), strictly increasing, [0] == 0
+
+    @property
+    def n_slots(self) -> int:
+        return len(self.boundaries_min) - 1
+
+    @property
+    def horizon_min(self) -> float:
+        return float(self.boundaries_min[-1])
+
+    @property
+    def length_min(self) -> np.ndarray:
+        return np.diff(self.boundaries_min)
+
+    @property
+    def midpoint_min(self) -> np.ndarray:
+        return (self.boundaries_min[:-1] + self.boundaries_min[1:]) / 2.0
+
+    def to_minutes(self, local: dt.datetime) -> float:
+        """Minutes from the horizon start to a local wall-clock time (may be negative or past the end)."""
+        zone = ZoneInfo(self.timezone)
+        delta = local.replace(tzinfo=zone) - self.start.replace(tzinfo=zone)
+        return delta.total_seconds() / 60.0
+
+    def to_local(self, minutes: float) -> dt.datetime:
+        """Local wall-clock time (timezone-aware) ``minutes`` after the horizon start."""
+        zone = ZoneInfo(self.timezone)
+        aware = self.start.replace(tzinfo=zone).astimezone(dt.timezone.utc) + dt.timedelta(minutes=float(minutes))
+        return aware.astimezone(zone)
+
+    def local_day_index(self) -> np.ndarray:
+        """For each slot, the index of its local calendar day (0 = the day the horizon starts)."""
+        first = self.start.date()
+        return np.array([(self.to_local(m).date() - first).days for m in self.boundaries_min[:-1]], dtype=np.int64)
+
+    def mask_between(self, spans_min: Iterable[tuple[float, float]]) -> np.ndarray:
+        """Slots whose midpoint lies inside any of the ``(start, end)`` minute spans."""
+        mid = self.midpoint_min
+        mask = np.zeros(self.n_slots, dtype=bool)
+        for lo, hi in spans_min:
+            mask |= (mid >= lo) & (mid < hi)
+        return mask
+
+    def opening_spans(self, hours: list[OpeningHours] | None) -> list[tuple[float, float]]:
+        """Minute spans during which a place with these opening hours is open (None: always)."""
+        if hours is None:
+            return [(-1.0, self.horizon_min + 1.0)]
+        spans = []
+        last = self.to_local(self.horizon_min).date()
+        day = self.start.date() - dt.timedelta(days=1)
+        while day <= last:
+            weekday = WEEKDAYS[day.weekday()]
+            midnight = dt.datetime.combine(day, dt.time())
+            for period in hours:
+                if weekday in period.days:
+                    spans.append(
+                        (
+                            self.to_minutes(midnight + dt.timedelta(minutes=minutes_of(period.open))),
+                            self.to_minutes(midnight + dt.timedelta(minutes=minutes_of(period.close))),
+                        )
+                    )
+            day += dt.timedelta(days=1)
+        return spans
+
+    def arrival_slot(self, departure_slot: np.ndarray, travel_min: np.ndarray | float) -> np.ndarray:
+        """Slot in which a movement leaving at the start of ``departure_slot`` is available at its head:
+        the first boundary at or after departure + travel (rounded up, so at least one slot later).
+        A value of ``n_slots`` means it arrives only at or after the horizon end."""
+        arrive_min = self.boundaries_min[departure_slot] + travel_min - 1e-9
+        return np.searchsorted(self.boundaries_min, arrive_min, side="left").astype(np.int64)
+
+
+def build_time_grid(horizon: Horizon, timezone: str, breakpoints_local: Iterable[dt.datetime] = (), breakpoints_min: Iterable[float] = ()) -> TimeGrid:
+    """Slots for ``horizon``, with extra boundaries at the given local times or minute offsets."""
+    total_min = horizon.days * 24 * 60
+    fine = float(horizon.slot_minutes)
+    coarse_after = horizon.coarse_after_hours * 60 if horizon.coarse_after_hours is not None else total_min
+    coarse = float(horizon.coarse_slot_minutes or horizon.slot_minutes)
+    regular = list(np.arange(0.0, min(coarse_after, total_min), fine))
+    regular += list(np.arange(min(coarse_after, total_min), total_min, coarse))
+    grid = TimeGrid(horizon.start, timezone, np.array([0.0, total_min]))
+    extra = [grid.to_minutes(t) for t in breakpoints_local] + list(breakpoints_min)
+    # Local midnights, so daily quotas can be counted per local day.
+    day = horizon.start.date() + dt.timedelta(days=1)
+    while (m := grid.to_minutes(dt.datetime.combine(day, dt.time()))) < total_min:
+        extra.append(m)
+        day += dt.timedelta(days=1)
+    points = np.array(regular + [m for m in extra if 0 < m < total_min] + [total_min], dtype=np.float64)
+    points = np.unique(np.round(points, 6))
+    # Drop slivers under a minute that breakpoints can create next to a regular boundary.
+    keep = np.concatenate([[True], np.diff(points) >= 1.0])
+    keep[-1] = True
+    points = points[keep]
+    if points[-1] != total_min:
+        points[-1] = total_min
+    return TimeGrid(horizon.start, timezone, points)

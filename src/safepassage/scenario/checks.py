@@ -1,0 +1,180 @@
+"""Whole-scenario checks that a single field cannot make: references, duplicates, overlaps.
+
+They run on the raw (parameter-substituted) data, tolerant of wrong types, so that they can be reported
+together with pydantic's field errors: the user sees every problem in one pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from safepassage.errors import Problem
+
+__all__ = ["reference_problems"]
+
+
+def _items(data: Any, key: str) -> list[tuple[int, dict[str, Any]]]:
+    value = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(value, list):
+        return []
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
+
+
+def _ids(items: Iterable[tuple[int, dict[str, Any]]]) -> set[str]:
+    return {item["id"] for _, item in items if isinstance(item.get("id"), str)}
+
+
+def _suggest(value: str, known: set[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(value, sorted(known), n=1)
+    listing = ", ".join(sorted(known)[:12]) or "none defined"
+    return f"did you mean '{close[0]}'?" if close else f"known: {listing}"
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def ref(self, path: str, value: Any, known: set[str], what: str, section: str) -> None:
+        if isinstance(value, str) and value not in known:
+            self.problems.append(
+                Problem(path, f"unknown {what} '{value}'", f"{_suggest(value, known)}; {what}s are defined under '{section}'")
+            )
+
+    def refs(self, path: str, values: Any, known: set[str], what: str, section: str) -> None:
+        if isinstance(values, list):
+            for k, value in enumerate(values):
+                self.ref(f"{path}[{k}]", value, known, what, section)
+
+    def duplicates(self, section: str, items: list[tuple[int, dict[str, Any]]]) -> None:
+        seen: dict[str, int] = {}
+        for i, item in items:
+            ident = item.get("id")
+            if not isinstance(ident, str):
+                continue
+            if ident in seen:
+                self.problems.append(
+                    Problem(f"{section}[{i}].id", f"duplicate id '{ident}' (also {section}[{seen[ident]}])", "ids must be unique within a section")
+                )
+            else:
+                seen[ident] = i
+
+
+def _as_datetime(value: Any) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _window_occurrences(window: dict[str, Any]) -> list[tuple[dt.datetime, dt.datetime]]:
+    start, end = _as_datetime(window.get("start")), _as_datetime(window.get("end"))
+    repeat = window.get("repeat_days", 1)
+    if start is None or end is None or end <= start or not isinstance(repeat, int) or repeat < 1:
+        return []
+    return [(start + dt.timedelta(days=d), end + dt.timedelta(days=d)) for d in range(repeat)]
+
+
+def reference_problems(data: Any) -> list[Problem]:
+    """Every cross-reference problem in a raw scenario mapping (empty list: none)."""
+    if not isinstance(data, dict):
+        return []
+    out = _Collector()
+    places, roads, zones = _items(data, "places"), _items(data, "roads"), _items(data, "zones")
+    commodities, proposals = _items(data, "commodities"), _items(data, "proposals")
+    for section, items in (("places", places), ("roads", roads), ("zones", zones), ("commodities", commodities), ("proposals", proposals)):
+        out.duplicates(section, items)
+    place_ids, road_ids, zone_ids, commodity_ids = _ids(places), _ids(roads), _ids(zones), _ids(commodities)
+    crossing_ids = {p["id"] for _, p in places if p.get("kind") == "crossing" and isinstance(p.get("id"), str)}
+    sources = data.get("sources") if isinstance(data.get("sources"), dict) else {}
+    source_ids = set(sources)
+
+    def source_refs(path: str, item: dict[str, Any]) -> None:
+        out.refs(f"{path}.sources", item.get("sources"), source_ids, "source", "sources")
+
+    for i, place in places:
+        out.ref(f"places[{i}].zone", place.get("zone"), zone_ids, "zone", "zones")
+        source_refs(f"places[{i}]", place)
+    for i, road in roads:
+        out.ref(f"roads[{i}].from", road.get("from"), place_ids, "place", "places")
+        out.ref(f"roads[{i}].to", road.get("to"), place_ids, "place", "places")
+        if isinstance(road.get("from"), str) and road.get("from") == road.get("to"):
+            out.problems.append(
+                Problem(f"roads[{i}].to", f"road starts and ends at the same place '{road['to']}'", "a road joins two different places; remove it or fix one end")
+            )
+        source_refs(f"roads[{i}]", road)
+    for i, zone in zones:
+        needs = zone.get("needs_per_person_per_day")
+        if isinstance(needs, dict):
+            for commodity in needs:
+                out.ref(f"zones[{i}].needs_per_person_per_day.{commodity}", commodity, commodity_ids, "commodity", "commodities")
+        evacuation = zone.get("evacuation")
+        if isinstance(evacuation, dict):
+            out.ref(f"zones[{i}].evacuation.assembly_place", evacuation.get("assembly_place"), place_ids, "place", "places")
+            out.refs(f"zones[{i}].evacuation.destinations", evacuation.get("destinations"), zone_ids, "zone", "zones")
+            destinations = evacuation.get("destinations")
+            if isinstance(destinations, list) and zone.get("id") in destinations:
+                k = destinations.index(zone.get("id"))
+                out.problems.append(
+                    Problem(f"zones[{i}].evacuation.destinations[{k}]", f"zone '{zone['id']}' lists itself as a safe destination", "people leave a zone for another zone; remove it from destinations")
+                )
+        source_refs(f"zones[{i}]", zone)
+    for i, commodity in commodities:
+        source_refs(f"commodities[{i}]", commodity)
+    for i, stock in _items(data, "stocks"):
+        out.ref(f"stocks[{i}].place", stock.get("place"), place_ids, "place", "places")
+        out.ref(f"stocks[{i}].commodity", stock.get("commodity"), commodity_ids, "commodity", "commodities")
+        source_refs(f"stocks[{i}]", stock)
+    parameters = data.get("parameters")
+    if isinstance(parameters, dict):
+        for name, parameter in parameters.items():
+            if isinstance(parameter, dict):
+                source_refs(f"parameters.{name}", parameter)
+    policy = data.get("policy")
+    if isinstance(policy, dict):
+        out.refs("policy.restricted_commodities", policy.get("restricted_commodities"), commodity_ids, "commodity", "commodities")
+        _quota_refs(out, "policy.daily_quotas", policy.get("daily_quotas"), crossing_ids, commodity_ids)
+    for i, proposal in proposals:
+        path = f"proposals[{i}]"
+        out.refs(f"{path}.admits", proposal.get("admits"), commodity_ids, "commodity", "commodities")
+        out.refs(f"{path}.opens", proposal.get("opens"), place_ids, "place", "places")
+        _quota_refs(out, f"{path}.quotas", proposal.get("quotas"), crossing_ids, commodity_ids)
+        windows = [(j, w) for j, w in enumerate(proposal.get("windows") or []) if isinstance(w, dict)]
+        for j, window in windows:
+            out.refs(f"{path}.windows[{j}].zones", window.get("zones"), zone_ids, "zone", "zones")
+            out.refs(f"{path}.windows[{j}].roads", window.get("roads"), road_ids, "road", "roads")
+        _overlap_problems(out, path, windows)
+        source_refs(path, proposal)
+    return out.problems
+
+
+def _quota_refs(out: _Collector, path: str, quotas: Any, crossing_ids: set[str], commodity_ids: set[str]) -> None:
+    if not isinstance(quotas, list):
+        return
+    for q, quota in enumerate(quotas):
+        if isinstance(quota, dict):
+            out.refs(f"{path}[{q}].places", quota.get("places"), crossing_ids, "crossing", "places (kind: crossing)")
+            out.refs(f"{path}[{q}].commodities", quota.get("commodities"), commodity_ids, "commodity", "commodities")
+
+
+def _overlap_problems(out: _Collector, path: str, windows: list[tuple[int, dict[str, Any]]]) -> None:
+    spans = sorted(
+        (start, end, j) for j, window in windows for start, end in _window_occurrences(window)
+    )
+    for (s1, e1, j1), (s2, e2, j2) in zip(spans, spans[1:]):
+        if s2 < e1:
+            first, second = sorted((j1, j2))
+            out.problems.append(
+                Problem(
+                    f"{path}.windows[{second}]",
+                    f"overlaps windows[{first}] ({s2.isoformat()} is before {e1.isoformat()})",
+                    "windows of one proposal must not overlap; merge them into one window or move one",
+                )
+            )

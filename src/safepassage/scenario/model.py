@@ -1,0 +1,502 @@
+"""The scenario domain model (pydantic v2): places, roads, zones, commodities, stocks, fleet, policy,
+pause proposals, and the sourced parameters the figures come from.
+
+Field-level checks live here (types, signs, formats, geometry). Checks that need the whole scenario
+(unknown references, overlapping windows, a zone evacuating to itself) live in ``checks.py`` so that
+every problem can be reported at once, each with its path.
+
+Times in a scenario are local wall-clock times (naive ISO datetimes) in ``Scenario.timezone``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import Enum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "PlaceKind",
+    "Confidence",
+    "Source",
+    "Parameter",
+    "PointGeometry",
+    "PolygonGeometry",
+    "OpeningHours",
+    "Place",
+    "Road",
+    "Evacuation",
+    "Zone",
+    "Commodity",
+    "Stock",
+    "Fleet",
+    "Quota",
+    "Policy",
+    "Window",
+    "Extension",
+    "Proposal",
+    "Horizon",
+    "ObjectiveTier",
+    "Objective",
+    "Scenario",
+]
+
+Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", min_length=1, max_length=64)]
+Positive = Annotated[float, Field(gt=0)]
+NonNegative = Annotated[float, Field(ge=0)]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class PlaceKind(str, Enum):
+    """What a place is; decides its default role in the network."""
+
+    crossing = "crossing"
+    inspection = "inspection"
+    warehouse = "warehouse"
+    distribution_point = "distribution_point"
+    checkpoint = "checkpoint"
+    shelter = "shelter"
+    junction = "junction"
+
+
+class Confidence(str, Enum):
+    """How far a figure can be trusted (scale defined in the sourced-data file)."""
+
+    high = "high"
+    medium = "medium"
+    low = "low"
+    assumption = "assumption"
+
+
+class Source(_Model):
+    """Where a figure comes from: the URLs, the date the figure refers to, and its confidence."""
+
+    title: str
+    urls: list[str] = Field(default_factory=list)
+    date: str = ""
+    confidence: Confidence = Confidence.medium
+    note: str = ""
+
+
+class Parameter(_Model):
+    """An uncertain figure a user may change; referenced elsewhere in the file as ``"$name"``.
+
+    ``low``/``high`` give the plausible range the sensitivity analysis sweeps.
+    """
+
+    value: float
+    unit: str = ""
+    low: float | None = None
+    high: float | None = None
+    confidence: Confidence = Confidence.assumption
+    assumption: str = ""
+    sources: list[str] = Field(default_factory=list, description="ids in Scenario.sources")
+
+    @model_validator(mode="after")
+    def _range_contains_value(self) -> Parameter:
+        lo = self.low if self.low is not None else self.value
+        hi = self.high if self.high is not None else self.value
+        if not lo <= self.value <= hi:
+            raise ValueError(f"value {self.value} must lie within [low, high] = [{lo}, {hi}]")
+        return self
+
+
+def _check_position(lon: float, lat: float) -> None:
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise ValueError(f"position [{lon}, {lat}] is not [longitude, latitude] in degrees (GeoJSON order)")
+
+
+class PointGeometry(_Model):
+    """A GeoJSON Point: ``coordinates`` are ``[longitude, latitude]``."""
+
+    type: Literal["Point"]
+    coordinates: tuple[float, float]
+
+    @field_validator("coordinates")
+    @classmethod
+    def _valid_position(cls, value: tuple[float, float]) -> tuple[float, float]:
+        _check_position(*value)
+        return value
+
+    @property
+    def lon(self) -> float:
+        return self.coordinates[0]
+
+    @property
+    def lat(self) -> float:
+        return self.coordinates[1]
+
+
+class PolygonGeometry(_Model):
+    """A GeoJSON Polygon or MultiPolygon with closed rings, valid by OGC rules (checked with shapely)."""
+
+    type: Literal["Polygon", "MultiPolygon"]
+    coordinates: list[Any]
+
+    @model_validator(mode="after")
+    def _valid_polygon(self) -> PolygonGeometry:
+        from shapely.geometry import shape
+        from shapely.validation import explain_validity
+
+        polygons = [self.coordinates] if self.type == "Polygon" else self.coordinates
+        for polygon in polygons:
+            if not isinstance(polygon, list) or not polygon:
+                raise ValueError("a polygon is a list of linear rings")
+            for ring in polygon:
+                if not isinstance(ring, list) or len(ring) < 4:
+                    raise ValueError("a linear ring needs at least 4 positions")
+                if list(ring[0]) != list(ring[-1]):
+                    raise ValueError("a linear ring must be closed (first position == last position)")
+                for position in ring:
+                    if not isinstance(position, (list, tuple)) or len(position) < 2:
+                        raise ValueError("a position is [longitude, latitude]")
+                    _check_position(float(position[0]), float(position[1]))
+        geometry = shape({"type": self.type, "coordinates": self.coordinates})
+        if not geometry.is_valid:
+            raise ValueError(f"invalid polygon: {explain_validity(geometry)}")
+        return self
+
+
+class OpeningHours(_Model):
+    """Daily opening in local time, ``open`` to ``close`` (HH:MM, close may be 24:00), on ``days``."""
+
+    open: str = "00:00"
+    close: str = "24:00"
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+        default_factory=lambda: list(WEEKDAYS)
+    )
+
+    @field_validator("open", "close")
+    @classmethod
+    def _hhmm(cls, value: str) -> str:
+        match = _HHMM.match(value)
+        if not match or (match.group(1) == "24" and match.group(2) != "00"):
+            raise ValueError(f"time {value!r} must be HH:MM between 00:00 and 24:00")
+        return value
+
+    @model_validator(mode="after")
+    def _open_before_close(self) -> OpeningHours:
+        if minutes_of(self.close) <= minutes_of(self.open):
+            raise ValueError(f"close {self.close} must be after open {self.open} (split overnight hours in two)")
+        return self
+
+
+def minutes_of(hhmm: str) -> int:
+    """Minutes after midnight of an ``HH:MM`` string."""
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+class Place(_Model):
+    """A node: where trucks or people are, pass through, wait or unload.
+
+    Throughputs are per hour while the place is open; ``None`` means not a limit. A ``closed`` place
+    is unusable unless a proposal opens it. ``holding`` says whether trucks and people may wait there
+    between slots (default: everywhere but checkpoints and junctions).
+    """
+
+    id: Id
+    name: str
+    kind: PlaceKind
+    geometry: PointGeometry
+    zone: Id | None = None
+    trucks_per_hour: Positive | None = None
+    people_per_hour: Positive | None = None
+    opening_hours: list[OpeningHours] | None = None
+    closed: bool = False
+    holding: bool | None = None
+    sensitive: bool = False
+    sources: list[str] = Field(default_factory=list)
+    note: str = ""
+
+    @property
+    def allows_holding(self) -> bool:
+        if self.holding is not None:
+            return self.holding
+        return self.kind not in (PlaceKind.checkpoint, PlaceKind.junction)
+
+
+class Road(_Model):
+    """An arc between two places; two-way unless ``one_way``.
+
+    Trucks: ``length_km`` at ``truck_speed_kmh``, at most ``trucks_per_hour`` entering it. People on
+    foot: ``walking_minutes`` (or derived from ``walking_speed_kmh``), at most ``people_per_hour``; a
+    road with neither is not walkable. ``requires_pause``: usable only inside a pause window covering it.
+    ``trucks: false`` closes it to trucks (e.g. a pedestrian-only corridor section).
+    """
+
+    id: Id
+    name: str = ""
+    from_: Id = Field(alias="from")
+    to: Id
+    length_km: Positive
+    truck_speed_kmh: Positive | None = None
+    trucks_per_hour: Positive | None = None
+    walking_minutes: Positive | None = None
+    walking_speed_kmh: Positive | None = None
+    people_per_hour: Positive | None = None
+    requires_pause: bool = False
+    one_way: bool = False
+    trucks: bool = True
+    sources: list[str] = Field(default_factory=list)
+    note: str = ""
+
+    @property
+    def truck_minutes(self) -> float | None:
+        if not self.trucks or self.truck_speed_kmh is None:
+            return None
+        return self.length_km / self.truck_speed_kmh * 60.0
+
+    @property
+    def walk_minutes(self) -> float | None:
+        if self.walking_minutes is not None:
+            return self.walking_minutes
+        if self.walking_speed_kmh is not None:
+            return self.length_km / self.walking_speed_kmh * 60.0
+        return None
+
+
+class Evacuation(_Model):
+    """People in a zone who want to leave it, where they gather and which zones are safe for them."""
+
+    wants_to_leave: NonNegative
+    assembly_place: Id
+    destinations: list[Id] = Field(min_length=1)
+
+
+class Zone(_Model):
+    """An area with people in it: population, daily needs per person by commodity, hazard."""
+
+    id: Id
+    name: str
+    population: NonNegative
+    geometry: PolygonGeometry
+    hazard: Literal["low", "medium", "high", "extreme"] = "medium"
+    needs_per_person_per_day: dict[Id, NonNegative] = Field(default_factory=dict)
+    evacuation: Evacuation | None = None
+    sources: list[str] = Field(default_factory=list)
+    note: str = ""
+
+
+class Commodity(_Model):
+    """A kind of aid: ``unit`` of measure, ``truck_payload`` units per truck, ``priority`` weight."""
+
+    id: Id
+    name: str
+    unit: str
+    truck_payload: Positive
+    tonnes_per_unit: Positive = 1.0
+    priority: Positive = 1.0
+    sources: list[str] = Field(default_factory=list)
+
+
+class Stock(_Model):
+    """Aid waiting at an origin place, available from a local time (default: horizon start)."""
+
+    place: Id
+    commodity: Id
+    quantity: Positive
+    available_from: dt.datetime | None = None
+    sources: list[str] = Field(default_factory=list)
+
+
+class Fleet(_Model):
+    """Trucks available. Each loaded truck on a road also ties up ``return_factor`` more truck-time
+    for its empty return (1.0: the return takes as long as the loaded leg)."""
+
+    trucks: Annotated[int, Field(gt=0)]
+    return_factor: NonNegative = 1.0
+    sources: list[str] = Field(default_factory=list)
+
+
+class Quota(_Model):
+    """At most ``trucks_per_day`` crossing per local day, through ``places`` (default: every crossing),
+    of ``commodities`` (default: all)."""
+
+    trucks_per_day: NonNegative
+    places: list[Id] | None = None
+    commodities: list[Id] | None = None
+    sources: list[str] = Field(default_factory=list)
+    note: str = ""
+
+
+class Policy(_Model):
+    """Standing restrictions outside any agreement: commodities not admitted and daily entry quotas."""
+
+    restricted_commodities: list[Id] = Field(default_factory=list)
+    daily_quotas: list[Quota] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)
+    note: str = ""
+
+
+class Window(_Model):
+    """A pause window from ``start`` to ``end`` (local), repeated on ``repeat_days`` consecutive days.
+
+    It covers the listed ``zones`` (roads touching a place in them) and ``roads``; ``everywhere`` covers
+    every zone and road.
+    """
+
+    start: dt.datetime
+    end: dt.datetime
+    repeat_days: Annotated[int, Field(ge=1)] = 1
+    zones: list[Id] = Field(default_factory=list)
+    roads: list[Id] = Field(default_factory=list)
+    everywhere: bool = False
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Window:
+        if self.start.tzinfo is not None or self.end.tzinfo is not None:
+            raise ValueError("give window times in local time without an offset; the scenario's timezone applies")
+        if self.end <= self.start:
+            raise ValueError(f"window ends ({self.end.isoformat()}) before or when it starts ({self.start.isoformat()})")
+        if self.repeat_days > 1 and self.end - self.start > dt.timedelta(days=1):
+            raise ValueError("a repeating window must last at most one day (its repeats would overlap)")
+        if not (self.everywhere or self.zones or self.roads):
+            raise ValueError("a window must cover something: list zones or roads, or set everywhere: true")
+        return self
+
+    def occurrences(self) -> list[tuple[dt.datetime, dt.datetime]]:
+        """Each (start, end) of the window in local time, one per repeated day."""
+        return [
+            (self.start + dt.timedelta(days=i), self.end + dt.timedelta(days=i)) for i in range(self.repeat_days)
+        ]
+
+
+class Extension(_Model):
+    """A conditional extension: ``days_per_block`` more days per ``releases_per_block`` releases, up to
+    ``max_extra_days``. The planner uses only the agreed minimum; the simulation draws the rest with
+    ``probability_per_day``."""
+
+    releases_per_block: Annotated[int, Field(gt=0)]
+    days_per_block: Positive = 1.0
+    max_extra_days: NonNegative
+    probability_per_day: Annotated[float, Field(ge=0, le=1)] = 0.5
+    note: str = ""
+
+
+class Proposal(_Model):
+    """A pause proposal: its windows, notice, the quotas and admissions agreed with it, and extensions.
+
+    ``quotas`` replace the policy's daily quotas on every local day a window of this proposal touches;
+    ``admits`` lifts restrictions on those commodities (e.g. fuel during a truce); ``opens`` opens places
+    that are otherwise closed (e.g. a crossing) for the whole horizon.
+    """
+
+    id: Id
+    name: str
+    description: str = ""
+    windows: list[Window] = Field(default_factory=list)
+    notice_hours: NonNegative = 0.0
+    quotas: list[Quota] | None = None
+    admits: list[Id] = Field(default_factory=list)
+    opens: list[Id] = Field(default_factory=list)
+    extension: Extension | None = None
+    sources: list[str] = Field(default_factory=list)
+
+
+class Horizon(_Model):
+    """Planning horizon: local ``start``, length in days, slot length in minutes.
+
+    ``coarse_after_hours``/``coarse_slot_minutes`` shrink the model: after that many hours slots grow to
+    the coarse length (boundaries where windows or opening hours change are kept).
+    """
+
+    start: dt.datetime
+    days: Annotated[float, Field(gt=0, le=60)] = 7.0
+    slot_minutes: Annotated[int, Field(ge=1, le=1440)] = 15
+    coarse_after_hours: NonNegative | None = None
+    coarse_slot_minutes: Annotated[int, Field(ge=1, le=1440)] | None = None
+
+
+class ObjectiveTier(_Model):
+    """Need met up to ``up_to_share`` of a zone's need is worth ``weight`` per person-day."""
+
+    up_to_share: Positive
+    weight: NonNegative
+
+
+class Objective(_Model):
+    """What the planner maximises: priority-weighted person-days of need met (with diminishing value by
+    tier, so aid spreads) plus people reaching safety (each worth ``person_days_per_person_safe``),
+    earlier better (``earliness_bonus``: the share of value added for arriving at the horizon start).
+    Aid delivered early counts up to ``1 + aid_earliness_bonus`` times towards the tiers; every truck-hour
+    on the road costs ``truck_hour_cost`` person-days, so no truck moves for nothing."""
+
+    tiers: list[ObjectiveTier] = Field(
+        default_factory=lambda: [
+            ObjectiveTier(up_to_share=0.25, weight=1.0),
+            ObjectiveTier(up_to_share=0.5, weight=0.7),
+            ObjectiveTier(up_to_share=1.0, weight=0.4),
+        ]
+    )
+    person_days_per_person_safe: NonNegative = 30.0
+    earliness_bonus: Annotated[float, Field(ge=0, le=1)] = 0.2
+    aid_earliness_bonus: Annotated[float, Field(ge=0, le=0.5)] = 0.05
+    truck_hour_cost: NonNegative = 1.0
+
+    @field_validator("tiers")
+    @classmethod
+    def _tiers_increase(cls, tiers: list[ObjectiveTier]) -> list[ObjectiveTier]:
+        shares = [t.up_to_share for t in tiers]
+        if shares != sorted(shares) or len(set(shares)) != len(shares):
+            raise ValueError("tiers must be listed by increasing up_to_share")
+        weights = [t.weight for t in tiers]
+        if weights != sorted(weights, reverse=True):
+            raise ValueError("tier weights must not increase (value diminishes as need is met)")
+        return tiers
+
+
+class Scenario(_Model):
+    """The world at a point in time, and the proposals on the table."""
+
+    name: Id
+    title: str
+    description: str = ""
+    timezone: str
+    horizon: Horizon
+    sources: dict[Id, Source] = Field(default_factory=dict)
+    parameters: dict[Id, Parameter] = Field(default_factory=dict)
+    places: list[Place] = Field(min_length=1)
+    roads: list[Road] = Field(default_factory=list)
+    zones: list[Zone] = Field(default_factory=list)
+    commodities: list[Commodity] = Field(min_length=1)
+    stocks: list[Stock] = Field(default_factory=list)
+    fleet: Fleet | None = None
+    policy: Policy = Field(default_factory=Policy)
+    objective: Objective = Field(default_factory=Objective)
+    proposals: list[Proposal] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as 'Asia/Gaza'") from exc
+        return value
+
+    # Lookups used everywhere; cheap enough to rebuild on demand for scenarios of this size.
+    def place(self, place_id: str) -> Place:
+        return next(p for p in self.places if p.id == place_id)
+
+    def zone(self, zone_id: str) -> Zone:
+        return next(z for z in self.zones if z.id == zone_id)
+
+    def proposal(self, proposal_id: str) -> Proposal:
+        """The proposal with this id (or name); raises ``UnknownProposalError`` listing the known ones."""
+        from safepassage.errors import UnknownProposalError
+
+        for proposal in self.proposals:
+            if proposal_id in (proposal.id, proposal.name):
+                return proposal
+        known = ", ".join(p.id for p in self.proposals) or "none"
+        raise UnknownProposalError(f"unknown proposal {proposal_id!r}; this scenario has: {known}")
