@@ -6,6 +6,8 @@ infeasible model raises ``InfeasibleError``; any other failure raises ``SolverEr
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from dataclasses import dataclass
 from enum import Enum
@@ -73,7 +75,18 @@ def to_highs_lp(lp: LPMatrix) -> highspy.HighsLp:
 
 
 def new_highs(time_limit_s: float | None = None, threads: int | None = None) -> highspy.Highs:
-    highs = highspy.Highs()
+    """A silent HiGHS instance. highspy prints its banner to the C-level stdout while constructing,
+    before any option can be set; that would corrupt ``--json`` output, so fd 1 is muted meanwhile."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            highs = highspy.Highs()
+            highs.setOptionValue("output_flag", False)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
     highs.setOptionValue("output_flag", False)
     if time_limit_s is not None:
         highs.setOptionValue("time_limit", float(time_limit_s))

@@ -309,10 +309,12 @@ class Stock(_Model):
 
 class Fleet(_Model):
     """Trucks available. Each loaded truck on a road also ties up ``return_factor`` more truck-time
-    for its empty return (1.0: the return takes as long as the loaded leg)."""
+    for its empty return (1.0: the return takes as long as the loaded leg). Convoys larger than
+    ``max_convoy_trucks`` are split into several that leave together."""
 
     trucks: Annotated[int, Field(gt=0)]
     return_factor: NonNegative = 1.0
+    max_convoy_trucks: Annotated[int, Field(gt=0)] | None = None
     sources: list[str] = Field(default_factory=list)
 
 

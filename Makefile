@@ -1,0 +1,32 @@
+# Safe Passage — two commands on a fresh machine with Python 3.11:
+#   make run    set up .venv and compare the proposals of the packaged default scenario
+#   make test   set up .venv (and the system services the tests need) and run the tests
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+OUT ?= out
+
+.PHONY: setup run test bench system-deps clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+run: setup
+	$(VENV)/bin/safepassage run --out $(OUT)
+
+system-deps:
+	bash scripts/system-deps.sh
+
+test: setup system-deps
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) bench/bench_planner.py
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache

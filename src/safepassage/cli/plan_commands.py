@@ -1,0 +1,193 @@
+"""Commands that plan: ``run`` (the main job), ``plan`` (one proposal), ``compare`` (all proposals)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from safepassage.cli.app import EXIT_BAD_INPUT, app, console, err_console, handle_errors
+from safepassage.cli.scenario_commands import ScenarioArg
+from safepassage.evaluate import Comparison, compare_proposals, write_comparison
+from safepassage.evaluate.export import write_plan
+from safepassage.plan import PlanResult
+from safepassage.scenario import Scenario, load_scenario
+from safepassage.scenario.model import Horizon
+
+DEFAULT_SCENARIO = "gaza-2023-11"
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document to stdout instead of tables.")]
+DaysOpt = Annotated[float | None, typer.Option("--days", min=0.25, max=60, help="Horizon length in days (default: the scenario's).")]
+SlotOpt = Annotated[int | None, typer.Option("--slot-minutes", min=1, max=1440, help="Slot length in minutes (default: the scenario's).")]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Write plans (JSON, CSV) and the summary into this folder.")]
+
+
+def _horizon(scenario: Scenario, days: float | None, slot_minutes: int | None) -> Horizon:
+    update = {k: v for k, v in (("days", days), ("slot_minutes", slot_minutes)) if v is not None}
+    return scenario.horizon.model_copy(update=update)
+
+
+def _progress(quiet: bool) -> Progress:
+    return Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(), console=err_console, disable=quiet, transient=True,
+    )
+
+
+def _compare_with_progress(scenario: Scenario, proposals: list[str] | None, horizon: Horizon, quiet: bool) -> Comparison:
+    chosen = proposals or [p.id for p in scenario.proposals]
+    for proposal in chosen:
+        scenario.proposal(proposal)  # unknown names fail before any solve
+    with _progress(quiet) as progress:
+        task = progress.add_task("planning", total=len(chosen))
+        return compare_proposals(
+            scenario, chosen, horizon,
+            on_start=lambda name: progress.update(task, description=f"planning [bold]{name}[/]"),
+            on_done=lambda result: progress.advance(task),
+        )
+
+
+def comparison_table(comparison: Comparison) -> Table:
+    """The side-by-side table printed by ``run`` and ``compare``."""
+    commodities = [c.id for c in comparison.scenario.commodities if any(r.kpis.tonnes_arrived.get(c.id) for r in comparison.results)]
+    table = Table(title=f"{comparison.scenario.title} — {comparison.horizon_days:g} days from {comparison.results[0].horizon_start if comparison.results else ''}", title_justify="left")
+    table.add_column("proposal")
+    table.add_column("trucks arrived", justify="right")
+    for commodity in commodities:
+        table.add_column(f"{commodity} t", justify="right")
+    table.add_column("people safe", justify="right")
+    table.add_column("90% safe (h)", justify="right")
+    table.add_column("binding limit (value of +10%)")
+    table.add_column("gap", justify="right")
+    for r in comparison.results:
+        bottleneck = r.bottlenecks[0] if r.bottlenecks else None
+        table.add_row(
+            r.proposal,
+            f"{r.kpis.total_trucks_arrived:,}",
+            *[f"{r.kpis.tonnes_arrived.get(c, 0):,.0f}" for c in commodities],
+            f"{r.kpis.people_reached_safety:,}",
+            "—" if r.kpis.hours_to_90pct_safe is None else f"{r.kpis.hours_to_90pct_safe:g}",
+            f"{bottleneck.kind} {bottleneck.id}" if bottleneck else "none",
+            f"{r.gap:.2%}",
+        )
+    return table
+
+
+def need_table(comparison: Comparison) -> Table:
+    """Share of need met per zone (mean over commodities with a need), one column per proposal."""
+    table = Table(title="Share of need met over the horizon (mean over commodities)", title_justify="left")
+    table.add_column("zone")
+    for r in comparison.results:
+        table.add_column(r.proposal, justify="right")
+    for zone in comparison.scenario.zones:
+        cells = []
+        for r in comparison.results:
+            shares = list(r.kpis.need_met.get(zone.id, {}).values())
+            cells.append(f"{sum(shares) / len(shares):.0%}" if shares else "—")
+        table.add_row(zone.id, *cells)
+    return table
+
+
+def _print_bottlenecks(comparison: Comparison) -> None:
+    for r in comparison.results:
+        if r.bottlenecks:
+            named = "; ".join(f"{b.kind} {b.id} (+{b.value_per_unit:,.0f} person-days per {b.unit})" for b in r.bottlenecks[:3])
+            console.print(f"  [bold]{r.proposal}[/] is limited by: {named}", highlight=False)
+        else:
+            console.print(f"  [bold]{r.proposal}[/]: no limit binds", highlight=False)
+
+
+@app.command()
+@handle_errors
+def compare(
+    scenario: ScenarioArg,
+    json_out: JsonOpt = False,
+    proposal: Annotated[list[str] | None, typer.Option("--proposal", "-p", help="Only these proposals (repeatable).")] = None,
+    days: DaysOpt = None,
+    slot_minutes: SlotOpt = None,
+    out: OutOpt = None,
+) -> None:
+    """Plan every proposal of a scenario and compare them side by side."""
+    loaded = load_scenario(scenario)
+    comparison = _compare_with_progress(loaded, proposal, _horizon(loaded, days, slot_minutes), quiet=json_out)
+    if out is not None:
+        write_comparison(comparison, out)
+    if json_out:
+        typer.echo(json.dumps(comparison.to_json(), indent=2, ensure_ascii=False))
+        return
+    console.print(comparison_table(comparison))
+    console.print(need_table(comparison))
+    _print_bottlenecks(comparison)
+    if out is not None:
+        console.print(f"wrote {out}", highlight=False)
+
+
+@app.command()
+@handle_errors
+def plan(
+    scenario: ScenarioArg,
+    proposal: Annotated[str, typer.Option("--proposal", "-p", help="Proposal id or name.")],
+    json_out: JsonOpt = False,
+    days: DaysOpt = None,
+    slot_minutes: SlotOpt = None,
+    out: OutOpt = None,
+    schedule: Annotated[bool, typer.Option("--schedule/--no-schedule", help="Print the convoy and evacuation schedule.")] = True,
+) -> None:
+    """Plan one proposal: the best convoy and evacuation schedule, its KPIs, bound and gap."""
+    loaded = load_scenario(scenario)
+    comparison = _compare_with_progress(loaded, [proposal], _horizon(loaded, days, slot_minutes), quiet=json_out)
+    result = comparison.results[0]
+    if out is not None:
+        write_plan(result, out)
+    if json_out:
+        document = comparison.to_json()
+        document["proposals"][0]["schedule"] = result.to_dict()["schedule"]
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        return
+    console.print(comparison_table(comparison))
+    _print_bottlenecks(comparison)
+    if schedule:
+        _print_schedule(result)
+    if out is not None:
+        console.print(f"wrote {out}", highlight=False)
+
+
+def _print_schedule(result: PlanResult, limit: int = 25) -> None:
+    convoys = Table(title=f"Convoys ({len(result.convoys)})", title_justify="left")
+    for column in ("id", "departs", "route", "trucks", "cargo", "offloads"):
+        convoys.add_column(column)
+    for c in result.convoys[:limit]:
+        convoys.add_row(c.id, c.departs, " > ".join(c.route), str(c.trucks), ", ".join(f"{k} {v:g}" for k, v in c.cargo.items()), c.arrives)
+    console.print(convoys)
+    if len(result.convoys) > limit:
+        console.print(f"… {len(result.convoys) - limit} more convoys (use --out or --json for all)")
+    if result.evacuations:
+        moves = Table(title=f"Evacuation movements ({len(result.evacuations)})", title_justify="left")
+        for column in ("id", "from zone", "departs", "corridor", "people", "arrives"):
+            moves.add_column(column)
+        for e in result.evacuations[:limit]:
+            moves.add_row(e.id, e.origin_zone, e.departs, " > ".join(e.corridor), f"{e.people:,}", e.arrives)
+        console.print(moves)
+
+
+@app.command()
+@handle_errors
+def run(
+    scenario: Annotated[str, typer.Argument(help="Scenario file or packaged name.")] = DEFAULT_SCENARIO,
+    out: Annotated[Path, typer.Option("--out", help="Output folder for plans, summary and report.")] = Path("out"),
+) -> None:
+    """The main job: compare every proposal of the default scenario, print the table, write the plans."""
+    loaded = load_scenario(scenario)
+    comparison = _compare_with_progress(loaded, None, loaded.horizon, quiet=False)
+    target = write_comparison(comparison, out / loaded.name)
+    console.print(comparison_table(comparison))
+    console.print(need_table(comparison))
+    _print_bottlenecks(comparison)
+    console.print(f"plans and summary written to [bold]{target}[/]", highlight=False)
+
+
+__all__ = ["comparison_table", "need_table", "EXIT_BAD_INPUT"]

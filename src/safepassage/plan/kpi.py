@@ -1,0 +1,87 @@
+"""KPIs of an integer plan, computed from its paths (see the counting rules in ``result.py``)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from safepassage.plan.integer import IntegerPlan
+from safepassage.plan.lp_build import PlanningModel
+from safepassage.plan.result import ProposalKPIs
+from safepassage.scenario.model import PlaceKind
+
+__all__ = ["plan_kpis"]
+
+
+def plan_kpis(model: PlanningModel, plan: IntegerPlan) -> ProposalKPIs:
+    """Trucks crossing and arriving, quantities per zone, need met, people reaching safety and when."""
+    scenario, grid, arcs = model.scenario, model.terms.grid, model.arcs
+    commodities = [c.id for c in scenario.commodities]
+    crossing = np.array([p.kind == PlaceKind.crossing for p in scenario.places], dtype=bool)
+    trucks = plan.trucks
+    x = model.col("x")
+
+    crossed = np.zeros(len(commodities), dtype=np.int64)
+    for j, n in enumerate(plan.trucks_int):
+        if n:
+            path = trucks.paths[j]
+            moves = [trucks.edges.ref[e] - x.start for e in path.edges if trucks.edges.edge_type[e] == 0]
+            crossed[trucks.kind[j]] += n * int(crossing[arcs.tail[model.trucks.arc[moves]]].sum())
+    arrived = np.bincount(trucks.kind, weights=plan.trucks_int, minlength=len(commodities)).astype(np.int64) if len(trucks.paths) else np.zeros(len(commodities), dtype=np.int64)
+    quantity = arrived * model.payload
+    tonnes = quantity * np.array([c.tonnes_per_unit for c in scenario.commodities])
+
+    zone_ids = {i: z.id for i, z in enumerate(scenario.zones)}
+    zone_of = {i: p.zone for i, p in enumerate(scenario.places)}
+    by_zone: dict[str, dict[str, float]] = {z.id: {} for z in scenario.zones}
+    by_day: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for j, n in enumerate(plan.trucks_int):
+        if not n:
+            continue
+        k = trucks.kind[j]
+        zone = zone_of[int(trucks.end_place[j])]
+        amount = float(n * model.payload[k])
+        by_zone[zone][commodities[k]] = by_zone[zone].get(commodities[k], 0.0) + amount
+        day = grid.to_local(grid.boundaries_min[trucks.end_slot[j]]).date().isoformat()
+        by_day[day][commodities[k]] += amount * scenario.commodities[k].tonnes_per_unit
+    need_met: dict[str, dict[str, float]] = {}
+    for z, zone in enumerate(scenario.zones):
+        shares = {}
+        for k, commodity in enumerate(commodities):
+            need = model.need_units[z, k]
+            if need > 0:
+                shares[commodity] = round(by_zone[zone.id].get(commodity, 0.0) / need, 6)
+        need_met[zone.id] = shares
+
+    people = plan.people
+    wanting = int(sum(scenario.zones[z].evacuation.wants_to_leave for z in model.origins))
+    reached = int(plan.people_int.sum())
+    order = np.argsort(people.end_slot, kind="stable") if len(people.paths) else np.zeros(0, dtype=np.int64)
+    cumulative = np.cumsum(plan.people_int[order]) if len(order) else np.zeros(0)
+
+    def hours_to(share: float) -> float | None:
+        if wanting <= 0 or not len(cumulative) or cumulative[-1] < share * wanting:
+            return None
+        first = int(np.searchsorted(cumulative, share * wanting - 1e-9))
+        return round(float(grid.boundaries_min[people.end_slot[order[first]]]) / 60.0, 2)
+
+    safe_by_day: dict[str, int] = defaultdict(int)
+    for j, n in enumerate(plan.people_int):
+        if n:
+            safe_by_day[grid.to_local(grid.boundaries_min[people.end_slot[j]]).date().isoformat()] += int(n)
+    del zone_ids
+    return ProposalKPIs(
+        trucks_crossed={c: int(crossed[k]) for k, c in enumerate(commodities)},
+        trucks_arrived={c: int(arrived[k]) for k, c in enumerate(commodities)},
+        tonnes_arrived={c: round(float(tonnes[k]), 3) for k, c in enumerate(commodities)},
+        quantity_arrived={c: round(float(quantity[k]), 3) for k, c in enumerate(commodities)},
+        arrived_by_zone={z: {c: round(v, 3) for c, v in d.items()} for z, d in by_zone.items()},
+        need_met=need_met,
+        people_reached_safety=reached,
+        people_wanting_to_leave=wanting,
+        hours_to_50pct_safe=hours_to(0.5),
+        hours_to_90pct_safe=hours_to(0.9),
+        arrivals_by_day={d: {c: round(v, 3) for c, v in sorted(v_.items())} for d, v_ in sorted(by_day.items()) for v in [v_]},
+        safe_by_day=dict(sorted(safe_by_day.items())),
+    )

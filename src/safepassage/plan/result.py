@@ -1,0 +1,164 @@
+"""Typed planning results: the schedule (convoys, evacuation movements), KPIs, bottlenecks, bound, gap.
+
+Counting rules: a truck *crosses* when it leaves a crossing place; it *arrives* when it is offloaded at
+a distribution point (the aid counted as delivered to that point's zone). Quantities are in each
+commodity's own unit; tonnes use the commodity's ``tonnes_per_unit``. People *reach safety* when they
+arrive at any place in one of their zone's safe destination zones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from safepassage.plan.solve import SolveStatus
+
+__all__ = ["Convoy", "EvacuationMovement", "Bottleneck", "ProposalKPIs", "PlanResult", "Leg"]
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One road traversed: from, to, departure and arrival (local, ISO 8601 with offset)."""
+
+    road: str
+    from_place: str
+    to_place: str
+    departs: str
+    arrives: str
+
+
+@dataclass(frozen=True)
+class Convoy:
+    """Trucks leaving ``origin`` together along one route and offloading at ``destination``."""
+
+    id: str
+    origin: str
+    destination: str
+    zone: str
+    departs: str
+    arrives: str
+    trucks: int
+    cargo: dict[str, float]  # commodity -> quantity in its unit
+    cargo_trucks: dict[str, int]
+    route: list[str]
+    legs: list[Leg]
+    crossings: list[str]
+    requires_pause: bool
+
+
+@dataclass(frozen=True)
+class EvacuationMovement:
+    """People from ``origin_zone`` walking a corridor (places in order), leaving and arriving at these times."""
+
+    id: str
+    origin_zone: str
+    corridor: list[str]
+    departs: str
+    arrives: str
+    people: int
+    destination: str
+    destination_zone: str
+    legs: list[Leg]
+    requires_pause: bool
+
+
+@dataclass(frozen=True)
+class Bottleneck:
+    """A limit that binds, with the objective gained (person-days) per one more ``unit`` of it."""
+
+    kind: str  # crossing, inspection, checkpoint, place, road, road_people, place_people, quota, fleet, stock
+    id: str
+    value_per_unit: float
+    unit: str
+    binding_slots: int
+
+
+@dataclass
+class ProposalKPIs:
+    """What a proposal delivers under its best integer plan."""
+
+    trucks_crossed: dict[str, int]
+    trucks_arrived: dict[str, int]
+    tonnes_arrived: dict[str, float]
+    quantity_arrived: dict[str, float]
+    arrived_by_zone: dict[str, dict[str, float]]  # zone -> commodity -> quantity
+    need_met: dict[str, dict[str, float]]  # zone -> commodity -> share of horizon need (0..)
+    people_reached_safety: int
+    people_wanting_to_leave: int
+    hours_to_50pct_safe: float | None
+    hours_to_90pct_safe: float | None
+    arrivals_by_day: dict[str, dict[str, float]]  # local date -> commodity -> tonnes offloaded
+    safe_by_day: dict[str, int]  # local date -> people reaching safety
+
+    @property
+    def total_trucks_arrived(self) -> int:
+        return sum(self.trucks_arrived.values())
+
+
+@dataclass
+class PlanResult:
+    """A proposal's plan: schedule, KPIs, LP bound, integer value and gap, bottlenecks, model size."""
+
+    scenario: str
+    proposal: str
+    proposal_name: str
+    horizon_start: str
+    horizon_days: float
+    slot_minutes: float
+    status: SolveStatus
+    objective: float  # value of the integer plan (person-days)
+    bound: float  # LP optimum: no plan can do better
+    gap: float  # (bound - objective) / |bound|
+    kpis: ProposalKPIs
+    convoys: list[Convoy]
+    evacuations: list[EvacuationMovement]
+    bottlenecks: list[Bottleneck]
+    lp_rows: int
+    lp_cols: int
+    lp_nonzeros: int
+    build_seconds: float
+    solve_seconds: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """The documented JSON shape for one proposal (see the README)."""
+        return {
+            "name": self.proposal,
+            "title": self.proposal_name,
+            "trucks_crossed": sum(self.kpis.trucks_crossed.values()),
+            "trucks_arrived": self.kpis.total_trucks_arrived,
+            "tonnes_arrived": self.kpis.tonnes_arrived,
+            "trucks_arrived_by_commodity": self.kpis.trucks_arrived,
+            "arrived_by_zone": self.kpis.arrived_by_zone,
+            "people_reached_safety": self.kpis.people_reached_safety,
+            "people_wanting_to_leave": self.kpis.people_wanting_to_leave,
+            "hours_to_50pct_safe": self.kpis.hours_to_50pct_safe,
+            "hours_to_90pct_safe": self.kpis.hours_to_90pct_safe,
+            "need_met": self.kpis.need_met,
+            "objective": self.objective,
+            "bound": self.bound,
+            "gap": self.gap,
+            "status": self.status.value,
+            "bottlenecks": [asdict(b) for b in self.bottlenecks],
+            "convoys": len(self.convoys),
+            "evacuation_movements": len(self.evacuations),
+            "lp": {"rows": self.lp_rows, "cols": self.lp_cols, "nonzeros": self.lp_nonzeros},
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything, JSON-ready: summary, schedule and KPIs in full."""
+        out = self.summary()
+        out.update(
+            scenario=self.scenario,
+            horizon_start=self.horizon_start,
+            horizon_days=self.horizon_days,
+            kpis=asdict(self.kpis),
+            schedule={"convoys": [asdict(c) for c in self.convoys], "evacuations": [asdict(e) for e in self.evacuations]},
+            timings=self.timings,
+        )
+        return out
+
+
+def iso(moment: dt.datetime) -> str:
+    return moment.isoformat(timespec="minutes")
