@@ -150,9 +150,9 @@ def _capacity_matrix(model: PlanningModel) -> tuple[sp.csr_matrix, np.ndarray]:
     fleet, count, f = model.lp.row_block("fleet"), model.lp.row_block("fleet_count"), model.col("f")
     if fleet.size:
         fleet_f = matrix[fleet.start:fleet.start + fleet.size][:, f.start:f.stop]
-        count_x = matrix[count.start:count.start + count.size].copy()
-        count_x[:, f.start:f.stop] = 0  # f = Σ x: keep only the x part of each count row
-        count_x.eliminate_zeros()
+        keep_x = np.ones(model.lp.n_cols)
+        keep_x[f.start:f.stop] = 0.0  # f = Σ x: keep only the x part of each count row
+        count_x = (matrix[count.start:count.start + count.size] @ sp.diags(keep_x)).tocsr()
         parts.append((fleet_f @ count_x).tocsr())
         upper.append(row_upper[fleet.start:fleet.start + fleet.size])
     return sp.vstack(parts).tocsr(), np.concatenate(upper)

@@ -303,24 +303,43 @@ def define_people_balance_constraints(model: PlanningModel) -> None:
     _balance_rows(model, "people_balance", "people", model.people_nodes, model.people, model.col("y"), model.holding_pairs, model.col("h"), model.supply_people, head_ok)
 
 
-def _grouped_rows(model: PlanningModel, name: str, kind: str, entity: np.ndarray, slot: np.ndarray, cols: np.ndarray, capacity_per_hour: np.ndarray, labels: list[str], unit: str) -> None:
-    """One ≤ row per distinct (entity, slot) among the given columns: Σ cols ≤ capacity_per_hour[entity]·L_t."""
+def whole_unit_capacity(rate_per_hour: np.ndarray, open_mask: np.ndarray, length_min: np.ndarray) -> np.ndarray:
+    """Per-slot capacity in whole units that adds up to the rate over time (entities × slots).
+
+    A rate of 2.5 trucks/hour over one-hour slots gives 2, 3, 2, 3 …: in every slot a whole number of
+    trucks, and over any run of slots from the start never more than rate × open hours. Fractional
+    per-slot capacities would let the LP promise half trucks that no integer plan can deliver."""
+    hours = open_mask * (length_min[None, :] / 60.0)
+    finite = np.where(np.isfinite(rate_per_hour), rate_per_hour, 0.0)
+    cumulative = np.floor(np.cumsum(finite[:, None] * hours, axis=1) + 1e-9)
+    capacity = np.diff(np.concatenate([np.zeros((len(rate_per_hour), 1)), cumulative], axis=1), axis=1)
+    return np.where(np.isfinite(rate_per_hour)[:, None], capacity, np.inf)
+
+
+def _grouped_rows(model: PlanningModel, name: str, kind: str, entity: np.ndarray, slot: np.ndarray, cols: np.ndarray, capacity_per_hour: np.ndarray, labels: list[str], unit: str, open_mask: np.ndarray | None = None) -> None:
+    """One ≤ row per distinct (entity, slot) among the given columns: Σ cols ≤ capacity[entity, slot],
+    the whole-unit capacity of ``capacity_per_hour`` over the entity's open slots."""
     if len(cols) == 0:
         model.lp.add_rows(name, kind, np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), labels, unit=unit)
         return
-    n_slots = model.terms.grid.n_slots
+    grid = model.terms.grid
+    n_slots = grid.n_slots
     keys, inverse = np.unique(entity * n_slots + slot, return_inverse=True)
     row_entity, row_slot = keys // n_slots, keys % n_slots
-    hours = model.terms.grid.length_min[row_slot] / 60.0
-    block = model.lp.add_rows(name, kind, -np.inf, capacity_per_hour[row_entity] * hours, row_entity, row_slot, labels, scale=hours, unit=unit)
+    used = np.unique(row_entity)
+    mask = np.ones((len(used), n_slots), dtype=bool) if open_mask is None else open_mask[used]
+    capacity = whole_unit_capacity(capacity_per_hour[used], mask, grid.length_min)
+    position = np.searchsorted(used, row_entity)
+    hours = grid.length_min[row_slot] / 60.0
+    block = model.lp.add_rows(name, kind, -np.inf, capacity[position, row_slot], row_entity, row_slot, labels, scale=hours, unit=unit)
     model.lp.add_entries(block.start + inverse, cols, 1.0)
 
 
 def define_place_truck_throughput_constraints(model: PlanningModel) -> None:
     """Trucks leaving (or offloading at) a place per slot stay within its throughput while open:
 
-        Σ_{m: tail=p, dep=t} x[m] + Σ_k u[p,k,t] ≤ trucks_per_hour[p] · L_t
-    (closed slots have no columns at all)."""
+        Σ_{m: tail=p, dep=t} x[m] + Σ_k u[p,k,t] ≤ cap[p,t],  Σ_{t'≤t} cap[p,t'] = ⌊trucks_per_hour[p] · open hours to t⌋
+    (whole trucks per slot; closed slots have no columns at all)."""
     scenario, arcs = model.scenario, model.arcs
     rate = np.array([p.trucks_per_hour or np.inf for p in scenario.places])
     x, u = model.col("x"), model.col("u")
@@ -330,13 +349,13 @@ def define_place_truck_throughput_constraints(model: PlanningModel) -> None:
     limited = np.isfinite(rate[place])
     kinds = {PlaceKind.crossing: "crossing", PlaceKind.inspection: "inspection", PlaceKind.checkpoint: "checkpoint"}
     kind_of = [kinds.get(p.kind, "place") for p in scenario.places]
-    _grouped_rows(model, "place_trucks", "place", place[limited], slot[limited], cols[limited], rate, [f"{kind_of[i]}:{p.id}" for i, p in enumerate(scenario.places)], "truck per hour")
+    _grouped_rows(model, "place_trucks", "place", place[limited], slot[limited], cols[limited], rate, [f"{kind_of[i]}:{p.id}" for i, p in enumerate(scenario.places)], "truck per hour", model.terms.place_open)
 
 
 def define_road_truck_capacity_constraints(model: PlanningModel) -> None:
     """Trucks entering a road (per direction) per slot stay within its capacity:
 
-        Σ_{m: arc=a, dep=t} x[m] ≤ trucks_per_hour[road(a)] · L_t"""
+        Σ_{m: arc=a, dep=t} x[m] ≤ cap[a,t]  (whole trucks per slot adding up to trucks_per_hour · hours)"""
     arcs, x = model.arcs, model.col("x")
     arc = model.trucks.arc
     limited = np.isfinite(arcs.trucks_per_hour[arc])
@@ -353,7 +372,7 @@ def define_place_people_throughput_constraints(model: PlanningModel) -> None:
     place = arcs.tail[model.people.arc]
     limited = np.isfinite(rate[place])
     labels = [f"{p.kind.value}:{p.id}" for p in scenario.places]
-    _grouped_rows(model, "place_people", "place_people", place[limited], model.people.dep[limited], y.start + np.flatnonzero(limited), rate, labels, "person per hour")
+    _grouped_rows(model, "place_people", "place_people", place[limited], model.people.dep[limited], y.start + np.flatnonzero(limited), rate, labels, "person per hour", model.terms.place_open)
 
 
 def define_road_people_capacity_constraints(model: PlanningModel) -> None:
@@ -376,7 +395,7 @@ def define_quota_constraints(model: PlanningModel) -> None:
     labels = sorted({q.label for q in quotas})
     label_index = {label: i for i, label in enumerate(labels)}
     block = model.lp.add_rows(
-        "quota", "quota", -np.inf, np.array([q.trucks_per_day for q in quotas]),
+        "quota", "quota", -np.inf, np.floor(np.array([q.trucks_per_day for q in quotas], dtype=np.float64) + 1e-9),
         np.array([label_index[q.label] for q in quotas], dtype=np.int64), np.array([q.day for q in quotas], dtype=np.int64), labels, unit="truck per day",
     )
     tail = arcs.tail[model.trucks.arc]

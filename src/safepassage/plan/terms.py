@@ -82,7 +82,8 @@ def resolve_terms(scenario: Scenario, proposal: Proposal, horizon: Horizon | Non
         for zone_id in window.zones:
             zone_covered[zone_index[zone_id]] |= mask
         for road_id in window.roads:
-            road_covered[road_index[road_id]] |= mask
+            if road_id in road_index:  # a road closed for re-planning is gone from the scenario
+                road_covered[road_index[road_id]] |= mask
     # A window covering a zone covers every road touching a place in that zone.
     for r, road in enumerate(scenario.roads):
         for end in (road.from_, road.to):

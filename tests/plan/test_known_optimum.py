@@ -1,0 +1,102 @@
+"""Small instances whose optimum can be worked out by hand."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from safepassage.errors import UnknownProposalError
+from safepassage.plan import plan_proposal
+from safepassage.scenario import load_scenario
+
+
+def test_south_only_without_pause(tiny_path):
+    # Need in the south: 1,000 people x 0.01 t x 1 day = 10 t, worth 1/0.01 = 100 person-days per t.
+    # The north is behind a pause-only road and no window opens it: only the south is served.
+    result = plan_proposal(load_scenario(tiny_path), "none")
+    assert result.bound == pytest.approx(1000.0)
+    assert result.objective == pytest.approx(1000.0)
+    assert result.kpis.arrived_by_zone["north"] == {}
+    assert result.kpis.arrived_by_zone["south"]["food"] >= 10
+    assert result.kpis.people_reached_safety == 0
+    assert result.kpis.hours_to_50pct_safe is None
+
+
+def test_pause_serves_the_north_and_moves_people(tiny_path):
+    # The 06:00-10:00 window opens r3 (1 h by truck, 2 h on foot at 100 people/h): trucks reach the
+    # north (+10 t x 100) and people leaving at 06, 07 and 08 arrive by 10:00: 3 x 100 = 300 people,
+    # each worth 1 person-day, less 1e-3 per person-hour walked (300 x 2 h).
+    result = plan_proposal(load_scenario(tiny_path), "pause")
+    assert result.bound == pytest.approx(1000 + 1000 + 300 - 0.6)
+    assert result.kpis.people_reached_safety == 300
+    assert result.kpis.need_met["north"]["food"] == pytest.approx(1.0)
+    assert result.kpis.hours_to_90pct_safe == pytest.approx(10.0)
+    assert {b.id for b in result.bottlenecks} == {"r3"}
+    for movement in result.evacuations:
+        assert movement.requires_pause
+        assert "T06:00" <= movement.departs[10:16] <= "T08:00"
+
+
+def _scarce(data: dict) -> dict:
+    """Need 100 t in the south, trucks limited by the gate's 2 trucks/hour."""
+    data = copy.deepcopy(data)
+    data["zones"][0]["needs_per_person_per_day"] = {"food": 0.1}
+    return data
+
+
+def test_crossing_throughput_binds(tiny_data, write_yaml):
+    # Gate departures possible in slots 1..22 (trucks reach the gate after 1 h, need 1 h to the
+    # distribution point before 24:00): 22 x 2 = 44 trucks x 1 t x 10 person-days per t.
+    result = plan_proposal(load_scenario(write_yaml(_scarce(tiny_data))), "none")
+    assert result.bound == pytest.approx(440.0)
+    assert result.kpis.trucks_arrived["food"] == 44
+    assert result.kpis.trucks_crossed["food"] == 44
+    top = result.bottlenecks[0]
+    assert (top.kind, top.id, top.unit) == ("crossing", "gate", "truck per hour")
+    # One more truck per hour in each of the 22 useful slots: 22 trucks x 10 person-days.
+    assert top.value_per_unit == pytest.approx(220.0)
+
+
+def test_daily_quota_binds(tiny_data, write_yaml):
+    data = _scarce(tiny_data)
+    data["policy"]["daily_quotas"] = [{"trucks_per_day": 12}]
+    result = plan_proposal(load_scenario(write_yaml(data)), "none")
+    assert result.kpis.trucks_crossed["food"] == 12
+    assert result.bound == pytest.approx(120.0)
+    assert result.bottlenecks[0].kind == "quota"
+    assert result.bottlenecks[0].value_per_unit == pytest.approx(10.0)
+
+
+def test_restricted_commodity_moves_only_when_admitted(tiny_data, write_yaml):
+    data = copy.deepcopy(tiny_data)
+    data["zones"][0]["needs_per_person_per_day"]["fuel"] = 0.01
+    scenario = load_scenario(write_yaml(data))
+    assert plan_proposal(scenario, "none").kpis.trucks_arrived["fuel"] == 0
+    data["proposals"][1]["admits"] = ["fuel"]
+    admitted = plan_proposal(load_scenario(write_yaml(data)), "pause")
+    assert admitted.kpis.trucks_arrived["fuel"] > 0
+
+
+def test_stock_limits_what_arrives(tiny_data, write_yaml):
+    data = _scarce(tiny_data)
+    data["stocks"][0]["quantity"] = 7
+    result = plan_proposal(load_scenario(write_yaml(data)), "none")
+    assert result.kpis.trucks_arrived["food"] == 7
+    assert result.bottlenecks[0].kind == "stock"
+
+
+def test_fractional_capacity_is_rounded_with_small_gap(tiny_data, write_yaml):
+    # 2.5 trucks/h gives a fractional LP; the integer plan must stay within the bound.
+    data = _scarce(tiny_data)
+    data["places"][1]["trucks_per_hour"] = 2.5
+    result = plan_proposal(load_scenario(write_yaml(data)), "none")
+    assert result.bound == pytest.approx(22 * 2.5 * 10)
+    assert result.objective <= result.bound + 1e-6
+    assert result.objective >= 0.95 * result.bound
+    assert all(isinstance(c.trucks, int) and c.trucks > 0 for c in result.convoys)
+
+
+def test_unknown_proposal_names_the_known_ones(tiny_path):
+    with pytest.raises(UnknownProposalError, match="this scenario has: none, pause"):
+        plan_proposal(load_scenario(tiny_path), "truce")
