@@ -30,7 +30,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
+# Tables are wide (one column per commodity): when output is not a terminal (pipes, CI logs, tests)
+# Rich would fold them to 80 columns, so give it room.
+console = Console(width=None if Console().is_terminal else 160)
 err_console = Console(stderr=True, soft_wrap=True)  # error lines stay whole: users grep them
 
 F = TypeVar("F", bound=Callable[..., Any])

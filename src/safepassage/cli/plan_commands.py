@@ -13,6 +13,7 @@ from rich.table import Table
 from safepassage.cli.app import EXIT_BAD_INPUT, app, console, err_console, handle_errors
 from safepassage.cli.scenario_commands import ScenarioArg
 from safepassage.evaluate import Comparison, compare_proposals, write_comparison
+from safepassage.evaluate.compare import default_workers
 from safepassage.evaluate.export import write_plan
 from safepassage.plan import PlanResult
 from safepassage.scenario import Scenario, load_scenario
@@ -48,6 +49,7 @@ def _compare_with_progress(scenario: Scenario, proposals: list[str] | None, hori
             scenario, chosen, horizon,
             on_start=lambda name: progress.update(task, description=f"planning [bold]{name}[/]"),
             on_done=lambda result: progress.advance(task),
+            workers=default_workers(),
         )
 
 

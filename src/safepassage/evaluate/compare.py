@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
 from safepassage.plan import PlanResult, plan_proposal
 from safepassage.scenario.model import Horizon, Scenario
 
-__all__ = ["Comparison", "compare_proposals"]
+__all__ = ["Comparison", "compare_proposals", "default_workers"]
 
 
 @dataclass
@@ -35,21 +37,44 @@ class Comparison:
         }
 
 
+def default_workers() -> int:
+    """Processes for planning proposals side by side: one per core, at most four."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 def compare_proposals(
     scenario: Scenario,
     proposals: Sequence[str] | None = None,
     horizon: Horizon | None = None,
     on_done: Callable[[PlanResult], None] | None = None,
     on_start: Callable[[str], None] | None = None,
+    workers: int = 1,
 ) -> Comparison:
-    """Plan each proposal (default: all, in file order); ``on_start``/``on_done`` report progress."""
+    """Plan each proposal (default: all, in file order); ``on_start``/``on_done`` report progress.
+
+    With ``workers`` > 1 proposals are planned in that many processes (each solve single-threaded);
+    results come back in the scenario's order either way and are identical."""
     chosen = list(proposals) if proposals else [p.id for p in scenario.proposals]
-    results = []
     for proposal in chosen:
+        scenario.proposal(proposal)  # unknown names fail before any solve
+    if workers <= 1 or len(chosen) <= 1:
+        results = []
+        for proposal in chosen:
+            if on_start:
+                on_start(proposal)
+            result = plan_proposal(scenario, proposal, horizon=horizon)
+            results.append(result)
+            if on_done:
+                on_done(result)
+        return Comparison(scenario, results)
+    by_name: dict[str, PlanResult] = {}
+    with ProcessPoolExecutor(max_workers=min(workers, len(chosen))) as pool:
+        futures = {pool.submit(plan_proposal, scenario, proposal, horizon, None, 5, 1): proposal for proposal in chosen}
         if on_start:
-            on_start(proposal)
-        result = plan_proposal(scenario, proposal, horizon=horizon)
-        results.append(result)
-        if on_done:
-            on_done(result)
-    return Comparison(scenario, results)
+            on_start(", ".join(chosen))
+        for future in as_completed(futures):
+            result = future.result()
+            by_name[futures[future]] = result
+            if on_done:
+                on_done(result)
+    return Comparison(scenario, [by_name[p] for p in chosen])

@@ -4,7 +4,8 @@
 2. Round every path down to whole trucks (people): always feasible, since every limit is a ≤ on
    non-negative flows.
 3. Repair: add trucks one at a time to the paths worth most at the margin while every capacity
-   (places, roads, quotas, fleet, stock) still holds.
+   (places, roads, quotas, fleet, stock) still holds; then solve the small integer program over the
+   LP's own paths (price-and-branch), started from that greedy plan, and keep it if it is better.
 The plan's value is computed by the same objective as the LP, so ``bound - value`` is a true gap.
 """
 
@@ -243,7 +244,68 @@ def round_and_repair(model: PlanningModel, solution: LPSolution, max_passes: int
     return IntegerPlan(trucks, people, trucks_int.astype(np.int64), people_int.astype(np.int64), value)
 
 
-def _repair(model: PlanningModel, trucks: FlowPaths, trucks_int: np.ndarray, people: FlowPaths, people_int: np.ndarray, max_passes: int) -> np.ndarray:
+def _path_program(model: PlanningModel, trucks: FlowPaths, trucks_int: np.ndarray, valuer: _Valuer, per_path: sp.csc_matrix, upper: np.ndarray, source_pair: np.ndarray, stock: np.ndarray, time_limit_s: float) -> np.ndarray | None:
+    """Best whole numbers of trucks on the LP's own paths (a small integer program, price-and-branch):
+
+        max Σ_j c_j z_j + Σ_{i,j'} price[i,j'] g[i,j']
+        s.t. Σ_j cap[r,j] z_j ≤ upper[r]           every place, road, quota and fleet limit the paths touch
+             Σ_{j from s} z_j ≤ stock[s]            stock at each origin
+             Σ_j' g[i,j'] ≤ Σ_{j to i} units_j z_j  value tiers of each (zone, commodity)
+             0 ≤ g[i,j'] ≤ tier size,  z_j ∈ {0, 1, 2, …}
+    Started from the greedy plan; returns None if HiGHS finds nothing better in the time allowed."""
+    import highspy
+
+    from safepassage.plan.solve import new_highs
+
+    n_paths = len(trucks.paths)
+    touched = np.unique(per_path.indices)
+    cap = per_path.tocsr()[touched]
+    n_pairs, n_tiers = valuer.tier_size.shape
+    stock_rows = np.unique(source_pair)
+    stock_matrix = sp.csr_matrix((np.ones(n_paths), (np.searchsorted(stock_rows, source_pair), np.arange(n_paths))), shape=(len(stock_rows), n_paths))
+    # Tier rows: Σ g - Σ units z ≤ 0.
+    tier_z = sp.csr_matrix((-valuer.truck_units, (valuer.truck_pair, np.arange(n_paths))), shape=(n_pairs, n_paths))
+    tier_g = sp.kron(sp.identity(n_pairs), np.ones((1, n_tiers))).tocsr()
+    matrix = sp.vstack([
+        sp.hstack([cap, sp.csr_matrix((cap.shape[0], n_pairs * n_tiers))]),
+        sp.hstack([stock_matrix, sp.csr_matrix((len(stock_rows), n_pairs * n_tiers))]),
+        sp.hstack([tier_z, tier_g]),
+    ]).tocsc()
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_ = n_paths + n_pairs * n_tiers
+    lp.num_row_ = matrix.shape[0]
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.col_cost_ = np.concatenate([valuer.truck_linear, valuer.tier_price.ravel()])
+    lp.col_lower_ = np.zeros(lp.num_col_)
+    lp.col_upper_ = np.concatenate([np.full(n_paths, inf), valuer.tier_size.ravel()])
+    lp.row_lower_ = np.full(lp.num_row_, -inf)
+    lp.row_upper_ = np.concatenate([upper[touched] + TOL, stock[stock_rows] + TOL, np.zeros(n_pairs)])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+    lp.a_matrix_.value_ = matrix.data
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * n_paths + [highspy.HighsVarType.kContinuous] * (n_pairs * n_tiers)
+    highs = new_highs(time_limit_s)
+    highs.setOptionValue("mip_rel_gap", 1e-5)
+    highs.passModel(lp)
+    start = highspy.HighsSolution()
+    effective = valuer.effective(trucks_int)
+    filled = np.clip(effective[:, None] - valuer.tier_low, 0.0, valuer.tier_size)
+    start.col_value = list(np.concatenate([trucks_int, filled.ravel()]))
+    start.value_valid = True
+    highs.setSolution(start)
+    highs.run()
+    if highs.getInfo().primal_solution_status != 2:  # no feasible point found
+        return None
+    values = np.asarray(highs.getSolution().col_value[:n_paths])
+    candidate = np.round(values)
+    if np.any(cap @ candidate > upper[touched] + 1e-6) or np.any(np.bincount(source_pair, weights=candidate, minlength=len(stock)) > stock + 1e-6):
+        return None
+    return candidate
+
+
+def _repair(model: PlanningModel, trucks: FlowPaths, trucks_int: np.ndarray, people: FlowPaths, people_int: np.ndarray, max_passes: int, mip_time_limit_s: float = 5.0) -> np.ndarray:
     valuer = _Valuer(model, trucks, people)
     capacity, upper = _capacity_matrix(model)
     per_path = (capacity @ _incidence(trucks, model.lp.n_cols, 0)).tocsc()
@@ -270,4 +332,7 @@ def _repair(model: PlanningModel, trucks: FlowPaths, trucks_int: np.ndarray, peo
             added = True
         if not added:
             break
+    improved = _path_program(model, trucks, trucks_int, valuer, per_path, upper, source_pair, stock, time_limit_s=mip_time_limit_s)
+    if improved is not None and valuer.total(improved, people_int) > valuer.total(trucks_int, people_int) + TOL:
+        return improved
     return trucks_int

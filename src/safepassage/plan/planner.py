@@ -23,9 +23,10 @@ from safepassage.scenario.model import Horizon, Scenario
 __all__ = ["plan_proposal"]
 
 
-def plan_proposal(scenario: Scenario, proposal: str, horizon: Horizon | None = None, time_limit_s: float | None = None, bottlenecks: int = 5) -> PlanResult:
+def plan_proposal(scenario: Scenario, proposal: str, horizon: Horizon | None = None, time_limit_s: float | None = None, bottlenecks: int = 5, threads: int | None = None) -> PlanResult:
     """The best plan for ``proposal`` (id or name) over ``scenario``.
 
+    ``threads`` caps HiGHS's threads (1 when several proposals are planned in parallel processes).
     Raises ``UnknownProposalError`` for a proposal the scenario lacks, ``InfeasibleError`` when no plan
     exists and ``SolverError`` when HiGHS fails or hits ``time_limit_s``.
     """
@@ -33,7 +34,7 @@ def plan_proposal(scenario: Scenario, proposal: str, horizon: Horizon | None = N
     started = time.perf_counter()
     model = build_planning_model(scenario, chosen, horizon)
     built = time.perf_counter()
-    solution = solve_lp(model.lp, time_limit_s=time_limit_s)
+    solution = solve_lp(model.lp, time_limit_s=time_limit_s, threads=threads)
     solved = time.perf_counter()
     plan = round_and_repair(model, solution)
     rounded = time.perf_counter()

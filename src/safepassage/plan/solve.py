@@ -95,12 +95,16 @@ def new_highs(time_limit_s: float | None = None, threads: int | None = None) -> 
     return highs
 
 
-def solve_lp(lp: LPMatrix, time_limit_s: float | None = None, solver: str = "choose", highs: highspy.Highs | None = None) -> LPSolution:
+DEFAULT_SOLVER = "ipm"  # interior point + crossover: time-expanded flows are highly degenerate for simplex
+
+
+def solve_lp(lp: LPMatrix, time_limit_s: float | None = None, solver: str = DEFAULT_SOLVER, highs: highspy.Highs | None = None, threads: int | None = None) -> LPSolution:
     """Solve ``lp`` (maximisation by default) and return its solution; raise on failure.
 
-    ``solver``: HiGHS's 'choose', 'simplex' or 'ipm'. Pass ``highs`` to reuse an instance (warm start).
+    ``solver``: HiGHS's 'choose', 'simplex' or 'ipm' (default: 'ipm', several times faster than
+    simplex on a week of 15-minute slots, same optimum). Pass ``highs`` to reuse an instance.
     """
-    highs = highs or new_highs(time_limit_s)
+    highs = highs or new_highs(time_limit_s, threads)
     if solver != "choose":
         highs.setOptionValue("solver", solver)
     started = time.perf_counter()
