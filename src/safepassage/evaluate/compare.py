@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -68,7 +69,8 @@ def compare_proposals(
                 on_done(result)
         return Comparison(scenario, results)
     by_name: dict[str, PlanResult] = {}
-    with ProcessPoolExecutor(max_workers=min(workers, len(chosen))) as pool:
+    # Spawned, not forked: HiGHS's thread pool does not survive a fork of a process that has solved.
+    with ProcessPoolExecutor(max_workers=min(workers, len(chosen)), mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = {pool.submit(plan_proposal, scenario, proposal, horizon, None, 5, 1): proposal for proposal in chosen}
         if on_start:
             on_start(", ".join(chosen))

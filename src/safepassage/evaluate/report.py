@@ -289,7 +289,7 @@ def _unbroken(info: Any) -> Any:
     """The info with hyphens between digits made non-breaking, so a date never wraps mid-way on the page."""
     from dataclasses import replace
 
-    fix = lambda text: re.sub(r"(?<=\d)-(?=\d)", "\u2011", text)  # noqa: E731
+    fix = lambda text: re.sub(r"(?<=\d)-(?=\d)", "\u2060-\u2060", text)  # word joiners: no break, same hyphen  # noqa: E731
     return replace(info, headline=fix(info.headline), description=fix(info.description), instruction=fix(info.instruction))
 
 
