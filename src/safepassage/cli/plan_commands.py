@@ -15,6 +15,7 @@ from safepassage.cli.scenario_commands import ScenarioArg
 from safepassage.evaluate import Comparison, compare_proposals, write_comparison
 from safepassage.evaluate.compare import default_workers
 from safepassage.evaluate.export import write_plan
+from safepassage.evaluate.report import write_report
 from safepassage.plan import PlanResult
 from safepassage.scenario import Scenario, load_scenario
 from safepassage.scenario.model import Horizon
@@ -186,10 +187,12 @@ def run(
     loaded = load_scenario(scenario)
     comparison = _compare_with_progress(loaded, None, loaded.horizon, quiet=False)
     target = write_comparison(comparison, out / loaded.name)
+    report = write_report(comparison, target)
     console.print(comparison_table(comparison))
     console.print(need_table(comparison))
     _print_bottlenecks(comparison)
     console.print(f"plans and summary written to [bold]{target}[/]", highlight=False)
+    console.print(f"report written to [bold]{report}[/]", highlight=False)
 
 
 __all__ = ["comparison_table", "need_table", "EXIT_BAD_INPUT"]

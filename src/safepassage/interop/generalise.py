@@ -4,8 +4,11 @@ exact position of people or of sensitive sites.
 Every public output (CAP areas, public GeoJSON, public HXL, the report) goes through this module so the
 rule lives in one place:
 
-- a zone outline is grown by ``ZONE_MARGIN_M`` and simplified to ``ZONE_SIMPLIFY_M``, then snapped to a
-  ``GRID_DEG`` grid, so no vertex sits on a surveyed point;
+- a zone outline is simplified to ``ZONE_SIMPLIFY_M`` and then grown by ``ZONE_MARGIN_M`` (more than
+  the simplification and the grid snap can cut, so the public outline always covers the zone), then
+  snapped to a ``GRID_DEG`` grid, so no vertex sits on a surveyed point;
+- no vertex of any public shape lies within ``SENSITIVE_CLEARANCE_M`` of a sensitive site (a shape
+  that would is grown further until none does);
 - a corridor (the roads people or trucks use) is a band ``CORRIDOR_HALF_WIDTH_M`` either side of the
   straight line between its places, simplified and snapped the same way; a sensitive place on it is
   replaced by its zone's representative point (or the segment is dropped when the place has no zone);
@@ -20,11 +23,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+import numpy as np
 import shapely
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
-from shapely.ops import transform, unary_union
+from shapely.ops import unary_union
 
 from safepassage.scenario.model import Place, Road, Scenario, Zone
 
@@ -33,13 +37,15 @@ __all__ = [
     "ZONE_SIMPLIFY_M",
     "CORRIDOR_HALF_WIDTH_M",
     "GRID_DEG",
+    "SENSITIVE_CLEARANCE_M",
     "PLACE_ROUND_DEG",
     "Generaliser",
     "rings_of",
 ]
 
-ZONE_MARGIN_M = 300.0
-ZONE_SIMPLIFY_M = 400.0
+ZONE_MARGIN_M = 500.0
+ZONE_SIMPLIFY_M = 300.0
+SENSITIVE_CLEARANCE_M = 300.0
 CORRIDOR_HALF_WIDTH_M = 1000.0
 GRID_DEG = 0.001
 PLACE_ROUND_DEG = 0.01
@@ -55,17 +61,37 @@ class Generaliser:
         self._cos = math.cos(math.radians(sum(lats) / len(lats)))
         self._places = {p.id: p for p in scenario.places}
         self._zones = {z.id: z for z in scenario.zones}
+        self._sensitive_m = [self._to_m(Point(p.geometry.coordinates)) for p in scenario.places if p.sensitive]
 
     # projection -----------------------------------------------------------------------------------
     def _to_m(self, geometry: BaseGeometry) -> BaseGeometry:
-        return transform(lambda x, y, z=None: (x * _M_PER_DEG * self._cos, y * _M_PER_DEG), geometry)
+        scale = np.array([_M_PER_DEG * self._cos, _M_PER_DEG])
+        return shapely.transform(geometry, lambda xy: xy * scale)
 
     def _to_deg(self, geometry: BaseGeometry) -> BaseGeometry:
-        return transform(lambda x, y, z=None: (x / (_M_PER_DEG * self._cos), y / _M_PER_DEG), geometry)
+        scale = np.array([_M_PER_DEG * self._cos, _M_PER_DEG])
+        return shapely.transform(geometry, lambda xy: xy / scale)
 
-    def _finish(self, geometry_m: BaseGeometry, simplify_m: float) -> Polygon | MultiPolygon:
-        simplified = geometry_m.simplify(simplify_m, preserve_topology=True)
-        snapped = shapely.set_precision(self._to_deg(simplified), GRID_DEG)
+    def _finish(self, geometry_m: BaseGeometry, simplify_m: float, grow_m: float = 0.0) -> Polygon | MultiPolygon:
+        """Simplify (then grow, for zones), snap to the grid, orient; grow more while a vertex is near a sensitive site."""
+        for attempt in range(6):
+            shape_m = geometry_m.simplify(simplify_m, preserve_topology=True)
+            extra = attempt * SENSITIVE_CLEARANCE_M
+            if grow_m + extra > 0:
+                shape_m = shape_m.buffer(grow_m + extra, join_style="mitre", mitre_limit=2.0)
+            result = self._snap(shape_m)
+            if self._clear(result):
+                return result
+        raise ValueError("could not generalise a shape clear of sensitive sites")  # pragma: no cover
+
+    def _clear(self, geometry: Polygon | MultiPolygon) -> bool:
+        if not self._sensitive_m:
+            return True
+        vertices = shapely.points(shapely.get_coordinates(self._to_m(geometry)))
+        return all(shapely.distance(vertices, site).min() > SENSITIVE_CLEARANCE_M for site in self._sensitive_m)
+
+    def _snap(self, shape_m: BaseGeometry) -> Polygon | MultiPolygon:
+        snapped = shapely.set_precision(self._to_deg(shape_m), GRID_DEG)
         snapped = shapely.make_valid(snapped)
         polygons = [g for g in getattr(snapped, "geoms", [snapped]) if isinstance(g, Polygon) and not g.is_empty]
         if not polygons:  # pragma: no cover - a band a kilometre wide never collapses on a 100 m grid
@@ -76,10 +102,9 @@ class Generaliser:
     # public shapes --------------------------------------------------------------------------------
     def zone(self, zone: Zone) -> Polygon | MultiPolygon:
         """The zone's outline for the public: grown, simplified, snapped; holes removed (CAP has none)."""
-        exact = shape(zone.geometry.model_dump())
-        grown = self._to_m(exact).buffer(ZONE_MARGIN_M, join_style="round")
-        shells = [Polygon(p.exterior) for p in getattr(grown, "geoms", [grown])]
-        return self._finish(unary_union(shells), ZONE_SIMPLIFY_M)
+        exact = self._to_m(shape(zone.geometry.model_dump()))
+        shells = [Polygon(p.exterior) for p in getattr(exact, "geoms", [exact])]
+        return self._finish(unary_union(shells), ZONE_SIMPLIFY_M, grow_m=ZONE_MARGIN_M)
 
     def public_point(self, place: Place) -> Point | None:
         """Where the public may see ``place``: its position rounded to about a kilometre, or its zone's

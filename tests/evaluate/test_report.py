@@ -1,0 +1,87 @@
+"""The comparison report: self-contained HTML with the KPI table, charts, bottlenecks, CAP preview and
+sources; PDF and a PNG of the first page through headless Chromium; nothing sensitive in it."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from safepassage.cli import app
+from safepassage.evaluate import Comparison, compare_proposals
+from safepassage.evaluate.report import find_chromium, html_to_png, render_report_html, write_report
+from safepassage.scenario import load_scenario
+
+TINY = Path(__file__).parent.parent / "scenarios" / "tiny.yaml"
+needs_chromium = pytest.mark.skipif(find_chromium() is None, reason="Chromium not installed (bash scripts/system-deps.sh)")
+
+
+@pytest.fixture(scope="module")
+def gaza_comparison() -> Comparison:
+    """Every Gaza proposal over one day with hour slots: small, but every section has content."""
+    gaza = load_scenario("gaza-2023-11")
+    return compare_proposals(gaza, horizon=gaza.horizon.model_copy(update={"days": 1, "slot_minutes": 60}))
+
+
+def test_report_has_every_section(gaza_comparison):
+    html = render_report_html(gaza_comparison)
+    for heading in ("Key figures", "Aid arriving per day", "People reaching safety", "Need met per zone", "Bottlenecks",
+                    "Public alert preview (CAP 1.2)", "Sources of the input figures"):
+        assert heading in html
+    assert len(re.findall(r'src="data:image/png;base64,', html)) == 3  # charts inlined: one file is the whole report
+    assert not re.search(r'(src|href)="(https?:|file:|/)', html), "self-contained: no external resources"
+    for result in gaza_comparison.results:
+        assert f"({result.proposal})" in html and f"{result.kpis.total_trucks_arrived:,}" in html
+    scenario = gaza_comparison.scenario
+    for source_id, source in scenario.sources.items():
+        assert source_id in html
+    assert 'class="conf-high"' in html
+    assert 'lang="ar" dir="rtl"' in html and "هدنة إنسانية" in html
+
+
+def test_report_exposes_no_sensitive_site_or_position(gaza_comparison):
+    html = render_report_html(gaza_comparison)
+    for place in gaza_comparison.scenario.places:
+        if place.sensitive:
+            assert place.name not in html and place.id not in html.replace(f"{place.id}-", "")
+        lon, lat = place.geometry.coordinates
+        assert f"{lat:.4f}"[:-1] not in html and f"{lon:.4f}"[:-1] not in html, place.id  # not even to ~100 m
+
+
+@needs_chromium
+def test_pdf_and_png_render(gaza_comparison, tmp_path):
+    html = write_report(gaza_comparison, tmp_path)
+    pdf = tmp_path / "report.pdf"
+    assert html == tmp_path / "report.html" and pdf.read_bytes().startswith(b"%PDF-")
+    png = html_to_png(html, tmp_path / "report.png", width=1000, height=1400)
+    data = png.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (width, height) == (1000, 1400)
+    if shutil.which("pdftoppm"):  # the PDF is a real, rasterisable document with several pages
+        subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")], check=True, timeout=60)
+        assert list(tmp_path.glob("page-*1.png"))
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+        assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) >= 3
+
+
+def test_write_report_without_pdf(tmp_path):
+    comparison = compare_proposals(load_scenario(TINY))
+    html = write_report(comparison, tmp_path / "out", pdf=False)
+    assert html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert not (tmp_path / "out" / "report.pdf").exists()
+
+
+def test_cli_report(runner, tmp_path):
+    result = runner.invoke(app, ["report", str(TINY), "--out", str(tmp_path), "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "report.html").is_file()
+
+
+def test_cli_report_unknown_proposal_exits_2(runner, tmp_path):
+    result = runner.invoke(app, ["report", str(TINY), "--out", str(tmp_path), "-p", "armistice"])
+    assert result.exit_code == 2
+    assert "unknown proposal 'armistice'" in result.output
