@@ -100,3 +100,14 @@ def test_fractional_capacity_is_rounded_with_small_gap(tiny_data, write_yaml):
 def test_unknown_proposal_names_the_known_ones(tiny_path):
     with pytest.raises(UnknownProposalError, match="this scenario has: none, pause"):
         plan_proposal(load_scenario(tiny_path), "truce")
+
+
+def test_window_value_is_the_gain_of_one_more_hour(tiny_data, write_yaml):
+    # With 1,000 people waiting, a window to 11:00 lets one more hour of departures (100 people,
+    # worth 1 person-day each, less 0.2 for 2 h walked) reach safety by the window's end.
+    data = copy.deepcopy(tiny_data)
+    data["zones"][1]["evacuation"]["wants_to_leave"] = 1000
+    result = plan_proposal(load_scenario(write_yaml(data)), "pause", window_value=True)
+    window = next(b for b in result.bottlenecks if b.kind == "window")
+    assert window.id == "pause.windows"
+    assert window.value_per_unit == pytest.approx(100 - 0.2)

@@ -40,7 +40,10 @@ def _progress(quiet: bool) -> Progress:
     )
 
 
-def _compare_with_progress(scenario: Scenario, proposals: list[str] | None, horizon: Horizon, quiet: bool) -> Comparison:
+WindowOpt = Annotated[bool, typer.Option("--window-value/--no-window-value", help="Also price one more hour of every window (one more solve per proposal).")]
+
+
+def _compare_with_progress(scenario: Scenario, proposals: list[str] | None, horizon: Horizon, quiet: bool, window_value: bool = False) -> Comparison:
     chosen = proposals or [p.id for p in scenario.proposals]
     for proposal in chosen:
         scenario.proposal(proposal)  # unknown names fail before any solve
@@ -51,6 +54,7 @@ def _compare_with_progress(scenario: Scenario, proposals: list[str] | None, hori
             on_start=lambda name: progress.update(task, description=f"planning [bold]{name}[/]"),
             on_done=lambda result: progress.advance(task),
             workers=default_workers(),
+            window_value=window_value,
         )
 
 
@@ -113,10 +117,11 @@ def compare(
     days: DaysOpt = None,
     slot_minutes: SlotOpt = None,
     out: OutOpt = None,
+    window_value: WindowOpt = False,
 ) -> None:
     """Plan every proposal of a scenario and compare them side by side."""
     loaded = load_scenario(scenario)
-    comparison = _compare_with_progress(loaded, proposal, _horizon(loaded, days, slot_minutes), quiet=json_out)
+    comparison = _compare_with_progress(loaded, proposal, _horizon(loaded, days, slot_minutes), quiet=json_out, window_value=window_value)
     if out is not None:
         write_comparison(comparison, out)
     if json_out:
@@ -139,10 +144,11 @@ def plan(
     slot_minutes: SlotOpt = None,
     out: OutOpt = None,
     schedule: Annotated[bool, typer.Option("--schedule/--no-schedule", help="Print the convoy and evacuation schedule.")] = True,
+    window_value: WindowOpt = True,
 ) -> None:
     """Plan one proposal: the best convoy and evacuation schedule, its KPIs, bound and gap."""
     loaded = load_scenario(scenario)
-    comparison = _compare_with_progress(loaded, [proposal], _horizon(loaded, days, slot_minutes), quiet=json_out)
+    comparison = _compare_with_progress(loaded, [proposal], _horizon(loaded, days, slot_minutes), quiet=json_out, window_value=window_value)
     result = comparison.results[0]
     if out is not None:
         write_plan(result, out)

@@ -50,11 +50,13 @@ def compare_proposals(
     on_done: Callable[[PlanResult], None] | None = None,
     on_start: Callable[[str], None] | None = None,
     workers: int = 1,
+    window_value: bool = False,
 ) -> Comparison:
     """Plan each proposal (default: all, in file order); ``on_start``/``on_done`` report progress.
 
     With ``workers`` > 1 proposals are planned in that many processes (each solve single-threaded);
-    results come back in the scenario's order either way and are identical."""
+    results come back in the scenario's order either way and are identical. ``window_value`` prices
+    one more hour of every window (one more solve per proposal)."""
     chosen = list(proposals) if proposals else [p.id for p in scenario.proposals]
     for proposal in chosen:
         scenario.proposal(proposal)  # unknown names fail before any solve
@@ -63,7 +65,7 @@ def compare_proposals(
         for proposal in chosen:
             if on_start:
                 on_start(proposal)
-            result = plan_proposal(scenario, proposal, horizon=horizon)
+            result = plan_proposal(scenario, proposal, horizon=horizon, window_value=window_value)
             results.append(result)
             if on_done:
                 on_done(result)
@@ -71,7 +73,7 @@ def compare_proposals(
     by_name: dict[str, PlanResult] = {}
     # Spawned, not forked: HiGHS's thread pool does not survive a fork of a process that has solved.
     with ProcessPoolExecutor(max_workers=min(workers, len(chosen)), mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(plan_proposal, scenario, proposal, horizon, None, 5, 1): proposal for proposal in chosen}
+        futures = {pool.submit(plan_proposal, scenario, proposal, horizon, threads=1, window_value=window_value): proposal for proposal in chosen}
         if on_start:
             on_start(", ".join(chosen))
         for future in as_completed(futures):

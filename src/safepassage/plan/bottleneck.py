@@ -40,7 +40,7 @@ def find_bottlenecks(model: PlanningModel, solution: LPSolution, top: int = 5) -
             kind, _, ident = label.partition(":") if ":" in label else (_default_kind(block.name), "", label)
             if block.name in ("road_trucks", "road_people"):
                 kind = "road"
-            found.append((float(per_tenth[entity]), Bottleneck(kind, ident, round(float(per_unit[entity]), 4), block.unit, int(binding[entity]))))
+            found.append((float(per_tenth[entity]), Bottleneck(kind, ident, round(float(per_unit[entity]), 4), block.unit, int(binding[entity]), round(float(per_tenth[entity]), 2))))
     found += _stock_bottlenecks(model, solution)
     found.sort(key=lambda item: -item[0])
     return [b for _, b in found[:top]]
@@ -62,5 +62,5 @@ def _stock_bottlenecks(model: PlanningModel, solution: LPSolution) -> list[tuple
             place = model.scenario.places[model.truck_nodes.pair_place[pair]].id
             commodity = model.scenario.commodities[model.truck_nodes.pair_kind[pair]].id
             loads = model.supply_trucks[pair, slot]
-            out.append((dual * 0.1 * loads, Bottleneck("stock", f"{place}/{commodity}", round(float(dual), 4), "truckload", 1)))
+            out.append((dual * 0.1 * loads, Bottleneck("stock", f"{place}/{commodity}", round(float(dual), 4), "truckload", 1, round(float(dual * 0.1 * loads), 2))))
     return out

@@ -67,11 +67,12 @@ class EvacuationMovement:
 class Bottleneck:
     """A limit that binds, with the objective gained (person-days) per one more ``unit`` of it."""
 
-    kind: str  # crossing, inspection, checkpoint, place, road, road_people, place_people, quota, fleet, stock
+    kind: str  # crossing, inspection, checkpoint, place, road, quota, fleet, stock, window
     id: str
     value_per_unit: float
     unit: str
     binding_slots: int
+    value_of_10pct: float = 0.0  # person-days from 10% more of this limit (linear estimate): ranks limits of different units
 
 
 @dataclass
