@@ -287,7 +287,7 @@ def _path_program(model: PlanningModel, trucks: FlowPaths, trucks_int: np.ndarra
     lp.a_matrix_.value_ = matrix.data
     lp.integrality_ = [highspy.HighsVarType.kInteger] * n_paths + [highspy.HighsVarType.kContinuous] * (n_pairs * n_tiers)
     highs = new_highs(time_limit_s)
-    highs.setOptionValue("mip_rel_gap", 1e-5)
+    highs.setOptionValue("mip_rel_gap", 1e-4)
     highs.passModel(lp)
     start = highspy.HighsSolution()
     effective = valuer.effective(trucks_int)
@@ -305,7 +305,7 @@ def _path_program(model: PlanningModel, trucks: FlowPaths, trucks_int: np.ndarra
     return candidate
 
 
-def _repair(model: PlanningModel, trucks: FlowPaths, trucks_int: np.ndarray, people: FlowPaths, people_int: np.ndarray, max_passes: int, mip_time_limit_s: float = 5.0) -> np.ndarray:
+def _repair(model: PlanningModel, trucks: FlowPaths, trucks_int: np.ndarray, people: FlowPaths, people_int: np.ndarray, max_passes: int, mip_time_limit_s: float = 1.0) -> np.ndarray:
     valuer = _Valuer(model, trucks, people)
     capacity, upper = _capacity_matrix(model)
     per_path = (capacity @ _incidence(trucks, model.lp.n_cols, 0)).tocsc()

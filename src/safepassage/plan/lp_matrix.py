@@ -69,6 +69,7 @@ class LPMatrix:
     row_blocks: list[RowBlock] = field(default_factory=list)
     n_cols: int = 0
     n_rows: int = 0
+    _csc: sp.csc_matrix | None = field(default=None, repr=False)
 
     def add_columns(self, name: str, size: int, cost: np.ndarray | float = 0.0, lower: np.ndarray | float = 0.0, upper: np.ndarray | float = np.inf) -> Block:
         block = Block(name, self.n_cols, size)
@@ -92,6 +93,7 @@ class LPMatrix:
         return block
 
     def add_entries(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray | float) -> None:
+        self._csc = None
         rows = np.asarray(rows, dtype=np.int64)
         self.entries_row.append(rows)
         self.entries_col.append(np.asarray(cols, dtype=np.int64))
@@ -101,12 +103,16 @@ class LPMatrix:
         return next(b for b in self.row_blocks if b.name == name)
 
     def csc(self) -> sp.csc_matrix:
+        """The constraint matrix, column-compressed; built once and kept until entries change."""
+        if self._csc is not None and self._csc.shape == (self.n_rows, self.n_cols):
+            return self._csc
         rows = np.concatenate(self.entries_row) if self.entries_row else np.zeros(0, dtype=np.int64)
         cols = np.concatenate(self.entries_col) if self.entries_col else np.zeros(0, dtype=np.int64)
         vals = np.concatenate(self.entries_val) if self.entries_val else np.zeros(0)
         matrix = sp.coo_matrix((vals, (rows, cols)), shape=(self.n_rows, self.n_cols)).tocsc()
         matrix.sum_duplicates()
         matrix.eliminate_zeros()
+        self._csc = matrix
         return matrix
 
     def vectors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

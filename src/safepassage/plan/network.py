@@ -137,6 +137,49 @@ def _time_expand(terms: Terms, arcs: Arcs, travel_min: np.ndarray, arc_ok: np.nd
     return arc[keep], dep[keep], arr[keep]
 
 
+def prune_by_time(n_places: int, tail: np.ndarray, head: np.ndarray, dep: np.ndarray, arr: np.ndarray, source_slot: dict[int, int], sinks: set[int], n_slots: int) -> np.ndarray:
+    """Movements that some flow can use: leaving a place no earlier than anything can reach it (from a
+    source at its first available slot) and arriving in time to go on to a sink before the horizon
+    ends. Assumes waiting is allowed everywhere, so it never removes a usable movement."""
+    never = np.iinfo(np.int64).max
+    earliest = np.full(n_places, never, dtype=np.int64)
+    for place, slot in source_slot.items():
+        earliest[place] = min(earliest[place], slot)
+    for _ in range(n_places):
+        ok = dep >= earliest[tail]
+        updated = earliest.copy()
+        np.minimum.at(updated, head[ok], arr[ok])
+        if np.array_equal(updated, earliest):
+            break
+        earliest = updated
+    latest = np.full(n_places, -1, dtype=np.int64)
+    latest[list(sinks)] = n_slots - 1
+    for _ in range(n_places):
+        ok = arr <= latest[head]
+        updated = latest.copy()
+        np.maximum.at(updated, tail[ok], dep[ok])
+        if np.array_equal(updated, latest):
+            break
+        latest = updated
+    return (dep >= earliest[tail]) & (arr <= latest[head])
+
+
+def stock_availability(scenario: Scenario, terms: Terms) -> list[dict[int, int]]:
+    """Per commodity: place -> first slot its stock there is available."""
+    place_index = {p.id: i for i, p in enumerate(scenario.places)}
+    commodity_index = {c.id: k for k, c in enumerate(scenario.commodities)}
+    grid = terms.grid
+    out: list[dict[int, int]] = [{} for _ in scenario.commodities]
+    for stock in scenario.stocks:
+        minute = max(grid.to_minutes(stock.available_from), 0.0) if stock.available_from else 0.0
+        if minute >= grid.horizon_min:
+            continue
+        slot = int(np.searchsorted(grid.boundaries_min, minute, side="right") - 1)
+        k, p = commodity_index[stock.commodity], place_index[stock.place]
+        out[k][p] = min(out[k].get(p, slot), slot)
+    return out
+
+
 def truck_sources_and_sinks(scenario: Scenario, terms: Terms) -> tuple[list[set[int]], list[set[int]]]:
     """Per commodity: places holding stock of it, and open distribution points in zones that need it."""
     place_index = {p.id: i for i, p in enumerate(scenario.places)}
@@ -161,13 +204,19 @@ def truck_movements(scenario: Scenario, terms: Terms, arcs: Arcs) -> Movements:
     truck_ok = ~np.isnan(arcs.truck_min) & terms.place_open.any(axis=1)[arcs.tail] & terms.place_open.any(axis=1)[arcs.head]
     arc, dep, arr = _time_expand(terms, arcs, np.nan_to_num(arcs.truck_min, nan=0.0), truck_ok)
     crossing = np.array([p.kind == PlaceKind.crossing for p in scenario.places], dtype=bool)
+    crossing_ids = set(np.flatnonzero(crossing).tolist())
+    stock_slots = stock_availability(scenario, terms)
     parts = []
     for k in range(len(scenario.commodities)):
-        ok = reachable_arcs(n_places, arcs.tail, arcs.head, truck_ok, sources[k], sinks[k])
+        # A commodity never admitted cannot leave a crossing: nothing beyond one can carry it.
+        blocked = crossing_ids if not terms.admitted[k].any() else set()
+        ok = reachable_arcs(n_places, arcs.tail, arcs.head, truck_ok, sources[k], sinks[k], blocked_tails=blocked)
         keep = ok[arc]
         # A restricted commodity may leave a crossing only on days it is admitted.
         keep &= ~crossing[arcs.tail[arc]] | terms.admitted[k, terms.slot_day[dep]]
-        parts.append((arc[keep], dep[keep], arr[keep], np.full(int(keep.sum()), k, dtype=np.int64)))
+        a, d, r = arc[keep], dep[keep], arr[keep]
+        timely = prune_by_time(n_places, arcs.tail[a], arcs.head[a], d, r, stock_slots[k], sinks[k], terms.grid.n_slots)
+        parts.append((a[timely], d[timely], r[timely], np.full(int(timely.sum()), k, dtype=np.int64)))
     return Movements(*(np.concatenate([p[i] for p in parts]) if parts else np.zeros(0, dtype=np.int64) for i in range(4)))
 
 
@@ -199,7 +248,9 @@ def people_movements(scenario: Scenario, terms: Terms, arcs: Arcs) -> Movements:
     for o, (start, sinks) in enumerate(zip(assembly, safe)):
         ok = reachable_arcs(len(scenario.places), arcs.tail, arcs.head, walk_ok, {start}, sinks, blocked_tails=sinks)
         keep = ok[arc]
-        parts.append((arc[keep], dep[keep], arr[keep], np.full(int(keep.sum()), o, dtype=np.int64)))
+        a, d, r = arc[keep], dep[keep], arr[keep]
+        timely = prune_by_time(len(scenario.places), arcs.tail[a], arcs.head[a], d, r, {start: 0}, sinks, terms.grid.n_slots)
+        parts.append((a[timely], d[timely], r[timely], np.full(int(timely.sum()), o, dtype=np.int64)))
     if not parts:
         z = np.zeros(0, dtype=np.int64)
         return Movements(z, z, z, z)

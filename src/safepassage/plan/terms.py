@@ -4,6 +4,7 @@ are usable, which commodities are admitted on which day, which daily quotas hold
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,7 +53,9 @@ def resolve_terms(scenario: Scenario, proposal: Proposal, horizon: Horizon | Non
     breakpoints = [t for w in proposal.windows for occ in w.occurrences() for t in occ]
     grid0 = build_time_grid(horizon, scenario.timezone)
     opening_points = [m for p in scenario.places if p.opening_hours for span in grid0.opening_spans(p.opening_hours) for m in span]
-    grid = build_time_grid(horizon, scenario.timezone, breakpoints, opening_points)
+    margin = dt.timedelta(hours=horizon.fine_margin_hours)
+    fine_spans = [(t - margin, t + margin) for t in breakpoints]
+    grid = build_time_grid(horizon, scenario.timezone, breakpoints, opening_points, fine_spans)
     n_slots = grid.n_slots
     place_index = {p.id: i for i, p in enumerate(scenario.places)}
     zone_index = {z.id: i for i, z in enumerate(scenario.zones)}

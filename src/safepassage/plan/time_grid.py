@@ -1,8 +1,9 @@
 """The planning horizon cut into slots, and availability masks over those slots.
 
 Slot ``i`` is ``[boundary[i], boundary[i+1])`` in minutes after the horizon start (absolute time, so a
-daylight-saving change inside the horizon is handled). Slots are ``slot_minutes`` long; after
-``coarse_after_hours`` they grow to ``coarse_slot_minutes``. Boundaries are always added where
+daylight-saving change inside the horizon is handled). Slots are ``slot_minutes`` long, or, to shrink
+the model, ``coarse_slot_minutes`` away from the moments where timing matters (window starts and
+ends, the start of the horizon). Boundaries are always added where
 something changes (a window opens or closes, a place opens or closes, a local day starts), so every
 slot is wholly inside or wholly outside each window and opening period.
 """
@@ -99,22 +100,43 @@ class TimeGrid:
         return np.searchsorted(self.boundaries_min, arrive_min, side="left").astype(np.int64)
 
 
-def build_time_grid(horizon: Horizon, timezone: str, breakpoints_local: Iterable[dt.datetime] = (), breakpoints_min: Iterable[float] = ()) -> TimeGrid:
-    """Slots for ``horizon``, with extra boundaries at the given local times or minute offsets."""
+def build_time_grid(
+    horizon: Horizon,
+    timezone: str,
+    breakpoints_local: Iterable[dt.datetime] = (),
+    breakpoints_min: Iterable[float] = (),
+    fine_spans_local: Iterable[tuple[dt.datetime, dt.datetime]] = (),
+) -> TimeGrid:
+    """Slots for ``horizon``, with extra boundaries at the given local times or minute offsets.
+
+    Without ``horizon.coarse_slot_minutes`` every slot is ``slot_minutes`` long. With it, slots are
+    coarse except inside ``fine_spans_local`` and the first ``coarse_after_hours``."""
     total_min = horizon.days * 24 * 60
     fine = float(horizon.slot_minutes)
-    coarse_after = horizon.coarse_after_hours * 60 if horizon.coarse_after_hours is not None else total_min
-    coarse = float(horizon.coarse_slot_minutes or horizon.slot_minutes)
-    regular = list(np.arange(0.0, min(coarse_after, total_min), fine))
-    regular += list(np.arange(min(coarse_after, total_min), total_min, coarse))
     grid = TimeGrid(horizon.start, timezone, np.array([0.0, total_min]))
+    fine_points = np.arange(0.0, total_min, fine)
+    if horizon.coarse_slot_minutes is None:
+        regular = fine_points
+    else:
+        spans = [(grid.to_minutes(a), grid.to_minutes(b)) for a, b in fine_spans_local]
+        if horizon.coarse_after_hours is not None:
+            spans.append((0.0, horizon.coarse_after_hours * 60.0))
+        in_fine = np.zeros(len(fine_points), dtype=bool)
+        for lo, hi in spans:
+            in_fine |= (fine_points >= lo) & (fine_points < hi)
+        coarse_points = np.arange(0.0, total_min, float(horizon.coarse_slot_minutes))
+        coarse_in_fine = np.zeros(len(coarse_points), dtype=bool)
+        for lo, hi in spans:
+            coarse_in_fine |= (coarse_points >= lo) & (coarse_points < hi)
+        edges = [m for span in spans for m in span if 0 < m < total_min]
+        regular = np.concatenate([fine_points[in_fine], coarse_points[~coarse_in_fine], np.array(edges, dtype=np.float64)])
     extra = [grid.to_minutes(t) for t in breakpoints_local] + list(breakpoints_min)
     # Local midnights, so daily quotas can be counted per local day.
     day = horizon.start.date() + dt.timedelta(days=1)
     while (m := grid.to_minutes(dt.datetime.combine(day, dt.time()))) < total_min:
         extra.append(m)
         day += dt.timedelta(days=1)
-    points = np.array(regular + [m for m in extra if 0 < m < total_min] + [total_min], dtype=np.float64)
+    points = np.concatenate([regular, np.array([m for m in extra if 0 < m < total_min], dtype=np.float64), [0.0, total_min]])
     points = np.unique(np.round(points, 6))
     # Drop slivers under a minute that breakpoints can create next to a regular boundary.
     keep = np.concatenate([[True], np.diff(points) >= 1.0])

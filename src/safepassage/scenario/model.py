@@ -406,8 +406,10 @@ class Proposal(_Model):
 class Horizon(_Model):
     """Planning horizon: local ``start``, length in days, slot length in minutes.
 
-    ``coarse_after_hours``/``coarse_slot_minutes`` shrink the model: after that many hours slots grow to
-    the coarse length (boundaries where windows or opening hours change are kept).
+    ``coarse_slot_minutes`` shrinks the model: slots are that long except where timing decides what a
+    pause delivers — within ``fine_margin_hours`` of every window's start and end, and during the first
+    ``coarse_after_hours`` if given — where they stay ``slot_minutes`` long. Boundaries where windows or
+    opening hours change are always kept.
     """
 
     start: dt.datetime
@@ -415,6 +417,7 @@ class Horizon(_Model):
     slot_minutes: Annotated[int, Field(ge=1, le=1440)] = 15
     coarse_after_hours: NonNegative | None = None
     coarse_slot_minutes: Annotated[int, Field(ge=1, le=1440)] | None = None
+    fine_margin_hours: NonNegative = 3.0
 
 
 class ObjectiveTier(_Model):

@@ -28,9 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from safepassage.errors import Problem, ScenarioError
+from safepassage.errors import ScenarioError
 from safepassage.scenario.checks import reference_problems
-from safepassage.scenario.model import WEEKDAYS, Scenario
+from safepassage.scenario.model import WEEKDAYS, Scenario, minutes_of
 
 __all__ = ["SyntheticOptions", "SyntheticCommodity", "DEFAULT_COMMODITIES", "synthetic_scenario", "synthetic_scenario_data"]
 
@@ -54,8 +54,8 @@ class SyntheticCommodity:
 DEFAULT_COMMODITIES: tuple[SyntheticCommodity, ...] = (
     SyntheticCommodity("food", "Food parcels", "t", 20.0, 0.0006, 1.0, 1.0),
     SyntheticCommodity("water", "Drinking water", "m3", 25.0, 0.003, 1.0, 1.2),
-    SyntheticCommodity("fuel", "Fuel", "m3", 35.0, 0.00005, 0.85, 0.8, restricted=True),
-    SyntheticCommodity("medical", "Medical supplies", "pallet", 26.0, 0.00002, 0.5, 1.5),
+    SyntheticCommodity("fuel", "Fuel", "m3", 35.0, 0.0005, 0.85, 0.8, restricted=True),
+    SyntheticCommodity("medical", "Medical supplies", "pallet", 26.0, 0.0002, 0.5, 1.5),
 )
 
 
@@ -100,7 +100,7 @@ class SyntheticOptions:
     road_trucks_per_hour: tuple[float, float] = (20.0, 80.0)
     road_people_per_hour: tuple[float, float] = (500.0, 4000.0)
     # People, danger and needs
-    population_per_zone: tuple[float, float] = (10_000.0, 120_000.0)
+    population_per_zone: tuple[float, float] = (30_000.0, 250_000.0)
     danger_zone_share: float = 0.3
     evacuating_zones: int = 3
     wants_to_leave_share: tuple[float, float] = (0.05, 0.25)
@@ -272,15 +272,17 @@ class _Generator:
         inner: list[int] = []
         counters: dict[str, int] = {}
         prefixes = {"distribution_point": ("dp", "Distribution point"), "shelter": ("sh", "Shelter"), "checkpoint": ("cp", "Checkpoint"), "junction": ("j", "Junction")}
-        for i, kind in enumerate(kinds):
-            if kind in ("distribution_point", "shelter") and i < len(zone_ids):
-                # Spread the first distribution points and shelters over distinct zones.
-                z = int(zone_order[i if kind == "distribution_point" else (i - n_dp) % len(zone_ids)])
+        for kind in kinds:
+            j = counters.get(kind, 0)
+            if kind in ("distribution_point", "shelter") and j < len(zone_ids):
+                # Spread distribution points (from the front of a random zone order) and shelters (from
+                # its back) over distinct zones, so that small scenarios have both aid and refuge.
+                z = int(zone_order[j] if kind == "distribution_point" else zone_order[-1 - j])
                 x = (z % cols + rng.uniform(0.1, 0.9)) * zone_w
                 y = (z // cols + rng.uniform(0.1, 0.9)) * zone_h
             else:
                 x, y = rng.uniform(0, width), rng.uniform(0, height)
-            counters[kind] = counters.get(kind, 0) + 1
+            counters[kind] = j + 1
             prefix, label = prefixes[kind]
             fields: dict[str, Any] = {"zone": zone_ids[zone_of(x, y)]}
             if kind == "checkpoint":
@@ -365,7 +367,7 @@ class _Generator:
                 road["requires_pause"] = True
 
         total_need = {k.id: k.need_per_person_per_day * sum(population.values()) * self.days for k in o.commodities}
-        crossing_daily = sum(self.places[c]["trucks_per_hour"] * (minutes_between(self.places[c]["opening_hours"][0]) / 60.0) for c in crossings)
+        crossing_daily = sum(self.places[c]["trucks_per_hour"] * (_open_minutes(self.places[c]["opening_hours"][0]) / 60.0) for c in crossings)
         quota = o.quota_trucks_per_day if o.quota_trucks_per_day is not None else max(1.0, round(o.quota_share * crossing_daily))
         fleet = o.fleet_trucks if o.fleet_trucks is not None else max(10, int(round(quota * 0.5)))
         restricted = [k.id for k in o.commodities if k.restricted]
@@ -449,10 +451,10 @@ class _Generator:
             holders = warehouses[:1] if k.restricted else warehouses
             shares = rng.dirichlet(np.ones(len(holders)))
             for w, share in zip(holders, shares):
+                # Whole truckloads, at least one per lot: a fraction of a truck could not be planned.
+                loads = max(1, round(o.supply_share * total_need[k.id] * float(share) / lots / k.truck_payload))
                 for lot in range(lots):
-                    quantity = round(o.supply_share * total_need[k.id] * float(share) / lots, 3)
-                    if quantity <= 0:
-                        continue
+                    quantity = loads * k.truck_payload
                     stock: dict[str, Any] = {"place": self.places[w]["id"], "commodity": k.id, "quantity": quantity}
                     if lot:
                         stock["available_from"] = halfway.isoformat(timespec="minutes")
@@ -503,10 +505,6 @@ class _Generator:
         return out
 
 
-def minutes_between(hours: dict[str, Any]) -> int:
+def _open_minutes(hours: dict[str, Any]) -> int:
     """Open minutes per day of one ``opening_hours`` entry given as a mapping."""
-    def minutes(hhmm: str) -> int:
-        h, m = hhmm.split(":")
-        return int(h) * 60 + int(m)
-
-    return minutes(hours["close"]) - minutes(hours["open"])
+    return minutes_of(hours["close"]) - minutes_of(hours["open"])

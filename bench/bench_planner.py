@@ -1,0 +1,458 @@
+"""Planner benchmark: LP size, build/solve/round/report time, peak memory and integer gap on synthetic
+scenarios of growing size, against a PuLP build of the same LP; the packaged Gaza scenario with all
+its proposals; and a 500-place week (fine grid, then the shrunken grid if the fine one is too slow).
+
+    .venv/bin/python bench/bench_planner.py            # full run (~15 min on 2 cores)
+    .venv/bin/python bench/bench_planner.py --quick    # smaller sizes (~3 min)
+    .venv/bin/python bench/bench_planner.py --solver-options   # also try HiGHS options on the big cases
+
+Every case runs in its own subprocess, so that its peak resident memory (``ru_maxrss``, which
+includes HiGHS's own allocations) is its own. Results are printed as Rich tables and saved to
+``bench/results/planner-<date>[-quick].json``. Absolute seconds depend on the machine and its load;
+compare ratios (PuLP build / array build, shrunken / fine optimum) between runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+SEED = 1
+PROPOSAL = "daily-windows"  # the richest synthetic proposal: pause-only roads, admissions, raised quotas
+
+# (places, days, slot minutes, shrink options). Sizes past ~100 place-days of 15-minute slots are
+# too slow to solve on the fine grid here, so the larger ones use coarse slots after the first day.
+COARSE = {"coarse_after_hours": 24.0, "coarse_slot_minutes": 60}
+SHRUNK = {"coarse_after_hours": 12.0, "coarse_slot_minutes": 240}  # for the 500-place week
+FULL_SIZES = [
+    (20, 1, 15, {}),
+    (50, 1, 15, {}),
+    (100, 1, 15, {}),
+    (200, 1, 15, {}),
+    (50, 7, 15, SHRUNK),
+    (100, 14, 15, SHRUNK),
+]
+QUICK_SIZES = [
+    (20, 1, 15, {}),
+    (50, 1, 15, {}),
+    (100, 1, 30, {}),
+]
+PULP_MAX_COLUMNS = 150_000  # beyond this the PuLP build alone takes minutes
+GAZA_LIMIT_S = 120.0
+GAZA_QUICK_LIMIT_S = 10.0
+BIG = (500, 7)
+BIG_FINE_LIMIT_S = 120.0
+SHRINK_CHECK = (50, 1.5)  # a size where the fine and the shrunken grid both solve
+
+
+# ------------------------------------------------------------------------------------------------
+# Workers (run in a subprocess each)
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _synthetic(spec: dict[str, Any]):
+    from safepassage.scenario.synthetic import synthetic_scenario
+
+    return synthetic_scenario(spec["n_places"], spec["days"], spec.get("seed", SEED), spec.get("slot_minutes", 15), **spec.get("options", {}))
+
+
+def _index_seconds(scenario, proposal) -> float:
+    """Seconds to compute the index arrays (time grid, arcs, movements) shared by both builds."""
+    from safepassage.plan.network import build_arcs, people_movements, truck_movements
+    from safepassage.plan.terms import resolve_terms
+
+    started = time.perf_counter()
+    terms = resolve_terms(scenario, proposal)
+    arcs = build_arcs(scenario)
+    truck_movements(scenario, terms, arcs)
+    people_movements(scenario, terms, arcs)
+    return time.perf_counter() - started
+
+
+def worker_planner(spec: dict[str, Any]) -> dict[str, Any]:
+    """Plan one proposal of a synthetic scenario end to end with ``plan_proposal``."""
+    from safepassage.errors import SolverError
+    from safepassage.plan import plan_proposal
+    from safepassage.plan.lp_build import build_planning_model
+    from safepassage.plan.solve import to_highs_lp
+
+    baseline_mb = _rss_mb()
+    started = time.perf_counter()
+    scenario = _synthetic(spec)
+    generate_s = time.perf_counter() - started
+    proposal = spec.get("proposal", PROPOSAL)
+    out: dict[str, Any] = {"generate_s": generate_s, "baseline_mb": baseline_mb, "places": len(scenario.places), "roads": len(scenario.roads)}
+    try:
+        result = plan_proposal(scenario, proposal, time_limit_s=spec.get("time_limit_s"))
+    except SolverError as exc:
+        out.update(status="not solved", error=str(exc), peak_mb=_rss_mb())
+        return out
+    # The planner times the matrix hand-over to HiGHS inside its solve; time it on its own here.
+    model = build_planning_model(scenario, scenario.proposal(proposal))
+    t0 = time.perf_counter()
+    to_highs_lp(model.lp)
+    to_highs_s = time.perf_counter() - t0
+    out.update(
+        status=result.status.value,
+        rows=result.lp_rows,
+        cols=result.lp_cols,
+        nnz=result.lp_nonzeros,
+        slots=model.terms.grid.n_slots,
+        build_s=result.timings["build_s"],
+        to_highs_s=to_highs_s,
+        solve_s=result.timings["solve_s"] - to_highs_s,
+        round_s=result.timings["round_s"],
+        report_s=result.timings["report_s"],
+        index_s=_index_seconds(scenario, scenario.proposal(proposal)),
+        bound=result.bound,
+        objective=result.objective,
+        gap=result.gap,
+        peak_mb=_rss_mb(),
+    )
+    return out
+
+
+def worker_pulp(spec: dict[str, Any]) -> dict[str, Any]:
+    """Build the same LP with PuLP from the planner's index arrays, pass it to HiGHS, solve it."""
+    sys.path.insert(0, str(HERE))
+    from pulp_baseline import build_pulp_model, solve_pulp_model
+
+    from safepassage.plan.lp_build import build_planning_model
+
+    scenario = _synthetic(spec) if "n_places" in spec else _builtin(spec["scenario"])
+    proposal = scenario.proposal(spec.get("proposal", PROPOSAL))
+    index_s = _index_seconds(scenario, proposal)
+    model = build_planning_model(scenario, proposal)
+    build = build_pulp_model(model)
+    objective, pass_s, solve_s, status = solve_pulp_model(build)
+    return {
+        "index_s": index_s,
+        "variables_s": build.variables_s,
+        "constraints_s": build.constraints_s,
+        "to_highs_s": pass_s,
+        "build_total_s": index_s + build.build_s + pass_s,
+        "solve_s": solve_s,
+        "objective": objective,
+        "status": status,
+        "rows": build.n_constraints,
+        "cols": build.n_variables,
+        "peak_mb": _rss_mb(),
+    }
+
+
+def _builtin(name: str):
+    from safepassage.scenario import load_scenario
+
+    return load_scenario(name)
+
+
+def worker_gaza(spec: dict[str, Any]) -> dict[str, Any]:
+    """Load the packaged scenario and plan every proposal; the total is what a user waits for."""
+    from safepassage.errors import SolverError
+    from safepassage.plan import plan_proposal
+
+    started = time.perf_counter()
+    scenario = _builtin(spec["scenario"])
+    load_s = time.perf_counter() - started
+    proposals = []
+    for proposal in scenario.proposals:
+        t0 = time.perf_counter()
+        try:
+            result = plan_proposal(scenario, proposal.id, time_limit_s=spec.get("time_limit_s"))
+        except SolverError as exc:
+            proposals.append({"proposal": proposal.id, "status": "not solved", "error": str(exc), "wall_s": time.perf_counter() - t0})
+            continue
+        proposals.append({
+            "proposal": proposal.id, "status": result.status.value, "rows": result.lp_rows, "cols": result.lp_cols, "nnz": result.lp_nonzeros,
+            "wall_s": time.perf_counter() - t0, **result.timings, "bound": result.bound, "gap": result.gap,
+        })
+    solved = all(p["status"] == "optimal" for p in proposals)
+    return {"load_s": load_s, "total_s": time.perf_counter() - started, "all_solved": solved, "proposals": proposals, "peak_mb": _rss_mb()}
+
+
+SOLVER_CONFIGS = [
+    {"solver": "choose"},
+    {"solver": "simplex", "simplex_strategy": 1},  # dual simplex (what 'choose' picks for LPs)
+    {"solver": "simplex", "simplex_strategy": 4},  # primal simplex
+    {"solver": "ipm"},
+    {"solver": "ipm", "run_crossover": "off"},
+    {"solver": "simplex", "presolve": "off"},
+    {"solver": "choose", "threads": 2, "simplex_strategy": 2},  # parallel dual simplex (SIP)
+    {"solver": "pdlp"},
+]
+
+
+def worker_solver_options(spec: dict[str, Any]) -> dict[str, Any]:
+    """Solve one LP with each HiGHS option set; objective, seconds and iterations per set."""
+    from safepassage.plan.lp_build import build_planning_model
+    from safepassage.plan.solve import new_highs, to_highs_lp
+
+    scenario = _synthetic(spec) if "n_places" in spec else _builtin(spec["scenario"])
+    proposals = spec.get("proposals") or [spec.get("proposal", PROPOSAL)]
+    out = []
+    for proposal_id in proposals:
+        model = build_planning_model(scenario, scenario.proposal(proposal_id))
+        lp = to_highs_lp(model.lp)
+        for config in spec.get("configs", SOLVER_CONFIGS):
+            highs = new_highs(time_limit_s=spec.get("time_limit_s", 120.0))
+            highs.setOptionValue("threads", int(config.get("threads", 1)))
+            for key, value in config.items():
+                if key != "threads":
+                    highs.setOptionValue(key, value)
+            highs.passModel(lp)
+            t0 = time.perf_counter()
+            highs.run()
+            seconds = time.perf_counter() - t0
+            info = highs.getInfo()
+            out.append({
+                "proposal": proposal_id, "config": config, "status": highs.modelStatusToString(highs.getModelStatus()),
+                "objective": float(info.objective_function_value), "seconds": seconds,
+                "simplex_iterations": int(info.simplex_iteration_count), "ipm_iterations": int(info.ipm_iteration_count),
+            })
+    return {"runs": out, "rows": model.lp.n_rows, "cols": model.lp.n_cols}
+
+
+WORKERS = {"planner": worker_planner, "pulp": worker_pulp, "gaza": worker_gaza, "solver-options": worker_solver_options}
+
+
+# ------------------------------------------------------------------------------------------------
+# Orchestration
+
+
+def run_case(spec: dict[str, Any], timeout_s: float) -> dict[str, Any]:
+    """Run one worker in a fresh interpreter; its JSON result, or ``{"status": ...}`` on failure."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
+        result_path = handle.name
+    started = time.perf_counter()
+    try:
+        proc = subprocess.run(
+            [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(spec), "--result", result_path],
+            capture_output=True, text=True, timeout=timeout_s,
+        )
+        if proc.returncode != 0:
+            return {"status": "error", "error": proc.stderr.strip().splitlines()[-1:] or ["exit code " + str(proc.returncode)], "wall_s": time.perf_counter() - started}
+        result = json.loads(Path(result_path).read_text())
+        result["wall_s"] = time.perf_counter() - started
+        return result
+    except subprocess.TimeoutExpired:
+        return {"status": f"timeout after {timeout_s:.0f} s", "wall_s": time.perf_counter() - started}
+    finally:
+        Path(result_path).unlink(missing_ok=True)
+
+
+def _size_spec(places: int, days: float, slot: int, options: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"n_places": places, "days": days, "slot_minutes": slot, "seed": SEED, "options": options, "proposal": PROPOSAL, **extra}
+
+
+def _label(places: int, days: float, slot: int, options: dict[str, Any]) -> str:
+    grid = f"{slot} min"
+    if options.get("coarse_after_hours") is not None:
+        grid += f", {options['coarse_slot_minutes']} after {options['coarse_after_hours']:g} h"
+    return f"{places} × {days:g} d ({grid})"
+
+
+def bench_sizes(sizes, timeout_s: float, pulp_max_columns: int, log) -> list[dict[str, Any]]:
+    rows = []
+    for places, days, slot, options in sizes:
+        label = _label(places, days, slot, options)
+        log(f"planner {label} …")
+        ours = run_case(_size_spec(places, days, slot, options, task="planner", time_limit_s=timeout_s * 0.8), timeout_s)
+        row = {"label": label, "places": places, "days": days, "slot_minutes": slot, "options": options, "ours": ours}
+        if ours.get("cols") and ours["cols"] <= pulp_max_columns:
+            log(f"pulp    {label} …")
+            pulp = run_case(_size_spec(places, days, slot, options, task="pulp"), timeout_s)
+            row["pulp"] = pulp
+            if "build_total_s" in pulp:
+                ours_build = ours["build_s"] + ours["to_highs_s"]
+                row["pulp_build_ratio"] = pulp["build_total_s"] / ours_build
+                row["same_optimum"] = abs(pulp["objective"] - ours["bound"]) <= 1e-6 * max(1.0, abs(ours["bound"]))
+                row["optimum_rel_diff"] = abs(pulp["objective"] - ours["bound"]) / max(1.0, abs(ours["bound"]))
+        rows.append(row)
+    return rows
+
+
+def bench_gaza(timeout_s: float, quick: bool, log) -> dict[str, Any] | None:
+    from safepassage.scenario import builtin_scenarios
+
+    if "gaza-2023-11" not in builtin_scenarios():
+        log("gaza-2023-11 is not packaged yet: skipped")
+        return None
+    limit = GAZA_QUICK_LIMIT_S if quick else GAZA_LIMIT_S
+    log(f"gaza-2023-11, every proposal (at most {limit:.0f} s of solving each) …")
+    return run_case({"task": "gaza", "scenario": "gaza-2023-11", "time_limit_s": limit}, limit * 8 + 60)
+
+
+def bench_big(timeout_s: float, quick: bool, log) -> dict[str, Any]:
+    """The 500-place week: fine grid first (time-limited), shrunken grid, and the shrinking's cost on
+    a size where both grids solve."""
+    places, days = BIG
+    out: dict[str, Any] = {}
+    if not quick:
+        log(f"500-place week, fine 15-minute grid (limit {BIG_FINE_LIMIT_S:.0f} s) …")
+        out["fine"] = run_case(_size_spec(places, days, 15, {}, task="planner", time_limit_s=BIG_FINE_LIMIT_S), BIG_FINE_LIMIT_S * 3)
+        log("500-place week, shrunken grid …")
+        out["shrunken"] = run_case(_size_spec(places, days, 15, SHRUNK, task="planner"), timeout_s * 2)
+    check_places, check_days = SHRINK_CHECK if not quick else (30, 1)
+    shrink = COARSE if quick else SHRUNK
+    log(f"shrinking check on {check_places} × {check_days} d …")
+    fine = run_case(_size_spec(check_places, check_days, 15, {}, task="planner"), timeout_s)
+    coarse = run_case(_size_spec(check_places, check_days, 15, shrink, task="planner"), timeout_s)
+    out["check"] = {"places": check_places, "days": check_days, "shrink": shrink, "fine": fine, "shrunken": coarse}
+    if fine.get("bound") and coarse.get("bound"):
+        out["check"]["bound_ratio"] = coarse["bound"] / fine["bound"]
+        out["check"]["plan_ratio"] = coarse["objective"] / fine["objective"]
+        out["check"]["time_ratio"] = (coarse["build_s"] + coarse["solve_s"]) / (fine["build_s"] + fine["solve_s"])
+    return out
+
+
+def bench_solver_options(big_spec: dict[str, Any], timeout_s: float, log) -> dict[str, Any]:
+    from safepassage.scenario import builtin_scenarios
+
+    out = {}
+    if "gaza-2023-11" in builtin_scenarios():
+        log("HiGHS options on gaza-2023-11 …")
+        out["gaza"] = run_case({"task": "solver-options", "scenario": "gaza-2023-11", "proposals": None}, timeout_s * 4)
+    log("HiGHS options on the shrunken 500-place week …")
+    out["big"] = run_case({**big_spec, "task": "solver-options", "time_limit_s": 180.0}, timeout_s * 6)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Reporting
+
+
+def _f(value: Any, fmt: str = ".2f") -> str:
+    return "—" if value is None else format(value, fmt)
+
+
+def print_report(report: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=200)  # a table, even when piped to a file
+    table = Table(title=f"Planner, synthetic scenarios (proposal {PROPOSAL!r}, seed {SEED})")
+    for column in ("size", "rows", "cols", "nnz", "build s", "solve s", "round s", "report s", "peak MB", "gap", "PuLP build s", "PuLP/ours build", "same optimum"):
+        table.add_column(column, justify="right" if column != "size" else "left")
+    for row in report["sizes"]:
+        ours, pulp = row["ours"], row.get("pulp", {})
+        if "rows" not in ours:
+            table.add_row(row["label"], *(["—"] * 11), str(ours.get("status")))
+            continue
+        same = row.get("same_optimum")
+        table.add_row(
+            row["label"], f"{ours['rows']:,}", f"{ours['cols']:,}", f"{ours['nnz']:,}",
+            _f(ours["build_s"] + ours["to_highs_s"]), _f(ours["solve_s"]), _f(ours["round_s"]), _f(ours["report_s"]),
+            _f(ours["peak_mb"], ".0f"), _f(ours["gap"], ".2%"),
+            _f(pulp.get("build_total_s")), (_f(row["pulp_build_ratio"], ".0f") + "×") if "pulp_build_ratio" in row else "—",
+            "—" if same is None else ("yes" if same else f"NO ({row['optimum_rel_diff']:.1e})"),
+        )
+    console.print(table)
+    gaza = report.get("gaza")
+    if gaza and "proposals" in gaza:
+        t = Table(title=f"gaza-2023-11, every proposal: total {gaza['total_s']:.2f} s{'' if gaza['all_solved'] else ' (not all solved)'} (target < 10 s), peak {gaza['peak_mb']:.0f} MB")
+        for column in ("proposal", "rows", "cols", "build s", "solve s", "round s", "report s", "gap"):
+            t.add_column(column)
+        for p in gaza["proposals"]:
+            if "rows" not in p:
+                t.add_row(p["proposal"], "—", "—", "—", f"{p['status']} in {p['wall_s']:.0f} s", "—", "—", "—")
+                continue
+            t.add_row(p["proposal"], f"{p['rows']:,}", f"{p['cols']:,}", _f(p["build_s"]), _f(p["solve_s"]), _f(p["round_s"]), _f(p["report_s"]), _f(p["gap"], ".2%"))
+        console.print(t)
+    elif gaza:
+        console.print(f"gaza-2023-11: {gaza.get('status')} {gaza.get('error', '')}")
+    big = report.get("big") or {}
+    for key in ("fine", "shrunken"):
+        case = big.get(key)
+        if case:
+            if "rows" in case:
+                total = case["build_s"] + case["to_highs_s"] + case["solve_s"] + case["round_s"] + case["report_s"]
+                console.print(
+                    f"500 places × 7 d, {key} grid: {case['rows']:,} rows, {case['cols']:,} cols, {case['slots']} slots; "
+                    f"build {case['build_s'] + case['to_highs_s']:.1f} s, solve {case['solve_s']:.1f} s, round {case['round_s']:.1f} s, "
+                    f"report {case['report_s']:.1f} s = {total:.1f} s (target < 60 s), peak {case['peak_mb']:.0f} MB, gap {case['gap']:.2%}"
+                )
+            else:
+                console.print(f"500 places × 7 d, {key} grid: {case.get('status')}")
+    check = big.get("check")
+    if check and "bound_ratio" in check:
+        console.print(
+            f"Shrinking ({check['shrink']}) on {check['places']} places × {check['days']} d: LP optimum {check['bound_ratio']:.4f} of the fine grid's, "
+            f"plan {check['plan_ratio']:.4f}; build+solve time {check['time_ratio']:.2f}× the fine grid's"
+        )
+    options = report.get("solver_options") or {}
+    for name, case in options.items():
+        if not case or "runs" not in case:
+            continue
+        t = Table(title=f"HiGHS options, {name} ({case['rows']:,} rows × {case['cols']:,} cols)")
+        for column in ("proposal", "options", "status", "objective", "seconds", "simplex it", "ipm it"):
+            t.add_column(column)
+        for run in case["runs"]:
+            t.add_row(run["proposal"], json.dumps(run["config"]), run["status"], f"{run['objective']:.6g}", _f(run["seconds"]), str(run["simplex_iterations"]), str(run["ipm_iterations"]))
+        console.print(t)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes only (~3 min)")
+    parser.add_argument("--no-big", action="store_true", help="skip the 500-place week")
+    parser.add_argument("--no-gaza", action="store_true", help="skip the packaged Gaza scenario")
+    parser.add_argument("--solver-options", action="store_true", help="also try HiGHS options on Gaza and the 500-place week")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds allowed per case (default 300)")
+    parser.add_argument("--pulp-max-columns", type=int, default=PULP_MAX_COLUMNS, help="largest LP given to the PuLP baseline")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the JSON results")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--result", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.worker:
+        spec = json.loads(args.worker)
+        result = WORKERS[spec["task"]](spec)
+        Path(args.result).write_text(json.dumps(result))
+        return 0
+
+    started = time.perf_counter()
+
+    def log(message: str) -> None:
+        print(f"[{time.perf_counter() - started:6.1f} s] {message}", file=sys.stderr, flush=True)
+
+    report: dict[str, Any] = {
+        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "mode": "quick" if args.quick else "full",
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "load_average_start": os.getloadavg(), "platform": platform.platform()},
+        "proposal": PROPOSAL,
+        "seed": SEED,
+    }
+    report["sizes"] = bench_sizes(QUICK_SIZES if args.quick else FULL_SIZES, args.timeout, args.pulp_max_columns, log)
+    if not args.no_gaza:
+        report["gaza"] = bench_gaza(args.timeout, args.quick, log)
+    if not args.no_big:
+        report["big"] = bench_big(args.timeout, args.quick, log)
+    if args.solver_options:
+        report["solver_options"] = bench_solver_options(_size_spec(*BIG, 15, SHRUNK), args.timeout, log)
+    report["machine"]["load_average_end"] = os.getloadavg()
+    report["total_s"] = time.perf_counter() - started
+    print_report(report)
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"planner-{dt.date.today().isoformat()}{'-quick' if args.quick else ''}.json"
+    path.write_text(json.dumps(report, indent=2))
+    print(f"saved {path} (bench took {report['total_s']:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
