@@ -111,3 +111,16 @@ def test_window_value_is_the_gain_of_one_more_hour(tiny_data, write_yaml):
     window = next(b for b in result.bottlenecks if b.kind == "window")
     assert window.id == "pause.windows"
     assert window.value_per_unit == pytest.approx(100 - 0.2)
+
+
+def test_quotas_are_prorated_on_a_day_a_window_covers_in_part(tiny_data, write_yaml):
+    # The proposal's 100 trucks/day hold inside its 4-hour window (4/24 of the day: 16 trucks); the
+    # policy's 10/day hold for the other 20 hours (8 trucks). The gate could pass far more.
+    data = _scarce(tiny_data)
+    data["places"][1]["trucks_per_hour"] = 10
+    data["policy"]["daily_quotas"] = [{"trucks_per_day": 10}]
+    data["proposals"][1]["quotas"] = [{"trucks_per_day": 100}]
+    result = plan_proposal(load_scenario(write_yaml(data)), "pause")
+    assert result.kpis.trucks_crossed["food"] == 16 + 8
+    inside = [c for c in result.convoys if "T06:00" <= c.legs[1].departs[10:16] < "T10:00"]
+    assert sum(c.trucks for c in inside) == 16

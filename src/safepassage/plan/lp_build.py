@@ -389,7 +389,9 @@ def define_road_people_capacity_constraints(model: PlanningModel) -> None:
 def define_quota_constraints(model: PlanningModel) -> None:
     """Daily quotas: trucks of the quota's commodities leaving its crossings on local day d:
 
-        Σ_{m: tail ∈ C_q, k ∈ K_q, day(dep) = d} x[m] ≤ trucks_per_day[q]"""
+        Σ_{m: tail ∈ C_q, k ∈ K_q, day(dep) = d} x[m] ≤ ⌊trucks_per_day[q]⌋
+    On a day a proposal's windows cover in part, the proposal's quotas count only slots inside its
+    windows and the policy's only slots outside, each prorated by the hours it covers."""
     terms, arcs, x = model.terms, model.arcs, model.col("x")
     quotas = terms.quotas
     labels = sorted({q.label for q in quotas})
@@ -406,7 +408,10 @@ def define_quota_constraints(model: PlanningModel) -> None:
         in_place[list(quota.places)] = True
         in_kind = np.zeros(n_kinds, dtype=bool)
         in_kind[list(quota.commodities)] = True
-        cols = np.flatnonzero(in_place[tail] & in_kind[model.trucks.kind] & (day == quota.day))
+        selected = in_place[tail] & in_kind[model.trucks.kind] & (day == quota.day)
+        if quota.during_window is not None:
+            selected &= terms.window_active[model.trucks.dep] == quota.during_window
+        cols = np.flatnonzero(selected)
         model.lp.add_entries(np.full(len(cols), block.start + r), x.start + cols, 1.0)
 
 

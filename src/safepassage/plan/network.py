@@ -192,7 +192,7 @@ def truck_sources_and_sinks(scenario: Scenario, terms: Terms) -> tuple[list[set[
     for i, place in enumerate(scenario.places):
         if place.kind == PlaceKind.distribution_point and place.zone and terms.place_open[i].any():
             for k, commodity in enumerate(scenario.commodities):
-                if zone_needs.get(place.zone, {}).get(commodity.id, 0) > 0 and terms.admitted[k].any():
+                if zone_needs.get(place.zone, {}).get(commodity.id, 0) > 0 and terms.admitted_slots[k].any():
                     sinks[k].add(i)
     return sources, sinks
 
@@ -209,11 +209,11 @@ def truck_movements(scenario: Scenario, terms: Terms, arcs: Arcs) -> Movements:
     parts = []
     for k in range(len(scenario.commodities)):
         # A commodity never admitted cannot leave a crossing: nothing beyond one can carry it.
-        blocked = crossing_ids if not terms.admitted[k].any() else set()
+        blocked = crossing_ids if not terms.admitted_slots[k].any() else set()
         ok = reachable_arcs(n_places, arcs.tail, arcs.head, truck_ok, sources[k], sinks[k], blocked_tails=blocked)
         keep = ok[arc]
-        # A restricted commodity may leave a crossing only on days it is admitted.
-        keep &= ~crossing[arcs.tail[arc]] | terms.admitted[k, terms.slot_day[dep]]
+        # A restricted commodity may leave a crossing only while it is admitted.
+        keep &= ~crossing[arcs.tail[arc]] | terms.admitted_slots[k, dep]
         a, d, r = arc[keep], dep[keep], arr[keep]
         timely = prune_by_time(n_places, arcs.tail[a], arcs.head[a], d, r, stock_slots[k], sinks[k], terms.grid.n_slots)
         parts.append((a[timely], d[timely], r[timely], np.full(int(timely.sum()), k, dtype=np.int64)))

@@ -18,13 +18,18 @@ __all__ = ["Terms", "resolve_terms", "DayQuota"]
 
 @dataclass(frozen=True)
 class DayQuota:
-    """One daily quota in force on one local day: crossings (place indices), commodities (indices)."""
+    """One daily quota in force on one local day: crossings (place indices), commodities (indices).
+
+    ``during_window``: None — the whole day; True — only the day's slots inside a window (a proposal's
+    quota); False — only those outside (the policy's quota on a day a window covers in part). On a
+    day split this way each quota is prorated by the share of the day's hours it covers."""
 
     day: int
     trucks_per_day: float
     places: tuple[int, ...]
     commodities: tuple[int, ...]
     label: str
+    during_window: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -38,9 +43,17 @@ class Terms:
     road_usable: np.ndarray  # bool (R, T): a pause-only road is covered by a window in slot t (True for others)
     window_active: np.ndarray  # bool (T,): some window of the proposal is active
     zone_covered: np.ndarray  # bool (Z, T): some window covers the zone in slot t
-    admitted: np.ndarray  # bool (K, D): commodity may cross on local day d
+    admitted_slots: np.ndarray  # bool (K, T): commodity may leave a crossing in slot t
     slot_day: np.ndarray  # int (T,): local day of each slot
     quotas: list[DayQuota]
+
+    @property
+    def admitted(self) -> np.ndarray:
+        """bool (K, D): the commodity may cross at some time on local day d."""
+        out = np.zeros((self.admitted_slots.shape[0], self.n_days), dtype=bool)
+        for k in range(out.shape[0]):
+            out[k, np.unique(self.slot_day[self.admitted_slots[k]])] = True
+        return out
 
     @property
     def n_days(self) -> int:
@@ -100,25 +113,30 @@ def resolve_terms(scenario: Scenario, proposal: Proposal, horizon: Horizon | Non
 
     slot_day = grid.local_day_index()
     n_days = int(slot_day.max()) + 1
-    proposal_days = np.zeros(n_days, dtype=bool)
-    proposal_days[np.unique(slot_day[window_active])] = True
     restricted = set(scenario.policy.restricted_commodities)
-    admitted = np.ones((len(scenario.commodities), n_days), dtype=bool)
+    # A restricted commodity a proposal admits may cross while one of its windows is active.
+    admitted = np.ones((len(scenario.commodities), n_slots), dtype=bool)
     for k, commodity in enumerate(scenario.commodities):
         if commodity.id in restricted:
-            admitted[k] = proposal_days if commodity.id in proposal.admits else False
+            admitted[k] = window_active if commodity.id in proposal.admits else False
 
     crossings = tuple(i for i, p in enumerate(scenario.places) if p.kind == PlaceKind.crossing)
 
-    def day_quota(quota: Quota, day: int, label: str) -> DayQuota:
+    def day_quota(quota: Quota, day: int, label: str, share: float, during: bool | None) -> DayQuota:
         places = tuple(place_index[p] for p in quota.places) if quota.places else crossings
         commodities = tuple(commodity_index[c] for c in quota.commodities) if quota.commodities else tuple(range(len(scenario.commodities)))
-        return DayQuota(day, quota.trucks_per_day, places, commodities, label)
+        return DayQuota(day, quota.trucks_per_day * share, places, commodities, label, during)
 
+    hours = grid.length_min / 60.0
     quotas: list[DayQuota] = []
     for day in range(n_days):
-        if proposal.quotas is not None and proposal_days[day]:
-            quotas += [day_quota(q, day, f"{proposal.id}.quotas[{i}]") for i, q in enumerate(proposal.quotas)]
-        else:
-            quotas += [day_quota(q, day, f"policy.daily_quotas[{i}]") for i, q in enumerate(scenario.policy.daily_quotas)]
+        in_day = slot_day == day
+        covered = float(hours[in_day & window_active].sum()) / float(hours[in_day].sum())
+        policy = [(q, f"policy.daily_quotas[{i}]") for i, q in enumerate(scenario.policy.daily_quotas)]
+        if proposal.quotas is None or covered == 0.0:
+            quotas += [day_quota(q, day, label, 1.0, None) for q, label in policy]
+            continue
+        quotas += [day_quota(q, day, f"{proposal.id}.quotas[{i}]", covered, True) for i, q in enumerate(proposal.quotas)]
+        if covered < 1.0:
+            quotas += [day_quota(q, day, label, 1.0 - covered, False) for q, label in policy]
     return Terms(scenario, proposal, grid, place_open, road_usable, window_active, zone_covered, admitted, slot_day, quotas)

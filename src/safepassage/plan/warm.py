@@ -38,7 +38,7 @@ from safepassage.plan.integer import TOL, IntegerPlan, people_paths, plan_value,
 from safepassage.plan.lp_build import PlanningModel, build_planning_model
 from safepassage.plan.result import Convoy, EvacuationMovement
 from safepassage.plan.schedule import build_convoys, build_evacuations
-from safepassage.plan.solve import LPSolution, _run, new_highs, to_highs_lp
+from safepassage.plan.solve import DEFAULT_SOLVER, LPSolution, _run, new_highs, to_highs_lp
 from safepassage.scenario.model import Horizon, Proposal, Scenario
 
 __all__ = ["WarmPlanner", "WarmState", "WarmReplan"]
@@ -73,8 +73,9 @@ class WarmReplan:
     convoys: list[Convoy]
     evacuations: list[EvacuationMovement]
     objective: float
-    seconds: float
+    seconds: float  # in all: bounds, re-solve, rounding, schedule
     iterations: int
+    solve_seconds: float = 0.0  # the simplex re-solve alone
 
 
 class WarmPlanner:
@@ -86,8 +87,9 @@ class WarmPlanner:
         self.model: PlanningModel = build_planning_model(scenario, chosen, horizon)
         self.highs = new_highs(threads=threads)
         self.highs.passModel(to_highs_lp(self.model.lp))
+        self.highs.setOptionValue("solver", DEFAULT_SOLVER)  # as a cold plan: interior point, then crossover to a basis
         built = time.perf_counter()
-        self.base: LPSolution = _run(self.highs, built)  # the default solver; crossover leaves a basis
+        self.base: LPSolution = _run(self.highs, built)
         self.basis = self.highs.getBasis()
         self.highs.setOptionValue("solver", "simplex")
         self.build_seconds = built - started
@@ -180,14 +182,20 @@ class WarmPlanner:
         started = time.perf_counter()
         col_lower, col_upper, row_lower, row_upper = self._bounds(state)
         n_cols, n_rows = len(col_upper), len(row_upper)
+        # Forget the last re-plan's factorisation and edge weights: each re-plan starts from the first
+        # optimum's basis alone, so its answer does not depend on which re-plans came before it (a worker
+        # runs replications in any order).
+        self.highs.clearSolver()
         self.highs.changeColsBounds(n_cols, np.arange(n_cols, dtype=np.int32), col_lower, col_upper)
         self.highs.changeRowsBounds(n_rows, np.arange(n_rows, dtype=np.int32), row_lower, row_upper)
         self.highs.setBasis(self.basis)
-        solution = _run(self.highs, time.perf_counter())
+        solving = time.perf_counter()
+        solution = _run(self.highs, solving)
+        solve_seconds = time.perf_counter() - solving
         model = dataclasses.replace(self.model, supply_trucks=state.truck_supply, supply_people=state.people_supply)
         trucks, people = truck_paths(model, solution), people_paths(model, solution)
         trucks_int = np.floor(trucks.amount + TOL)
         people_int = np.floor(people.amount + TOL)
         plan = IntegerPlan(trucks, people, trucks_int.astype(np.int64), people_int.astype(np.int64), plan_value(model, trucks, trucks_int, people, people_int))
         convoys, evacuations = build_convoys(model, plan), build_evacuations(model, plan)
-        return WarmReplan(convoys, evacuations, solution.objective, time.perf_counter() - started, solution.iterations)
+        return WarmReplan(convoys, evacuations, solution.objective, time.perf_counter() - started, solution.iterations, solve_seconds)
