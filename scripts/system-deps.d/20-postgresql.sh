@@ -33,14 +33,17 @@ if [ -z "$cluster" ]; then
   pg_createcluster "$version" "$cluster" --port "$PG_PORT" -- --auth-local=peer --auth-host=scram-sha-256 >/dev/null
 fi
 conf=/etc/postgresql/$version/$cluster/postgresql.conf
-# Loopback only, on the agreed port; a small fsync-safe setup (durability is what the crash test checks).
-grep -q "^listen_addresses = '127.0.0.1'" "$conf" || echo "listen_addresses = '127.0.0.1'" >> "$conf"
-grep -q "^port = $PG_PORT" "$conf" || echo "port = $PG_PORT" >> "$conf"
-grep -q "^max_connections = 200" "$conf" || echo "max_connections = 200" >> "$conf"
+# Loopback only, on the agreed port (later lines win over the package defaults above them).
+changed=0
+for setting in "listen_addresses = '127.0.0.1'" "port = $PG_PORT" "max_connections = 200"; do
+  grep -qxF "$setting" "$conf" || { echo "$setting" >> "$conf"; changed=1; }
+done
 
 status=$(pg_lsclusters -h | awk -v v="$version" -v c="$cluster" '$1 == v && $2 == c {print $4}')
 if [ "$status" != online ]; then
   pg_ctlcluster "$version" "$cluster" start
+elif [ "$changed" = 1 ]; then
+  pg_ctlcluster "$version" "$cluster" restart
 fi
 for _ in $(seq 1 30); do
   pg_isready -q -h 127.0.0.1 -p "$PG_PORT" && break
@@ -48,7 +51,7 @@ for _ in $(seq 1 30); do
 done
 pg_isready -h 127.0.0.1 -p "$PG_PORT" >/dev/null
 
-as_postgres() { su postgres -s /bin/sh -c "$*"; }
+as_postgres() { (cd /tmp && su postgres -s /bin/sh -c "$*"); }
 psql_pg() { as_postgres "psql -p $PG_PORT -X -q -tA -v ON_ERROR_STOP=1 $*"; }
 if [ "$(psql_pg "-c \"SELECT 1 FROM pg_roles WHERE rolname = '$PG_ROLE'\"")" != 1 ]; then
   psql_pg "-c \"CREATE ROLE $PG_ROLE LOGIN PASSWORD '$PG_PASSWORD' CREATEDB\""

@@ -1,0 +1,124 @@
+"""Movements (from plans or entered by hand), their status lifecycle, and the event record."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from safepassage.service.api.deps import EventReader, EventRecorder, MovementReader, MovementStatusWriter, MovementWriter, SessionDep, WriteOutcome, WriterDep
+from safepassage.service.api.errors import conflict, not_found, unprocessable
+from safepassage.service.lifecycle import MovementStatus, transition_problem
+from safepassage.service.models import Event, Movement, MovementStatusChange, utcnow
+from safepassage.service.schemas import MAX_ID, EventCreate, EventKind, EventPublic, MovementCreate, MovementPublic, MovementStatusUpdate
+
+router = APIRouter()
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def transition(session: Session, movement: Movement, target: MovementStatus | str, user_id: int, reason: str = "") -> None:
+    """Move ``movement`` to ``target`` (409 naming the allowed transitions if the lifecycle forbids it)."""
+    target = MovementStatus(target)
+    problem = transition_problem(movement.status, target)
+    if problem:
+        raise conflict(f"movement {movement.id}: {problem}")
+    movement.history.append(MovementStatusChange(movement_id=movement.id, from_status=movement.status, to_status=target.value, reason=reason, changed_by=user_id))
+    movement.status = target.value
+    movement.updated_at = utcnow()
+
+
+def movement_payload(movement: Movement) -> dict:
+    return MovementPublic.model_validate(movement).model_dump(mode="json")
+
+
+@router.post("/movements", response_model=MovementPublic, status_code=201, tags=["movements"])
+async def create_movement(body: MovementCreate, user: MovementWriter, write: WriterDep):  # type: ignore[no-untyped-def]
+    """Enter a movement by hand (status ``requested``), e.g. one planned outside Safe Passage."""
+    from safepassage.service.api.plans import add_movements
+
+    def perform(session: Session) -> WriteOutcome:
+        if body.kind == "convoy" and body.trucks < 1:
+            raise unprocessable(["body", "trucks"], "a convoy has at least one truck")
+        if body.kind == "evacuation" and body.people < 1:
+            raise unprocessable(["body", "people"], "an evacuation movement moves at least one person")
+        (row,) = add_movements(session, None, [body], user.id)
+        return WriteOutcome("movement", row.id, movement_payload(row))
+
+    return await write.arun(user, "movement.create", body, perform)
+
+
+@router.get("/movements", response_model=list[MovementPublic], tags=["movements"])
+def list_movements(
+    user: MovementReader, session: SessionDep,
+    status_: Annotated[MovementStatus | None, Query(alias="status")] = None,
+    plan_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200, offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+) -> list[Movement]:
+    query = select(Movement).order_by(Movement.id).limit(limit).offset(offset)
+    if status_ is not None:
+        query = query.where(Movement.status == status_.value)
+    if plan_id is not None:
+        query = query.where(Movement.plan_id == plan_id)
+    return list(session.execute(query).scalars())
+
+
+@router.get("/movements/{movement_id}", response_model=MovementPublic, tags=["movements"])
+def get_movement(movement_id: PathId, user: MovementReader, session: SessionDep) -> Movement:
+    movement = session.get(Movement, movement_id)
+    if movement is None:
+        raise not_found("movement", movement_id)
+    return movement
+
+
+@router.post("/movements/{movement_id}/status", response_model=MovementPublic, tags=["movements"])
+async def change_status(movement_id: PathId, body: MovementStatusUpdate, user: MovementStatusWriter, write: WriterDep):  # type: ignore[no-untyped-def]
+    """Record a status change; only the lifecycle's transitions are allowed (409 otherwise)."""
+
+    def perform(session: Session) -> WriteOutcome:
+        movement = session.get(Movement, movement_id, with_for_update=True)
+        if movement is None:
+            raise not_found("movement", movement_id)
+        transition(session, movement, body.status, user.id, body.reason)
+        session.flush()
+        return WriteOutcome("movement", movement.id, movement_payload(movement), status.HTTP_200_OK)
+
+    return await write.arun(user, "movement.status", {"movement_id": movement_id, **body.model_dump(mode="json")}, perform)
+
+
+EVENT_STATUS = {"departed": MovementStatus.in_transit, "arrived": MovementStatus.arrived}
+
+
+@router.post("/events", response_model=EventPublic, status_code=201, tags=["events"])
+async def record_event(body: EventCreate, user: EventRecorder, write: WriterDep):  # type: ignore[no-untyped-def]
+    """Record an observation. ``departed``/``arrived`` also move their movement along the lifecycle."""
+
+    def perform(session: Session) -> WriteOutcome:
+        if body.movement_id is not None:
+            movement = session.get(Movement, body.movement_id, with_for_update=True)
+            if movement is None:
+                raise unprocessable(["body", "movement_id"], f"no movement {body.movement_id}")
+            if body.kind in EVENT_STATUS:
+                transition(session, movement, EVENT_STATUS[body.kind], user.id, f"event: {body.kind}")
+        event = Event(**body.model_dump(), recorded_by=user.id)
+        session.add(event)
+        session.flush()
+        return WriteOutcome("event", event.id, EventPublic.model_validate(event).model_dump(mode="json"))
+
+    return await write.arun(user, f"event.{body.kind}", body, perform)
+
+
+@router.get("/events", response_model=list[EventPublic], tags=["events"])
+def list_events(
+    user: EventReader, session: SessionDep,
+    kind: Annotated[EventKind | None, Query()] = None,
+    movement_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200, offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+) -> list[Event]:
+    query = select(Event).order_by(Event.occurred_at, Event.id).limit(limit).offset(offset)
+    if kind is not None:
+        query = query.where(Event.kind == kind)
+    if movement_id is not None:
+        query = query.where(Event.movement_id == movement_id)
+    return list(session.execute(query).scalars())

@@ -1,0 +1,252 @@
+"""Tables of the coordination service (SQLAlchemy 2 declarative). The schema itself is created and
+changed only by the Alembic migrations in ``migrations/``; keep the two in step.
+
+Times are stored as UTC and always returned timezone-aware.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+__all__ = [
+    "Base", "Organisation", "Party", "User", "ApiToken", "ScenarioRecord", "PlanRecord", "Movement",
+    "MovementStatusChange", "Notification", "NotificationParty", "Acknowledgment", "Event",
+    "IdempotencyRecord", "AuditEntry", "AuditHead", "utcnow",
+]
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware datetime kept as naive UTC (SQLite has no time zones)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; attach a time zone")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+NAMING = {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s", "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s"}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dt.datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40), default="humanitarian")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Party(Base):
+    """A party to the conflict, told of movements and sites through its liaisons."""
+
+    __tablename__ = "party"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class User(Base):
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("party.id"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ApiToken(Base):
+    """A bearer token ``<id>.<secret>``; only an argon2 hash of the secret is kept."""
+
+    __tablename__ = "api_token"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ScenarioRecord(Base):
+    __tablename__ = "scenario"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(400), default="")
+    yaml_text: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class PlanRecord(Base):
+    """A plan: run by the planner (``planned``), re-planned from recorded state, or uploaded."""
+
+    __tablename__ = "plan"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenario.id"), index=True)
+    proposal: Mapped[str] = mapped_column(String(200))
+    origin: Mapped[str] = mapped_column(String(20))  # planned | replanned | uploaded
+    parent_plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"))
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Movement(Base):
+    """A convoy or an evacuation movement, from a plan or entered by hand, with its lifecycle status."""
+
+    __tablename__ = "movement"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # convoy | evacuation
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    origin: Mapped[str] = mapped_column(String(100))
+    destination: Mapped[str] = mapped_column(String(100))
+    route: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    departs: Mapped[dt.datetime]
+    arrives: Mapped[dt.datetime]
+    trucks: Mapped[int] = mapped_column(Integer, default=0)
+    cargo: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    people: Mapped[int] = mapped_column(Integer, default=0)
+    origin_zone: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), default="requested", index=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    history: Mapped[list[MovementStatusChange]] = relationship(order_by="MovementStatusChange.id", lazy="selectin")
+
+
+class MovementStatusChange(Base):
+    __tablename__ = "movement_status_change"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    movement_id: Mapped[int] = mapped_column(ForeignKey("movement.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    changed_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Notification(Base):
+    """A notification to one or more parties: of a movement, or of a static site."""
+
+    __tablename__ = "notification"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # movement | site
+    movement_id: Mapped[int | None] = mapped_column(ForeignKey("movement.id"), index=True)
+    site: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    title: Mapped[str] = mapped_column(String(300))
+    message: Mapped[str] = mapped_column(Text, default="")
+    notice_hours: Mapped[float] = mapped_column(Float)
+    valid_from: Mapped[dt.datetime]
+    valid_until: Mapped[dt.datetime]
+    ack_due: Mapped[dt.datetime] = mapped_column(index=True)
+    escalated_at: Mapped[dt.datetime | None]
+    created_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    addressees: Mapped[list[NotificationParty]] = relationship(order_by="NotificationParty.party_id", lazy="selectin", cascade="all, delete-orphan")
+
+
+class NotificationParty(Base):
+    """One addressee of a notification and the latest answer from that party."""
+
+    __tablename__ = "notification_party"
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notification.id"), primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("party.id"), primary_key=True)
+    latest_decision: Mapped[str | None] = mapped_column(String(20))
+    answered_at: Mapped[dt.datetime | None]
+    __table_args__ = (Index("ix_notification_party_party", "party_id", "notification_id"),)
+
+
+class Acknowledgment(Base):
+    """A party liaison's answer: acknowledged, queried (with a message) or rejected (with a reason)."""
+
+    __tablename__ = "acknowledgment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notification.id"), index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("party.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    decision: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Event(Base):
+    """Something observed: departed, arrived, incident, pause violation, crossing closed/opened, release."""
+
+    __tablename__ = "event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30), index=True)
+    occurred_at: Mapped[dt.datetime]
+    movement_id: Mapped[int | None] = mapped_column(ForeignKey("movement.id"), index=True)
+    place_id: Mapped[str | None] = mapped_column(String(100))
+    road_id: Mapped[str | None] = mapped_column(String(100))
+    quantities_good: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    quantities_damaged: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    people: Mapped[int | None] = mapped_column(Integer)
+    incident_category: Mapped[str | None] = mapped_column(String(60))
+    release_of: Mapped[str | None] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class IdempotencyRecord(Base):
+    """The stored answer to a write, keyed by (user, Idempotency-Key), replayed on retry."""
+
+    __tablename__ = "idempotency_record"
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer, default=0)
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """One link of the hash chain (see ``safepassage.service.audit`` for the exact format)."""
+
+    __tablename__ = "audit_entry"
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(40))  # UTC, ISO 8601 with microseconds and Z: hashed verbatim
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str] = mapped_column(String(60))
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+
+
+class AuditHead(Base):
+    """The single row naming the newest entry; writers lock it to append in order."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    entry_hash: Mapped[str] = mapped_column(String(64))
