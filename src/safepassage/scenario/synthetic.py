@@ -72,6 +72,7 @@ class SyntheticOptions:
     timezone: str = "UTC"
     coarse_after_hours: float | None = None
     coarse_slot_minutes: int | None = None
+    fine_margin_hours: float | None = None
     # Geography
     origin_lon_lat: tuple[float, float] = (34.2, 31.2)  # south-west corner of the area
     km2_per_place: float = 0.75
@@ -376,6 +377,8 @@ class _Generator:
             horizon["coarse_after_hours"] = o.coarse_after_hours
         if o.coarse_slot_minutes is not None:
             horizon["coarse_slot_minutes"] = o.coarse_slot_minutes
+        if o.fine_margin_hours is not None:
+            horizon["fine_margin_hours"] = o.fine_margin_hours
         name = f"synthetic-{self.n}-s{self.seed}"[:64]
         return {
             "name": name,
