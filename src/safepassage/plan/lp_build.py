@@ -356,11 +356,15 @@ def define_road_truck_capacity_constraints(model: PlanningModel) -> None:
     """Trucks entering a road (per direction) per slot stay within its capacity:
 
         Σ_{m: arc=a, dep=t} x[m] ≤ cap[a,t]  (whole trucks per slot adding up to trucks_per_hour · hours)"""
-    arcs, x = model.arcs, model.col("x")
-    arc = model.trucks.arc
-    limited = np.isfinite(arcs.trucks_per_hour[arc])
-    labels = [f"{model.scenario.roads[arcs.road[a]].id}" for a in range(len(arcs))]
-    _grouped_rows(model, "road_trucks", "road", arc[limited], model.trucks.dep[limited], x.start + np.flatnonzero(limited), arcs.trucks_per_hour, labels, "truck per hour")
+    _road_rows(model, "road_trucks", model.trucks, model.col("x"), model.arcs.trucks_per_hour, "truck per hour")
+
+
+def _road_rows(model: PlanningModel, name: str, moves: Movements, col: Block, rate_per_hour: np.ndarray, unit: str) -> None:
+    """Capacity rows per (directed arc, slot) for the moves on arcs with a finite rate."""
+    arcs = model.arcs
+    limited = np.isfinite(rate_per_hour[moves.arc])
+    labels = [model.scenario.roads[arcs.road[a]].id for a in range(len(arcs))]
+    _grouped_rows(model, name, name, moves.arc[limited], moves.dep[limited], col.start + np.flatnonzero(limited), rate_per_hour, labels, unit)
 
 
 def define_place_people_throughput_constraints(model: PlanningModel) -> None:
@@ -379,11 +383,7 @@ def define_road_people_capacity_constraints(model: PlanningModel) -> None:
     """People entering a road section per slot stay within its pedestrian capacity:
 
         Σ_{m: arc=a, dep=t} y[m] ≤ people_per_hour[road(a)] · L_t"""
-    arcs, y = model.arcs, model.col("y")
-    arc = model.people.arc
-    limited = np.isfinite(arcs.people_per_hour[arc])
-    labels = [f"{model.scenario.roads[arcs.road[a]].id}" for a in range(len(arcs))]
-    _grouped_rows(model, "road_people", "road_people", arc[limited], model.people.dep[limited], y.start + np.flatnonzero(limited), arcs.people_per_hour, labels, "person per hour")
+    _road_rows(model, "road_people", model.people, model.col("y"), model.arcs.people_per_hour, "person per hour")
 
 
 def define_quota_constraints(model: PlanningModel) -> None:
