@@ -246,7 +246,10 @@ def _sources(comparison: Comparison) -> tuple[list[dict[str, Any]], list[dict[st
     scenario = comparison.scenario
     cited: dict[str, list[str]] = defaultdict(list)
     unsourced: list[dict[str, Any]] = []
-    place_label = {p.id: (f"a site in {scenario.zone(p.zone).name}" if p.sensitive and p.zone else p.name) for p in scenario.places}
+    from safepassage.interop.generalise import Generaliser
+
+    generaliser = Generaliser(scenario)
+    place_label = {p.id: generaliser.place_label(p.id) for p in scenario.places}
 
     def note(label: str, figures: str, sources: list[str]) -> None:
         for source in sources:

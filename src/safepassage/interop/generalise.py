@@ -139,8 +139,11 @@ class Generaliser:
         return self._finish(band, CORRIDOR_HALF_WIDTH_M / 4)
 
     def route(self, place_ids: list[str]) -> Polygon | MultiPolygon | None:
-        """A coarse band along a route given as places in order."""
-        roads = [_Segment(a, b) for a, b in zip(place_ids, place_ids[1:])]
+        """A coarse band along a route given as places in order. A sensitive place with no public
+        anchor (no zone) is passed over: the band joins its public neighbours directly, so the route
+        stays on the map without showing where that place is."""
+        public = [p for p in place_ids if self._corridor_point(p) is not None]
+        roads = [_Segment(a, b) for a, b in zip(public, public[1:])]
         return self.corridor(roads)  # type: ignore[arg-type]
 
     def place_label(self, place_id: str) -> str:
