@@ -180,13 +180,15 @@ def build_pulp_model(model: PlanningModel) -> PulpBuild:
     for (arc, t), members in by_arc.items():
         problem += pulp.lpSum(members) <= float(walk_cap[arc, t])
 
-    # Daily quotas: trucks of the quota's commodities leaving its crossings that day.
+    # Daily quotas: trucks of the quota's commodities leaving its crossings that day (on a day a
+    # proposal's windows cover in part, its quotas hold inside the windows, the policy's outside).
     slot_day = terms.slot_day
     for quota in terms.quotas:
         places, kinds = set(quota.places), set(quota.commodities)
         members = [
             x[m] for m in range(len(x))
             if arcs.tail[trucks.arc[m]] in places and trucks.kind[m] in kinds and slot_day[trucks.dep[m]] == quota.day
+            and (quota.during_window is None or bool(terms.window_active[trucks.dep[m]]) == quota.during_window)
         ]
         problem += pulp.lpSum(members) <= float(np.floor(quota.trucks_per_day + 1e-9))
 

@@ -255,7 +255,7 @@ def _path_program(model: PlanningModel, trucks: FlowPaths, trucks_int: np.ndarra
     Started from the greedy plan; returns None if HiGHS finds nothing better in the time allowed."""
     import highspy
 
-    from safepassage.plan.solve import new_highs
+    from safepassage.plan.solve import mark_solved, new_highs
 
     n_paths = len(trucks.paths)
     touched = np.unique(per_path.indices)
@@ -295,6 +295,7 @@ def _path_program(model: PlanningModel, trucks: FlowPaths, trucks_int: np.ndarra
     start.col_value = list(np.concatenate([trucks_int, filled.ravel()]))
     start.value_valid = True
     highs.setSolution(start)
+    mark_solved()
     highs.run()
     if highs.getInfo().primal_solution_status != 2:  # no feasible point found
         return None

@@ -112,7 +112,22 @@ def solve_lp(lp: LPMatrix, time_limit_s: float | None = None, solver: str = DEFA
     return _run(highs, started)
 
 
+_SOLVED_IN_THIS_PROCESS = False
+
+
+def mark_solved() -> None:
+    """Record that HiGHS runs in this process (see ``solved_in_this_process``)."""
+    global _SOLVED_IN_THIS_PROCESS
+    _SOLVED_IN_THIS_PROCESS = True
+
+
+def solved_in_this_process() -> bool:
+    """Whether HiGHS has run here: its thread pool then does not survive a fork."""
+    return _SOLVED_IN_THIS_PROCESS
+
+
 def _run(highs: highspy.Highs, started: float) -> LPSolution:
+    mark_solved()
     run_status = highs.run()
     seconds = time.perf_counter() - started
     status = _STATUS.get(highs.getModelStatus(), SolveStatus.error)
