@@ -6,5 +6,6 @@ from safepassage.cli.app import app, main
 from safepassage.cli import plan_commands, scenario_commands  # noqa: F401  (register commands)
 from safepassage.cli import service_commands  # noqa: F401  (serve, audit)
 from safepassage.cli import interop_commands  # noqa: F401  (register commands: import-hxl, export, report)
+from safepassage.cli import simulate_commands  # noqa: F401  (simulate, sensitivity)
 
 __all__ = ["app", "main"]

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-from safepassage.plan.integer import TOL, IntegerPlan, people_paths, plan_value, truck_paths
+from safepassage.plan.integer import TOL, IntegerPlan, people_paths, plan_value, round_and_repair, truck_paths
 from safepassage.plan.lp_build import PlanningModel, build_planning_model
 from safepassage.plan.result import Convoy, EvacuationMovement
 from safepassage.plan.schedule import build_convoys, build_evacuations
@@ -92,6 +92,9 @@ class WarmPlanner:
         self.base: LPSolution = _run(self.highs, built)
         self.basis = self.highs.getBasis()
         self.highs.setOptionValue("solver", "simplex")
+        # Devex pricing: dual steepest edge would recompute its weights for the restored basis at every
+        # re-plan, which costs more than it saves here (about 3x slower on the Gaza daily pauses).
+        self.highs.setOptionValue("simplex_dual_edge_weight_strategy", 1)
         self.build_seconds = built - started
         self.solve_seconds = time.perf_counter() - built
         cost, col_lower, col_upper, row_lower, row_upper = self.model.lp.vectors()
@@ -176,9 +179,11 @@ class WarmPlanner:
             row_upper[block.start:block.start + block.size] = supply.ravel()
         return self.col_lower, col_upper, row_lower, row_upper
 
-    def replan(self, state: WarmState) -> WarmReplan:
+    def replan(self, state: WarmState, repair: bool = False) -> WarmReplan:
         """Re-solve from ``state`` (warm: bounds changed, first basis restored, dual simplex) and round
-        the new paths down to whole trucks and people. Raises InfeasibleError / SolverError."""
+        the new paths down to whole trucks and people; with ``repair``, then add trucks where the
+        state's limits allow, as a cold plan does (``integer.round_and_repair``). Raises
+        InfeasibleError / SolverError."""
         started = time.perf_counter()
         col_lower, col_upper, row_lower, row_upper = self._bounds(state)
         n_cols, n_rows = len(col_upper), len(row_upper)
@@ -193,9 +198,15 @@ class WarmPlanner:
         solution = _run(self.highs, solving)
         solve_seconds = time.perf_counter() - solving
         model = dataclasses.replace(self.model, supply_trucks=state.truck_supply, supply_people=state.people_supply)
-        trucks, people = truck_paths(model, solution), people_paths(model, solution)
-        trucks_int = np.floor(trucks.amount + TOL)
-        people_int = np.floor(people.amount + TOL)
-        plan = IntegerPlan(trucks, people, trucks_int.astype(np.int64), people_int.astype(np.int64), plan_value(model, trucks, trucks_int, people, people_int))
+        if repair:
+            # The repair reads limits from the model's LP: give it this state's bounds.
+            cost = self.model.lp.vectors()[0]
+            lp = dataclasses.replace(self.model.lp, cost=[cost], col_lower=[col_lower], col_upper=[col_upper], row_lower=[row_lower], row_upper=[row_upper])
+            plan = round_and_repair(dataclasses.replace(model, lp=lp), solution)
+        else:
+            trucks, people = truck_paths(model, solution), people_paths(model, solution)
+            trucks_int = np.floor(trucks.amount + TOL)
+            people_int = np.floor(people.amount + TOL)
+            plan = IntegerPlan(trucks, people, trucks_int.astype(np.int64), people_int.astype(np.int64), plan_value(model, trucks, trucks_int, people, people_int))
         convoys, evacuations = build_convoys(model, plan), build_evacuations(model, plan)
         return WarmReplan(convoys, evacuations, solution.objective, time.perf_counter() - started, solution.iterations, solve_seconds)

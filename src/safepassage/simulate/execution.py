@@ -1,0 +1,352 @@
+"""The execution model (SimPy): a plan run slot by slot as discrete events under one draw of disruptions.
+
+One process per convoy and per evacuation movement (and per part of one, when a limit lets only some
+of it through). A convoy waits for its planned departure, then for a slot in which its place (an
+inspection point, a crossing with opening hours, a distribution point) and its road still have room
+— capacities are the planner's whole trucks per slot, shared first come, first served — and, on a
+pause-only road, for the road to be covered by a window that is actually honoured for the whole
+journey, and not closed by an incident. At a crossing it also needs the day's quota. Travel takes the
+nominal time times a noise factor and ends at the next slot boundary (the planner's rule). At an
+inspection point a share of trucks is turned back: they drive back to their origin and join the back
+of the queue. At the distribution point trucks offload (again within its capacity); cargo arrives
+good or damaged. People walk the same way through checkpoints (screening rate per slot) and pedestrian
+road capacities, and reach safety at their destination.
+
+Nothing leaves before its planned time, so disruptions can only delay or lose what the plan promised.
+With ``Disruptions.none()`` every movement runs exactly as planned and the KPIs equal the planner's.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from safepassage.simulate.disruptions import Disruptions
+from safepassage.simulate.schedule import PlannedLeg, Schedule, TruckGroup, WalkGroup
+from safepassage.simulate.world import Realisation, SimulationWorld
+
+__all__ = ["Outcome", "Execution", "execute", "InTransit"]
+
+EPS = 1e-6
+
+
+@dataclass
+class Outcome:
+    """What one run delivered: trucks and units by commodity and zone (good and damaged apart),
+    people reaching safety per slot boundary, and counts of what went wrong."""
+
+    trucks_arrived: np.ndarray  # (K,)
+    trucks_crossed: np.ndarray  # (K,)
+    good_units: np.ndarray  # (Z, K)
+    damaged_units: np.ndarray  # (Z, K)
+    good_units_by_boundary: np.ndarray  # (T+1, K) offloaded good units by slot boundary
+    people_by_boundary: np.ndarray  # (T+1,) people reaching safety by slot boundary
+    trucks_rejected: int = 0
+    replans: int = 0
+    replan_seconds: list[float] = field(default_factory=list)
+
+    @property
+    def people_reached_safety(self) -> int:
+        return int(self.people_by_boundary.sum())
+
+
+@dataclass
+class _Group:
+    """A running convoy or movement (or part of one): what it carries and where it is in its legs."""
+
+    legs: tuple[PlannedLeg, ...]
+    leg: int
+    load: np.ndarray  # (K,) trucks, or (1,) people
+    origin: int  # evacuation: origin zone; convoy: unused
+    plan: TruckGroup | WalkGroup
+    departed: bool = False  # has left its first place
+    cancelled: bool = False
+    ready_min: float = 0.0  # when it is (or will be) at the tail of its current leg
+
+
+@dataclass(frozen=True)
+class InTransit:
+    """A convoy part at re-planning time: cargo (K,) at place ``place`` from minute ``ready_min``."""
+
+    place: int
+    cargo: np.ndarray
+    ready_min: float
+
+
+class Execution:
+    """One run: the SimPy environment, the shared capacities of ``realisation``, and the tallies."""
+
+    def __init__(self, world: SimulationWorld, realisation: Realisation, disruptions: Disruptions, rng: np.random.Generator) -> None:
+        self.world, self.real, self.d, self.rng = world, realisation, disruptions, rng
+        self.env = simpy.Environment()
+        self.bounds = world.boundaries_min.tolist()
+        self.n_slots = world.n_slots
+        self.horizon = world.horizon_min
+        n_kinds, n_zones = len(world.payload), len(world.need_units)
+        self.outcome = Outcome(
+            trucks_arrived=np.zeros(n_kinds, dtype=np.int64), trucks_crossed=np.zeros(n_kinds, dtype=np.int64),
+            good_units=np.zeros((n_zones, n_kinds)), damaged_units=np.zeros((n_zones, n_kinds)),
+            good_units_by_boundary=np.zeros((self.n_slots + 1, n_kinds)), people_by_boundary=np.zeros(self.n_slots + 1, dtype=np.int64),
+        )
+        self.order = np.argsort(-world.priority, kind="stable")  # who goes first when a limit splits a convoy
+        self.sigma = disruptions.travel_time_sigma
+        self.groups: list[_Group] = []
+        self.cancelled: list[_Group] = []  # withdrawn by the last re-plan
+
+    # -- time helpers -------------------------------------------------------------------------------
+    def slot_at(self, minute: float) -> int:
+        return bisect.bisect_right(self.bounds, minute + EPS) - 1
+
+    def boundary_at_or_after(self, minute: float) -> int:
+        return bisect.bisect_left(self.bounds, minute - EPS)
+
+    def noise(self) -> float:
+        # Delays only: the nominal time (the planner's) is the fastest a journey goes.
+        return float(np.exp(self.sigma * abs(self.rng.standard_normal()))) if self.sigma > 0 else 1.0
+
+    # -- launching ------------------------------------------------------------------------------------
+    def launch(self, schedule: Schedule) -> None:
+        for convoy in schedule.trucks:
+            self._start(_Group(convoy.legs, 0, convoy.cargo.copy(), -1, convoy, ready_min=self.env.now), self._convoy)
+        for walk in schedule.walks:
+            self._start(_Group(walk.legs, 0, np.array([walk.people], dtype=np.int64), walk.origin, walk, ready_min=self.env.now), self._walk)
+
+    def _start(self, group: _Group, process: Callable) -> None:
+        self.groups.append(group)
+        self.env.process(process(group))
+
+    def _split(self, group: _Group, passing: np.ndarray, process: Callable) -> None:
+        """Send the part of ``group`` that did not pass as a group of its own, retrying from the same leg."""
+        rest = group.load - passing
+        if rest.sum() > 0:
+            self._start(_Group(group.legs, group.leg, rest, group.origin, group.plan, group.departed, ready_min=self.env.now), process)
+        group.load = passing
+
+    # -- passing a limit ----------------------------------------------------------------------------
+    def _next_slot(self, caps: list[np.ndarray], road: int, t: int, day_limited: bool) -> int | None:
+        """The next slot after ``t`` in which every capacity row in ``caps`` has room and the road is
+        usable (the next day's first slot at least, when a daily quota is used up)."""
+        lo = t + 1
+        if day_limited:
+            lo = max(lo, int(self.world.day_first_slot[self.world.slot_day[t] + 1]))
+        if lo >= self.n_slots:
+            return None
+        ok = self.real.road_ok[road, lo:].copy()
+        for cap in caps:
+            ok &= cap[lo:] > 0
+        hits = np.flatnonzero(ok)
+        return lo + int(hits[0]) if len(hits) else None
+
+    def _trucks_through(self, group: _Group, leg: PlannedLeg, t: int, arr_slot: int) -> tuple[np.ndarray, bool]:
+        """Trucks of ``group`` that may leave ``leg.tail`` in slot ``t`` (taking the capacity), and
+        whether a daily quota stopped the rest."""
+        world, real = self.world, self.real
+        room = min(real.place_trucks[leg.tail, t], real.road_trucks[leg.arc, t])
+        passing = np.zeros_like(group.load)
+        quota_hit = False
+        if room <= 0 or not real.road_clear(leg.road, t, arr_slot):
+            return passing, False
+        crossing = world.is_crossing[leg.tail]
+        day = int(world.slot_day[t])
+        for k in self.order:
+            want = int(group.load[k])
+            if want == 0 or room <= 0:
+                continue
+            take = min(want, room)
+            if crossing:
+                if not world.admitted[k, day]:
+                    continue
+                quotas = world.quotas_for(leg.tail, int(k), t)
+                if len(quotas):
+                    take = int(min(take, real.quota_left[quotas].min()))
+                    if take < want:
+                        quota_hit = True
+                    real.quota_left[quotas] -= take
+            take = int(take)
+            passing[k] = take
+            room -= take
+        n = int(passing.sum())
+        if n:
+            real.place_trucks[leg.tail, t] -= n
+            real.road_trucks[leg.arc, t] -= n
+            if crossing:
+                self.outcome.trucks_crossed += passing
+        return passing, quota_hit
+
+    # -- processes ------------------------------------------------------------------------------------
+    def _convoy(self, group: _Group):
+        env, world, real = self.env, self.world, self.real
+        while group.leg < len(group.legs):
+            leg = group.legs[group.leg]
+            travel = world.arc_truck_min[leg.arc] * self.noise()
+            at = max(env.now, leg.departs_min)
+            if at > env.now:
+                yield env.timeout(at - env.now)
+            if group.cancelled:
+                return
+            while True:
+                t = self.slot_at(env.now)
+                if t >= self.n_slots:
+                    return
+                arr_slot = self.boundary_at_or_after(env.now + travel)
+                if arr_slot >= self.n_slots:
+                    return  # cannot arrive inside the horizon (the planner's rule too)
+                passing, quota_hit = self._trucks_through(group, leg, t, arr_slot)
+                if passing.sum() > 0:
+                    break
+                nxt = self._next_slot([real.place_trucks[leg.tail], real.road_trucks[leg.arc]], leg.road, t, quota_hit)
+                if nxt is None:
+                    return
+                yield env.timeout(self.bounds[nxt] - env.now)
+                if group.cancelled:
+                    return
+            self._split(group, passing, self._convoy)
+            group.departed = True
+            if world.is_inspection[leg.tail] and self.d.inspection_rejection_rate > 0:
+                rejected = self.rng.binomial(group.load, self.d.inspection_rejection_rate)
+                if rejected.sum():
+                    self.outcome.trucks_rejected += int(rejected.sum())
+                    back = sum(world.arc_truck_min[g.arc] for g in group.legs[: group.leg]) * self.noise()
+                    returning = _Group(group.legs, 0, rejected, -1, group.plan, True, ready_min=env.now + back)
+                    self.groups.append(returning)
+                    env.process(self._return_then_retry(returning, back))
+                    group.load = group.load - rejected
+                    if group.load.sum() == 0:
+                        return
+            arrive = self.bounds[arr_slot]
+            group.ready_min = arrive
+            yield env.timeout(arrive - env.now)
+            group.leg += 1
+        yield from self._offload(group)
+
+    def _return_then_retry(self, group: _Group, back_min: float):
+        yield self.env.timeout(back_min)
+        if not group.cancelled:
+            group.departed = False
+            yield from self._convoy(group)
+
+    def _offload(self, group: _Group):
+        env, world, real = self.env, self.world, self.real
+        plan: TruckGroup = group.plan  # type: ignore[assignment]
+        at = max(env.now, plan.offload_min)
+        if at > env.now:
+            yield env.timeout(at - env.now)
+        place = plan.destination
+        while True:
+            t = self.slot_at(env.now)
+            if t >= self.n_slots or group.cancelled:
+                return
+            room = real.place_trucks[place, t]
+            if room > 0:
+                break
+            caps = real.place_trucks[place, t + 1:] > 0
+            hits = np.flatnonzero(caps)
+            if not len(hits):
+                return
+            yield env.timeout(self.bounds[t + 1 + int(hits[0])] - env.now)
+        passing = np.zeros_like(group.load)
+        for k in self.order:
+            take = int(min(group.load[k], room))
+            passing[k] = take
+            room -= take
+        self._split(group, passing, self._offload_again)
+        real.place_trucks[place, t] -= int(passing.sum())
+        load = group.load
+        damaged = self.rng.binomial(load, self.d.damage_rate) if self.d.damage_rate > 0 else np.zeros_like(load)
+        good = load - damaged
+        out = self.outcome
+        out.trucks_arrived += load
+        zone = plan.zone
+        out.good_units[zone] += good * world.payload
+        out.damaged_units[zone] += damaged * world.payload
+        out.good_units_by_boundary[t] += good * world.payload
+        group.leg = len(group.legs) + 1  # done
+
+    def _offload_again(self, group: _Group):
+        yield from self._offload(group)
+
+    def _walk(self, group: _Group):
+        env, world, real = self.env, self.world, self.real
+        while group.leg < len(group.legs):
+            leg = group.legs[group.leg]
+            travel = world.arc_walk_min[leg.arc] * self.noise()
+            at = max(env.now, leg.departs_min)
+            if at > env.now:
+                yield env.timeout(at - env.now)
+            if group.cancelled:
+                return
+            while True:
+                t = self.slot_at(env.now)
+                if t >= self.n_slots:
+                    return
+                arr_slot = self.boundary_at_or_after(env.now + travel)
+                if arr_slot >= self.n_slots:
+                    return
+                room = min(real.place_people[leg.tail, t], real.road_people[leg.arc, t])
+                if room > 0 and real.road_clear(leg.road, t, arr_slot):
+                    break
+                nxt = self._next_slot([real.place_people[leg.tail], real.road_people[leg.arc]], leg.road, t, False)
+                if nxt is None:
+                    return
+                yield env.timeout(self.bounds[nxt] - env.now)
+                if group.cancelled:
+                    return
+            take = int(min(group.load[0], room))
+            self._split(group, np.array([take], dtype=np.int64), self._walk)
+            real.place_people[leg.tail, t] -= take
+            real.road_people[leg.arc, t] -= take
+            group.departed = True
+            group.ready_min = self.bounds[arr_slot]
+            yield env.timeout(self.bounds[arr_slot] - env.now)
+            group.leg += 1
+        self.outcome.people_by_boundary[self.boundary_at_or_after(env.now)] += int(group.load[0])
+        group.leg = len(group.legs) + 1
+
+    # -- re-planning support --------------------------------------------------------------------------
+    def withdraw_waiting(self, people_too: bool = True) -> tuple[list[InTransit], dict[int, int]]:
+        """Cancel every convoy (and, if ``people_too``, every movement) that has not left its first
+        place; return their cargo as positions (place, cargo, ready time) and their people by origin
+        zone, for a re-plan."""
+        positions: list[InTransit] = []
+        people: dict[int, int] = {}
+        self.cancelled = []
+        for group in self.groups:
+            if group.cancelled or group.departed or group.leg > len(group.legs) or group.load.sum() == 0:
+                continue
+            if not people_too and not isinstance(group.plan, TruckGroup):
+                continue
+            group.cancelled = True
+            self.cancelled.append(group)
+            if isinstance(group.plan, TruckGroup):
+                positions.append(InTransit(group.legs[0].tail, group.load.copy(), max(group.ready_min, self.env.now)))
+            else:
+                people[group.origin] = people.get(group.origin, 0) + int(group.load[0])
+        self.groups = [g for g in self.groups if not g.cancelled and g.leg <= len(g.legs)]
+        return positions, people
+
+
+def execute(world: SimulationWorld, schedule: Schedule, realisation: Realisation, disruptions: Disruptions, rng: np.random.Generator, replanner: Callable[[Execution, float], None] | None = None) -> Outcome:
+    """Run ``schedule`` once to the horizon end and return what it delivered.
+
+    ``replanner(execution, minute)`` is called at each disruption event of ``realisation`` that an
+    observer would see (window not honoured or cut, crossing closed, road incident); it
+    may withdraw what has not left and launch a new schedule (see ``simulate.policies``)."""
+    execution = Execution(world, realisation, disruptions, rng)
+    execution.launch(schedule)
+    if replanner is not None and realisation.events:
+        def observer(env: simpy.Environment):
+            for minute, kind, _subject in realisation.events:
+                if minute >= world.horizon_min:
+                    break
+                if kind == "extension":  # good news: nothing to react to (the warm model has no extra days)
+                    continue
+                if minute > env.now:
+                    yield env.timeout(minute - env.now)
+                replanner(execution, env.now)
+        execution.env.process(observer(execution.env))
+    execution.env.run(until=world.horizon_min)
+    return execution.outcome

@@ -1,0 +1,306 @@
+"""The world a plan is executed in: the planner's slot grid, capacities, windows and quotas as arrays
+(``SimulationWorld``, built once per proposal), and one draw of what goes wrong (``Realisation``,
+built once per replication).
+
+Capacities are the planner's own: whole trucks (people) per slot adding up to the hourly rate over
+the open hours (``whole_unit_capacity``), so a plan that respects them runs undelayed and a movement
+that is late competes for the same slots as the ones that are on time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from safepassage.plan.lp_build import whole_unit_capacity
+from safepassage.plan.network import build_arcs
+from safepassage.plan.terms import resolve_terms
+from safepassage.scenario.model import Horizon, PlaceKind, Proposal, Scenario
+from safepassage.simulate.disruptions import Disruptions
+
+__all__ = ["SimulationWorld", "Realisation", "build_world", "realise"]
+
+
+@dataclass(frozen=True)
+class WindowOccurrence:
+    """One occurrence of a pause window: minutes from the horizon start, and the roads it covers."""
+
+    start_min: float
+    end_min: float
+    roads: np.ndarray  # bool (R,)
+
+
+@dataclass
+class SimulationWorld:
+    """Static arrays for one proposal over one horizon (index order: scenario places/roads/commodities)."""
+
+    scenario: Scenario
+    proposal: Proposal
+    horizon: Horizon
+    boundaries_min: np.ndarray  # (T+1,)
+    boundary_date: list[str]  # local ISO date of each boundary
+    slot_day: np.ndarray  # (T,)
+    day_first_slot: np.ndarray  # (D+1,) first slot of each local day, and T
+    place_open: np.ndarray  # bool (P, T)
+    place_zone: np.ndarray  # (P,) zone index or -1
+    is_crossing: np.ndarray  # bool (P,)
+    is_inspection: np.ndarray  # bool (P,)
+    place_trucks: np.ndarray  # (P, T) whole trucks per slot (inf: no limit)
+    place_people: np.ndarray  # (P, T)
+    arc_tail: np.ndarray
+    arc_head: np.ndarray
+    arc_road: np.ndarray
+    arc_truck_min: np.ndarray
+    arc_walk_min: np.ndarray
+    arc_of: dict[tuple[str, str, str], int]  # (road id, from, to) -> arc
+    road_trucks: np.ndarray  # (A, T)
+    road_people: np.ndarray  # (A, T)
+    road_pause: np.ndarray  # bool (R,)
+    windows: list[WindowOccurrence]
+    quota_day: np.ndarray  # (Q,)
+    quota_window: np.ndarray  # (Q,) -1: the whole day; 1: only slots inside a window; 0: only slots outside
+    window_active: np.ndarray  # bool (T,) some window of the proposal is active (as planned)
+    quota_cap: np.ndarray  # (Q,)
+    quota_member: np.ndarray  # bool (Q, P, K)
+    admitted: np.ndarray  # bool (K, D)
+    payload: np.ndarray  # (K,) units per truck
+    tonnes_per_unit: np.ndarray  # (K,)
+    priority: np.ndarray  # (K,)
+    need_units: np.ndarray  # (Z, K) over the horizon
+    need_ppd: np.ndarray  # (Z, K)
+    wanting: int  # people wanting to leave, all origin zones
+    start_local: dt.datetime  # aware
+    _quota_cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def n_slots(self) -> int:
+        return len(self.boundaries_min) - 1
+
+    @property
+    def horizon_min(self) -> float:
+        return float(self.boundaries_min[-1])
+
+    @property
+    def horizon_days(self) -> float:
+        return self.horizon_min / 1440.0
+
+    def quotas_for(self, place: int, kind: int, slot: int) -> np.ndarray:
+        """Indices of the daily quotas that count a truck of ``kind`` leaving ``place`` in ``slot`` (its
+        local day, and whether a window is active then: the planner's rule in ``define_quota_constraints``)."""
+        day, active = int(self.slot_day[slot]), int(self.window_active[slot])
+        key = (place, kind, day, active)
+        found = self._quota_cache.get(key)
+        if found is None:
+            found = (
+                np.flatnonzero(self.quota_member[:, place, kind] & (self.quota_day == day) & ((self.quota_window < 0) | (self.quota_window == active)))
+                if len(self.quota_day) else np.zeros(0, dtype=np.int64)
+            )
+            self._quota_cache[key] = found
+        return found
+
+    def minutes(self, iso: str) -> float:
+        """Minutes from the horizon start to an ISO 8601 local time with offset (as in a plan's legs)."""
+        return (dt.datetime.fromisoformat(iso) - self.start_local).total_seconds() / 60.0
+
+
+def build_world(scenario: Scenario, proposal: str | Proposal, horizon: Horizon | None = None) -> SimulationWorld:
+    """The static world of ``proposal`` over ``horizon`` (default: the scenario's), on the planner's grid."""
+    chosen = scenario.proposal(proposal) if isinstance(proposal, str) else proposal
+    horizon = horizon or scenario.horizon
+    terms = resolve_terms(scenario, chosen, horizon)
+    grid = terms.grid
+    n_slots = grid.n_slots
+    arcs = build_arcs(scenario)
+    length = grid.length_min
+    truck_rate = np.array([p.trucks_per_hour or np.inf for p in scenario.places])
+    people_rate = np.array([p.people_per_hour or np.inf for p in scenario.places])
+    place_trucks = np.where(terms.place_open, whole_unit_capacity(truck_rate, terms.place_open, length), 0.0)
+    place_people = np.where(terms.place_open, whole_unit_capacity(people_rate, terms.place_open, length), 0.0)
+    ones = np.ones((len(arcs), n_slots), dtype=bool)
+    road_trucks = whole_unit_capacity(arcs.trucks_per_hour, ones, length) if len(arcs) else np.zeros((0, n_slots))
+    road_people = whole_unit_capacity(arcs.people_per_hour, ones, length) if len(arcs) else np.zeros((0, n_slots))
+    place_ids = [p.id for p in scenario.places]
+    arc_of = {(scenario.roads[arcs.road[a]].id, place_ids[arcs.tail[a]], place_ids[arcs.head[a]]): a for a in range(len(arcs))}
+    zone_index = {z.id: i for i, z in enumerate(scenario.zones)}
+    place_zone = np.array([zone_index.get(p.zone, -1) if p.zone else -1 for p in scenario.places], dtype=np.int64)
+
+    windows = [WindowOccurrence(grid.to_minutes(a), grid.to_minutes(b), _covered_roads(scenario, w)) for w in chosen.windows for a, b in w.occurrences()]
+    n_quotas = len(terms.quotas)
+    quota_member = np.zeros((n_quotas, len(scenario.places), len(scenario.commodities)), dtype=bool)
+    for q, quota in enumerate(terms.quotas):
+        quota_member[np.ix_([q], list(quota.places), list(quota.commodities))] = True
+    commodity_index = {c.id: k for k, c in enumerate(scenario.commodities)}
+    need_ppd = np.zeros((len(scenario.zones), len(scenario.commodities)))
+    for z, zone in enumerate(scenario.zones):
+        for commodity_id, amount in zone.needs_per_person_per_day.items():
+            need_ppd[z, commodity_index[commodity_id]] = amount
+    population = np.array([z.population for z in scenario.zones])
+    wanting = int(sum(z.evacuation.wants_to_leave for z in scenario.zones if z.evacuation is not None and z.evacuation.wants_to_leave > 0))
+    slot_day = terms.slot_day
+    n_days = int(slot_day.max()) + 1
+    day_first_slot = np.array([int(np.argmax(slot_day == d)) for d in range(n_days)] + [n_slots], dtype=np.int64)
+    return SimulationWorld(
+        scenario=scenario, proposal=chosen, horizon=horizon,
+        boundaries_min=grid.boundaries_min.copy(),
+        boundary_date=[grid.to_local(m).date().isoformat() for m in grid.boundaries_min],
+        slot_day=slot_day, day_first_slot=day_first_slot, place_open=terms.place_open, place_zone=place_zone,
+        is_crossing=np.array([p.kind == PlaceKind.crossing for p in scenario.places]),
+        is_inspection=np.array([p.kind == PlaceKind.inspection for p in scenario.places]),
+        place_trucks=place_trucks, place_people=place_people,
+        arc_tail=arcs.tail, arc_head=arcs.head, arc_road=arcs.road, arc_truck_min=arcs.truck_min, arc_walk_min=arcs.walk_min, arc_of=arc_of,
+        road_trucks=road_trucks, road_people=road_people,
+        road_pause=np.array([r.requires_pause for r in scenario.roads], dtype=bool),
+        windows=windows,
+        quota_day=np.array([q.day for q in terms.quotas], dtype=np.int64),
+        quota_window=np.array([-1 if getattr(q, "during_window", None) is None else int(q.during_window) for q in terms.quotas], dtype=np.int64),
+        window_active=terms.window_active.copy(),
+        quota_cap=np.floor(np.array([q.trucks_per_day for q in terms.quotas], dtype=np.float64) + 1e-9),
+        quota_member=quota_member, admitted=terms.admitted,
+        payload=np.array([c.truck_payload for c in scenario.commodities]),
+        tonnes_per_unit=np.array([c.tonnes_per_unit for c in scenario.commodities]),
+        priority=np.array([c.priority for c in scenario.commodities]),
+        need_units=need_ppd * population[:, None] * (grid.horizon_min / 1440.0), need_ppd=need_ppd,
+        wanting=wanting, start_local=grid.to_local(0.0),
+    )
+
+
+def _covered_roads(scenario: Scenario, window) -> np.ndarray:
+    """Roads a window covers: every road if ``everywhere``, its listed roads, and every road touching a
+    place in one of its zones (the planner's rule in ``plan/terms.py``)."""
+    if window.everywhere:
+        return np.ones(len(scenario.roads), dtype=bool)
+    zone_of = {p.id: p.zone for p in scenario.places}
+    zones = set(window.zones)
+    listed = set(window.roads)
+    return np.array([r.id in listed or zone_of.get(r.from_) in zones or zone_of.get(r.to) in zones for r in scenario.roads], dtype=bool)
+
+
+@dataclass
+class Realisation:
+    """One draw of the world: what is usable when, and the capacity left to share (mutated by a run).
+
+    ``events`` lists what an observer sees, in time order: (minute, kind, subject) with kind one of
+    'window_not_honoured', 'window_cut', 'crossing_closed', 'road_incident', 'extension'."""
+
+    road_blocked_before: np.ndarray  # (R, T+1) cumulative count of unusable slots per road
+    road_ok: np.ndarray  # bool (R, T)
+    place_trucks: np.ndarray  # (P, T) capacity left
+    place_people: np.ndarray
+    road_trucks: np.ndarray  # (A, T)
+    road_people: np.ndarray
+    quota_left: np.ndarray  # (Q,)
+    extension_days: float
+    events: list[tuple[float, str, str]]
+    effects: list[tuple[float, np.ndarray | None, int, int, int]] = field(default_factory=list)  # (minute, roads, place, slot_lo, slot_hi)
+
+    def observed_closures(self, minute: float, n_roads: int, n_places: int, n_slots: int) -> tuple[np.ndarray, np.ndarray]:
+        """(roads × slots, places × slots) closed as known to an observer at ``minute``."""
+        roads = np.zeros((n_roads, n_slots), dtype=bool)
+        places = np.zeros((n_places, n_slots), dtype=bool)
+        for seen, which, place, lo, hi in self.effects:
+            if seen > minute + 1e-6:
+                continue
+            if which is not None:
+                roads[which, lo:hi] = True
+            if place >= 0:
+                places[place, lo:hi] = True
+        return roads, places
+
+    def road_clear(self, road: int, dep_slot: int, arr_slot: int) -> bool:
+        """Whether ``road`` is usable in every slot from ``dep_slot`` up to (not including) ``arr_slot``."""
+        return self.road_blocked_before[road, arr_slot] - self.road_blocked_before[road, dep_slot] == 0
+
+
+def _mask(mid: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    return (mid >= lo) & (mid < hi)
+
+
+def realise(world: SimulationWorld, disruptions: Disruptions, rng: np.random.Generator) -> Realisation:
+    """Draw windows honoured or cut, extensions, crossing closures and road incidents for one replication.
+
+    Draws are made for every entity in a fixed order whatever happens later, so the same generator
+    gives the same world under any policy (common random numbers)."""
+    scenario = world.scenario
+    boundaries = world.boundaries_min
+    mid = (boundaries[:-1] + boundaries[1:]) / 2.0
+    n_roads, n_slots = len(scenario.roads), world.n_slots
+    events: list[tuple[float, str, str]] = []
+    effects: list[tuple[float, np.ndarray | None, int, int, int]] = []
+    d = disruptions
+
+    def slots(lo_min: float, hi_min: float) -> tuple[int, int]:
+        lo = int(np.searchsorted(mid, lo_min, side="left"))
+        return lo, max(lo, int(np.searchsorted(mid, hi_min, side="left")))
+
+    # Windows: honoured, cut short (a uniform share lost at the end), or not honoured.
+    n_windows = len(world.windows)
+    u_honour, u_cut, u_share = rng.random(n_windows), rng.random(n_windows), rng.random(n_windows)
+    extension = world.proposal.extension
+    p_extension = d.extension_probability if d.extension_probability is not None else (extension.probability_per_day if extension else 0.0)
+    max_blocks = int(np.ceil(extension.max_extra_days / extension.days_per_block)) if extension else 0
+    u_extension = rng.random(max_blocks)
+    extension_days = 0.0
+    if extension:
+        for u in u_extension:
+            if u >= p_extension or extension_days + extension.days_per_block > extension.max_extra_days + 1e-9:
+                break
+            extension_days += extension.days_per_block
+    covered = np.zeros((n_roads, n_slots), dtype=bool)
+    last = int(np.argmax([w.end_min for w in world.windows])) if n_windows else -1
+    for i, window in enumerate(world.windows):
+        start, end = window.start_min, window.end_min
+        if i == last and extension_days:
+            events.append((end, "extension", f"+{extension_days:g} day(s)"))
+            end += extension_days * 1440.0
+        if u_honour[i] < d.window_not_honoured_probability:
+            events.append((start, "window_not_honoured", f"window {i + 1}"))
+            effects.append((start, window.roads & world.road_pause, -1, *slots(start, end)))
+            continue
+        if u_cut[i] < d.window_cut_probability:
+            lost = u_share[i] * d.window_cut_max_share * (end - start)
+            if lost > 0:
+                effects.append((end - lost, window.roads & world.road_pause, -1, *slots(end - lost, end)))
+                end -= lost
+                events.append((end, "window_cut", f"window {i + 1} ({lost / 60:.1f} h lost)"))
+        covered[window.roads] |= _mask(mid, start, end)[None, :]
+    road_ok = np.where(world.road_pause[:, None], covered, True)
+
+    # Road incidents: Poisson per road over the horizon, uniform start, uniform duration.
+    rate = d.road_incidents_per_day * world.horizon_days
+    n_incidents = rng.poisson(rate, n_roads) if rate > 0 else np.zeros(n_roads, dtype=np.int64)
+    total = int(n_incidents.sum())
+    starts = rng.random(total) * world.horizon_min
+    hours = d.road_incident_hours_min + rng.random(total) * (d.road_incident_hours_max - d.road_incident_hours_min)
+    for road, start, length in zip(np.repeat(np.arange(n_roads), n_incidents), starts, hours):
+        closed = (boundaries[1:] > start) & (boundaries[:-1] < start + length * 60.0)  # any overlap
+        road_ok[road] &= ~closed
+        hit = np.flatnonzero(closed)
+        if len(hit):
+            only = np.zeros(n_roads, dtype=bool)
+            only[road] = True
+            effects.append((float(start), only, -1, int(hit[0]), int(hit[-1]) + 1))
+        events.append((float(start), "road_incident", f"{scenario.roads[road].id} ({length:.1f} h)"))
+    road_blocked_before = np.concatenate([np.zeros((n_roads, 1), dtype=np.int64), np.cumsum(~road_ok, axis=1)], axis=1)
+
+    # Crossings closed for whole local days.
+    place_trucks = world.place_trucks.copy()
+    place_people = world.place_people.copy()
+    n_days = len(world.day_first_slot) - 1
+    crossings = np.flatnonzero(world.is_crossing)
+    closed = rng.random((len(crossings), n_days)) < d.crossing_closed_per_day
+    for c, day in zip(*np.nonzero(closed)):
+        p = crossings[c]
+        lo, hi = world.day_first_slot[day], world.day_first_slot[day + 1]
+        if world.place_open[p, lo:hi].any():
+            place_trucks[p, lo:hi] = 0.0
+            place_people[p, lo:hi] = 0.0
+            events.append((float(boundaries[lo]), "crossing_closed", f"{scenario.places[p].id} day {day + 1}"))
+            effects.append((float(boundaries[lo]), None, int(p), int(lo), int(hi)))
+    events.sort()
+    return Realisation(
+        road_blocked_before=road_blocked_before, road_ok=road_ok, place_trucks=place_trucks, place_people=place_people,
+        road_trucks=world.road_trucks.copy(), road_people=world.road_people.copy(), quota_left=world.quota_cap.copy(),
+        extension_days=extension_days, events=events, effects=effects,
+    )
