@@ -66,3 +66,20 @@ def test_compare_out_replaces_folder_whole(runner, tiny_path, tmp_path):
     assert not (out / "stale.txt").exists()
     assert {p.name for p in out.iterdir()} >= {"summary.json", "comparison.csv", "need_met.csv", "none", "pause"}
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_compare_runs_adds_bands_next_to_each_kpi(runner, tiny_path):
+    result = runner.invoke(app, ["compare", str(tiny_path), "--runs", "12", "--seed", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["simulation"]["runs"] == 12
+    for proposal in document["proposals"]:
+        for kpi in ("trucks_arrived", "people_reached_safety"):
+            low, mid, high = (proposal[f"{kpi}_{s}"] for s in ("p10", "p50", "p90"))
+            assert low <= mid <= high
+            # Disruptions only take away: no band goes above what the plan promised.
+            assert high <= proposal[kpi]
+    (beats,) = document["simulation"]["beats_next"]
+    assert 0.0 <= beats["probability"] <= 1.0
+    again = json.loads(runner.invoke(app, ["compare", str(tiny_path), "--runs", "12", "--seed", "3", "--json"]).stdout)
+    assert again["simulation"] == document["simulation"]

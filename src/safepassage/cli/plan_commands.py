@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from safepassage.cli.app import EXIT_BAD_INPUT, app, console, err_console, handle_errors
+from safepassage.cli.options import DaysOpt, JsonOpt, OutOpt, SlotOpt, horizon_with, progress_bar
+from safepassage.cli.app import EXIT_BAD_INPUT, app, console, handle_errors
 from safepassage.cli.scenario_commands import ScenarioArg
 from safepassage.evaluate import Comparison, compare_proposals, write_comparison
 from safepassage.evaluate.compare import default_workers
@@ -22,22 +22,10 @@ from safepassage.scenario.model import Horizon
 
 DEFAULT_SCENARIO = "gaza-2023-11"
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document to stdout instead of tables.")]
-DaysOpt = Annotated[float | None, typer.Option("--days", min=0.25, max=60, help="Horizon length in days (default: the scenario's).")]
-SlotOpt = Annotated[int | None, typer.Option("--slot-minutes", min=1, max=1440, help="Slot length in minutes (default: the scenario's).")]
-OutOpt = Annotated[Path | None, typer.Option("--out", help="Write plans (JSON, CSV) and the summary into this folder.")]
 
 
-def _horizon(scenario: Scenario, days: float | None, slot_minutes: int | None) -> Horizon:
-    update = {k: v for k, v in (("days", days), ("slot_minutes", slot_minutes)) if v is not None}
-    return scenario.horizon.model_copy(update=update)
 
 
-def _progress(quiet: bool) -> Progress:
-    return Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(), console=err_console, disable=quiet, transient=True,
-    )
 
 
 WindowOpt = Annotated[bool, typer.Option("--window-value/--no-window-value", help="Also price one more hour of every window (one more solve per proposal).")]
@@ -47,7 +35,7 @@ def _compare_with_progress(scenario: Scenario, proposals: list[str] | None, hori
     chosen = proposals or [p.id for p in scenario.proposals]
     for proposal in chosen:
         scenario.proposal(proposal)  # unknown names fail before any solve
-    with _progress(quiet) as progress:
+    with progress_bar(quiet) as progress:
         task = progress.add_task("planning", total=len(chosen))
         return compare_proposals(
             scenario, chosen, horizon,
@@ -81,6 +69,55 @@ def comparison_table(comparison: Comparison) -> Table:
             f"{bottleneck.kind} {bottleneck.id}" if bottleneck else "none",
             f"{r.gap:.2%}",
         )
+    return table
+
+
+def _bands(comparison: Comparison, runs: int, seed: int, horizon: Horizon, quiet: bool) -> dict:
+    """Monte Carlo bands for every plan of the comparison (see ``safepassage.simulate``)."""
+    from safepassage.simulate import monte_carlo_bands
+
+    total = runs * len(comparison.results)
+    with progress_bar(quiet) as progress:
+        task = progress.add_task(f"simulating {runs} runs per proposal", total=total)
+        done: dict[str, int] = {}
+
+        def advance(proposal: str, finished: int, _: int) -> None:
+            done[proposal] = finished
+            progress.update(task, completed=sum(done.values()))
+
+        return monte_carlo_bands(comparison, runs, seed=seed, horizon=horizon, on_progress=advance)
+
+
+HEADLINE_BANDS = ("trucks_arrived", "tonnes_arrived", "people_reached_safety", "value")
+
+
+def _add_bands(document: dict, bands: dict) -> None:
+    """Put "p10", "p50", "p90" (and the mean) next to each KPI of each proposal in the JSON document."""
+    document["simulation"] = {k: bands[k] for k in ("runs", "seed", "policy", "disruptions", "ranking", "beats_next") if k in bands}
+    for proposal in document["proposals"]:
+        kpis = bands["proposals"].get(proposal["name"], {}).get("kpis", {})
+        proposal["bands"] = kpis
+        for name in HEADLINE_BANDS:
+            if name in kpis:
+                for stat in ("mean", "p10", "p50", "p90"):
+                    proposal[f"{name}_{stat}"] = kpis[name][stat]
+
+
+def bands_table(comparison: Comparison, bands: dict) -> Table:
+    """What survives disruption: P10 / P50 / P90 of the headline KPIs, and who beats whom how often."""
+    table = Table(title=f"Under disruption: {bands['runs']} simulated runs per proposal (seed {bands['seed']}), P10 / P50 / P90", title_justify="left")
+    for column in ("proposal", "trucks arrived", "tonnes arrived", "people safe", "beats the next"):
+        table.add_column(column, justify="left" if column == "proposal" else "right")
+    beats = {b["proposal"]: b for b in bands.get("beats_next", [])}
+    for r in comparison.results:
+        kpis = bands["proposals"].get(r.proposal, {}).get("kpis", {})
+
+        def band(name: str) -> str:
+            k = kpis.get(name)
+            return "—" if not k else f"{k['p10']:,.0f} / {k['p50']:,.0f} / {k['p90']:,.0f}"
+
+        b = beats.get(r.proposal)
+        table.add_row(r.proposal, band("trucks_arrived"), band("tonnes_arrived"), band("people_reached_safety"), f"{b['probability']:.0%} vs {b['next']}" if b else "—")
     return table
 
 
@@ -118,16 +155,25 @@ def compare(
     slot_minutes: SlotOpt = None,
     out: OutOpt = None,
     window_value: WindowOpt = False,
+    runs: Annotated[int, typer.Option("--runs", min=0, max=100_000, help="Also simulate each plan N times under disruption and show P10-P90 bands.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the simulation (same seed, same numbers).")] = 0,
 ) -> None:
-    """Plan every proposal of a scenario and compare them side by side."""
+    """Plan every proposal of a scenario and compare them side by side (with --runs: under disruption)."""
     loaded = load_scenario(scenario)
-    comparison = _compare_with_progress(loaded, proposal, _horizon(loaded, days, slot_minutes), quiet=json_out, window_value=window_value)
+    horizon = horizon_with(loaded, days, slot_minutes)
+    comparison = _compare_with_progress(loaded, proposal, horizon, quiet=json_out, window_value=window_value)
+    bands = _bands(comparison, runs, seed, horizon, quiet=json_out) if runs else None
     if out is not None:
         write_comparison(comparison, out)
     if json_out:
-        typer.echo(json.dumps(comparison.to_json(), indent=2, ensure_ascii=False))
+        document = comparison.to_json()
+        if bands is not None:
+            _add_bands(document, bands)
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
         return
     console.print(comparison_table(comparison))
+    if bands is not None:
+        console.print(bands_table(comparison, bands))
     console.print(need_table(comparison))
     _print_bottlenecks(comparison)
     if out is not None:
@@ -148,7 +194,7 @@ def plan(
 ) -> None:
     """Plan one proposal: the best convoy and evacuation schedule, its KPIs, bound and gap."""
     loaded = load_scenario(scenario)
-    comparison = _compare_with_progress(loaded, [proposal], _horizon(loaded, days, slot_minutes), quiet=json_out, window_value=window_value)
+    comparison = _compare_with_progress(loaded, [proposal], horizon_with(loaded, days, slot_minutes), quiet=json_out, window_value=window_value)
     result = comparison.results[0]
     if out is not None:
         write_plan(result, out)

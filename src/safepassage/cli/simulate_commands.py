@@ -10,38 +10,27 @@ from typing import Annotated
 
 import numpy as np
 import typer
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from safepassage.cli.options import DaysOpt, JsonOpt, horizon_with, progress_bar
 from safepassage.cli.app import EXIT_BAD_INPUT, app, console, err_console, handle_errors
 from safepassage.cli.scenario_commands import ScenarioArg
 from safepassage.evaluate.compare import default_workers
 from safepassage.plan import plan_proposal
 from safepassage.scenario import load_scenario
-from safepassage.scenario.model import Horizon, Scenario
 from safepassage.simulate.disruptions import Disruptions, load_disruptions
 from safepassage.simulate.montecarlo import MonteCarloResult, prepare_job, simulate_proposal
 from safepassage.simulate.sensitivity import sensitivity_analysis, tornado_chart
 
 __all__ = ["simulate", "sensitivity"]
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document to stdout instead of tables.")]
-DaysOpt = Annotated[float | None, typer.Option("--days", min=0.25, max=60, help="Horizon length in days (default: the scenario's).")]
 WorkersOpt = Annotated[int | None, typer.Option("--workers", min=0, help="Dask worker processes on a local cluster (default: one per core, at most 4); 0 runs in this process.")]
 SchedulerOpt = Annotated[str | None, typer.Option("--scheduler", help="Use an existing Dask cluster at this address (tcp://HOST:PORT) instead of a local one.")]
 DisruptionsOpt = Annotated[Path | None, typer.Option("--disruptions", help="YAML file of disruption probabilities and sizes (see docs/uncertainty.md); default: the documented defaults.")]
 
 
-def _horizon(scenario: Scenario, days: float | None, slot_minutes: int | None) -> Horizon:
-    update = {k: v for k, v in (("days", days), ("slot_minutes", slot_minutes)) if v is not None}
-    return scenario.horizon.model_copy(update=update)
 
 
-def _progress(quiet: bool) -> Progress:
-    return Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(), console=err_console, disable=quiet, transient=True,
-    )
 
 
 def _fmt(value: float | None, name: str) -> str:
@@ -103,10 +92,10 @@ def simulate(
     loaded = load_scenario(scenario)
     chosen = loaded.proposal(proposal)
     settings = load_disruptions(disruptions) if disruptions is not None else Disruptions()
-    horizon = _horizon(loaded, days, slot_minutes)
+    horizon = horizon_with(loaded, days, slot_minutes)
     n_workers = default_workers() if workers is None else workers
     results: dict[str, MonteCarloResult] = {}
-    with _progress(json_out) as progress:
+    with progress_bar(json_out) as progress:
         task = progress.add_task(f"planning [bold]{chosen.id}[/]", total=None)
         plan = plan_proposal(loaded, chosen.id, horizon=horizon)
         for policy in ("fixed", "replan") if replan else ("fixed",):
@@ -146,9 +135,9 @@ def sensitivity(
 ) -> None:
     """Vary each uncertain parameter over its range: how each proposal's KPIs move, and whether the ranking flips."""
     loaded = load_scenario(scenario)
-    horizon = _horizon(loaded, days, slot_minutes)
+    horizon = horizon_with(loaded, days, slot_minutes)
     n_workers = default_workers() if workers is None else max(workers, 1)
-    with _progress(json_out) as progress:
+    with progress_bar(json_out) as progress:
         task = progress.add_task("planning the sweep", total=None)
         try:
             report = sensitivity_analysis(
