@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 import safepassage.service as service
 from safepassage.service import Settings, create_app
 from safepassage.service.db import Database
+from tests.service.conftest import ADMIN_PASSWORD
 
 
 def test_public_api_is_complete() -> None:
@@ -67,3 +68,13 @@ def test_every_write_documents_the_idempotency_key(app) -> None:  # type: ignore
             continue
         headers = {p["name"]: p for p in operation.get("parameters", []) if p["in"] == "header"}
         assert headers.get("Idempotency-Key", {}).get("required") is True, f"{method.upper()} {path}"
+
+
+def test_nul_character_is_bad_input_not_a_server_error(api) -> None:  # type: ignore[no-untyped-def]
+    # Found by schemathesis on PostgreSQL, whose text fields cannot hold NUL: it must be a 422.
+    response = api.client.post("/auth/token", data={"username": "a\x00b", "password": "x"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "username"]
+    api.login("admin", ADMIN_PASSWORD)
+    response = api.post("admin", "/organisations", {"name": "Relief\x00 Org"})
+    assert response.status_code in (201, 422), response.text

@@ -10,7 +10,9 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from sqlalchemy import select
 
 from safepassage.service.api import audit, directory, movements, notifications, plans
@@ -78,4 +80,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     for module in (directory, plans, movements, notifications, audit):
         app.include_router(module.router)
+    app.add_exception_handler(DataError, _unstorable_value)
     return app
+
+
+async def _unstorable_value(request: Request, exc: Exception) -> JSONResponse:
+    """A value the database refuses (PostgreSQL: a NUL character in text, a number out of range) is
+    the client's bad input, not a server fault: 422, saying what kind of value to fix."""
+    reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+    return JSONResponse(status_code=422, content={"detail": [{"loc": ["body"], "msg": f"a value cannot be stored: {reason}", "type": "value_error"}]})

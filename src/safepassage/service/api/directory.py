@@ -24,6 +24,9 @@ PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 @router.post("/auth/token", response_model=TokenPublic, tags=["auth"])
 def sign_in(services: ServicesDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenPublic:
     """OAuth2 password flow: exchange a username and password for a bearer token."""
+    for field, value in (("username", form.username), ("password", form.password)):
+        if "\x00" in value:
+            raise unprocessable(["body", field], "must not contain a NUL character")
     with services.db.write_session() as session, session.begin():
         user = session.execute(select(User).where(User.username == form.username[:100])).scalar_one_or_none()
         valid = services.passwords.verify(user.password_hash if user else None, form.password)
