@@ -239,7 +239,9 @@ def round_and_repair(model: PlanningModel, solution: LPSolution, max_passes: int
     trucks_int = np.floor(trucks.amount + TOL)
     people_int = np.floor(people.amount + TOL)
     if len(trucks.paths):
-        trucks_int = _repair(model, trucks, trucks_int, people, people_int, max_passes)
+        # The path program gets time in proportion to the LP's own (at least 1 s, at most 10 s).
+        mip_time_limit_s = min(10.0, max(1.0, 0.3 * solution.solve_seconds))
+        trucks_int = _repair(model, trucks, trucks_int, people, people_int, max_passes, mip_time_limit_s)
     value = plan_value(model, trucks, trucks_int, people, people_int)
     return IntegerPlan(trucks, people, trucks_int.astype(np.int64), people_int.astype(np.int64), value)
 
