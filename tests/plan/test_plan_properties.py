@@ -89,7 +89,7 @@ def _minutes(iso: str, tz_start: dt.datetime) -> float:
     return (dt.datetime.fromisoformat(iso) - tz_start).total_seconds() / 60.0
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(__import__("os").environ.get("SAFEPASSAGE_PROPERTY_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_every_plan_respects_the_rules(data):
     scenario = parse_scenario(__import__("yaml").safe_dump(data))
