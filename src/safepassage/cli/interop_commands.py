@@ -6,15 +6,17 @@ from __future__ import annotations
 import datetime as dt
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from safepassage.cli.app import app, console, err_console, handle_errors
 from safepassage.cli.scenario_commands import ScenarioArg
 from safepassage.errors import Problem, ScenarioError
-from safepassage.scenario import Scenario, load_scenario
-from safepassage.scenario.model import Horizon
+
+if TYPE_CHECKING:  # the scenario model (pydantic) loads in the commands, not for --help
+    from safepassage.scenario import Scenario
+    from safepassage.scenario.model import Horizon
 
 __all__ = ["ExportFormat", "Audience"]
 
@@ -82,6 +84,8 @@ def export(
     sent: Annotated[str | None, typer.Option("--sent", help="cap: sending time with offset, e.g. 2023-11-24T07:00:00+02:00 (default: now).")] = None,
 ) -> None:
     """Export a scenario, a proposal's plan, its calendar or its public alerts in a standard format."""
+    from safepassage.scenario import load_scenario
+
     loaded = load_scenario(scenario)
     chosen = loaded.proposal(proposal).id if proposal else None
     if format in (ExportFormat.ics, ExportFormat.cap) and chosen is None:
@@ -141,6 +145,7 @@ def report(
     """Compare the proposals and write a self-contained HTML report (and PDF) with charts and sources."""
     from safepassage.evaluate import compare_proposals
     from safepassage.evaluate.report import find_chromium, html_to_png, write_report
+    from safepassage.scenario import load_scenario
 
     loaded = load_scenario(scenario)
     for name in proposal or []:

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from safepassage.cli.options import DaysOpt, JsonOpt, OutOpt, SlotOpt, horizon_with, progress_bar
 from safepassage.cli.app import EXIT_BAD_INPUT, app, console, handle_errors
+from safepassage.cli.options import DaysOpt, JsonOpt, OutOpt, SlotOpt, horizon_with, progress_bar
 from safepassage.cli.scenario_commands import ScenarioArg
-from safepassage.evaluate import Comparison, compare_proposals, write_comparison
-from safepassage.evaluate.compare import default_workers
-from safepassage.evaluate.export import write_plan
-from safepassage.evaluate.report import write_report
-from safepassage.plan import PlanResult
-from safepassage.scenario import Scenario, load_scenario
-from safepassage.scenario.model import Horizon
+
+if TYPE_CHECKING:  # the planner (HiGHS, scipy) loads in the commands that plan, not for --help
+    from safepassage.evaluate import Comparison
+    from safepassage.plan import PlanResult
+    from safepassage.scenario import Scenario
+    from safepassage.scenario.model import Horizon
 
 DEFAULT_SCENARIO = "gaza-2023-11"
 
@@ -32,6 +31,8 @@ WindowOpt = Annotated[bool, typer.Option("--window-value/--no-window-value", hel
 
 
 def _compare_with_progress(scenario: Scenario, proposals: list[str] | None, horizon: Horizon, quiet: bool, window_value: bool = False) -> Comparison:
+    from safepassage.evaluate.compare import compare_proposals, default_workers
+
     chosen = proposals or [p.id for p in scenario.proposals]
     for proposal in chosen:
         scenario.proposal(proposal)  # unknown names fail before any solve
@@ -159,6 +160,9 @@ def compare(
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the simulation (same seed, same numbers).")] = 0,
 ) -> None:
     """Plan every proposal of a scenario and compare them side by side (with --runs: under disruption)."""
+    from safepassage.evaluate import write_comparison
+    from safepassage.scenario import load_scenario
+
     loaded = load_scenario(scenario)
     horizon = horizon_with(loaded, days, slot_minutes)
     comparison = _compare_with_progress(loaded, proposal, horizon, quiet=json_out, window_value=window_value)
@@ -193,6 +197,9 @@ def plan(
     window_value: WindowOpt = True,
 ) -> None:
     """Plan one proposal: the best convoy and evacuation schedule, its KPIs, bound and gap."""
+    from safepassage.evaluate.export import write_plan
+    from safepassage.scenario import load_scenario
+
     loaded = load_scenario(scenario)
     comparison = _compare_with_progress(loaded, [proposal], horizon_with(loaded, days, slot_minutes), quiet=json_out, window_value=window_value)
     result = comparison.results[0]
@@ -236,6 +243,10 @@ def run(
     out: Annotated[Path, typer.Option("--out", help="Output folder for plans, summary and report.")] = Path("out"),
 ) -> None:
     """The main job: compare every proposal of the default scenario, print the table, write the plans."""
+    from safepassage.evaluate import write_comparison
+    from safepassage.evaluate.report import write_report
+    from safepassage.scenario import load_scenario
+
     loaded = load_scenario(scenario)
     comparison = _compare_with_progress(loaded, None, loaded.horizon, quiet=False)
     target = write_comparison(comparison, out / loaded.name)

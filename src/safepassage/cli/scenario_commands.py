@@ -9,7 +9,6 @@ import typer
 from rich.table import Table
 
 from safepassage.cli.app import app, console, handle_errors
-from safepassage.scenario import Scenario, builtin_scenarios, load_scenario
 
 ScenarioArg = Annotated[str, typer.Argument(help="Scenario YAML file, or the name of a packaged scenario (see `safepassage scenarios`).")]
 
@@ -18,6 +17,8 @@ ScenarioArg = Annotated[str, typer.Argument(help="Scenario YAML file, or the nam
 @handle_errors
 def validate(scenario: ScenarioArg) -> None:
     """Check a scenario and report every problem at once (exit 2 if any)."""
+    from safepassage.scenario import load_scenario
+
     loaded = load_scenario(scenario)
     console.print(
         f"[green]valid:[/] {loaded.name} — {len(loaded.places)} places, {len(loaded.roads)} roads, {len(loaded.zones)} zones, "
@@ -29,6 +30,8 @@ def validate(scenario: ScenarioArg) -> None:
 @app.command()
 def schema() -> None:
     """Print the scenario JSON Schema (for editors and validators)."""
+    from safepassage.scenario import Scenario
+
     document = Scenario.model_json_schema(by_alias=True)
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     document["title"] = "Safe Passage scenario"
@@ -39,6 +42,8 @@ def schema() -> None:
 @handle_errors
 def scenarios() -> None:
     """List the packaged scenarios (their names work wherever a scenario FILE is asked for)."""
+    from safepassage.scenario import builtin_scenarios, load_scenario
+
     table = Table("name", "title", "proposals")
     for name in builtin_scenarios():
         loaded = load_scenario(name)
