@@ -19,6 +19,7 @@ from safepassage.plan.lp_build import build_planning_model
 from safepassage.plan.result import Bottleneck, PlanResult, iso
 from safepassage.plan.schedule import build_convoys, build_evacuations
 from safepassage.plan.solve import solve_lp
+from safepassage.plan.time_grid import to_utc
 from safepassage.scenario.model import Horizon, Proposal, Scenario
 
 __all__ = ["plan_proposal"]
@@ -79,7 +80,8 @@ def _with_window_value(found: list[Bottleneck], scenario: Scenario, proposal: Pr
     gain = extended - bound
     if gain <= 1e-6 * max(1.0, abs(bound)):
         return found
-    hours = sum((w.end - w.start).total_seconds() / 3600.0 * w.repeat_days for w in proposal.windows) / sum(w.repeat_days for w in proposal.windows)
+    tz = scenario.timezone
+    hours = sum((to_utc(b, tz) - to_utc(a, tz)).total_seconds() / 3600.0 for w in proposal.windows for a, b in w.occurrences()) / sum(w.repeat_days for w in proposal.windows)
     # Ranked with the others by the value of 10% more: windows 10% longer, valued linearly.
     window = Bottleneck("window", f"{proposal.id}.windows", round(gain, 4), "hour more per window", sum(w.repeat_days for w in proposal.windows), round(gain * 0.1 * hours, 2))
     return sorted(found + [window], key=lambda b: -b.value_of_10pct)[:top]
