@@ -39,7 +39,7 @@ CASES = {
         "zones[0].geometry", "invalid polygon: Self-intersection",
     ),
     "unclosed ring": (
-        lambda d: d["zones"][1]["geometry"].__setitem__("coordinates", [[[34.0, 31.3], [34.4, 31.3], [34.4, 31.6], [34.0, 31.6], [34.1, 31.3]]]),
+        lambda d: d["zones"][1]["geometry"].__setitem__("coordinates", [[[34.0, 31.1], [34.4, 31.1], [34.4, 31.2], [34.0, 31.2], [34.1, 31.1]]]),
         "zones[1].geometry", "must be closed",
     ),
     "road to itself": (lambda d: d["roads"][0].__setitem__("to", "depot"), "roads[0].to", "starts and ends at the same place"),

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from safepassage.errors import Problem, ScenarioError
 from safepassage.plan.lp_matrix import Block, LPMatrix
 from safepassage.plan.network import Arcs, Movements, build_arcs, people_movements, people_sources_and_sinks, truck_movements
 from safepassage.plan.terms import Terms, resolve_terms
@@ -107,18 +106,13 @@ def build_planning_model(scenario: Scenario, proposal: Proposal, horizon: Horizo
     # Stock becomes available at the slot containing its available_from time.
     stock_place, stock_kind, stock_slot, stock_loads = [], [], [], []
     payload = np.array([c.truck_payload for c in scenario.commodities])
-    problems = []
-    for i, stock in enumerate(scenario.stocks):
+    for stock in scenario.stocks:
         p, k = place_index[stock.place], commodity_index[stock.commodity]
-        if not scenario.places[p].allows_holding:
-            problems.append(Problem(f"stocks[{i}].place", f"stock cannot wait at '{stock.place}' (a {scenario.places[p].kind.value} without holding)", "put stock at a warehouse, or set holding: true on the place"))
         minute = grid.to_minutes(stock.available_from) if stock.available_from else 0.0
         if minute >= grid.horizon_min:
             continue
         slot = int(np.searchsorted(grid.boundaries_min, max(minute, 0.0), side="right") - 1)
         stock_place.append(p), stock_kind.append(k), stock_slot.append(slot), stock_loads.append(stock.quantity / payload[k])
-    if problems:
-        raise ScenarioError(problems)
 
     truck_nodes = _node_index(
         n_places, n_kinds,

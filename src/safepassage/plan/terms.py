@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from safepassage.errors import Problem, ScenarioError
 from safepassage.plan.time_grid import TimeGrid, build_time_grid
+from safepassage.scenario.checks import require_plannable
 from safepassage.scenario.model import Horizon, PlaceKind, Proposal, Quota, Scenario
 
 __all__ = ["Terms", "resolve_terms", "DayQuota"]
@@ -62,6 +62,7 @@ class Terms:
 
 def resolve_terms(scenario: Scenario, proposal: Proposal, horizon: Horizon | None = None) -> Terms:
     """Masks and quotas for ``proposal`` on ``scenario`` over ``horizon`` (default: the scenario's)."""
+    require_plannable(scenario)  # the same checks as ``validate``: nothing valid fails here for data reasons
     horizon = horizon or scenario.horizon
     breakpoints = [t for w in proposal.windows for occ in w.occurrences() for t in occ]
     grid0 = build_time_grid(horizon, scenario.timezone)
@@ -73,9 +74,6 @@ def resolve_terms(scenario: Scenario, proposal: Proposal, horizon: Horizon | Non
     place_index = {p.id: i for i, p in enumerate(scenario.places)}
     zone_index = {z.id: i for i, z in enumerate(scenario.zones)}
     commodity_index = {c.id: i for i, c in enumerate(scenario.commodities)}
-    problems = [Problem(f"proposals[{proposal.id}].opens", f"unknown place '{p}'") for p in proposal.opens if p not in place_index]
-    if problems:
-        raise ScenarioError(problems)
 
     place_open = np.zeros((len(scenario.places), n_slots), dtype=bool)
     for i, place in enumerate(scenario.places):

@@ -17,7 +17,7 @@ import yaml
 from pydantic import ValidationError
 
 from safepassage.errors import Problem, ScenarioError
-from safepassage.scenario.checks import reference_problems
+from safepassage.scenario.checks import plan_problems, reference_problems
 from safepassage.scenario.model import Scenario
 
 __all__ = [
@@ -109,6 +109,8 @@ def parse_scenario(text: str, source: str = "scenario", overrides: dict[str, flo
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         problems = _pydantic_problems(exc) + problems
+    if scenario is not None and not problems:
+        problems += plan_problems(scenario)
     problems = [_with_line(p, lines) for p in problems]
     if problems:
         raise ScenarioError(problems, source)
