@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from safepassage.errors import Problem, ScenarioError
 from safepassage.scenario.checks import plan_problems, reference_problems
 from safepassage.scenario.model import Scenario
+from safepassage.scenario.yaml_limits import load_yaml
 
 __all__ = [
     "load_scenario",
@@ -91,13 +92,8 @@ def load_scenario(ref: str | Path, overrides: dict[str, float] | None = None) ->
 
 def parse_scenario(text: str, source: str = "scenario", overrides: dict[str, float] | None = None) -> Scenario:
     """Validate scenario YAML text; see ``load_scenario``."""
-    try:
-        data = yaml.safe_load(text)
-        lines = _line_map(yaml.compose(text))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise ScenarioError([Problem("(file)", f"not valid YAML: {getattr(exc, 'problem', exc)}", "fix the YAML syntax (indentation, quotes, colons)", line)], source) from exc
+    data, node = load_yaml(text, source)  # within size, alias and depth limits: hostile input fails fast
+    lines = _line_map(node)
     if not isinstance(data, dict):
         raise ScenarioError([Problem("(file)", "a scenario is a YAML mapping (name:, places:, roads: ...)", "see `safepassage schema`")], source)
     problems: list[Problem] = []
