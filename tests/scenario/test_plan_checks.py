@@ -111,3 +111,12 @@ def test_warnings_give_the_figures(tiny_data, write_yaml, runner):
 def test_consistent_scenarios_have_no_warnings(tiny_path):
     assert scenario_warnings(load_scenario(tiny_path)) == []
     assert scenario_warnings(load_scenario("gaza-2023-11")) == []
+
+
+def test_days_beyond_the_windows_warn(tiny_path, runner):
+    """The tiny pause is one 4-hour window on day 1; planning 3 days says the rest has no pause."""
+    result = runner.invoke(app, ["plan", str(tiny_path), "-p", "pause", "--days", "3"])
+    assert result.exit_code == 0, result.output
+    assert "'pause': its last window ends 2024-01-01T10:00 (day 0.4), but the horizon runs 3 days" in result.output
+    quiet = runner.invoke(app, ["plan", str(tiny_path), "-p", "pause"])
+    assert "warning" not in quiet.output

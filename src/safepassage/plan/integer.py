@@ -128,20 +128,19 @@ def people_paths(model: PlanningModel, solution: LPSolution) -> FlowPaths:
     )
 
 
-def _incidence(flow: FlowPaths, n_cols: int, edge_type: int) -> sp.csc_matrix:
-    """(LP columns × paths) matrix: 1 where a path uses a column of the given edge type."""
+def _incidence(flow: FlowPaths, n_cols: int) -> sp.csc_matrix:
+    """(LP columns × paths) matrix: 1 where a path uses a column (a move, a wait or an offload)."""
     rows, cols = [], []
     for j, path in enumerate(flow.paths):
         for edge in path.edges:
-            if flow.edges.edge_type[edge] == edge_type or (edge_type == 0 and flow.edges.edge_type[edge] == 2):
-                rows.append(flow.edges.ref[edge])
-                cols.append(j)
+            rows.append(flow.edges.ref[edge])
+            cols.append(j)
     return sp.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_cols, len(flow.paths)))
 
 
 def _capacity_matrix(model: PlanningModel) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Every ≤ limit on trucks as (rows × LP columns of x and u): places, roads, quotas, and the fleet
-    re-expressed in x (its rows count trucks through the auxiliary f = Σ x)."""
+    """Every ≤ limit on trucks as (rows × LP columns of x, s and u): places, roads, quotas, and the
+    fleet re-expressed in x and s (its rows count moving trucks through the auxiliary f = Σ x)."""
     matrix = model.lp.csc().tocsr()
     _, _, _, _, row_upper = model.lp.vectors()
     blocks = [model.lp.row_block(n) for n in ("place_trucks", "road_trucks", "quota")]
@@ -150,11 +149,13 @@ def _capacity_matrix(model: PlanningModel) -> tuple[sp.csr_matrix, np.ndarray]:
     upper = [row_upper[rows]]
     fleet, count, f = model.lp.row_block("fleet"), model.lp.row_block("fleet_count"), model.col("f")
     if fleet.size:
-        fleet_f = matrix[fleet.start:fleet.start + fleet.size][:, f.start:f.stop]
+        fleet_rows = matrix[fleet.start:fleet.start + fleet.size]
+        fleet_f = fleet_rows[:, f.start:f.stop]
         keep_x = np.ones(model.lp.n_cols)
         keep_x[f.start:f.stop] = 0.0  # f = Σ x: keep only the x part of each count row
         count_x = (matrix[count.start:count.start + count.size] @ sp.diags(keep_x)).tocsr()
-        parts.append((fleet_f @ count_x).tocsr())
+        waiting = (fleet_rows @ sp.diags(keep_x)).tocsr()  # the trucks waiting loaded (s columns)
+        parts.append((fleet_f @ count_x + waiting).tocsr())
         upper.append(row_upper[fleet.start:fleet.start + fleet.size])
     return sp.vstack(parts).tocsr(), np.concatenate(upper)
 
@@ -347,7 +348,7 @@ def stock_limits(model: PlanningModel, trucks: FlowPaths) -> tuple[sp.csr_matrix
 def _repair(model: PlanningModel, trucks: FlowPaths, trucks_int: np.ndarray, people: FlowPaths, people_int: np.ndarray, max_passes: int, mip_time_limit_s: float = 1.0) -> np.ndarray:
     valuer = _Valuer(model, trucks, people)
     capacity, upper = _capacity_matrix(model)
-    per_path = (capacity @ _incidence(trucks, model.lp.n_cols, 0)).tocsc()
+    per_path = (capacity @ _incidence(trucks, model.lp.n_cols)).tocsc()
     activity = per_path @ trucks_int
     # Stock, lot by lot: trucks leaving a source before a lot arrives cannot carry it.
     stock_member, stock = stock_limits(model, trucks)

@@ -410,11 +410,15 @@ def define_quota_constraints(model: PlanningModel) -> None:
 
 
 def define_fleet_constraints(model: PlanningModel) -> None:
-    """The fleet bounds trucks on the road, counting each loaded truck's empty return:
+    """The fleet bounds trucks in use: a truck is in use from its first departure until it is back,
+    so it counts while it moves loaded (with its empty return), and while it waits loaded anywhere
+    but at its origin (queued at an inspection point or a crossing, waiting for a window or for a
+    distribution point to open):
 
         f[d,t] = Σ_{m: arr-dep = d, dep = t} x[m]
-        (1 + return_factor) · Σ_d Σ_{t-d < t' ≤ t} f[d,t'] ≤ fleet   for every slot t
-    Grouping departures by duration keeps the matrix small: each row has Σ_d d entries."""
+        (1 + return_factor) · Σ_d Σ_{t-d < t' ≤ t} f[d,t'] + Σ_{(p,k) not a stock origin} s[p,k,t] ≤ fleet   for every slot t
+    Truckloads held at a place with stock of their commodity are stock, not trucks. Grouping
+    departures by duration keeps the matrix small: each row has Σ_d d entries."""
     fleet = model.scenario.fleet
     n_slots = model.terms.grid.n_slots
     lp, x = model.lp, model.col("x")
@@ -436,6 +440,13 @@ def define_fleet_constraints(model: PlanningModel) -> None:
         for lag in range(int(d)):
             t_prime = np.arange(n_slots - lag)
             lp.add_entries(rows.start + t_prime + lag, f.start + j * n_slots + t_prime, factor)
+    # s[p,k,t]: loaded trucks waiting at the end of slot t (they leave, or wait on, in slot t + 1).
+    s = model.col("s")
+    waiting = np.flatnonzero(model.supply_trucks[model.storage_pairs].sum(axis=1) == 0)
+    if len(waiting):
+        t = np.arange(n_slots)
+        cols = s.start + (waiting[:, None] * n_slots + t[None, :]).ravel()
+        lp.add_entries(rows.start + np.tile(t, len(waiting)), cols, 1.0)
 
 
 def define_need_tier_constraints(model: PlanningModel) -> None:

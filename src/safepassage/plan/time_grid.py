@@ -17,22 +17,10 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from safepassage.scenario.clock import to_utc
 from safepassage.scenario.model import WEEKDAYS, Horizon, OpeningHours, minutes_of
 
 __all__ = ["TimeGrid", "build_time_grid", "to_utc"]
-
-
-def to_utc(moment: dt.datetime, timezone: str) -> dt.datetime:
-    """``moment`` as an aware UTC datetime; a naive ``moment`` is local wall-clock time in ``timezone``.
-
-    A wall-clock time that does not exist (skipped by a daylight-saving change) or that occurs twice
-    is read with ``fold=0``, i.e. with the offset in force before the change.
-
-    >>> to_utc(dt.datetime(2024, 7, 1, 12, 0), "Europe/Berlin").isoformat()
-    '2024-07-01T10:00:00+00:00'
-    """
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=ZoneInfo(timezone))
-    return aware.astimezone(dt.timezone.utc)
 
 
 @dataclass(frozen=True)

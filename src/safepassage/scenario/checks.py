@@ -16,11 +16,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from safepassage.errors import Problem, ScenarioError
-from safepassage.scenario.model import Scenario
+from safepassage.scenario.clock import horizon_end_utc, to_utc
+from safepassage.scenario.model import Horizon, Scenario
 
-__all__ = ["reference_problems", "plan_problems", "require_plannable", "scenario_warnings", "ROAD_SHORTER_THAN_LINE_SHARE"]
+__all__ = [
+    "reference_problems",
+    "plan_problems",
+    "require_plannable",
+    "scenario_warnings",
+    "horizon_warnings",
+    "ROAD_SHORTER_THAN_LINE_SHARE",
+]
 
 # A road may be no shorter than this share of the straight line between its ends (the rest allows
 # for imprecise coordinates) before ``validate`` warns.
@@ -283,3 +292,28 @@ def scenario_warnings(scenario: Scenario) -> list[Problem]:
                 "check the length (in km) or the coordinates of its ends",
             ))
     return warnings
+
+
+def horizon_warnings(scenario: Scenario, horizon: Horizon) -> list[Problem]:
+    """A horizon made longer than the scenario's runs past the windows: say so, per proposal.
+
+    Windows are not stretched to a longer horizon (a pause is what the parties agreed), so the days
+    after a proposal's last window are planned without any pause."""
+    if horizon.days <= scenario.horizon.days:
+        return []
+    tz = scenario.timezone
+    start_utc, end_utc = to_utc(horizon.start, tz), horizon_end_utc(horizon.start, horizon.days, tz)
+    out = []
+    for i, proposal in enumerate(scenario.proposals):
+        ends = [to_utc(end, tz) for window in proposal.windows for _, end in window.occurrences()]
+        if ends and max(ends) < end_utc:
+            last = max(ends)
+            day = (last - start_utc).total_seconds() / 86400.0
+            local = last.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+            out.append(Problem(
+                f"proposals[{i}].windows",
+                f"'{proposal.id}': its last window ends {local.isoformat(timespec='minutes')} (day {day:.1f}), "
+                f"but the horizon runs {horizon.days:g} days: the rest is planned without a pause",
+                "add windows (or repeat_days) to cover the longer horizon, or plan fewer days",
+            ))
+    return out

@@ -9,6 +9,7 @@ references, validate it, and report every problem with its path, YAML line and a
 
 from __future__ import annotations
 
+import difflib
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -104,7 +105,10 @@ def parse_scenario(text: str, source: str = "scenario", overrides: dict[str, flo
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = _pydantic_problems(exc) + problems
+        # A field holding an unknown "$reference" has its problem already; pydantic's "not a number"
+        # about the same field would only mislead.
+        unresolved = {p.path for p in problems if p.message.startswith("unknown parameter reference")}
+        problems = [p for p in _pydantic_problems(exc) if p.path not in unresolved] + problems
     if scenario is not None and not problems:
         problems += plan_problems(scenario)
     problems = [_with_line(p, lines) for p in problems]
@@ -151,7 +155,9 @@ def _substitute_parameters(data: dict[str, Any], problems: list[Problem]) -> dic
             entry = parameters.get(name)
             if isinstance(entry, dict) and isinstance(entry.get("value"), (int, float)):
                 return entry["value"]
-            problems.append(Problem(path, f"unknown parameter reference '{node}'", f"define '{name}' under parameters with a numeric value"))
+            close = difflib.get_close_matches(name, sorted(parameters), n=1)
+            hint = f"did you mean '${close[0]}'?" if close else f"define '{name}' under parameters with a numeric value"
+            problems.append(Problem(path, f"unknown parameter reference '{node}'", hint))
             return node
         return node
 
