@@ -13,7 +13,7 @@ import pytest
 
 from safepassage.plan import plan_proposal
 from safepassage.scenario.model import Scenario
-from safepassage.scenario.synthetic import synthetic_scenario_data
+from safepassage.testing.synthetic import synthetic_scenario_data
 
 
 def lot_violations(scenario: Scenario, convoys: list) -> list[tuple]:
