@@ -49,9 +49,9 @@ def http_api(url: str) -> Api:
     return api
 
 
-def movement_content(departs: dt.datetime, arrives: dt.datetime, route: list[list[float]] | None = None, **overrides: Any) -> dict[str, Any]:
+def movement_content(departs: dt.datetime, arrives: dt.datetime, coordinates: list[list[float]] | None = None, **overrides: Any) -> dict[str, Any]:
     body = {
-        "organisation": "UN agency", "route": {"type": "LineString", "coordinates": route or [DEPOT, GATE, DP_SOUTH]},
+        "organisation": "UN agency", "route": {"type": "LineString", "coordinates": coordinates or [DEPOT, GATE, DP_SOUTH]},
         "window": {"earliest_departure": departs.isoformat(), "latest_arrival": arrives.isoformat()},
         "vehicles": [{"vehicle_type": "truck", "plate": f"UN-{i:03d}", **MARKS} for i in range(3)], "staff_count": 4,
         "cargo": [{"commodity": "food", "quantity": 3, "unit": "t", "tonnes": 3}], "contact": CONTACT,
