@@ -12,7 +12,16 @@ from pathlib import Path
 from safepassage.scenario import parse_scenario
 from safepassage.service.audit import payload_hash
 from tests.service.conftest import ADMIN_PASSWORD
-from tests.service.hns_helpers import CONTACT, DP_SOUTH, GATE, http_api, make_world, movement_content, tiny_at, whole_hour
+from tests.service.hns_helpers import (
+    CONTACT,
+    DP_SOUTH,
+    GATE,
+    http_api,
+    make_world,
+    movement_content,
+    tiny_at,
+    whole_hour,
+)
 from tests.service.server import Server
 
 

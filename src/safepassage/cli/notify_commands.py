@@ -20,7 +20,7 @@ from safepassage.interop.hns import Contact, draft_movement, hxl_rows, missing_f
 from safepassage.plan import plan_proposal
 from safepassage.scenario import load_scenario
 
-__all__ = ["notify", "NotifyFormat"]
+__all__ = ["NotifyFormat", "notify"]
 
 PLACEHOLDER_PHONE = "+000 000 0000"
 

@@ -25,14 +25,39 @@ from typing import Annotated, Any, Literal
 
 import jsonpatch
 from jsonpointer import resolve_pointer
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from safepassage.scenario import Scenario
 
 __all__ = [
-    "DEFAULT_NOTICE_HOURS", "EMERGENCY_NOTICE_HOURS", "LEADER_ABOVE_VEHICLES", "Vehicle", "CargoLine", "Contact", "ConvoyLeader",
-    "MovementWindow", "LineString", "MovementContent", "SiteContent", "draft_movement", "route_problems", "waypoint_places",
-    "content_diff", "notice_check", "missing_fields", "hxl_rows",
+    "DEFAULT_NOTICE_HOURS",
+    "EMERGENCY_NOTICE_HOURS",
+    "LEADER_ABOVE_VEHICLES",
+    "CargoLine",
+    "Contact",
+    "ConvoyLeader",
+    "LineString",
+    "MovementContent",
+    "MovementWindow",
+    "SiteContent",
+    "Vehicle",
+    "content_diff",
+    "draft_movement",
+    "hxl_rows",
+    "missing_fields",
+    "notice_check",
+    "route_problems",
+    "waypoint_places",
 ]
 
 DEFAULT_NOTICE_HOURS = 48.0
@@ -54,8 +79,11 @@ def _sane_moment(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.UTC)
 
 
-def _text(max_length: int, min_length: int = 0) -> Any:
-    return Annotated[str, StringConstraints(max_length=max_length, min_length=min_length), AfterValidator(_no_nul)]
+Text40 = Annotated[str, StringConstraints(max_length=40), AfterValidator(_no_nul)]
+Name40 = Annotated[str, StringConstraints(min_length=1, max_length=40), AfterValidator(_no_nul)]
+Text100 = Annotated[str, StringConstraints(max_length=100), AfterValidator(_no_nul)]
+Name200 = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_nul)]
+Text400 = Annotated[str, StringConstraints(min_length=1, max_length=400), AfterValidator(_no_nul)]
 
 
 Moment = Annotated[AwareDatetime, AfterValidator(_sane_moment)]
@@ -72,30 +100,30 @@ class Vehicle(_Content):
     """One vehicle as the parties will see it. ``plate`` may be empty in a draft (listed as missing)."""
 
     vehicle_type: Literal["truck", "fuel_tanker", "refrigerated_truck", "water_tanker", "ambulance", "bus", "light_vehicle", "convoy_leader", "escort"]
-    plate: _text(40) = ""
-    markings: _text(400) = Field(min_length=1, description="Day markings: emblem, flags, organisation name on roof and sides.")
-    night_markings: _text(400) = Field(min_length=1, description="Marks visible at night (retro-reflective panels, lights).")
-    thermal_markings: _text(400) = Field(min_length=1, description="Marks visible to thermal cameras (thermal marker panels).")
+    plate: Text40 = ""
+    markings: Text400 = Field(description="Day markings: emblem, flags, organisation name on roof and sides.")
+    night_markings: Text400 = Field(description="Marks visible at night (retro-reflective panels, lights).")
+    thermal_markings: Text400 = Field(description="Marks visible to thermal cameras (thermal marker panels).")
 
 
 class CargoLine(_Content):
     commodity: Ref
     quantity: Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
-    unit: _text(40, 1)
+    unit: Name40
     tonnes: Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
 
 
 class Contact(_Content):
     """A contact reachable at any hour while the notification is valid."""
 
-    name: _text(200, 1)
+    name: Name200
     phone: Annotated[str, StringConstraints(min_length=3, max_length=40, pattern=r"^\+?[0-9 ()\-]+$")]
-    radio: _text(100) = ""
+    radio: Text100 = ""
     available_24_7: Literal[True] = Field(description="Must be true: HNS asks for a contact reachable day and night.")
 
 
 class ConvoyLeader(_Content):
-    name: _text(200, 1)
+    name: Name200
     phone: Annotated[str, StringConstraints(min_length=3, max_length=40, pattern=r"^\+?[0-9 ()\-]+$")]
     vehicle_index: Annotated[int, Field(ge=0, le=499)] = 0
 
@@ -125,7 +153,7 @@ class LineString(_Content):
 class MovementContent(_Content):
     """What the parties are told of one convoy movement."""
 
-    organisation: _text(200, 1)
+    organisation: Name200
     route: LineString
     waypoints: Annotated[list[Ref], Field(max_length=500)] = Field(default_factory=list, description="Scenario place ids of the route's positions (filled in when checked).")
     window: MovementWindow
@@ -150,9 +178,9 @@ class MovementContent(_Content):
 class SiteContent(_Content):
     """A static site on the parties' deconfliction list. Its exact position is never public."""
 
-    organisation: _text(200, 1)
+    organisation: Name200
     site_kind: Literal["warehouse", "shelter", "distribution_point", "health_facility", "office", "crossing", "residence", "other"]
-    name: _text(200, 1)
+    name: Name200
     lon: Longitude
     lat: Latitude
     valid_from: Moment

@@ -23,20 +23,47 @@ from typing import Any
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
-from safepassage.interop.hns import MovementContent, content_diff, missing_fields, notice_check, route_problems, waypoint_places
+from safepassage.interop.hns import (
+    MovementContent,
+    content_diff,
+    missing_fields,
+    notice_check,
+    route_problems,
+    waypoint_places,
+)
 from safepassage.scenario import Scenario, parse_scenario
 from safepassage.service.api.errors import conflict, not_found, unprocessable
 from safepassage.service.auth import Principal, Role
 from safepassage.service.lifecycle import MovementStatus
 from safepassage.service.models import (
-    HnsAddressee, HnsNotification, LegClearance, Movement, MovementStatusChange, Party, PlanRecord, ScenarioRecord, utcnow,
+    HnsAddressee,
+    HnsNotification,
+    LegClearance,
+    Movement,
+    MovementStatusChange,
+    Party,
+    PlanRecord,
+    ScenarioRecord,
+    utcnow,
 )
 from safepassage.service.schemas import HnsNotificationPublic
 from safepassage.service.settings import Settings
 
 __all__ = [
-    "RECEIPT_WITHIN", "DISSEMINATION_BEFORE_DEPARTURE", "scenario_of", "check_parties", "check_route", "new_version", "send",
-    "visible", "get_visible", "answerable", "payload", "last_acknowledged", "overdue_confirmations", "series_versions",
+    "DISSEMINATION_BEFORE_DEPARTURE",
+    "RECEIPT_WITHIN",
+    "answerable",
+    "check_parties",
+    "check_route",
+    "get_visible",
+    "last_acknowledged",
+    "new_version",
+    "overdue_confirmations",
+    "payload",
+    "scenario_of",
+    "send",
+    "series_versions",
+    "visible",
 ]
 
 RECEIPT_WITHIN = dt.timedelta(hours=1)
@@ -152,7 +179,7 @@ def send(session: Session, user: Principal, row: HnsNotification, settings: Sett
     session.flush()
 
 
-def visible(user: Principal) -> Select[tuple[HnsNotification]]:
+def visible(user: Principal) -> Select[HnsNotification]:
     """What ``user`` may see: everything for staff; for a liaison, sent versions addressed to their party."""
     query = select(HnsNotification)
     if user.role == Role.party_liaison:

@@ -16,13 +16,13 @@ from collections import defaultdict
 from typing import Any
 
 from pyproj import Transformer
-from shapely.geometry import LineString, Point
+from shapely.geometry import LineString, Point  # type: ignore[import-untyped]
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safepassage.service.models import HnsNotification, IncidentLink, Party, User
 
-__all__ = ["nearby_notifications", "link_record"]
+__all__ = ["link_record", "nearby_notifications"]
 
 
 def _projection(lon: float, lat: float) -> Transformer:
@@ -31,7 +31,8 @@ def _projection(lon: float, lat: float) -> Transformer:
 
 def _distance_km(project: Transformer, row: HnsNotification) -> float:
     if row.kind == "movement":
-        xs, ys = project.transform(*zip(*row.content["route"]["coordinates"], strict=True))
+        lons, lats = zip(*row.content["route"]["coordinates"], strict=True)
+        xs, ys = project.transform(lons, lats)
         shape = LineString(list(zip(xs, ys, strict=True)))
     else:
         shape = Point(project.transform(row.content["lon"], row.content["lat"]))

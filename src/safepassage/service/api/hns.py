@@ -18,19 +18,49 @@ from sqlalchemy.orm import Session
 
 from safepassage.interop.hns import MovementContent, content_diff, draft_movement
 from safepassage.service.api.deps import (
-    EscalationReader, EscalationSweeper, NotificationReader, NotificationWriter, PartyLiaison, ServicesDep, SessionDep, WriteOutcome, WriterDep,
+    EscalationReader,
+    EscalationSweeper,
+    NotificationReader,
+    NotificationWriter,
+    PartyLiaison,
+    ServicesDep,
+    SessionDep,
+    WriteOutcome,
+    WriterDep,
 )
 from safepassage.service.api.errors import conflict, not_found, unprocessable
 from safepassage.service.auth import Role
 from safepassage.service.hns_store import (
-    answerable, check_parties, check_route, get_visible, movement_content, movement_scenario_id, new_version, overdue_confirmations, payload, scenario_of,
-    send, series_versions, trucks_by_commodity, visible,
+    answerable,
+    check_parties,
+    check_route,
+    get_visible,
+    movement_content,
+    movement_scenario_id,
+    new_version,
+    overdue_confirmations,
+    payload,
+    scenario_of,
+    send,
+    series_versions,
+    trucks_by_commodity,
+    visible,
 )
 from safepassage.service.lifecycle import TERMINAL
 from safepassage.service.models import HnsNotification, HnsResponse, LegClearance, Movement, PlanRecord, utcnow
 from safepassage.service.schemas import (
-    MAX_ID, ConfirmationCreate, HnsDraftsCreate, HnsDraftUpdate, HnsEscalationPublic, HnsNotificationCreate, HnsNotificationPublic, HnsResponseCreate,
-    HnsResponsePublic, HnsSend, HnsSweepPublic, LegClearanceCreate,
+    MAX_ID,
+    ConfirmationCreate,
+    HnsDraftsCreate,
+    HnsDraftUpdate,
+    HnsEscalationPublic,
+    HnsNotificationCreate,
+    HnsNotificationPublic,
+    HnsResponseCreate,
+    HnsResponsePublic,
+    HnsSend,
+    HnsSweepPublic,
+    LegClearanceCreate,
 )
 
 router = APIRouter(tags=["humanitarian notifications"])

@@ -4,8 +4,9 @@ in OCHA's vocabulary with the time held at checkpoints. Staff only (exact positi
 from __future__ import annotations
 
 import csv
-import json
+import datetime as dt
 import io
+import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
@@ -13,13 +14,28 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safepassage.service.api.deps import EventReader, EventRecorder, MovementReader, MovementStatusWriter, SessionDep, WriteOutcome, WriterDep
+from safepassage.service.api.deps import (
+    EventReader,
+    EventRecorder,
+    MovementReader,
+    MovementStatusWriter,
+    SessionDep,
+    WriteOutcome,
+    WriterDep,
+)
 from safepassage.service.api.errors import not_found, unprocessable
 from safepassage.service.incident_links import link_record, nearby_notifications
 from safepassage.service.models import Event, IncidentLink, IncidentLocation, Movement, MovementOutcome, utcnow
-from safepassage.service.schemas import MAX_ID, IncidentCreate, IncidentPublic, MovementOutcomeCreate, MovementOutcomePublic
+from safepassage.service.schemas import (
+    MAX_ID,
+    IncidentCreate,
+    IncidentPublic,
+    MovementOutcomeCreate,
+    MovementOutcomePublic,
+)
 
 router = APIRouter(tags=["incidents"])
+FUTURE_TOLERANCE = dt.timedelta(minutes=10)  # clocks of field devices drift
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
@@ -36,6 +52,9 @@ def _incident(session: Session, event: Event, where: IncidentLocation) -> dict[s
 def record_incident(body: IncidentCreate, user: EventRecorder, write: WriterDep):  # type: ignore[no-untyped-def]
     """Record an incident at a place and time (an ``incident`` event) and link it at once to every notified
     movement or site within ``radius_km`` and inside its window widened by ``margin_minutes``."""
+
+    if body.occurred_at > utcnow() + FUTURE_TOLERANCE:
+        raise unprocessable(["body", "occurred_at"], f"{body.occurred_at.isoformat()} is in the future: an incident is recorded once it has happened")
 
     def perform(session: Session) -> WriteOutcome:
         if body.movement_id is not None and session.get(Movement, body.movement_id) is None:
@@ -80,7 +99,7 @@ EXPORT_COLUMNS = [
 
 
 @router.get("/incident-links/export", responses={200: {"content": {"text/csv": {}, "application/json": {}}}})
-def export_links(user: EventReader, session: SessionDep, format: Annotated[Literal["csv", "json"], Query()] = "csv") -> Response:  # noqa: A002
+def export_links(user: EventReader, session: SessionDep, format: Annotated[Literal["csv", "json"], Query()] = "csv") -> Response:
     """Every incident-to-notification link, one row per party told: what accountability work needs."""
     rows = []
     for incident in _all_incidents(session):

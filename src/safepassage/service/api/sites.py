@@ -13,12 +13,26 @@ from fastapi import APIRouter, Path, status
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from safepassage.service.api.deps import NotificationReader, NotificationWriter, ServicesDep, SessionDep, WriteOutcome, WriterDep
+from safepassage.service.api.deps import (
+    NotificationReader,
+    NotificationWriter,
+    ServicesDep,
+    SessionDep,
+    WriteOutcome,
+    WriterDep,
+)
 from safepassage.service.api.errors import not_found
 from safepassage.service.auth import Principal, Role
 from safepassage.service.hns_store import check_not_expired, check_parties, new_version, payload, send
 from safepassage.service.models import HnsAddressee, HnsNotification, StaticSite, utcnow
-from safepassage.service.schemas import MAX_ID, HnsNotificationPublic, SiteContent, StaticSiteCreate, StaticSitePublic, StaticSiteUpdate
+from safepassage.service.schemas import (
+    MAX_ID,
+    HnsNotificationPublic,
+    SiteContent,
+    StaticSiteCreate,
+    StaticSitePublic,
+    StaticSiteUpdate,
+)
 
 router = APIRouter(tags=["static sites"])
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
