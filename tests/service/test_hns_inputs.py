@@ -171,3 +171,23 @@ def test_notice_period_is_configured_per_deployment() -> None:
     assert (settings.notice_hours, settings.emergency_notice_hours) == (72.0, 12.0)
     with pytest.raises(ValueError, match="SAFEPASSAGE_NOTICE_HOURS must be a number of hours"):
         Settings.from_env({"SAFEPASSAGE_NOTICE_HOURS": "two days"})
+
+
+def test_missing_receipt_is_escalated_and_never_blocks(world: World) -> None:
+    api = world.api
+    scenario_id, movement_id = _setup(world)
+    draft = api.created("notifier", "/hns-notifications", _body(world, scenario_id, movement_id))
+    due = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+    api.created("notifier", f"/hns-notifications/{draft['id']}/send", {"receipt_due": due.isoformat()})
+    api.created("liaison-b", f"/hns-notifications/{draft['id']}/confirmations", {"kind": "receipt"})
+    early = api.post("liaison-a", f"/hns-notifications/{draft['id']}/confirmations", {"kind": "dissemination"})
+    assert early.status_code == 409 and "confirm receipt first" in early.json()["detail"]
+    time.sleep(1.3)
+    swept = api.created("notifier", "/hns-escalations/sweep")["escalated"]
+    assert [(e["party_id"], e["missing"]) for e in swept] == [(world.party_a, "receipt")]
+    moved = api.get("coord", f"/movements/{movement_id}").json()
+    assert moved["status"] == "unacknowledged" and "has not confirmed receiving" in moved["history"][-1]["reason"]
+    assert api.created("coord", f"/movements/{movement_id}/status", {"status": "facilitated"})["status"] == "facilitated"
+    # A late receipt is still taken, time-stamped after the escalation.
+    late = api.created("liaison-a", f"/hns-notifications/{draft['id']}/confirmations", {"kind": "receipt"})
+    assert late["addressees"][0]["receipt_at"] > late["addressees"][0]["receipt_escalated_at"]

@@ -61,6 +61,7 @@ def test_hns_round_trip_over_http(database_url: str, tmp_path: Path) -> None:
         sent = [api.created("notifier", f"/hns-notifications/{d['id']}/send", {"dissemination_due": soon.isoformat()}) for d in drafts]
         assert all(s["state"] == "sent" and s["notice"]["late"] is False and s["notice"]["required_hours"] == 48 for s in sent)
         assert {m["status"] for m in api.get("coord", f"/plans/{plan['id']}/movements").json() if m["kind"] == "convoy"} == {"notified"}
+        assert [h["reason"] for h in api.get("coord", f"/movements/{convoys[0]['id']}").json()["history"]][-1] == f"humanitarian notification {drafts[0]['id']} sent"
         assert {n["id"] for n in api.get("liaison-a", "/hns-notifications").json()} == {s["id"] for s in sent}
 
         # 3. Party A confirms receipt but not dissemination: escalated. Party B confirms both.
@@ -69,6 +70,7 @@ def test_hns_round_trip_over_http(database_url: str, tmp_path: Path) -> None:
         assert [x["party_id"] for x in after_a["addressees"]] == [a] and after_a["addressees"][0]["receipt_by"] == world.users["liaison-a"]
         api.created("liaison-b", f"/hns-notifications/{v1}/confirmations", {"kind": "receipt"})
         api.created("liaison-b", f"/hns-notifications/{v1}/confirmations", {"kind": "dissemination", "note": "passed to the checkpoint commanders"})
+        assert api.get("coord", f"/movements/{convoys[0]['id']}").json()["status"] == "acknowledged"  # both confirmed receipt
         while dt.datetime.now(dt.UTC) <= soon + dt.timedelta(milliseconds=200):
             time.sleep(0.2)
         escalations = [e for e in api.get("monitor", "/hns-escalations").json() if e["hns_notification_id"] == v1]
@@ -125,8 +127,8 @@ def test_hns_round_trip_over_http(database_url: str, tmp_path: Path) -> None:
         api.created("liaison-a", f"/hns-notifications/{late['id']}/confirmations", {"kind": "receipt"})
         api.created("liaison-b", f"/hns-notifications/{late['id']}/confirmations", {"kind": "receipt"})
         api.created("liaison-b", f"/hns-notifications/{late['id']}/confirmations", {"kind": "dissemination"})
-        for status in ("acknowledged", "facilitated"):
-            assert api.created("coord", f"/movements/{movement['id']}/status", {"status": status})["status"] == status
+        assert api.get("coord", f"/movements/{movement['id']}").json()["status"] == "acknowledged"  # every party confirmed receipt
+        assert api.created("coord", f"/movements/{movement['id']}/status", {"status": "facilitated"})["status"] == "facilitated"
 
         near = [(GATE[0] + DP_SOUTH[0]) / 2, 31.003]  # about 330 m off the gate to south leg
         incident = api.created("monitor", "/incidents", {"occurred_at": dt.datetime.now(dt.UTC).isoformat(), "lon": near[0], "lat": near[1], "radius_km": 1,

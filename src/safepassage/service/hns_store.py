@@ -34,7 +34,7 @@ from safepassage.interop.hns import (
 from safepassage.scenario import Scenario, parse_scenario
 from safepassage.service.api.errors import conflict, not_found, unprocessable
 from safepassage.service.auth import Principal, Role
-from safepassage.service.lifecycle import MovementStatus
+from safepassage.service.lifecycle import MovementStatus, can_transition
 from safepassage.service.models import (
     HnsAddressee,
     HnsNotification,
@@ -170,13 +170,18 @@ def send(session: Session, user: Principal, row: HnsNotification, settings: Sett
         row.notice = notice_check(row.window_start, now, row.emergency, settings.notice_hours, settings.emergency_notice_hours)
     row.receipt_due = receipt_due or max(now, min(now + RECEIPT_WITHIN, row.window_start))
     row.dissemination_due = dissemination_due or max(row.receipt_due, row.window_start - DISSEMINATION_BEFORE_DEPARTURE)
-    if row.movement_id is not None:
-        movement = session.get(Movement, row.movement_id, with_for_update=True)
-        if movement is not None and movement.status == MovementStatus.requested:
-            movement.history.append(MovementStatusChange(movement_id=movement.id, from_status=movement.status, to_status=MovementStatus.notified.value,
-                                                         reason=f"humanitarian notification {row.id} sent", changed_by=user.id))
-            movement.status, movement.updated_at = MovementStatus.notified.value, now
+    move_movement(session, row, (MovementStatus.requested,), MovementStatus.notified, user.id, f"humanitarian notification {row.id} sent")
     session.flush()
+
+
+def move_movement(session: Session, row: HnsNotification, when: tuple[MovementStatus, ...], target: MovementStatus, user_id: int, reason: str) -> None:
+    """Move the notified movement to ``target`` if it is in one of the ``when`` states (else leave it:
+    a notification never holds a movement back nor pushes it past what was recorded)."""
+    movement = session.get(Movement, row.movement_id, with_for_update=True) if row.movement_id is not None else None
+    if movement is None or movement.status not in when or not can_transition(movement.status, target):
+        return
+    movement.history.append(MovementStatusChange(movement_id=movement.id, from_status=movement.status, to_status=target.value, reason=reason, changed_by=user_id))
+    movement.status, movement.updated_at = target.value, utcnow()
 
 
 def visible(user: Principal) -> Select[HnsNotification]:

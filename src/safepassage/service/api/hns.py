@@ -35,6 +35,7 @@ from safepassage.service.hns_store import (
     check_parties,
     check_route,
     get_visible,
+    move_movement,
     movement_content,
     movement_scenario_id,
     new_version,
@@ -46,7 +47,7 @@ from safepassage.service.hns_store import (
     trucks_by_commodity,
     visible,
 )
-from safepassage.service.lifecycle import TERMINAL
+from safepassage.service.lifecycle import TERMINAL, MovementStatus
 from safepassage.service.models import HnsNotification, HnsResponse, LegClearance, Movement, PlanRecord, utcnow
 from safepassage.service.schemas import (
     MAX_ID,
@@ -191,6 +192,11 @@ def confirm(notification_id: PathId, body: ConfirmationCreate, user: PartyLiaiso
             if addressee.receipt_at is not None:
                 raise conflict(f"receipt of notification {row.id} was confirmed at {addressee.receipt_at.isoformat()}")
             addressee.receipt_at, addressee.receipt_by = now, user.id
+            session.flush()
+            session.refresh(row, ["addressees"])
+            if all(a.receipt_at is not None for a in row.addressees):
+                move_movement(session, row, (MovementStatus.notified, MovementStatus.unacknowledged), MovementStatus.acknowledged, user.id,
+                              f"every party confirmed receiving notification {row.id}")
         else:
             if addressee.receipt_at is None:
                 raise conflict("confirm receipt first: dissemination to field units follows receipt")
@@ -297,6 +303,9 @@ def sweep(user: EscalationSweeper, write: WriterDep):  # type: ignore[no-untyped
         escalated = []
         for row, a, kind, due in overdue_confirmations(session, now, unescalated_only=True):
             setattr(a, f"{kind}_escalated_at", now)
+            if kind == "receipt":
+                move_movement(session, row, (MovementStatus.notified,), MovementStatus.unacknowledged, user.id,
+                              f"party {a.party_id} has not confirmed receiving notification {row.id} (due {due.isoformat()})")
             escalated.append(_escalation(row, a.party_id, kind, due, now))
         session.flush()
         return WriteOutcome("hns_escalation", now.strftime("%Y%m%dT%H%M%S%fZ"), {"escalated": escalated}, status.HTTP_200_OK)
