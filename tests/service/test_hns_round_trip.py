@@ -127,6 +127,7 @@ def test_hns_round_trip_over_http(database_url: str, tmp_path: Path) -> None:
         api.created("liaison-a", f"/hns-notifications/{late['id']}/confirmations", {"kind": "receipt"})
         api.created("liaison-b", f"/hns-notifications/{late['id']}/confirmations", {"kind": "receipt"})
         api.created("liaison-b", f"/hns-notifications/{late['id']}/confirmations", {"kind": "dissemination"})
+        api.created("liaison-b", f"/hns-notifications/{late['id']}/responses", {"response": "facilitated"})
         assert api.get("coord", f"/movements/{movement['id']}").json()["status"] == "acknowledged"  # every party confirmed receipt
         assert api.created("coord", f"/movements/{movement['id']}/status", {"status": "facilitated"})["status"] == "facilitated"
 
@@ -140,6 +141,7 @@ def test_hns_round_trip_over_http(database_url: str, tmp_path: Path) -> None:
         assert record["Party A"]["receipt_by"] == "liaison-a" and record["Party A"]["receipt_before_incident"] is True
         assert record["Party A"]["dissemination_at"] is None and record["Party A"]["dissemination_before_incident"] is False
         assert record["Party B"]["dissemination_by"] == "liaison-b" and record["Party B"]["dissemination_before_incident"] is True
+        assert [(h["version"], [(r["party_id"], r["response"], r["before_incident"]) for r in h["responses"]]) for h in link["history"]] == [(1, [(b, "facilitated", True)])]
         far = api.created("monitor", "/incidents", {"occurred_at": dt.datetime.now(dt.UTC).isoformat(), "lon": 34.15, "lat": 31.1, "radius_km": 1,
                                                      "incident_category": "military_operations_and_hostilities"})
         assert far["links"] == []

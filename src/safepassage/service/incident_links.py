@@ -20,7 +20,7 @@ from shapely.geometry import LineString, Point  # type: ignore[import-untyped]
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safepassage.service.models import HnsNotification, IncidentLink, Party, User
+from safepassage.service.models import HnsNotification, HnsResponse, IncidentLink, Party, User
 
 __all__ = ["link_record", "nearby_notifications"]
 
@@ -75,6 +75,17 @@ def link_record(session: Session, link: IncidentLink, occurred_at: dt.datetime) 
     def before(moment: dt.datetime | None) -> bool:
         return moment is not None and moment <= occurred_at
 
+    versions = session.execute(select(HnsNotification).where(HnsNotification.series_id == row.series_id, HnsNotification.sent_at.is_not(None))
+                               .order_by(HnsNotification.version)).scalars().all()
+    responses: dict[int, list[HnsResponse]] = defaultdict(list)
+    for response in session.execute(select(HnsResponse).where(HnsResponse.hns_notification_id.in_([v.id for v in versions])).order_by(HnsResponse.id)).scalars():
+        responses[response.hns_notification_id].append(response)
+    history = [{
+        "hns_notification_id": v.id, "version": v.version, "sent_at": v.sent_at.isoformat() if v.sent_at else None, "change_reason": v.change_reason,
+        "responses": [{"party_id": r.party_id, "response": r.response, "reason": r.reason, "at": r.created_at.isoformat(), "before_incident": before(r.created_at)}
+                      for r in responses[v.id]],
+    } for v in versions]
+
     return {
         "hns_notification_id": row.id, "series_id": row.series_id or row.id, "version": row.version, "kind": row.kind, "movement_id": row.movement_id,
         "site_id": row.site_id, "distance_km": round(link.distance_km, 3), "notified_at": row.sent_at.isoformat() if row.sent_at else None,
@@ -88,4 +99,5 @@ def link_record(session: Session, link: IncidentLink, occurred_at: dt.datetime) 
             "dissemination_before_incident": before(a.dissemination_at),
             "response": a.response, "responded_at": a.responded_at.isoformat() if a.responded_at else None,
         } for a in row.addressees],
+        "history": history,
     }

@@ -697,6 +697,22 @@ class IncidentPartyRecord(BaseModel):
     responded_at: dt.datetime | None
 
 
+class IncidentHistoryResponse(BaseModel):
+    party_id: int
+    response: str
+    reason: str
+    at: dt.datetime
+    before_incident: bool
+
+
+class IncidentHistoryVersion(BaseModel):
+    hns_notification_id: int
+    version: int
+    sent_at: dt.datetime | None
+    change_reason: str
+    responses: list[IncidentHistoryResponse]
+
+
 class IncidentLinkPublic(BaseModel):
     hns_notification_id: int
     series_id: int
@@ -709,7 +725,8 @@ class IncidentLinkPublic(BaseModel):
     notified_before_incident: bool
     window_start: dt.datetime
     window_end: dt.datetime
-    parties: list[IncidentPartyRecord]
+    parties: list[IncidentPartyRecord] = Field(description="The standing version's addressees: confirmations and by whom")
+    history: list[IncidentHistoryVersion] = Field(description="Every version sent, with the parties' responses")
 
 
 class IncidentPublic(BaseModel):
