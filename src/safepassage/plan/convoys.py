@@ -28,7 +28,7 @@ from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["Rules", "Journey", "ConvoyGroup", "Consolidation", "form_convoys", "size_stats"]
+__all__ = ["Rules", "Journey", "ConvoyGroup", "Consolidation", "PlannedConvoy", "Dispatch", "form_convoys", "size_stats"]
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,41 @@ class Consolidation:
     @property
     def trucks_dropped(self) -> int:
         return sum(self.dropped.values())
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """Trucks of a convoy leaving together on one journey (local ISO times, as ``Convoy``)."""
+
+    journey: str  # id of the journey (``PlanResult.convoys``) with this timing
+    departs: str
+    arrives: str
+    trucks: int
+
+
+@dataclass(frozen=True)
+class PlannedConvoy:
+    """One convoy: the unit notified to the parties and tracked. Its trucks follow ``route`` in the
+    window from ``departs`` (the first dispatch) to ``arrives`` (the last arrival); ``dispatches`` gives
+    each journey's timing. ``vehicles`` counts the trucks, the leader and the escort."""
+
+    id: str
+    route: list[str]
+    origin: str
+    destination: str
+    zone: str
+    window: str  # local date of the window (of the pause, for a route that needs one)
+    departs: str
+    arrives: str
+    trucks: int
+    leader: bool
+    escort: bool
+    vehicles: int
+    cargo: dict[str, float]
+    cargo_trucks: dict[str, int]
+    crossings: list[str]
+    requires_pause: bool
+    dispatches: list[Dispatch]
 
 
 def form_convoys(journeys: Sequence[Journey], rules: Rules) -> Consolidation:
