@@ -4,8 +4,8 @@
     PYTHONPATH=src .venv/bin/python bench/scale_probe.py size 500 1 --build  # and the LP of one day
     PYTHONPATH=src .venv/bin/python bench/scale_probe.py active              # how much of the LP the optimum uses
 
-``size``: synthetic_scenario(N, DAYS, seed 1, 15-minute slots, roads_per_place=3, six commodities),
-proposal 'daily-windows': usable truck and walking movements (= LP columns), and with ``--build`` the
+``size``: ``testing.synthetic.target_scenario(n_places=N, days=DAYS)`` (seed 1, 15-minute slots, 3 roads
+per place, 6 commodities), proposal 'daily-windows': usable truck and walking movements (= LP columns), and with ``--build`` the
 LP's rows, columns, nonzeros and build time; peak resident memory. ``active``: on Gaza's
 daily-4h-north and synthetic 100 places × 1 day, the truck columns non-zero at the LP optimum, the
 delivered truck paths, and the capacity rows with a non-zero dual.
@@ -20,29 +20,18 @@ import time
 
 import numpy as np
 
-SIX_EXTRA = (("shelter", "Shelter kits", "kit", 400.0, 0.0002, 0.05, 1.0), ("hygiene", "Hygiene kits", "kit", 800.0, 0.0003, 0.02, 0.9))
-
 
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def six_commodities() -> tuple:
-    """The generator's four commodities and two more (unrestricted), as in the target instance."""
-    try:
-        from safepassage.testing.synthetic import DEFAULT_COMMODITIES, SyntheticCommodity
-    except ImportError:  # before the move to safepassage.testing
-        from safepassage.scenario.synthetic import DEFAULT_COMMODITIES, SyntheticCommodity
-    return tuple(DEFAULT_COMMODITIES) + tuple(SyntheticCommodity(*c) for c in SIX_EXTRA)
-
-
 def size(n: int, days: float, build: bool) -> None:
     from safepassage.plan.network import build_arcs, people_movements, truck_movements
     from safepassage.plan.terms import resolve_terms
-    from safepassage.scenario.synthetic import synthetic_scenario
+    from safepassage.testing.synthetic import target_scenario
 
     started = time.perf_counter()
-    scenario = synthetic_scenario(n, days, 1, 15, roads_per_place=3.0, commodities=six_commodities())
+    scenario = target_scenario(n_places=n, days=days)
     proposal = scenario.proposal("daily-windows")
     terms = resolve_terms(scenario, proposal, None)
     arcs = build_arcs(scenario)
@@ -65,7 +54,7 @@ def active() -> None:
     from safepassage.plan.lp_build import build_planning_model
     from safepassage.plan.solve import solve_lp
     from safepassage.scenario import load_scenario
-    from safepassage.scenario.synthetic import synthetic_scenario
+    from safepassage.testing.synthetic import synthetic_scenario
 
     cases = [("gaza/daily-4h-north", load_scenario("gaza-2023-11"), "daily-4h-north"), ("synthetic 100x1", synthetic_scenario(100, 1, 1, 15), "daily-windows")]
     for name, scenario, proposal in cases:

@@ -109,3 +109,13 @@ def test_bad_arguments_are_named(kwargs: dict, match: str) -> None:
     args = {"n_places": 10, "days": 1, "seed": 0, **kwargs}
     with pytest.raises(ValueError, match=match):
         synthetic_scenario(**args)
+
+
+def test_the_target_instance():
+    """Issue 10's target: 500 places, 1,500 roads, 6 commodities, 7 days, several warehouses; valid."""
+    from safepassage.testing.synthetic import target_scenario
+
+    scenario = target_scenario()
+    assert (len(scenario.places), len(scenario.roads), len(scenario.commodities), scenario.horizon.days) == (500, 1500, 6, 7.0)
+    assert len({s.place for s in scenario.stocks}) > 1
+    assert len({c.id for c in scenario.commodities}) == 6

@@ -32,7 +32,7 @@ from safepassage.errors import ScenarioError
 from safepassage.scenario.checks import reference_problems
 from safepassage.scenario.model import WEEKDAYS, Scenario, minutes_of
 
-__all__ = ["SyntheticOptions", "SyntheticCommodity", "DEFAULT_COMMODITIES", "synthetic_scenario", "synthetic_scenario_data"]
+__all__ = ["DEFAULT_COMMODITIES", "TARGET_INSTANCE", "SyntheticCommodity", "SyntheticOptions", "synthetic_scenario", "synthetic_scenario_data", "target_scenario"]
 
 KM_PER_DEGREE_LAT = 111.32
 
@@ -56,7 +56,12 @@ DEFAULT_COMMODITIES: tuple[SyntheticCommodity, ...] = (
     SyntheticCommodity("water", "Drinking water", "m3", 25.0, 0.003, 1.0, 1.2),
     SyntheticCommodity("fuel", "Fuel", "m3", 35.0, 0.0005, 0.85, 0.8, restricted=True),
     SyntheticCommodity("medical", "Medical supplies", "pallet", 26.0, 0.0002, 0.5, 1.5),
+    SyntheticCommodity("shelter", "Shelter kits", "kit", 400.0, 0.0002, 0.05, 1.0),
+    SyntheticCommodity("hygiene", "Hygiene kits", "kit", 800.0, 0.0003, 0.02, 0.9),
 )
+
+# The size issue 10 asks the planner to reach: 500 places, 1,500 roads, 6 commodities, 7 days.
+TARGET_INSTANCE: dict[str, Any] = {"n_places": 500, "days": 7.0, "roads_per_place": 3.0, "commodities": DEFAULT_COMMODITIES[:6]}
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,18 @@ def synthetic_scenario(n_places: int, days: float, seed: int, slot_minutes: int 
     if problems:
         raise ScenarioError(problems, source=f"synthetic(n_places={n_places}, days={days}, seed={seed})")
     return Scenario.model_validate(data)
+
+
+def target_scenario(seed: int = 1, slot_minutes: int = 15, **options: Any) -> Scenario:
+    """The target instance (``TARGET_INSTANCE``: 500 places, 1,500 roads, 6 commodities, 7 days);
+    ``options`` override its fields or add ``SyntheticOptions`` ones.
+
+    >>> s = target_scenario(n_places=40, days=1)   # the same recipe, smaller
+    >>> len(s.roads), len(s.commodities)
+    (120, 6)
+    """
+    spec = {**TARGET_INSTANCE, **options}
+    return synthetic_scenario(spec.pop("n_places"), spec.pop("days"), seed, slot_minutes, **spec)
 
 
 def synthetic_scenario_data(n_places: int, days: float, seed: int, slot_minutes: int = 15, **options: Any) -> dict[str, Any]:
