@@ -27,6 +27,7 @@ test: setup system-deps
 
 bench: setup
 	$(PY) bench/bench_planner.py
+	$(PY) bench/bench_scale.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache

@@ -83,6 +83,7 @@ class KeptBasisPlanner:
         self.base: LPSolution = _run(self.highs, time.perf_counter())
         self.highs.setOptionValue("solver", "simplex")
         self.highs.setOptionValue("simplex_dual_edge_weight_strategy", 1)  # Devex: cheaper than steepest edge from a kept basis
+        self.highs.setOptionValue("presolve", "off")  # presolving a bound change would set the kept basis aside
         _, lower, upper, row_lower, row_upper = self.model.lp.vectors()
         inf = highspy.kHighsInf
         self.col_lower = np.where(np.isinf(lower), -inf, lower)
