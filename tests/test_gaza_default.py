@@ -13,6 +13,8 @@ from typer.testing import CliRunner
 from safepassage.cli import app
 from safepassage.scenario import load_scenario
 
+pytestmark = pytest.mark.slow  # the Gaza week (solved once per session: see tests/conftest.py)
+
 ORDER = ["ceasefire", "truce-4day", "daily-4h-north", "single-4h-pause", "no-pause"]
 
 

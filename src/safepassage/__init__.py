@@ -6,9 +6,24 @@
 True
 """
 
-from safepassage.errors import InfeasibleError, Problem, SafePassageError, ScenarioError, SolverError, UnknownProposalError
+from safepassage.errors import (
+    InfeasibleError,
+    Problem,
+    SafePassageError,
+    ScenarioError,
+    SolverError,
+    UnknownProposalError,
+)
 from safepassage.evaluate import Comparison, compare_proposals, write_comparison
-from safepassage.plan import Bottleneck, Convoy, EvacuationMovement, PlanResult, ProposalKPIs, SolveStatus, plan_proposal
+from safepassage.plan import (
+    Bottleneck,
+    Convoy,
+    EvacuationMovement,
+    PlanResult,
+    ProposalKPIs,
+    SolveStatus,
+    plan_proposal,
+)
 from safepassage.plan.replan import CurrentState, StockPosition, replan
 from safepassage.scenario import Scenario, builtin_scenarios, load_scenario, parse_scenario
 

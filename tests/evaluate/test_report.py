@@ -36,7 +36,7 @@ def test_report_has_every_section(gaza_comparison):
     for result in gaza_comparison.results:
         assert f"({result.proposal})" in html and f"{result.kpis.total_trucks_arrived:,}" in html
     scenario = gaza_comparison.scenario
-    for source_id, source in scenario.sources.items():
+    for source_id, _source in scenario.sources.items():
         assert source_id in html
     assert 'class="conf-high"' in html
     assert 'lang="ar" dir="rtl"' in html and "هدنة إنسانية" in html

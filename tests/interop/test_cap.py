@@ -13,7 +13,14 @@ import xmlschema
 
 from safepassage.cli import app
 from safepassage.errors import ScenarioError
-from safepassage.interop.cap import CAP_NAMESPACE, CapValidationError, proposal_alerts, read_alerts, validate_alert, write_alerts
+from safepassage.interop.cap import (
+    CAP_NAMESPACE,
+    CapValidationError,
+    proposal_alerts,
+    read_alerts,
+    validate_alert,
+    write_alerts,
+)
 from safepassage.interop.windows import window_occurrences
 from safepassage.scenario import load_scenario
 

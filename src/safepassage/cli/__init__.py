@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from safepassage.cli import (  # noqa: F401  (register commands)
+    interop_commands,  # noqa: F401  (register commands: import-hxl, export, report)
+    plan_commands,
+    scenario_commands,
+    service_commands,  # noqa: F401  (serve, audit)
+    simulate_commands,  # noqa: F401  (simulate, sensitivity)
+)
 from safepassage.cli.app import app, main
-from safepassage.cli import plan_commands, scenario_commands  # noqa: F401  (register commands)
-from safepassage.cli import service_commands  # noqa: F401  (serve, audit)
-from safepassage.cli import interop_commands  # noqa: F401  (register commands: import-hxl, export, report)
-from safepassage.cli import simulate_commands  # noqa: F401  (simulate, sensitivity)
 
 __all__ = ["app", "main"]

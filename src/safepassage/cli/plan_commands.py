@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from safepassage.cli.options import DaysOpt, JsonOpt, OutOpt, SlotOpt, horizon_with, progress_bar
 from safepassage.cli.app import EXIT_BAD_INPUT, app, console, handle_errors
+from safepassage.cli.options import DaysOpt, JsonOpt, OutOpt, SlotOpt, horizon_with, progress_bar
 from safepassage.cli.scenario_commands import ScenarioArg
 from safepassage.evaluate import Comparison, compare_proposals, write_comparison
 from safepassage.evaluate.compare import default_workers
@@ -112,7 +112,7 @@ def bands_table(comparison: Comparison, bands: dict) -> Table:
     for r in comparison.results:
         kpis = bands["proposals"].get(r.proposal, {}).get("kpis", {})
 
-        def band(name: str) -> str:
+        def band(name: str, kpis: dict = kpis) -> str:
             k = kpis.get(name)
             return "—" if not k else f"{k['p10']:,.0f} / {k['p50']:,.0f} / {k['p90']:,.0f}"
 

@@ -12,8 +12,8 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from safepassage.cli.options import DaysOpt, JsonOpt, horizon_with, progress_bar
 from safepassage.cli.app import EXIT_BAD_INPUT, app, console, err_console, handle_errors
+from safepassage.cli.options import DaysOpt, JsonOpt, horizon_with, progress_bar
 from safepassage.cli.scenario_commands import ScenarioArg
 from safepassage.evaluate.compare import default_workers
 from safepassage.plan import plan_proposal

@@ -12,8 +12,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
 from sqlalchemy import select
+from sqlalchemy.exc import DataError
 
 from safepassage.service.api import audit, directory, movements, notifications, plans
 from safepassage.service.api.deps import Services

@@ -13,10 +13,10 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer
-from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from safepassage.service.audit import AuditLog, canonical_json
 from safepassage.service.auth import Passwords, Principal, TokenCache, allowed_roles, authenticate_token

@@ -9,12 +9,30 @@ from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safepassage.service.api.deps import CurrentUser, DirectoryReader, OrganisationWriter, PartyWriter, ServicesDep, SessionDep, UserAdmin, WriteOutcome, WriterDep
+from safepassage.service.api.deps import (
+    CurrentUser,
+    DirectoryReader,
+    OrganisationWriter,
+    PartyWriter,
+    ServicesDep,
+    SessionDep,
+    UserAdmin,
+    WriteOutcome,
+    WriterDep,
+)
 from safepassage.service.api.errors import conflict, not_found, unprocessable
 from safepassage.service.auth import Role, issue_token
 from safepassage.service.models import Organisation, Party, User
 from safepassage.service.schemas import (
-    MAX_ID, OrganisationCreate, OrganisationPublic, PartyCreate, PartyPublic, TokenPublic, UserCreate, UserPublic, UserUpdate,
+    MAX_ID,
+    OrganisationCreate,
+    OrganisationPublic,
+    PartyCreate,
+    PartyPublic,
+    TokenPublic,
+    UserCreate,
+    UserPublic,
+    UserUpdate,
 )
 
 router = APIRouter()

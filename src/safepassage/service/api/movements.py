@@ -8,11 +8,28 @@ from fastapi import APIRouter, Path, Query, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safepassage.service.api.deps import EventReader, EventRecorder, MovementReader, MovementStatusWriter, MovementWriter, SessionDep, WriteOutcome, WriterDep
+from safepassage.service.api.deps import (
+    EventReader,
+    EventRecorder,
+    MovementReader,
+    MovementStatusWriter,
+    MovementWriter,
+    SessionDep,
+    WriteOutcome,
+    WriterDep,
+)
 from safepassage.service.api.errors import conflict, not_found, unprocessable
 from safepassage.service.lifecycle import MovementStatus, transition_problem
 from safepassage.service.models import Event, Movement, MovementStatusChange, utcnow
-from safepassage.service.schemas import MAX_ID, EventCreate, EventKind, EventPublic, MovementCreate, MovementPublic, MovementStatusUpdate
+from safepassage.service.schemas import (
+    MAX_ID,
+    EventCreate,
+    EventKind,
+    EventPublic,
+    MovementCreate,
+    MovementPublic,
+    MovementStatusUpdate,
+)
 
 router = APIRouter()
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]

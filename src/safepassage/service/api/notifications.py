@@ -13,15 +13,38 @@ from fastapi import APIRouter, Path, Query, status
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from safepassage.service.api.deps import EscalationReader, EscalationSweeper, NotificationReader, NotificationWriter, PartyLiaison, SessionDep, WriteOutcome, WriterDep
+from safepassage.service.api.deps import (
+    EscalationReader,
+    EscalationSweeper,
+    NotificationReader,
+    NotificationWriter,
+    PartyLiaison,
+    SessionDep,
+    WriteOutcome,
+    WriterDep,
+)
 from safepassage.service.api.errors import conflict, not_found, unprocessable
 from safepassage.service.api.movements import transition
 from safepassage.service.auth import Principal, Role
 from safepassage.service.batch import KNOWN_KEY, assign_id
 from safepassage.service.lifecycle import TERMINAL, MovementStatus
-from safepassage.service.models import Acknowledgment, Movement, Notification, NotificationParty, Party, PlanRecord, utcnow
+from safepassage.service.models import (
+    Acknowledgment,
+    Movement,
+    Notification,
+    NotificationParty,
+    Party,
+    PlanRecord,
+    utcnow,
+)
 from safepassage.service.schemas import (
-    MAX_ID, AcknowledgmentCreate, AcknowledgmentPublic, NotificationCreate, NotificationPublic, PlanNotificationsCreate, SweepPublic,
+    MAX_ID,
+    AcknowledgmentCreate,
+    AcknowledgmentPublic,
+    NotificationCreate,
+    NotificationPublic,
+    PlanNotificationsCreate,
+    SweepPublic,
 )
 
 router = APIRouter()

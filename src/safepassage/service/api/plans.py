@@ -20,7 +20,16 @@ from safepassage.service.api.deps import PlanReader, PlanWriter, ScenarioWriter,
 from safepassage.service.api.errors import not_found, scenario_problems, unprocessable
 from safepassage.service.lifecycle import DEPARTED, MOVING, MovementStatus
 from safepassage.service.models import Event, Movement, MovementStatusChange, PlanRecord, ScenarioRecord, utcnow
-from safepassage.service.schemas import MAX_ID, MovementCreate, MovementPublic, PlanCreate, PlanPublic, ReplanRequest, ScenarioCreate, ScenarioPublic
+from safepassage.service.schemas import (
+    MAX_ID,
+    MovementCreate,
+    MovementPublic,
+    PlanCreate,
+    PlanPublic,
+    ReplanRequest,
+    ScenarioCreate,
+    ScenarioPublic,
+)
 
 router = APIRouter()
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
