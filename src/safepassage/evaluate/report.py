@@ -308,10 +308,10 @@ def _cap_previews(comparison: Comparison) -> list[dict[str, Any]]:
             continue
         first = proposal.windows[0]
         sent = aware(first.start - dt.timedelta(hours=proposal.notice_hours), scenario.timezone)
-        alerts = proposal_alerts(scenario, proposal.id, sent=sent)
+        alerts = proposal_alerts(scenario, result, sent=sent)
         if alerts:
             previews.append({"proposal": proposal.name, "count": len(alerts), "infos": [_unbroken(i) for i in alerts[0].infos],
-                             "effective": alerts[0].effective.isoformat() if alerts[0].effective else "",
+                             "effective": alerts[0].onset.isoformat() if alerts[0].onset else "",
                              "expires": alerts[0].expires.isoformat() if alerts[0].expires else ""})
     return previews
 
