@@ -151,6 +151,8 @@ def report(
     slot_minutes: SlotOpt = None,
     pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also print report.pdf with headless Chromium (when installed).")] = True,
     png: Annotated[bool, typer.Option("--png", help="Also save report.png, a screenshot of the first page (needs Chromium).")] = False,
+    runs: Annotated[int, typer.Option("--runs", min=0, max=10_000, help="Simulated runs per proposal for the P10-P90 ranges (0: none).")] = 30,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulation (same seed, same ranges).")] = 0,
 ) -> None:
     """Compare the proposals and write a self-contained HTML report (and PDF) with charts and sources."""
     from safepassage.evaluate import compare_proposals
@@ -159,9 +161,16 @@ def report(
     loaded = load_scenario(scenario)
     for name in proposal or []:
         loaded.proposal(name)  # unknown names fail before any solve
+    horizon = _horizon(loaded, days, slot_minutes)
     with err_console.status("planning the proposals"):
-        comparison = compare_proposals(loaded, proposal or None, _horizon(loaded, days, slot_minutes))
-    html = write_report(comparison, out, pdf=pdf)
+        comparison = compare_proposals(loaded, proposal or None, horizon)
+    bands = None
+    if runs and comparison.results:
+        from safepassage.simulate import monte_carlo_bands
+
+        with err_console.status(f"simulating {runs} runs per proposal"):
+            bands = monte_carlo_bands(comparison, runs, seed=seed, horizon=horizon)
+    html = write_report(comparison, out, pdf=pdf, bands=bands)
     console.print(f"report written to [bold]{html}[/]", highlight=False)
     if pdf:
         if (out / "report.pdf").is_file():
