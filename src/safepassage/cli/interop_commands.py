@@ -16,7 +16,7 @@ from safepassage.errors import Problem, ScenarioError
 from safepassage.scenario import Scenario, load_scenario
 from safepassage.scenario.model import Horizon
 
-__all__ = ["ExportFormat", "Audience"]
+__all__ = ["Audience", "ExportFormat"]
 
 
 class ExportFormat(str, Enum):

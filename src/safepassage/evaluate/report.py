@@ -39,7 +39,7 @@ from safepassage.errors import SafePassageError
 from safepassage.evaluate.compare import Comparison
 from safepassage.scenario.model import Scenario
 
-__all__ = ["write_report", "render_report_html", "find_chromium", "html_to_pdf", "html_to_png", "ReportRenderError"]
+__all__ = ["ReportRenderError", "find_chromium", "html_to_pdf", "html_to_png", "render_report_html", "write_report"]
 
 _CONFIDENCE_ORDER = {"high": 0, "medium": 1, "low": 2, "assumption": 3}
 
@@ -499,7 +499,7 @@ def render_report_html(comparison: Comparison, bands: dict[str, Any] | None = No
         description=generaliser.text(scenario.description),
         horizon_start=comparison.results[0].horizon_start if comparison.results else scenario.horizon.start.isoformat(),
         horizon_days=comparison.horizon_days,
-        generated=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         counting=comparison.to_json()["counting"],
         summary=_summary(comparison, bands),
         runs=bands.get("runs", 0) if bands else 0,

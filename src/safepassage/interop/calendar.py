@@ -98,7 +98,7 @@ def _texts(picture: PublicPicture, window: PublicWindow, language: Language) -> 
     return summary, " ".join(lines), location
 
 
-def _fingerprint(event: icalendar.Event) -> tuple[str, ...]:
+def _fingerprint(event: icalendar.cal.Component) -> tuple[str, ...]:
     return tuple(str(event.get(k, "")) for k in ("SUMMARY", "DESCRIPTION", "LOCATION")) + tuple(
         event.decoded(k).isoformat() if k in event else "" for k in ("DTSTART", "DTEND"))
 
@@ -112,7 +112,7 @@ def proposal_calendar(scenario: Scenario, plan: PlanResult | PublicPicture, stam
     LAST-MODIFIED.
     """
     picture = plan if isinstance(plan, PublicPicture) else public_picture(scenario, plan)
-    stamp = (stamp or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).replace(microsecond=0)
+    stamp = (stamp or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     before = {str(e["UID"]): e for e in previous.walk("VEVENT")} if previous is not None else {}
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)

@@ -45,7 +45,13 @@ from shapely.geometry.base import BaseGeometry
 
 from safepassage.errors import Problem, SafePassageError, ScenarioError
 from safepassage.interop.generalise import Language, rings_of
-from safepassage.interop.public_picture import AREA_DESC_MAX_CHARS, PublicPicture, PublicWindow, covered_area, public_picture
+from safepassage.interop.public_picture import (
+    AREA_DESC_MAX_CHARS,
+    PublicPicture,
+    PublicWindow,
+    covered_area,
+    public_picture,
+)
 from safepassage.interop.windows import WindowOccurrence
 from safepassage.plan import PlanResult
 from safepassage.scenario.model import Scenario
@@ -55,16 +61,16 @@ __all__ = [
     "HEADLINE_MAX_CHARS",
     "PLACEHOLDER_SENDER",
     "PLACEHOLDER_WEB",
-    "urgency",
     "CapAlert",
     "CapInfo",
     "CapValidationError",
-    "cap_schema",
     "alert_problems",
-    "validate_alert",
+    "cap_schema",
     "proposal_alerts",
     "read_alert",
     "read_alerts",
+    "urgency",
+    "validate_alert",
     "write_alerts",
 ]
 
@@ -294,7 +300,7 @@ def _contents(picture: PublicPicture) -> list[_Content]:
         if not blocks:  # a window with no planned movement: one block over what it covers
             covered = covered_area(picture, window)
             if covered is not None:
-                names = {lang: _short_list(picture.zone_names(window.occurrence.zones, lang), lang) for lang in _LANGUAGES}
+                names: dict[str, str] = {lang: _short_list(picture.zone_names(window.occurrence.zones, lang), lang) for lang in _LANGUAGES}
                 blocks = [_Block("None", ((names, _rings(covered)),))]
         out.append(_Content(picture, window, tuple(blocks)))
     return out
@@ -476,7 +482,7 @@ def proposal_alerts(
 
 
 def _identifier(sender: str, scenario: Scenario, key: str, sent: dt.datetime) -> str:
-    return f"{sender}.{scenario.name}.{key.replace('/', '.')}.{sent.astimezone(dt.timezone.utc):%Y%m%dT%H%M%SZ}"
+    return f"{sender}.{scenario.name}.{key.replace('/', '.')}.{sent.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
 
 
 def _alert(scenario: Scenario, content: _Content, key: str, msg_type: str, sent: dt.datetime, sender: str, status: str,

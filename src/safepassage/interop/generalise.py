@@ -29,6 +29,7 @@ accurate to well under a percent over an area the size of a governorate.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Iterable
@@ -45,17 +46,17 @@ from shapely.ops import unary_union
 from safepassage.scenario.model import Place, Road, Scenario, Zone
 
 __all__ = [
-    "ZONE_MARGIN_M",
-    "ZONE_SIMPLIFY_M",
+    "BLOCK_DEG",
     "CORRIDOR_HALF_WIDTH_M",
     "GRID_DEG",
-    "BLOCK_DEG",
-    "SENSITIVE_CLEARANCE_M",
     "PLACE_ROUND_DEG",
+    "SENSITIVE_CLEARANCE_M",
+    "ZONE_MARGIN_M",
+    "ZONE_SIMPLIFY_M",
     "Generaliser",
     "Language",
-    "rings_of",
     "polygons_of",
+    "rings_of",
 ]
 
 Language = Literal["en", "ar"]
@@ -218,7 +219,7 @@ class Generaliser:
     def route(self, place_ids: list[str]) -> Polygon | MultiPolygon | None:
         """A coarse band along a route given as places in order (sensitive places passed over)."""
         public = [p for p in place_ids if not self._places[p].sensitive]
-        return self.corridor([_Segment(a, b) for a, b in zip(public, public[1:])])  # type: ignore[misc]
+        return self.corridor([_Segment(a, b) for a, b in itertools.pairwise(public)])  # type: ignore[misc]
 
     # names ----------------------------------------------------------------------------------------
     def zone_name(self, zone_id: str, language: Language = "en") -> str:
@@ -295,7 +296,7 @@ class Generaliser:
             found.append((match.span(), [int(degrees) + int(minutes) / 60 + float(seconds or 0) / 3600]))
         found.sort()
         spans: set[tuple[int, int]] = set()
-        for (span_a, a), (span_b, b) in zip(found, found[1:]):
+        for (span_a, a), (span_b, b) in itertools.pairwise(found):
             if self._is_near(a, b) or self._is_near(b, a):
                 spans |= {span_a, span_b}
         for start, end in sorted(spans, reverse=True):

@@ -29,7 +29,7 @@ from safepassage.interop.windows import covered_roads, window_occurrences
 from safepassage.plan import PlanResult
 from safepassage.scenario.model import Proposal, Scenario
 
-__all__ = ["Audience", "zones_collection", "corridors_collection", "plan_collection", "write_geojson"]
+__all__ = ["Audience", "corridors_collection", "plan_collection", "write_geojson", "zones_collection"]
 
 Audience = Literal["public", "internal"]
 
@@ -99,15 +99,15 @@ def corridors_collection(scenario: Scenario, plan: PlanResult | PublicPicture | 
                                note="the public corridor comes from a plan: give a proposal")
         picture = plan if isinstance(plan, PublicPicture) else public_picture(scenario, plan)
         features = []
-        for index, road in enumerate(picture.roads, start=1):
-            if road.geometry is None:
+        for index, public_road in enumerate(picture.roads, start=1):
+            if public_road.geometry is None:
                 continue
-            ids = set(road.road_ids)
-            windows = [{"start": w.start.isoformat(), "end": w.end.isoformat()} for w in picture.windows
+            ids = set(public_road.road_ids)
+            used_in = [{"start": w.start.isoformat(), "end": w.end.isoformat()} for w in picture.windows
                        if ids & (set(w.corridor_roads) | set(w.convoy_roads))]
-            features.append(_feature(f"corridor/{index}", _geometry(road.geometry), {
-                "kind": "corridor", "name": road.names["en"], "name_ar": road.names["ar"], "carries": list(road.carries),
-                "evacuation_corridor": "evacuees" in road.carries, "windows": windows}))
+            features.append(_feature(f"corridor/{index}", _geometry(public_road.geometry), {
+                "kind": "corridor", "name": public_road.names["en"], "name_ar": public_road.names["ar"], "carries": list(public_road.carries),
+                "evacuation_corridor": "evacuees" in public_road.carries, "windows": used_in}))
         return _collection(features, name=f"{scenario.name} corridors", audience=audience, proposal=picture.proposal.id,
                            pause=picture.proposal.agreement)
     result = plan.result if isinstance(plan, PublicPicture) else plan  # type: ignore[union-attr]

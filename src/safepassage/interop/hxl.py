@@ -44,17 +44,17 @@ from safepassage.plan import PlanResult
 from safepassage.scenario.model import Scenario
 
 __all__ = [
-    "PLACE_COLUMNS",
-    "ZONE_COLUMNS",
     "CONVOY_COLUMNS",
     "EVACUATION_COLUMNS",
     "KPI_COLUMNS",
-    "read_hxl",
-    "merge_hxl",
-    "import_hxl",
-    "write_scenario_hxl",
-    "write_plan_hxl",
+    "PLACE_COLUMNS",
+    "ZONE_COLUMNS",
     "hxl_text",
+    "import_hxl",
+    "merge_hxl",
+    "read_hxl",
+    "write_plan_hxl",
+    "write_scenario_hxl",
 ]
 
 Audience = Literal["public", "internal"]

@@ -38,7 +38,7 @@ from safepassage.interop.windows import WindowOccurrence, window_occurrences
 from safepassage.plan import PlanResult
 from safepassage.scenario.model import Proposal, Scenario
 
-__all__ = ["AREA_DESC_MAX_CHARS", "PublicArea", "PublicRoad", "PublicWindow", "PublicPicture", "ResponseType", "covered_area", "public_picture"]
+__all__ = ["AREA_DESC_MAX_CHARS", "PublicArea", "PublicPicture", "PublicRoad", "PublicWindow", "ResponseType", "covered_area", "public_picture"]
 
 ResponseType = Literal["Evacuate", "Monitor", "Avoid"]
 AREA_DESC_MAX_CHARS = 50  # what aggregators show of an area's name (Google Public Alerts guidance)
