@@ -329,3 +329,15 @@ def test_write_alerts_names_files_by_identifier(gaza, gaza_plans, tmp_path):
     alerts = proposal_alerts(gaza, gaza_plans["truce-4day"], sent=SENT)
     (path,) = write_alerts(alerts, tmp_path)
     assert path.name == f"{alerts[0].identifier}.xml"
+
+
+def test_convoy_only_window_says_avoid_and_idle_window_says_none(tiny_data, write_yaml, gaza, gaza_plans):
+    tiny_data["proposals"][1]["windows"][0] = {"start": "2024-01-01T06:00", "end": "2024-01-01T10:00", "roads": ["r2"]}
+    tiny_data["roads"][1]["requires_pause"] = True  # so the convoys move inside the window
+    scenario = load_scenario(write_yaml(tiny_data))
+    (alert,) = proposal_alerts(scenario, plan_proposal(scenario, "pause"), sent=dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc))
+    assert {tuple(i["responses"]) for i in infos(alert)} == {("Avoid",)}
+    # Days 3 to 5 of the daily pauses lie beyond the two-day plan: nobody moves, and the alert says so.
+    last = proposal_alerts(gaza, gaza_plans["daily-4h-north"], sent=SENT)[-1]
+    assert [tuple(i["responses"]) for i in infos(last)] == [("None",), ("None",)]
+    assert "No evacuation or convoy movement is planned" in infos(last)[0]["instruction"]
