@@ -347,6 +347,16 @@ def _appendix_rows(comparison: Comparison) -> list[list[str]]:
     return rows
 
 
+def _spread_words(bands: dict[str, Any] | None, proposal: str, metric: str) -> str:
+    """" (between a and b in 8 of 10 simulated runs)", or " (the same in every simulated run)"."""
+    band = _band(bands, proposal, metric)
+    if band is None:
+        return ""
+    if round(band["p10"]) == round(band["p90"]):
+        return f" ({band['p10']:,.0f} in at least 8 of 10 simulated runs)"
+    return f" (between {band['p10']:,.0f} and {band['p90']:,.0f} in 8 of 10 simulated runs)"
+
+
 def _summary(comparison: Comparison, bands: dict[str, Any] | None) -> list[str]:
     """The conclusions in plain words: what each proposal delivers, what limits it, how sure we are."""
     from safepassage.evaluate.limits import limit_label
@@ -360,14 +370,9 @@ def _summary(comparison: Comparison, bands: dict[str, Any] | None) -> list[str]:
     name = {c.id: c.name.split(" (")[0].lower() for c in scenario.commodities}
     for r in results:
         proposal = scenario.proposal(r.proposal)
-        trucks = f"{r.kpis.total_trucks_arrived:,} trucks of aid arrive"
-        spread = _range(bands, r.proposal, "trucks_arrived")
-        if spread:
-            trucks += f" (between {spread} in 8 of 10 simulated runs)"
-        people = f"{r.kpis.people_reached_safety:,} of the {r.kpis.people_wanting_to_leave:,} people who want to leave reach safety"
-        spread = _range(bands, r.proposal, "people_reached_safety")
-        if spread:
-            people += f" ({spread})"
+        trucks = f"{r.kpis.total_trucks_arrived:,} trucks of aid arrive" + _spread_words(bands, r.proposal, "trucks_arrived")
+        people = (f"{r.kpis.people_reached_safety:,} of the {r.kpis.people_wanting_to_leave:,} people who want to leave reach safety"
+                  + _spread_words(bands, r.proposal, "people_reached_safety"))
         worst = ""
         if commodity:
             shares = {z.name: r.kpis.need_met.get(z.id, {}).get(commodity, 0.0) for z in scenario.zones if z.needs_per_person_per_day.get(commodity)}

@@ -138,11 +138,12 @@ class PublicPicture:
         return self.generaliser.area_of_operation
 
 
-def _aware(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text)
+def _aware(value: str | dt.datetime) -> dt.datetime:
+    """A plan time as an aware datetime (plans give ISO 8601 text with the offset; a datetime passes through)."""
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
 
 
-def _overlaps(departs: str, arrives: str, occurrence: WindowOccurrence) -> bool:
+def _overlaps(departs: str | dt.datetime, arrives: str | dt.datetime, occurrence: WindowOccurrence) -> bool:
     return _aware(departs) < occurrence.end and _aware(arrives) > occurrence.start
 
 
