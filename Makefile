@@ -27,7 +27,7 @@ test: setup system-deps lint
 
 # The gates, before any test runs: ruff (pyflakes, bugbear, import order, line length) and mypy on src/.
 lint: setup
-	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff check src
 	$(VENV)/bin/mypy
 
 bench: setup

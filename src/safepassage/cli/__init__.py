@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from safepassage.cli import (  # noqa: F401  (register commands)
     interop_commands,  # noqa: F401  (register commands: import-hxl, export, report)
+    notify_commands,  # noqa: F401  (notify)
     plan_commands,
     scenario_commands,
     service_commands,  # noqa: F401  (serve, audit)
