@@ -126,3 +126,24 @@ def test_gaza_daily_pauses_become_a_handful_of_convoys_a_day() -> None:
     per_day = result.consolidation["convoys_per_day"]
     assert max(per_day.values()) <= 10 and len(result.planned_convoys) < len(result.convoys) / 4
     assert result.consolidation["cost_share_of_bound"] < 0.05
+
+
+def test_docs_convoys_example_runs_and_reports_the_consolidation() -> None:
+    import json
+    import re
+    import shlex
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from safepassage.cli import app
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "convoys.md").read_text()
+    (command,) = re.findall(r"^\$ safepassage (.+)$", doc, flags=re.MULTILINE)
+    result = CliRunner().invoke(app, shlex.split(command))
+    assert result.exit_code == 0, result.output
+    proposal = json.loads(result.stdout)["proposals"][0]
+    report, convoys = proposal["consolidation"], proposal["schedule"]["planned_convoys"]
+    assert report["convoys"] == len(convoys) == proposal["planned_convoys"] > 0
+    assert all(5 <= c["trucks"] <= 20 and c["leader"] == (c["trucks"] > 5) for c in convoys)
+    assert proposal["gap"] == pytest.approx(report["gap_before"] + report["cost_share_of_bound"])

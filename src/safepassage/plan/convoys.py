@@ -245,7 +245,8 @@ def planned_convoys(model: PlanningModel, consolidated: ConsolidatedPlan, rules:
     journey_of = {(tuple(c.route), tuple(leg.departs for leg in c.legs), c.arrives): c.id for c in journeys}
     out = []
     for n, group in enumerate(consolidated.consolidation.convoys):
-        route_idx, window, paused = group.key  # type: ignore[misc]
+        key: tuple[tuple[int, ...], str, bool] = group.key  # type: ignore[assignment]  # as made by consolidate()
+        route_idx, window, paused = key
         first_legs = consolidated.legs[group.members[0][0]]
         cargo_trucks: dict[str, int] = defaultdict(int)
         dispatch: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], int] = defaultdict(int)
