@@ -118,11 +118,16 @@ def test_planned_convoys_on_tiny(tiny_path, min_trucks: int, max_trucks: int | N
 
 
 def test_gaza_daily_pauses_become_a_handful_of_convoys_a_day() -> None:
+    from safepassage.scenario.load import resolve_scenario_path
+    from tests.plan.plan_checker import check_plan
+
     gaza = load_scenario("gaza-2023-11")
     rules = gaza.convoy_rules
     assert rules is not None and (rules.min_trucks, rules.max_trucks) == (5, 20)
     result = plan_proposal(gaza, "daily-4h-north")
     _check(result, rules, plan_proposal(gaza.model_copy(update={"convoy_rules": None}), "daily-4h-north"))
+    # And, checked independently of the planner's code: every capacity, window, quota, stock and fleet rule.
+    assert check_plan(resolve_scenario_path("gaza-2023-11").read_text(), result.to_dict()) == []
     per_day = result.consolidation["convoys_per_day"]
     assert max(per_day.values()) <= 10 and len(result.planned_convoys) < len(result.convoys) / 4
     assert result.consolidation["cost_share_of_bound"] < 0.05
@@ -147,3 +152,22 @@ def test_docs_convoys_example_runs_and_reports_the_consolidation() -> None:
     assert report["convoys"] == len(convoys) == proposal["planned_convoys"] > 0
     assert all(5 <= c["trucks"] <= 20 and c["leader"] == (c["trucks"] > 5) for c in convoys)
     assert proposal["gap"] == pytest.approx(report["gap_before"] + report["cost_share_of_bound"])
+
+
+def test_every_gaza_proposal_moves_in_convoys_that_keep_the_rules(gaza_week) -> None:  # type: ignore[no-untyped-def]
+    """The week's five plans (the session's, also checked rule by rule by tests/plan/test_plan_checker.py)."""
+    rules = load_scenario("gaza-2023-11").convoy_rules
+    assert rules is not None
+    for result in gaza_week.results:
+        journeys = {j.id: j.trucks for j in result.convoys}
+        carried: _Counter = _Counter()
+        for convoy in result.planned_convoys:
+            assert rules.min_trucks <= convoy.trucks <= rules.max_trucks, (result.proposal, convoy.id)
+            assert convoy.leader == (convoy.trucks > rules.leader_above_trucks)
+            for dispatch in convoy.dispatches:
+                carried[dispatch.journey] += dispatch.trucks
+        assert carried == _Counter(journeys), result.proposal
+        report = result.consolidation
+        assert report["cost_share_of_bound"] < 0.05 and result.gap == pytest.approx(report["gap_before"] + report["cost_share_of_bound"])
+        print(f"{result.proposal}: {report['convoys']} convoys, per day {sorted(report['convoys_per_day'].values())}, "
+              f"trucks per convoy {report['trucks_per_convoy']}, cost {100 * report['cost_share_of_bound']:.2f}% of the bound")

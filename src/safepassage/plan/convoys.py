@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from safepassage.plan.integer import IntegerPlan, plan_value
+from safepassage.plan.integer import IntegerPlan, integer_plan
 from safepassage.plan.lp_build import PlanningModel
 from safepassage.plan.result import Convoy, Dispatch, PlannedConvoy, iso
 from safepassage.scenario.model import Scenario
@@ -231,8 +231,7 @@ def consolidate(model: PlanningModel, plan: IntegerPlan, rules: Rules) -> Consol
     trucks_int = plan.trucks_int.copy()
     for j, n in result.dropped.items():
         trucks_int[j] -= n
-    value = plan_value(model, plan.trucks, trucks_int, plan.people, plan.people_int)
-    kept = IntegerPlan(plan.trucks, plan.people, trucks_int.astype(np.int64), plan.people_int, value)
+    kept = integer_plan(model, plan.trucks, plan.people, trucks_int, plan.people_int)  # valued with the LP's objective
     return ConsolidatedPlan(kept, result, plan.value, legs_of)
 
 
