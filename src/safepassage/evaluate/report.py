@@ -470,7 +470,9 @@ def _cap_previews(comparison: Comparison) -> list[dict[str, Any]]:
         if not proposal.windows:
             continue
         first = min(proposal.windows, key=lambda w: w.start)
-        sent = aware(first.start - dt.timedelta(hours=proposal.notice_hours), scenario.timezone)
+        # Absolute hours of notice: subtract in UTC, then show the moment in local time.
+        start = aware(first.start, scenario.timezone)
+        sent = (start.astimezone(dt.UTC) - dt.timedelta(hours=proposal.notice_hours)).astimezone(start.tzinfo)
         alerts = proposal_alerts(scenario, result, sent=sent)
         if alerts:
             infos = [_unbroken(i) for i in alerts[0].infos]
