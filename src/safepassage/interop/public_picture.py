@@ -38,7 +38,7 @@ from safepassage.interop.windows import WindowOccurrence, window_occurrences
 from safepassage.plan import PlanResult
 from safepassage.scenario.model import Proposal, Scenario
 
-__all__ = ["AREA_DESC_MAX_CHARS", "PublicArea", "PublicPicture", "PublicRoad", "PublicWindow", "ResponseType", "covered_area", "public_picture"]
+__all__ = ["AREA_DESC_MAX_CHARS", "PublicArea", "PublicPicture", "PublicRoad", "PublicWindow", "ResponseType", "covered_area", "picture_document", "public_picture"]
 
 ResponseType = Literal["Evacuate", "Monitor", "Avoid"]
 AREA_DESC_MAX_CHARS = 50  # what aggregators show of an area's name (Google Public Alerts guidance)
@@ -256,3 +256,36 @@ def covered_area(picture: PublicPicture, window: PublicWindow) -> Polygon | Mult
         zones = {z.id: z for z in picture.scenario.zones}
         shapes = [s for s in (picture.generaliser.clip(picture.generaliser.zone(zones[z])) for z in window.occurrence.zones) if s is not None]
     return unary_union(shapes) if shapes else None
+
+
+def picture_document(picture: PublicPicture) -> dict[str, object]:
+    """The public picture as a JSON-ready document (for a public web page): the proposal, whether all
+    parties agreed it, and per window occurrence its times, the plan's movement times, who leaves from
+    where to where along which roads, and its areas by response type as GeoJSON geometries — in
+    English and Arabic, with no internal id and nothing the redaction rule withholds."""
+    from shapely.geometry import mapping
+
+    def names(zones: tuple[str, ...]) -> dict[str, list[str]]:
+        return {lang: picture.zone_names(zones, lang) for lang in ("en", "ar")}
+
+    def iso(moment: dt.datetime | None) -> str | None:
+        return moment.isoformat() if moment is not None else None
+
+    windows = []
+    for window in picture.windows:
+        windows.append({
+            "start": iso(window.start), "end": iso(window.end),
+            "covers": names(window.occurrence.zones), "origins": names(window.origins), "destinations": names(window.destinations),
+            "corridor": {lang: picture.way_names(window.corridor_roads, lang) for lang in ("en", "ar")},
+            "convoy_routes": {lang: picture.way_names(window.convoy_roads, lang) for lang in ("en", "ar")},
+            "people": window.people, "first_departure": iso(window.first_departure), "last_departure": iso(window.last_departure),
+            "last_arrival": iso(window.last_arrival), "convoys": window.convoys,
+            "areas": {response: [{"name": area.names, "geometry": mapping(area.geometry)} for area in areas]
+                      for response, areas in window.areas.items()},
+        })
+    return {
+        "proposal": picture.proposal.name, "agreement": picture.proposal.agreement, "agreed_by": list(picture.proposal.agreed_by),
+        "timezone": picture.scenario.timezone, "windows": windows,
+        "roads": [{"name": road.names, "carries": list(road.carries), "geometry": mapping(road.geometry) if road.geometry is not None else None}
+                  for road in picture.roads],
+    }
