@@ -62,6 +62,8 @@ class PublicRoad:
     names: dict[str, str]
     carries: tuple[str, ...]  # "evacuees", "convoys"
     geometry: Polygon | MultiPolygon | None
+    ways: dict[str, str] = field(default_factory=dict)  # the way it is part of ("Salah al-Din"); empty when unnamed
+
 
 
 @dataclass(frozen=True)
@@ -125,11 +127,12 @@ class PublicPicture:
 
     def way_names(self, road_ids: tuple[str, ...] | list[str], language: Language) -> list[str]:
         """The names of the ways these roads belong to (a road's name up to its first comma), each once:
-        what people call a route ("Salah al-Din", "Al-Rashid")."""
+        what people call a route ("Salah al-Din", "Al-Rashid"). Unnamed access roads are left out."""
+        wanted = set(road_ids)
         out: list[str] = []
-        for name in self.road_names(road_ids, language):
-            way = re.split(r"[,،]", name, maxsplit=1)[0].strip()
-            if way not in out:
+        for road in self.roads:
+            way = road.ways.get(language)
+            if way and wanted & set(road.road_ids) and way not in out:
                 out.append(way)
         return out
 
@@ -172,8 +175,12 @@ def _public_roads(scenario: Scenario, generaliser: Generaliser, evacuee_roads: s
         ids = tuple(groups[key])
         first = roads_by_id[ids[0]]
         carries = tuple(k for k, s in (("evacuees", evacuee_roads), ("convoys", convoy_roads)) if set(ids) & s)
-        out.append(PublicRoad(ids, {"en": generaliser.road_label(first, "en"), "ar": generaliser.road_label(first, "ar")}, carries,
-                              generaliser.corridor([roads_by_id[i] for i in ids])))
+        names = {"en": generaliser.road_label(first, "en"), "ar": generaliser.road_label(first, "ar")}
+        # A road through a sensitive site with no way name is labelled by its ends ("… - a site in …"):
+        # fine on a map, but not a route anyone would call it, so it has no way name for instructions.
+        unnamed = generaliser.touches_sensitive(first) and not re.search(r"[,،]", first.name or "")
+        ways = {} if unnamed else {lang: re.split(r"[,،]", name, maxsplit=1)[0].strip() for lang, name in names.items()}
+        out.append(PublicRoad(ids, names, carries, generaliser.corridor([roads_by_id[i] for i in ids]), ways))
     return tuple(out)
 
 
