@@ -44,6 +44,7 @@ def _free_port() -> int:
 def _start_server(database_url: str, data_dir: Path, max_seconds: int) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     env = {**os.environ, "SAFEPASSAGE_DATABASE_URL": database_url, "SAFEPASSAGE_DATA_DIR": str(data_dir),
+           "SAFEPASSAGE_SIGNING_KEY": str(data_dir.parent / f"{data_dir.name}-audit-key.pem"),
            "SAFEPASSAGE_ADMIN_PASSWORD": ADMIN_PASSWORD, "SAFEPASSAGE_PASSWORD_HASH": "fast"}
     command = ["timeout", "--signal=KILL", str(max_seconds), sys.executable, "-c", "from safepassage.cli import main; main()",
                "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]

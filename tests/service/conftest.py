@@ -63,7 +63,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
     """A database of its own for this test: a new SQLite file, or a new PostgreSQL schema dropped after."""
     if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'safepassage.db'}"
+        yield f"sqlite:///{tmp_path / 'data' / 'safepassage.db'}"
         return
     _require_postgres()
     schema = f"t_{uuid.uuid4().hex[:16]}"
@@ -80,7 +80,8 @@ def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path, database_url=database_url, password_hash_profile="fast", bootstrap_admin_password=ADMIN_PASSWORD)
+    return Settings(data_dir=tmp_path / "data", database_url=database_url, signing_key_path=tmp_path / "keys" / "audit-signing-key.pem",
+                    password_hash_profile="fast", bootstrap_admin_password=ADMIN_PASSWORD)
 
 
 @dataclass

@@ -21,7 +21,9 @@ from safepassage.service.audit import AuditLog, load_or_create_signing_key
 from safepassage.service.auth import Passwords, Role, TokenCache
 from safepassage.service.batch import WriteBatcher
 from safepassage.service.db import Database
+from safepassage.service.middleware import BodyLimit, CheckpointHeader
 from safepassage.service.models import User
+from safepassage.service.schemas import UserPublic
 from safepassage.service.settings import Settings
 
 __all__ = ["create_app", "build_services", "ensure_admin"]
@@ -40,8 +42,15 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     db = Database(settings)
     if migrate:
         db.migrate()
+    if settings.signing_key_inside_data_dir:
+        log.warning("SECURITY: the audit signing key %s is inside the data directory: anyone who can rewrite the database can "
+                    "also re-sign it. Move it elsewhere and set SAFEPASSAGE_SIGNING_KEY.", settings.resolved_signing_key_path)
     key = load_or_create_signing_key(settings.resolved_signing_key_path)
-    return Services(settings=settings, db=db, audit=AuditLog(key, settings.deployment_name), passwords=Passwords(settings.password_hash_profile), tokens=TokenCache(), writes=WriteBatcher(db))
+    audit_log = AuditLog(key, settings.deployment_name)
+    if migrate:
+        with db.write_session() as session:
+            audit_log.refresh(session)
+    return Services(settings=settings, db=db, audit=audit_log, passwords=Passwords(settings.password_hash_profile), tokens=TokenCache(), writes=WriteBatcher(db, audit_log))
 
 
 def ensure_admin(services: Services, username: str = "admin", password: str | None = None) -> str | None:
@@ -53,8 +62,10 @@ def ensure_admin(services: Services, username: str = "admin", password: str | No
         admin = User(username=username, full_name="Administrator", role=Role.admin.value, password_hash=services.passwords.hash(password))
         session.add(admin)
         session.flush()
-        services.audit.append(session, actor="system", action="user.create", object_type="user", object_id=admin.id, payload={"id": admin.id, "username": username, "role": "admin"})
-        return password
+        services.audit.append(session, actor="system", action="user.create", object_type="user", object_id=admin.id, payload=UserPublic.model_validate(admin).model_dump(mode="json"))
+        note = session.info.get("safepassage.checkpoint")
+    services.audit.publish(note)
+    return password
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -81,6 +92,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     for module in (directory, plans, movements, notifications, audit):
         app.include_router(module.router)
     app.add_exception_handler(DataError, _unstorable_value)
+    app.add_middleware(CheckpointHeader, current=lambda: services.audit.latest_checkpoint)
+    app.add_middleware(BodyLimit, max_bytes=services.settings.max_body_bytes)
     return app
 
 

@@ -134,6 +134,7 @@ class ScenarioPublic(_Out):
     title: str
     proposals: list[str]
     created_at: dt.datetime
+    yaml_sha256: str | None = Field(default=None, description="SHA-256 of the stored YAML text: the audit log commits to it.")
 
 
 class MovementCreate(_In):
@@ -451,3 +452,5 @@ class AuditVerifyPublic(BaseModel):
     head_hash: str
     first_bad_seq: int | None
     problem: str
+    checkpoint: dict[str, Any] | None = None
+    row_problems: list[str] = []

@@ -121,7 +121,7 @@ AuditReader = Permitted("audit.read")
 IdempotencyKey = Annotated[
     str,
     Header(
-        alias="Idempotency-Key", min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$",
+        alias="Idempotency-Key", min_length=1, max_length=180, pattern=r"^[\x21-\x7e]+$",
         description="Required on every write: a unique key per logical request (e.g. a UUID). Retrying with the same key and body replays the first answer instead of writing twice.",
     ),
 ]
@@ -147,6 +147,10 @@ class Writer:
 
     def __init__(self, services: Services, request: Request, key: str) -> None:
         self.services, self.request, self.key = services, request, key
+
+    def part(self, index: int) -> Writer:
+        """The writer of part ``index`` of a request written in several transactions (key ``<key>#<index>``)."""
+        return Writer(self.services, self.request, f"{self.key}#{index}")
 
     def _request_hash(self, body: BaseModel | dict[str, Any] | None) -> str:
         data = body.model_dump(mode="json") if isinstance(body, BaseModel) else body

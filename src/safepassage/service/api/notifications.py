@@ -7,13 +7,15 @@ not reveal what exists) and sees only their own party among the addressees.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, status
+from fastapi.responses import JSONResponse
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from safepassage.service.api.deps import EscalationReader, EscalationSweeper, NotificationReader, NotificationWriter, PartyLiaison, SessionDep, WriteOutcome, WriterDep
+from safepassage.service.api.deps import ServicesDep, EscalationReader, EscalationSweeper, NotificationReader, NotificationWriter, PartyLiaison, SessionDep, WriteOutcome, WriterDep
 from safepassage.service.api.errors import conflict, not_found, unprocessable
 from safepassage.service.api.movements import transition
 from safepassage.service.auth import Principal, Role
@@ -88,20 +90,29 @@ async def create_notification(body: NotificationCreate, user: NotificationWriter
         assign_id(session, notification, "notification")
         for addressee in notification.addressees:
             addressee.notification_id = notification.id
-        return WriteOutcome("notification", notification.id, notification_payload(notification))
+        return WriteOutcome("notification", notification.id, notification_payload(notification, now=notification.created_at))
 
     return await write.arun(user, "notification.create", body, perform)
 
 
-@router.post("/plans/{plan_id}/notifications", response_model=list[NotificationPublic], status_code=201, tags=["notifications"])
-def notify_plan(plan_id: PathId, body: PlanNotificationsCreate, user: NotificationWriter, write: WriterDep):  # type: ignore[no-untyped-def]
-    """One notification per movement of the plan still ``requested``, valid from departure to arrival."""
+BULK_CHUNK = 500
 
-    def perform(session: Session) -> WriteOutcome:
+
+@router.post("/plans/{plan_id}/notifications", response_model=list[NotificationPublic], status_code=201, tags=["notifications"])
+def notify_plan(plan_id: PathId, body: PlanNotificationsCreate, user: NotificationWriter, write: WriterDep, services: ServicesDep):  # type: ignore[no-untyped-def]
+    """One notification per movement of the plan still ``requested``, valid from departure to arrival.
+
+    Written in chunks of ``BULK_CHUNK`` movements, each its own transaction (and its own part of the
+    Idempotency-Key), so a plan of thousands of movements never holds the write path for long; each
+    notification gets its own audit entry. A retry replays the chunks written and finishes the rest."""
+    request = {"plan_id": plan_id, **body.model_dump(mode="json")}
+
+    def chunk(session: Session) -> WriteOutcome:
         if session.get(PlanRecord, plan_id) is None:
             raise not_found("plan", plan_id)
         _check_parties(session, body.party_ids)
-        movements = session.execute(select(Movement).where(Movement.plan_id == plan_id, Movement.status == MovementStatus.requested.value).order_by(Movement.id).with_for_update()).scalars()
+        movements = session.execute(select(Movement).where(Movement.plan_id == plan_id, Movement.status == MovementStatus.requested.value)
+                                    .order_by(Movement.id).limit(BULK_CHUNK).with_for_update()).scalars()
         created = []
         for m in movements:
             one = NotificationCreate(kind="movement", movement_id=m.id, party_ids=body.party_ids, message=body.message, notice_hours=body.notice_hours,
@@ -109,9 +120,19 @@ def notify_plan(plan_id: PathId, body: PlanNotificationsCreate, user: Notificati
                                      ack_due=m.departs - dt.timedelta(hours=body.ack_due_hours_before_departure))
             created.append(_new_notification(session, user, one, m))
         session.flush()
-        return WriteOutcome("plan", plan_id, [notification_payload(n) for n in created])  # type: ignore[arg-type]
+        payloads = [notification_payload(n, now=n.created_at) for n in created]
+        for n, payload in zip(created, payloads, strict=True):
+            services.audit.append(session, actor=user.username, action="notification.create", object_type="notification", object_id=n.id, payload=payload)
+        return WriteOutcome("plan", plan_id, payloads)  # type: ignore[arg-type]
 
-    return write.run(user, "plan.notify", {"plan_id": plan_id, **body.model_dump(mode="json")}, perform)
+    answered: list[Any] = []
+    for part in range(10_000):
+        response = write.part(part).run(user, "plan.notify", {**request, "part": part}, chunk)
+        batch = json.loads(bytes(response.body))
+        answered += batch
+        if len(batch) < BULK_CHUNK:
+            break
+    return JSONResponse(answered, status_code=status.HTTP_201_CREATED)
 
 
 def _visible(user: Principal):  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 from collections import defaultdict
 from typing import Annotated, Any
@@ -26,9 +27,17 @@ router = APIRouter()
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def _scenario_public(record: ScenarioRecord, scenario: Scenario | None = None) -> dict[str, Any]:
-    scenario = scenario or parse_scenario(record.yaml_text, source=f"scenario {record.id}")
-    return ScenarioPublic(id=record.id, name=record.name, title=record.title, proposals=[p.id for p in scenario.proposals], created_at=record.created_at).model_dump(mode="json")
+def scenario_summary(scenario: Scenario) -> dict[str, Any]:
+    """What the list and the audit need of a scenario, stored with it so nobody parses YAML to list them."""
+    return {"proposals": [p.id for p in scenario.proposals]}
+
+
+def scenario_public(record: ScenarioRecord, scenario: Scenario | None = None) -> dict[str, Any]:
+    summary = record.summary
+    if summary is None:  # stored before summaries were kept (migration 0002)
+        summary = scenario_summary(scenario or parse_scenario(record.yaml_text, source=f"scenario {record.id}"))
+    return ScenarioPublic(id=record.id, name=record.name, title=record.title, proposals=list(summary["proposals"]), created_at=record.created_at,
+                          yaml_sha256=hashlib.sha256(record.yaml_text.encode("utf-8")).hexdigest()).model_dump(mode="json")
 
 
 @router.post("/scenarios", response_model=ScenarioPublic, status_code=201, tags=["plans"])
@@ -40,17 +49,17 @@ def create_scenario(body: ScenarioCreate, user: ScenarioWriter, write: WriterDep
         raise scenario_problems(exc, ["body", "yaml"]) from None
 
     def perform(session: Session) -> WriteOutcome:
-        record = ScenarioRecord(name=scenario.name, title=scenario.title, yaml_text=body.yaml, created_by=user.id)
+        record = ScenarioRecord(name=scenario.name, title=scenario.title, yaml_text=body.yaml, created_by=user.id, summary=scenario_summary(scenario))
         session.add(record)
         session.flush()
-        return WriteOutcome("scenario", record.id, _scenario_public(record, scenario))
+        return WriteOutcome("scenario", record.id, scenario_public(record, scenario))
 
     return write.run(user, "scenario.create", body, perform)
 
 
 @router.get("/scenarios", response_model=list[ScenarioPublic], tags=["plans"])
 def list_scenarios(user: PlanReader, session: SessionDep) -> list[dict[str, Any]]:
-    return [_scenario_public(r) for r in session.execute(select(ScenarioRecord).order_by(ScenarioRecord.id)).scalars()]
+    return [scenario_public(r) for r in session.execute(select(ScenarioRecord).order_by(ScenarioRecord.id)).scalars()]
 
 
 @router.get("/scenarios/{scenario_id}", response_model=ScenarioPublic, tags=["plans"])
@@ -58,7 +67,7 @@ def get_scenario(scenario_id: PathId, user: PlanReader, session: SessionDep) -> 
     record = session.get(ScenarioRecord, scenario_id)
     if record is None:
         raise not_found("scenario", scenario_id)
-    return _scenario_public(record)
+    return scenario_public(record)
 
 
 def _local(text: str) -> dt.datetime:
@@ -108,7 +117,7 @@ def add_movements(session: Session, plan_id: int | None, movements: list[Movemen
     return rows
 
 
-def _plan_public(plan: PlanRecord, movement_ids: list[int]) -> dict[str, Any]:
+def plan_public(plan: PlanRecord, movement_ids: list[int]) -> dict[str, Any]:
     return PlanPublic(id=plan.id, scenario_id=plan.scenario_id, proposal=plan.proposal, origin=plan.origin, parent_plan_id=plan.parent_plan_id, summary=plan.summary, state=plan.state, movement_ids=movement_ids, created_at=plan.created_at).model_dump(mode="json")
 
 
@@ -155,7 +164,7 @@ def create_plan(body: PlanCreate, user: PlanWriter, write: WriterDep, session: S
         write_session.add(plan)
         write_session.flush()
         rows = add_movements(write_session, plan.id, movements, user.id)
-        return WriteOutcome("plan", plan.id, _plan_public(plan, [r.id for r in rows]))
+        return WriteOutcome("plan", plan.id, plan_public(plan, [r.id for r in rows]))
 
     return write.run(user, "plan.create", body, perform)
 
@@ -166,7 +175,7 @@ def list_plans(user: PlanReader, session: SessionDep) -> list[dict[str, Any]]:
     ids: dict[int, list[int]] = defaultdict(list)
     for movement_id, plan_id in session.execute(select(Movement.id, Movement.plan_id).where(Movement.plan_id.is_not(None)).order_by(Movement.id)):
         ids[plan_id].append(movement_id)
-    return [_plan_public(p, ids[p.id]) for p in plans]
+    return [plan_public(p, ids[p.id]) for p in plans]
 
 
 @router.get("/plans/{plan_id}", response_model=PlanPublic, tags=["plans"])
@@ -174,7 +183,7 @@ def get_plan(plan_id: PathId, user: PlanReader, session: SessionDep) -> dict[str
     plan = session.get(PlanRecord, plan_id)
     if plan is None:
         raise not_found("plan", plan_id)
-    return _plan_public(plan, list(session.execute(select(Movement.id).where(Movement.plan_id == plan_id).order_by(Movement.id)).scalars()))
+    return plan_public(plan, list(session.execute(select(Movement.id).where(Movement.plan_id == plan_id).order_by(Movement.id)).scalars()))
 
 
 @router.get("/plans/{plan_id}/movements", response_model=list[MovementPublic], tags=["plans"])
@@ -272,6 +281,6 @@ def replan_plan(plan_id: PathId, body: ReplanRequest, user: PlanWriter, write: W
         write_session.add(new)
         write_session.flush()
         rows = add_movements(write_session, new.id, movements, user.id)
-        return WriteOutcome("plan", new.id, _plan_public(new, [r.id for r in rows]))
+        return WriteOutcome("plan", new.id, plan_public(new, [r.id for r in rows]))
 
     return write.run(user, "plan.replan", {"plan_id": plan_id, **body.model_dump(mode="json")}, perform)
