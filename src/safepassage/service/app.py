@@ -5,6 +5,8 @@ admin. Tests build one app per database.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -18,11 +20,13 @@ from sqlalchemy import select
 from safepassage.service.api import audit, directory, movements, notifications, plans
 from safepassage.service.api.deps import Services
 from safepassage.service.audit import AuditLog, load_or_create_signing_key
-from safepassage.service.auth import Passwords, Role, TokenCache
+from safepassage.service.auth import Passwords, Role, TokenCache, TokenHasher
 from safepassage.service.batch import WriteBatcher
 from safepassage.service.db import Database
+from safepassage.service.limits import SignInLimiter
 from safepassage.service.middleware import BodyLimit, CheckpointHeader
 from safepassage.service.models import User
+from safepassage.service.password_policy import password_problem
 from safepassage.service.schemas import UserPublic
 from safepassage.service.settings import Settings
 
@@ -50,30 +54,46 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     if migrate:
         with db.write_session() as session:
             audit_log.refresh(session)
-    return Services(settings=settings, db=db, audit=audit_log, passwords=Passwords(settings.password_hash_profile), tokens=TokenCache(), writes=WriteBatcher(db, audit_log))
+    token_key = hmac.new(key.private_bytes_raw(), b"safepassage bearer-token key", hashlib.sha256).digest()
+    return Services(
+        settings=settings, db=db, audit=audit_log, passwords=Passwords(settings.password_hash_profile), tokens=TokenCache(),
+        writes=WriteBatcher(db, audit_log), token_hasher=TokenHasher(token_key),
+        sign_ins=SignInLimiter(settings.sign_in_failures_before_delay, settings.sign_in_max_delay_s),
+    )
 
 
 def ensure_admin(services: Services, username: str = "admin", password: str | None = None) -> str | None:
-    """Create the first admin if there are no users; returns the password used (generated if not given)."""
+    """Create the first admin if there are no users. Returns the generated password (to be shown once), or
+    None when there were users already or the password was chosen (a chosen password is never echoed).
+    A chosen password must pass the password policy (``ValueError`` naming SAFEPASSAGE_ADMIN_PASSWORD)."""
+    with services.db.read_session() as session:
+        if session.execute(select(User.id).limit(1)).first():
+            return None
+    generated = password is None
+    if password is not None:
+        problem = password_problem(password, username=username, context=("safepassage", services.settings.deployment_name))
+        if problem:
+            raise ValueError(f"SAFEPASSAGE_ADMIN_PASSWORD {problem}")
+    password = password or secrets.token_urlsafe(18)
+    password_hash = services.passwords.hash(password)  # slow on purpose: outside the transaction
     with services.db.transaction() as session:
         if session.execute(select(User.id).limit(1)).first():
             return None
-        password = password or secrets.token_urlsafe(18)
-        admin = User(username=username, full_name="Administrator", role=Role.admin.value, password_hash=services.passwords.hash(password))
+        admin = User(username=username, full_name="Administrator", role=Role.admin.value, password_hash=password_hash)
         session.add(admin)
         session.flush()
         services.audit.append(session, actor="system", action="user.create", object_type="user", object_id=admin.id, payload=UserPublic.model_validate(admin).model_dump(mode="json"))
         note = session.info.get("safepassage.checkpoint")
     services.audit.publish(note)
-    return password
+    return password if generated else None
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     """A new app over ``settings`` (default: ``Settings.from_env()`` read now), or over ready ``services``."""
     services = services or build_services(settings or Settings.from_env())
     generated = ensure_admin(services, password=services.settings.bootstrap_admin_password)
-    if generated and not services.settings.bootstrap_admin_password:
-        log.warning("created the first admin: username 'admin', password %s (change it: PATCH /users/1)", generated)
+    if generated:
+        log.warning("created the first admin 'admin' with a generated password (shown once by `safepassage serve`; change it: PATCH /users/1)")
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -45,9 +45,9 @@ __all__ = ["check_rows", "notification_as_created"]
 LOGGED_AS_OBJECT = {
     "organisation": ("organisation.create",),
     "party": ("party.create",),
-    "user": ("user.create", "user.update", "user.disable", "user.password", "user.tokens_revoked"),
+    "user": ("user.create", "user.update"),
     "scenario": ("scenario.create",),
-    "plan": ("plan.create", "plan.replan", "plan.job_done"),
+    "plan": ("plan.create", "plan.replan"),
     "event": None,  # every event.<kind>
     "acknowledgment": None,  # notification.<decision>
     "notification": ("notification.create",),

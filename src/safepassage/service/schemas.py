@@ -116,6 +116,11 @@ class UserPublic(_Out):
     created_at: dt.datetime
 
 
+class RevokedPublic(BaseModel):
+    user_id: int
+    revoked_tokens: int
+
+
 class TokenPublic(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"

@@ -27,6 +27,7 @@ NUMBERS = {
     "SAFEPASSAGE_PLAN_JOB_MEMORY_MB": ("plan_job_memory_mb", int),
     "SAFEPASSAGE_PLAN_JOB_TIME_LIMIT_S": ("plan_job_time_limit_s", float),
     "SAFEPASSAGE_PLAN_JOB_CONCURRENCY": ("plan_job_concurrency", int),
+    "SAFEPASSAGE_SIGN_IN_FAILURES_BEFORE_DELAY": ("sign_in_failures_before_delay", int),
 }
 
 

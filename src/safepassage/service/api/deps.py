@@ -19,9 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from safepassage.service.audit import AuditLog, canonical_json
-from safepassage.service.auth import Passwords, Principal, TokenCache, allowed_roles, authenticate_token
+from safepassage.service.auth import Passwords, Principal, TokenCache, TokenHasher, allowed_roles, authenticate_token
 from safepassage.service.batch import IDEMPOTENCY_KEY, WriteBatcher
 from safepassage.service.db import Database
+from safepassage.service.limits import SignInLimiter
 from safepassage.service.models import IdempotencyRecord
 from safepassage.service.settings import Settings
 
@@ -40,6 +41,8 @@ class Services:
     passwords: Passwords
     tokens: TokenCache
     writes: WriteBatcher
+    token_hasher: TokenHasher
+    sign_ins: SignInLimiter
 
     def close(self) -> None:
         self.writes.close()
@@ -69,13 +72,13 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="auth/token", auto_error=False)
 
 def _authenticate(services: Services, token: str) -> Principal | None:
     with services.db.read_session() as session:
-        return authenticate_token(session, token, services.passwords, services.tokens)
+        return authenticate_token(session, token, services.token_hasher, services.tokens)
 
 
 async def current_user(services: ServicesDep, token: Annotated[str | None, Depends(oauth2_scheme)]) -> Principal:
     principal = None
     if token:
-        # A token verified recently is in memory; otherwise check it (argon2, database) off the loop.
+        # A token verified in the last half second is in memory; otherwise check it (HMAC, database) off the loop.
         principal = services.tokens.get(token) or await run_in_threadpool(_authenticate, services, token)
     if principal is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "not authenticated: give a valid bearer token (POST /auth/token)", headers={"WWW-Authenticate": "Bearer"})
