@@ -23,6 +23,7 @@ from safepassage.service.audit import AuditLog, load_or_create_signing_key
 from safepassage.service.auth import Passwords, Role, TokenCache, TokenHasher
 from safepassage.service.batch import WriteBatcher
 from safepassage.service.db import Database
+from safepassage.service.jobs import PlanJobs
 from safepassage.service.limits import SignInLimiter
 from safepassage.service.middleware import BodyLimit, CheckpointHeader
 from safepassage.service.models import User
@@ -58,7 +59,7 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     return Services(
         settings=settings, db=db, audit=audit_log, passwords=Passwords(settings.password_hash_profile), tokens=TokenCache(),
         writes=WriteBatcher(db, audit_log), token_hasher=TokenHasher(token_key),
-        sign_ins=SignInLimiter(settings.sign_in_failures_before_delay, settings.sign_in_max_delay_s),
+        sign_ins=SignInLimiter(settings.sign_in_failures_before_delay, settings.sign_in_max_delay_s), jobs=PlanJobs(settings),
     )
 
 

@@ -11,6 +11,8 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from fastapi import HTTPException
+
 from safepassage.service.audit import CHECKPOINT_HEADER
 
 __all__ = ["BodyLimit", "CheckpointHeader"]
@@ -53,7 +55,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _BodyTooLarge
+                    raise _BodyTooLarge(self.max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -74,8 +76,12 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(HTTPException):
+    """Raised from ``receive`` once a streamed body passes the limit; an ``HTTPException`` so that the
+    routes' body parsing passes it on (as a 413) instead of calling it a parse error."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is larger than {limit} bytes (SAFEPASSAGE_MAX_BODY_BYTES)", headers={"Connection": "close"})
 
 
 class CheckpointHeader:

@@ -270,6 +270,7 @@ class PlanJob(Base):
     request: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
     error: Mapped[str] = mapped_column(Text, default="")
+    problems: Mapped[list[Any] | None] = mapped_column(JSON)
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"))
     created_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

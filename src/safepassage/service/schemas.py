@@ -450,6 +450,23 @@ class EventPublic(_Out):
     created_at: dt.datetime
 
 
+class PlanJobPublic(BaseModel):
+    """A plan solve running as a job: poll ``status_url``; when ``done``, ``result_url`` gives the plan."""
+
+    id: int
+    kind: Literal["plan", "replan"]
+    scenario_id: int
+    proposal: str
+    status: Literal["queued", "running", "done", "failed"]
+    error: str
+    problems: list[dict[str, Any]] | None
+    plan_id: int | None
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+    status_url: str
+    result_url: str
+
+
 class AuditVerifyPublic(BaseModel):
     ok: bool
     entries: int

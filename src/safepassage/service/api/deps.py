@@ -22,6 +22,7 @@ from safepassage.service.audit import AuditLog, canonical_json
 from safepassage.service.auth import Passwords, Principal, TokenCache, TokenHasher, allowed_roles, authenticate_token
 from safepassage.service.batch import IDEMPOTENCY_KEY, WriteBatcher
 from safepassage.service.db import Database
+from safepassage.service.jobs import PlanJobs
 from safepassage.service.limits import SignInLimiter
 from safepassage.service.models import IdempotencyRecord
 from safepassage.service.settings import Settings
@@ -43,8 +44,10 @@ class Services:
     writes: WriteBatcher
     token_hasher: TokenHasher
     sign_ins: SignInLimiter
+    jobs: PlanJobs
 
     def close(self) -> None:
+        self.jobs.close()
         self.writes.close()
         self.db.dispose()
 

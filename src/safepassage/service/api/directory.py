@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ from safepassage.service.api.deps import (
 from safepassage.service.api.errors import conflict, not_found, unprocessable
 from safepassage.service.auth import Role, issue_token, revoke_user_tokens
 from safepassage.service.models import ApiToken, Organisation, Party, User
+from safepassage.service.pagination import DEFAULT_LIMIT, PAGINATION_HEADERS, After, Limit, next_page
 from safepassage.service.password_policy import password_problem
 from safepassage.service.schemas import (
     MAX_ID,
@@ -131,9 +132,11 @@ async def create_organisation(body: OrganisationCreate, user: OrganisationWriter
     return await write.arun(user, "organisation.create", body, perform)
 
 
-@router.get("/organisations", response_model=list[OrganisationPublic], tags=["directory"])
-def list_organisations(user: DirectoryReader, session: SessionDep) -> list[Organisation]:
-    return list(session.execute(select(Organisation).order_by(Organisation.id)).scalars())
+@router.get("/organisations", response_model=list[OrganisationPublic], tags=["directory"], responses={200: {"headers": PAGINATION_HEADERS}})
+def list_organisations(user: DirectoryReader, session: SessionDep, request: Request, response: Response, limit: Limit = DEFAULT_LIMIT, after: After = 0) -> list[Organisation]:
+    """Organisations by id, a page at a time."""
+    rows = list(session.execute(select(Organisation).where(Organisation.id > after).order_by(Organisation.id).limit(limit + 1)).scalars())
+    return next_page(rows, limit, lambda r: r.id, request, response)
 
 
 @router.post("/parties", response_model=PartyPublic, status_code=201, tags=["directory"])
@@ -149,13 +152,13 @@ async def create_party(body: PartyCreate, user: PartyWriter, write: WriterDep): 
     return await write.arun(user, "party.create", body, perform)
 
 
-@router.get("/parties", response_model=list[PartyPublic], tags=["directory"])
-def list_parties(user: DirectoryReader, session: SessionDep) -> list[Party]:
-    """Every party; a party liaison sees only their own."""
-    query = select(Party).order_by(Party.id)
+@router.get("/parties", response_model=list[PartyPublic], tags=["directory"], responses={200: {"headers": PAGINATION_HEADERS}})
+def list_parties(user: DirectoryReader, session: SessionDep, request: Request, response: Response, limit: Limit = DEFAULT_LIMIT, after: After = 0) -> list[Party]:
+    """Every party, by id, a page at a time; a party liaison sees only their own."""
+    query = select(Party).where(Party.id > after).order_by(Party.id).limit(limit + 1)
     if user.role == Role.party_liaison:
         query = query.where(Party.id == user.party_id)
-    return list(session.execute(query).scalars())
+    return next_page(list(session.execute(query).scalars()), limit, lambda r: r.id, request, response)
 
 
 @router.get("/parties/{party_id}", response_model=PartyPublic, tags=["directory"])
@@ -203,9 +206,11 @@ def create_user(body: UserCreate, user: UserAdmin, write: WriterDep, services: S
     return write.run(user, "user.create", _request_view(services, body), perform)
 
 
-@router.get("/users", response_model=list[UserPublic], tags=["users"])
-def list_users(user: UserAdmin, session: SessionDep) -> list[User]:
-    return list(session.execute(select(User).order_by(User.id)).scalars())
+@router.get("/users", response_model=list[UserPublic], tags=["users"], responses={200: {"headers": PAGINATION_HEADERS}})
+def list_users(user: UserAdmin, session: SessionDep, request: Request, response: Response, limit: Limit = DEFAULT_LIMIT, after: After = 0) -> list[User]:
+    """Users by id, a page at a time."""
+    rows = list(session.execute(select(User).where(User.id > after).order_by(User.id).limit(limit + 1)).scalars())
+    return next_page(rows, limit, lambda r: r.id, request, response)
 
 
 @router.get("/users/{user_id}", response_model=UserPublic, tags=["users"])

@@ -10,7 +10,7 @@ import datetime as dt
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from safepassage.service.api.movements import transition
 from safepassage.service.auth import Principal, Role
 from safepassage.service.batch import KNOWN_KEY, assign_id
 from safepassage.service.lifecycle import TERMINAL, MovementStatus
+from safepassage.service.pagination import DEFAULT_LIMIT, PAGINATION_HEADERS, Limit, next_page
 from safepassage.service.models import Acknowledgment, Movement, Notification, NotificationParty, Party, PlanRecord, utcnow
 from safepassage.service.schemas import (
     MAX_ID, AcknowledgmentCreate, AcknowledgmentPublic, NotificationCreate, NotificationPublic, PlanNotificationsCreate, SweepPublic,
@@ -209,13 +210,30 @@ def list_acknowledgments(notification_id: PathId, user: NotificationReader, sess
     return list(session.execute(query).scalars())
 
 
-@router.get("/escalations", response_model=list[NotificationPublic], tags=["notifications"])
-def list_escalations(user: EscalationReader, session: SessionDep) -> list[dict[str, Any]]:
+# --- service hardening: cursor pagination of escalations (issue 12 item 12) ---------------------------
+
+def _escalation_cursor(n: Notification) -> str:
+    return f"{int(n.ack_due.timestamp() * 1_000_000)}-{n.id}"
+
+
+@router.get("/escalations", response_model=list[NotificationPublic], tags=["notifications"], responses={200: {"headers": PAGINATION_HEADERS}})
+def list_escalations(
+    user: EscalationReader, session: SessionDep, request: Request, response: Response, limit: Limit = DEFAULT_LIMIT,
+    after: Annotated[str | None, Query(pattern=r"^-?\d{1,20}-\d{1,10}$", description="Cursor: the `Next-Cursor` of the previous page.")] = None,
+) -> list[dict[str, Any]]:
     """Notifications past their acknowledgment deadline without every party's acknowledgment, oldest
-    deadline first. Listed loudly; the movement is never blocked."""
+    deadline first, a page at a time. Listed loudly; the movement is never blocked."""
     now = utcnow()
-    query = select(Notification).where(_unacknowledged(), Notification.ack_due < now).order_by(Notification.ack_due, Notification.id).limit(1000)
-    return [notification_payload(n, user, now) for n in session.execute(query).scalars()]
+    query = select(Notification).where(_unacknowledged(), Notification.ack_due < now).order_by(Notification.ack_due, Notification.id).limit(limit + 1)
+    if after is not None:
+        micros, _, ident = after.rpartition("-")
+        try:
+            due = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=int(micros))
+        except OverflowError:
+            raise unprocessable(["query", "after"], "not a cursor from this list") from None
+        query = query.where(or_(Notification.ack_due > due, (Notification.ack_due == due) & (Notification.id > int(ident))))
+    rows = list(session.execute(query).scalars())
+    return [notification_payload(n, user, now) for n in next_page(rows, limit, _escalation_cursor, request, response)]
 
 
 @router.post("/escalations/sweep", response_model=SweepPublic, tags=["notifications"])
