@@ -11,14 +11,19 @@ import logging
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
+from pydantic import BaseModel
 from sqlalchemy import select
 
 from safepassage.service.api import audit, directory, movements, notifications, plans
 from safepassage.service.api.deps import Services
+from safepassage.service.api.inputs import method_not_allowed_handler, strict_json_body, validation_error_handler
 from safepassage.service.audit import AuditLog, load_or_create_signing_key
 from safepassage.service.auth import Passwords, Role, TokenCache, TokenHasher
 from safepassage.service.batch import WriteBatcher
@@ -41,6 +46,24 @@ acknowledgments, escalation, the event record, re-planning, and a tamper-evident
 Sign in with `POST /auth/token` (OAuth2 password flow) and send `Authorization: Bearer <token>`.
 Every write needs an `Idempotency-Key` header; a retry with the same key replays the first answer.
 Notification is not permission: a missing acknowledgment is escalated, never a block."""
+
+
+class ErrorPublic(BaseModel):
+    """Every error answer: a sentence, or (422) a list of problems each naming its field."""
+
+    detail: str | list[dict[str, Any]]
+
+
+# Documented on every route, so clients (and schemathesis) know every status the service may answer.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorPublic, "description": "Not signed in, or the token is unknown, expired or revoked"},
+    403: {"model": ErrorPublic, "description": "The caller's role may not do this"},
+    404: {"model": ErrorPublic, "description": "No such object (or not visible to a party liaison)"},
+    409: {"model": ErrorPublic, "description": "Conflicts with the current state (a forbidden transition, a duplicate, a job not finished)"},
+    413: {"model": ErrorPublic, "description": "The request body is larger than SAFEPASSAGE_MAX_BODY_BYTES"},
+    429: {"model": ErrorPublic, "description": "Too many attempts: wait Retry-After seconds",
+          "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait"}}},
+}
 
 
 def build_services(settings: Settings, *, migrate: bool = True) -> Services:
@@ -111,8 +134,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         return {"status": "ok"}
 
     for module in (directory, plans, movements, notifications, audit):
-        app.include_router(module.router)
+        app.include_router(module.router, dependencies=[Depends(strict_json_body)], responses=ERROR_RESPONSES)
     app.add_exception_handler(DataError, _unstorable_value)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(StarletteHTTPException, method_not_allowed_handler)
     app.add_middleware(CheckpointHeader, current=lambda: services.audit.latest_checkpoint)
     app.add_middleware(BodyLimit, max_bytes=services.settings.max_body_bytes)
     return app

@@ -32,14 +32,22 @@ PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def notification_payload(n: Notification, viewer: Principal | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The notification as ``viewer`` may see it. A party liaison sees only their own party among the
+    addressees, and every flag (acknowledged, overdue, escalated) computed from their party's state
+    alone, so nothing they see moves when another party answers."""
     now = now or utcnow()
-    acknowledged = bool(n.addressees) and all(a.latest_decision == "acknowledged" for a in n.addressees)
-    shown = n.addressees if viewer is None or viewer.role != Role.party_liaison else [a for a in n.addressees if a.party_id == viewer.party_id]
+    liaison = viewer is not None and viewer.role == Role.party_liaison
+    shown = [a for a in n.addressees if a.party_id == viewer.party_id] if liaison and viewer is not None else n.addressees
+    acknowledged = bool(shown) and all(a.latest_decision == "acknowledged" for a in shown)
+    escalated_at = n.escalated_at
+    if liaison and escalated_at is not None and shown and all(a.latest_decision == "acknowledged" and a.answered_at is not None
+                                                             and a.answered_at <= escalated_at for a in shown):
+        escalated_at = None  # escalated for another party's silence: not this liaison's business
     return NotificationPublic(
         id=n.id, kind=n.kind, movement_id=n.movement_id, site=n.site, title=n.title, message=n.message, notice_hours=n.notice_hours,
         valid_from=n.valid_from, valid_until=n.valid_until, ack_due=n.ack_due,
         short_notice=n.created_at > n.valid_from - dt.timedelta(hours=n.notice_hours),
-        acknowledged=acknowledged, overdue=not acknowledged and now > n.ack_due, escalated_at=n.escalated_at, created_at=n.created_at,
+        acknowledged=acknowledged, overdue=not acknowledged and now > n.ack_due, escalated_at=escalated_at, created_at=n.created_at,
         addressees=[{"party_id": a.party_id, "latest_decision": a.latest_decision, "answered_at": a.answered_at} for a in shown],
     ).model_dump(mode="json")
 
@@ -144,6 +152,12 @@ def _visible(user: Principal):  # type: ignore[no-untyped-def]
     return query
 
 
+def _unacknowledged_by(party_id: int | None):  # type: ignore[no-untyped-def]
+    """Not acknowledged by this party (a liaison's ``?overdue=`` looks at their own party only)."""
+    return exists().where(NotificationParty.notification_id == Notification.id, NotificationParty.party_id == party_id,
+                          or_(NotificationParty.latest_decision.is_(None), NotificationParty.latest_decision != "acknowledged"))
+
+
 def _unacknowledged():  # type: ignore[no-untyped-def]
     return exists().where(NotificationParty.notification_id == Notification.id, or_(NotificationParty.latest_decision.is_(None), NotificationParty.latest_decision != "acknowledged"))
 
@@ -159,7 +173,7 @@ def list_notifications(
     query = _visible(user).order_by(Notification.id.desc()).limit(limit).offset(offset)
     now = utcnow()
     if overdue is not None:
-        late = _unacknowledged() & (Notification.ack_due < now)
+        late = (_unacknowledged_by(user.party_id) if user.role == Role.party_liaison else _unacknowledged()) & (Notification.ack_due < now)
         query = query.where(late if overdue else ~late)
     if movement_id is not None:
         query = query.where(Notification.movement_id == movement_id)
