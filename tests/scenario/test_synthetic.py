@@ -26,7 +26,7 @@ def test_small_scenarios_validate_and_plan_every_proposal(n_places: int, days: f
         assert result.objective <= result.bound + 1e-6 * max(1.0, abs(result.bound))
 
 
-@pytest.mark.parametrize("n_places, days", [(3, 1), (20, 1), (60, 3), (150, 7), (500, 7)])
+@pytest.mark.parametrize("n_places, days", [(3, 1), (20, 1), (60, 3), (150, 7), pytest.param(500, 7, marks=pytest.mark.slow)])
 @pytest.mark.parametrize("seed", [0, 1, 12345])
 def test_scenarios_of_every_size_pass_the_loaders_checks(n_places: int, days: float, seed: int) -> None:
     data = synthetic_scenario_data(n_places, days, seed)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -30,8 +30,16 @@ DEFAULT_SCENARIO = "gaza-2023-11"
 WindowOpt = Annotated[bool, typer.Option("--window-value/--no-window-value", help="Also price one more hour of every window (one more solve per proposal).")]
 
 
+def compare_proposals(*args: Any, **kwargs: Any) -> Comparison:
+    """``safepassage.evaluate.compare_proposals``, imported at the first call: ``--help`` does not load
+    the planner. (A module-level name, so that tests can serve a cached comparison in its place.)"""
+    from safepassage.evaluate.compare import compare_proposals as compare
+
+    return compare(*args, **kwargs)
+
+
 def _compare_with_progress(scenario: Scenario, proposals: list[str] | None, horizon: Horizon, quiet: bool, window_value: bool = False) -> Comparison:
-    from safepassage.evaluate.compare import compare_proposals, default_workers
+    from safepassage.evaluate.compare import default_workers
 
     chosen = proposals or [p.id for p in scenario.proposals]
     for proposal in chosen:
@@ -49,6 +57,8 @@ def _compare_with_progress(scenario: Scenario, proposals: list[str] | None, hori
 
 def comparison_table(comparison: Comparison) -> Table:
     """The side-by-side table printed by ``run`` and ``compare``."""
+    from safepassage.evaluate.limits import limit_label
+
     commodities = [c.id for c in comparison.scenario.commodities if any(r.kpis.tonnes_arrived.get(c.id) for r in comparison.results)]
     table = Table(title=f"{comparison.scenario.title} — {comparison.horizon_days:g} days from {comparison.results[0].horizon_start if comparison.results else ''}", title_justify="left")
     table.add_column("proposal")
@@ -57,7 +67,7 @@ def comparison_table(comparison: Comparison) -> Table:
         table.add_column(f"{commodity} t", justify="right")
     table.add_column("people safe", justify="right")
     table.add_column("90% safe (h)", justify="right")
-    table.add_column("binding limit (value of +10%)")
+    table.add_column("binding limit")
     table.add_column("gap", justify="right")
     for r in comparison.results:
         bottleneck = r.bottlenecks[0] if r.bottlenecks else None
@@ -67,7 +77,7 @@ def comparison_table(comparison: Comparison) -> Table:
             *[f"{r.kpis.tonnes_arrived.get(c, 0):,.0f}" for c in commodities],
             f"{r.kpis.people_reached_safety:,}",
             "—" if r.kpis.hours_to_90pct_safe is None else f"{r.kpis.hours_to_90pct_safe:g}",
-            f"{bottleneck.kind} {bottleneck.id}" if bottleneck else "none",
+            limit_label(comparison.scenario, bottleneck) if bottleneck else "none",
             f"{r.gap:.2%}",
         )
     return table
@@ -113,7 +123,7 @@ def bands_table(comparison: Comparison, bands: dict) -> Table:
     for r in comparison.results:
         kpis = bands["proposals"].get(r.proposal, {}).get("kpis", {})
 
-        def band(name: str) -> str:
+        def band(name: str, kpis: dict = kpis) -> str:
             k = kpis.get(name)
             return "—" if not k else f"{k['p10']:,.0f} / {k['p50']:,.0f} / {k['p90']:,.0f}"
 
@@ -138,9 +148,11 @@ def need_table(comparison: Comparison) -> Table:
 
 
 def _print_bottlenecks(comparison: Comparison) -> None:
+    from safepassage.evaluate.limits import limit_label
+
     for r in comparison.results:
         if r.bottlenecks:
-            named = "; ".join(f"{b.kind} {b.id} (+{b.value_per_unit:,.0f} person-days per {b.unit})" for b in r.bottlenecks[:3])
+            named = "; ".join(f"{limit_label(comparison.scenario, b)} (10% more: +{b.value_of_10pct:,.0f} person-days)" for b in r.bottlenecks[:3])
             console.print(f"  [bold]{r.proposal}[/] is limited by: {named}", highlight=False)
         else:
             console.print(f"  [bold]{r.proposal}[/]: no limit binds", highlight=False)

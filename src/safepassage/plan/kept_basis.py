@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-from safepassage.plan.integer import TOL, FlowPaths, IntegerPlan, people_paths, plan_value, truck_paths
+from safepassage.plan.integer import TOL, FlowPaths, integer_plan, people_paths, truck_paths
 from safepassage.plan.lp_build import PlanningModel, build_planning_model
 from safepassage.plan.result import Convoy, EvacuationMovement
 from safepassage.plan.schedule import build_convoys, build_evacuations
@@ -155,7 +155,7 @@ class KeptBasisPlanner:
         model, trucks, people = self.future_paths(deviation, solution)
         trucks_int = np.floor(trucks.amount + TOL)
         people_int = np.floor(people.amount + TOL)
-        plan = IntegerPlan(trucks, people, trucks_int.astype(np.int64), people_int.astype(np.int64), plan_value(model, trucks, trucks_int, people, people_int))
+        plan = integer_plan(model, trucks, people, trucks_int, people_int)
         convoys, evacuations = build_convoys(model, plan), build_evacuations(model, plan)
         return KeptBasisReplan(convoys, evacuations, solution.objective, solution, time.perf_counter() - started, solve_seconds, solution.iterations)
 

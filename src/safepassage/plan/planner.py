@@ -15,6 +15,7 @@ import time
 from safepassage.errors import PlanInvariantError
 from safepassage.plan.aggregate import solve_planning_lp
 from safepassage.plan.bottleneck import find_bottlenecks
+from safepassage.plan.convoys import consolidate, consolidation_report, planned_convoys, rules_of
 from safepassage.plan.integer import round_and_repair
 from safepassage.plan.kpi import plan_kpis
 from safepassage.plan.lp_build import build_planning_model
@@ -63,6 +64,10 @@ def plan_proposal(scenario: Scenario, proposal: str, horizon: Horizon | None = N
     solution = solve_planning_lp(model, time_limit_s=time_limit_s, threads=threads)
     solved = time.perf_counter()
     plan = round_and_repair(model, solution)
+    rules = rules_of(scenario)
+    consolidated = consolidate(model, plan, rules) if rules is not None else None
+    if consolidated is not None:
+        plan = consolidated.plan  # the convoys' trucks only: KPIs, journeys and value follow the consolidated plan
     rounded = time.perf_counter()
     bound = solution.objective
     value = plan.value
@@ -90,6 +95,9 @@ def plan_proposal(scenario: Scenario, proposal: str, horizon: Horizon | None = N
         build_seconds=built - started,
         solve_seconds=solved - built,
     )
+    if consolidated is not None and rules is not None:
+        result.planned_convoys = planned_convoys(model, consolidated, rules, result.convoys)
+        result.consolidation = consolidation_report(consolidated, result.planned_convoys, bound)
     result.timings = {"build_s": built - started, "solve_s": solved - built, "round_s": rounded - solved, "report_s": time.perf_counter() - rounded}
     return result
 

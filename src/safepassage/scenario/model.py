@@ -32,6 +32,7 @@ __all__ = [
     "Commodity",
     "Stock",
     "Fleet",
+    "ConvoyRules",
     "Quota",
     "Policy",
     "Window",
@@ -46,7 +47,8 @@ __all__ = [
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", min_length=1, max_length=64)]
 Positive = Annotated[float, Field(gt=0)]
 NonNegative = Annotated[float, Field(ge=0)]
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 
 
@@ -169,7 +171,7 @@ class OpeningHours(_Model):
 
     open: str = "00:00"
     close: str = "24:00"
-    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+    days: list[Weekday] = Field(
         default_factory=lambda: list(WEEKDAYS)
     )
 
@@ -204,6 +206,7 @@ class Place(_Model):
 
     id: Id
     name: str
+    name_ar: str | None = None
     kind: PlaceKind
     geometry: PointGeometry
     zone: Id | None = None
@@ -234,6 +237,7 @@ class Road(_Model):
 
     id: Id
     name: str = ""
+    name_ar: str | None = None
     from_: Id = Field(alias="from")
     to: Id
     length_km: Positive
@@ -272,10 +276,16 @@ class Evacuation(_Model):
 
 
 class Zone(_Model):
-    """An area with people in it: population, daily needs per person by commodity, hazard."""
+    """An area with people in it: population, daily needs per person by commodity, hazard.
+
+    ``pcode`` is the area's code in the common operational datasets (e.g. an OCHA COD / ISO 3166-2
+    code such as ``PS-NGZ``); public tabular exports use it as the admin code when it is given.
+    """
 
     id: Id
     name: str
+    name_ar: str | None = None
+    pcode: Annotated[str, Field(pattern=r"^[A-Z]{2}[A-Z0-9\-]{1,20}$")] | None = None
     population: NonNegative
     geometry: PolygonGeometry
     hazard: Literal["low", "medium", "high", "extreme"] = "medium"
@@ -316,6 +326,29 @@ class Fleet(_Model):
     return_factor: NonNegative = 1.0
     max_convoy_trucks: Annotated[int, Field(gt=0)] | None = None
     sources: list[str] = Field(default_factory=list)
+
+
+class ConvoyRules(_Model):
+    """How trucks are grouped into convoys (see ``plan/convoys.py``): trucks sharing a route and a
+    window go together, ``min_trucks`` to ``max_trucks`` per convoy, the trucks of one convoy leaving
+    within ``marshalling_minutes`` of its first, two convoys of one route and window at least
+    ``departure_spacing_minutes`` apart. A convoy of more than ``leader_above_trucks`` trucks has a
+    leader vehicle; ``escort_required`` adds an escort vehicle to each. Trucks that cannot form a convoy
+    of ``min_trucks`` leave the plan, and the loss is reported as the consolidation cost."""
+
+    min_trucks: Annotated[int, Field(ge=1)] = 1
+    max_trucks: Annotated[int, Field(ge=1)] | None = None
+    departure_spacing_minutes: NonNegative = 0.0
+    marshalling_minutes: NonNegative = 240.0
+    leader_above_trucks: Annotated[int, Field(ge=0)] = 5
+    escort_required: bool = False
+    sources: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _sizes_in_order(self) -> ConvoyRules:
+        if self.max_trucks is not None and self.max_trucks < self.min_trucks:
+            raise ValueError(f"max_trucks ({self.max_trucks}) is below min_trucks ({self.min_trucks})")
+        return self
 
 
 class Quota(_Model):
@@ -386,6 +419,8 @@ class Extension(_Model):
 class Proposal(_Model):
     """A pause proposal: its windows, notice, the quotas and admissions agreed with it, and extensions.
 
+    ``agreement`` says whether all parties agreed the pause or one side announced it (``unilateral``);
+    ``agreed_by`` names who agreed. Public outputs say plainly when a pause is unilateral.
     ``quotas`` replace the policy's daily quotas on every local day a window of this proposal touches;
     ``admits`` lifts restrictions on those commodities (e.g. fuel during a truce); ``opens`` opens places
     that are otherwise closed (e.g. a crossing) for the whole horizon.
@@ -394,6 +429,8 @@ class Proposal(_Model):
     id: Id
     name: str
     description: str = ""
+    agreement: Literal["all_parties", "unilateral"] = "all_parties"
+    agreed_by: list[str] = []
     windows: list[Window] = Field(default_factory=list)
     notice_hours: NonNegative = 0.0
     quotas: list[Quota] | None = None
@@ -474,6 +511,7 @@ class Scenario(_Model):
     commodities: list[Commodity] = Field(min_length=1)
     stocks: list[Stock] = Field(default_factory=list)
     fleet: Fleet | None = None
+    convoy_rules: ConvoyRules | None = None
     policy: Policy = Field(default_factory=Policy)
     objective: Objective = Field(default_factory=Objective)
     proposals: list[Proposal] = Field(default_factory=list)

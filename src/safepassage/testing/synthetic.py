@@ -361,21 +361,21 @@ class _Generator:
         zones = []
         for r in range(rows):
             for c in range(cols):
-                z = zone_ids[r * cols + c]
+                zone_id = zone_ids[r * cols + c]
                 lon0, lat0 = self._to_lon_lat(c * zone_w, r * zone_h)
                 lon1, lat1 = self._to_lon_lat((c + 1) * zone_w, (r + 1) * zone_h)
                 zone: dict[str, Any] = {
-                    "id": z,
+                    "id": zone_id,
                     "name": f"Zone {r + 1}-{c + 1}",
-                    "population": population[z],
+                    "population": population[zone_id],
                     "geometry": {"type": "Polygon", "coordinates": [[[lon0, lat0], [lon1, lat0], [lon1, lat1], [lon0, lat1], [lon0, lat0]]]},
-                    "hazard": str(rng.choice(["high", "extreme"])) if z in danger else str(rng.choice(["low", "medium"])),
+                    "hazard": str(rng.choice(["high", "extreme"])) if zone_id in danger else str(rng.choice(["low", "medium"])),
                     "needs_per_person_per_day": {k.id: k.need_per_person_per_day for k in o.commodities},
                 }
-                if z in evacuating:
+                if zone_id in evacuating:
                     zone["evacuation"] = {
-                        "wants_to_leave": float(round(population[z] * rng.uniform(*o.wants_to_leave_share))),
-                        "assembly_place": self._assembly_place(z),
+                        "wants_to_leave": float(round(population[zone_id] * rng.uniform(*o.wants_to_leave_share))),
+                        "assembly_place": self._assembly_place(zone_id),
                         "destinations": safe_with_places,
                     }
                 zones.append(zone)
@@ -483,7 +483,7 @@ class _Generator:
 
     def _proposals(self, danger: list[str], restricted: list[str], quota: float, closed: list[str]) -> list[dict[str, Any]]:
         o = self.opts
-        out = []
+        out: list[dict[str, Any]] = []
         for kind in o.proposals:
             if kind == "none":
                 out.append({"id": "none", "name": "No pause", "description": "Standing policy only."})
