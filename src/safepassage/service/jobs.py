@@ -183,9 +183,11 @@ class PlanJobs:
                 if self._settings.dask_scheduler_address:
                     self._client = Client(self._settings.dask_scheduler_address)
                 else:
-                    # Threads suffice: each task only watches its solve, which runs in a child process.
+                    # Threads suffice: each task only watches its solve, which runs in a child process. Tasks travel
+                    # in-process; the scheduler's and worker's HTTP endpoints listen on loopback, on free ports.
                     self._cluster = LocalCluster(n_workers=1, threads_per_worker=self._settings.plan_job_concurrency, processes=False,
-                                                 dashboard_address=None, silence_logs=logging.ERROR)
+                                                 dashboard_address="127.0.0.1:0", worker_dashboard_address="127.0.0.1:0",
+                                                 silence_logs=logging.ERROR)
                     self._client = Client(self._cluster)
             return self._client
 
