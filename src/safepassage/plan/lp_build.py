@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from safepassage.errors import Problem, ScenarioError
+from safepassage.plan.departure import people_released
 from safepassage.plan.lp_matrix import Block, LPMatrix
 from safepassage.plan.network import Arcs, Movements, build_arcs, people_movements, people_sources_and_sinks, truck_movements
 from safepassage.plan.terms import Terms, resolve_terms
@@ -144,8 +145,9 @@ def build_planning_model(scenario: Scenario, proposal: Proposal, horizon: Horizo
         n_slots,
     )
     supply_people = np.zeros((people_nodes.n_pairs, n_slots))
-    for o, zone_index in enumerate(origins):
-        supply_people[people_nodes.lookup[assembly[o], o], 0] += scenario.zones[zone_index].evacuation.wants_to_leave
+    released = people_released(scenario, proposal, grid, origins)  # the departure model's bound (plan/departure.py)
+    for o in range(n_origins):
+        supply_people[people_nodes.lookup[assembly[o], o]] += released[o]
 
     need_ppd = np.zeros((len(scenario.zones), n_kinds))
     population = np.array([z.population for z in scenario.zones])
