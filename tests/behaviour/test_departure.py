@@ -99,3 +99,23 @@ def test_without_a_behaviour_block_everyone_who_wants_to_leave_is_available(tiny
     scenario = load_scenario(tiny_path)
     assert scenario.behaviour is None
     assert plan_proposal(scenario, "pause").kpis.people_reached_safety > 0
+
+
+def test_compare_json_shows_the_daily_profile_and_the_assumptions_with_p10_p90(runner):
+    import json
+
+    from safepassage.cli import app
+
+    result = runner.invoke(app, ["compare", str(CORRIDOR), "--json"])
+    assert result.exit_code == 0, result.output
+    proposals = {p["name"]: p for p in json.loads(result.output)["proposals"]}
+    for name, proposal in proposals.items():
+        profile = proposal["daily_profile"]
+        assert sum(day["people"] for day in profile.values()) == proposal["people_reached_safety"]
+        assumptions = proposal["behavioural_assumptions"]
+        assert assumptions["wants_to_leave"] == {"town": 20000.0}
+        band = assumptions["setting_out"]["town"]
+        assert band["p10"] <= band["p50"] <= band["p90"]
+        assert band["p10"] < band["value"] < band["p90"]
+    assert proposals["unilateral"]["behavioural_assumptions"]["agreement"] == "unilateral"
+    assert "hostilities" in proposals["unilateral"]["behavioural_assumptions"]["drivers"]["town"]
