@@ -84,3 +84,34 @@ def offload_allowed(boundaries_min: np.ndarray, spans_min: list[tuple[float, flo
     for s, e in spans_min:
         allowed |= (start >= s - 1e-9) & (end + offload_min + exit_min <= e + 1e-9)
     return allowed
+
+
+def spans_of(mask: np.ndarray, boundaries_min: np.ndarray) -> list[tuple[float, float]]:
+    """(start, end) minutes of each run of True slots in ``mask``."""
+    padded = np.concatenate([[False], mask.astype(bool), [False]])
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    return [(float(boundaries_min[a]), float(boundaries_min[b])) for a, b in zip(edges[::2], edges[1::2])]
+
+
+def offload_mask(scenario: Scenario, boundaries_min: np.ndarray, zone_covered: np.ndarray, road_usable: np.ndarray) -> np.ndarray:
+    """bool (P, T): slots in which offloading is allowed at each place under the convoys-within-windows
+    rule (True everywhere for places the rule does not reach). ``zone_covered`` (Z, T) and
+    ``road_usable`` (R, T) are the planner's window masks."""
+    n_slots = len(boundaries_min) - 1
+    mask = np.ones((len(scenario.places), n_slots), dtype=bool)
+    flagged = rule_roads(scenario)
+    if not flagged.any():
+        return mask
+    exits = exit_minutes(scenario)
+    zone_index = {z.id: i for i, z in enumerate(scenario.zones)}
+    flagged_zone = {z.id for z in scenario.zones if z.convoys_within_windows}
+    for p, place in enumerate(scenario.places):
+        if exits[p] <= 0 and place.zone not in flagged_zone:
+            continue
+        if place.zone in flagged_zone:
+            covered = zone_covered[zone_index[place.zone]]
+        else:
+            touching = [r for r, road in enumerate(scenario.roads) if flagged[r] and place.id in (road.from_, road.to)]
+            covered = road_usable[touching].any(axis=0) if touching else np.zeros(n_slots, dtype=bool)
+        mask[p] = offload_allowed(boundaries_min, spans_of(covered, boundaries_min), place.offload_minutes_per_truck or 0.0, float(exits[p]))
+    return mask

@@ -296,7 +296,8 @@ class Execution:
                 if arr_slot >= self.n_slots:
                     return
                 room = min(real.place_people[leg.tail, t], real.road_people[leg.arc, t])
-                if room > 0 and real.road_clear(leg.road, t, arr_slot):
+                # People must enter a pause-only road inside a window; once on it they walk on (the planner's rule).
+                if room > 0 and real.road_clear(leg.road, t, t + 1):
                     break
                 nxt = self._next_slot([real.place_people[leg.tail], real.road_people[leg.arc]], leg.road, t, False)
                 if nxt is None:
