@@ -48,7 +48,7 @@ def test_compare_prints_table_and_bottlenecks(runner, tiny_data, write_yaml):
     tiny_data["zones"][1]["evacuation"]["wants_to_leave"] = 1000  # more than the 4-hour window lets onto r3
     result = runner.invoke(app, ["compare", str(write_yaml(tiny_data))])
     assert result.exit_code == 0, result.output
-    assert "pause is limited by: road r3" in result.output
+    assert "pause is limited by: walkers on r3, 100 people/hour" in result.output
     assert "none: no limit binds" in result.output
 
 

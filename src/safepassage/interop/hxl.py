@@ -44,33 +44,35 @@ from safepassage.plan import PlanResult
 from safepassage.scenario.model import Scenario
 
 __all__ = [
-    "PLACE_COLUMNS",
-    "ZONE_COLUMNS",
     "CONVOY_COLUMNS",
     "EVACUATION_COLUMNS",
     "KPI_COLUMNS",
-    "read_hxl",
-    "merge_hxl",
-    "import_hxl",
-    "write_scenario_hxl",
-    "write_plan_hxl",
+    "PLACE_COLUMNS",
+    "ZONE_COLUMNS",
     "hxl_text",
+    "import_hxl",
+    "merge_hxl",
+    "read_hxl",
+    "write_plan_hxl",
+    "write_scenario_hxl",
 ]
 
 Audience = Literal["public", "internal"]
 
 PLACE_COLUMNS = [
-    ("Place", "#loc+code"), ("Name", "#loc+name"), ("Kind", "#loc+type"), ("Latitude", "#geo+lat"), ("Longitude", "#geo+lon"),
-    ("Zone", "#adm1+code"), ("Trucks per hour", "#capacity+trucks_per_hour"), ("People per hour", "#capacity+people_per_hour"),
+    ("Place", "#loc+code"), ("Name", "#loc+name"), ("Name (Arabic)", "#loc+name+i_ar"), ("Kind", "#loc+type"), ("Latitude", "#geo+lat"),
+    ("Longitude", "#geo+lon"), ("Zone", "#adm1+id"), ("Zone P-code", "#adm1+code"), ("Trucks per hour", "#capacity+trucks_per_hour"), ("People per hour", "#capacity+people_per_hour"),
     ("Closed", "#status+closed"), ("Sensitive", "#meta+sensitive"), ("Sources", "#meta+source"),
 ]
 ZONE_COLUMNS = [
-    ("Zone", "#adm1+code"), ("Name", "#adm1+name"), ("Population", "#population"), ("Hazard", "#severity+hazard"),
-    ("Outline (WKT)", "#geo+wkt"), ("Sources", "#meta+source"),
+    ("Zone", "#adm1+id"), ("P-code", "#adm1+code"), ("Name", "#adm1+name"), ("Name (Arabic)", "#adm1+name+i_ar"),
+    ("Population (people)", "#population"), ("Hazard", "#severity+hazard"), ("Outline (WKT, WGS 84)", "#geo+wkt"), ("Sources", "#meta+source"),
 ]
+_ZONE_FIXED = 7  # columns before the need columns
 CONVOY_COLUMNS = [
     ("Convoy", "#activity+code"), ("Origin", "#loc+origin+code"), ("Destination", "#loc+dest+code"), ("Zone", "#adm1+dest+code"),
-    ("Departs", "#date+start"), ("Arrives", "#date+end"), ("Trucks", "#indicator+trucks+num"), ("Commodity", "#item+code"),
+    ("Departs", "#date+start"), ("Arrives", "#date+end"), ("Trucks carrying this commodity", "#indicator+trucks+num"),
+    ("Trucks in the convoy", "#indicator+trucks+convoy"), ("Commodity", "#item+code"),
     ("Quantity", "#value+quantity"), ("Unit", "#item+unit"), ("Route", "#meta+route"), ("Crossings", "#loc+crossing"),
     ("Needs a pause", "#status+pause"),
 ]
@@ -100,12 +102,13 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def hxl_text(columns: list[tuple[str, str]], rows: Iterable[list[Any]]) -> str:
-    """CSV text with a header row and an HXL hashtag row."""
+def hxl_text(columns: list[tuple[str, str]], rows: Iterable[list[Any]], hashtags: bool = True) -> str:
+    """CSV text with a header row and (unless ``hashtags`` is false) an HXL hashtag row."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([header for header, _ in columns])
-    writer.writerow([tag for _, tag in columns])
+    if hashtags:
+        writer.writerow([tag for _, tag in columns])
     for row in rows:
         writer.writerow([_cell(v) for v in row])
     return buffer.getvalue()
@@ -123,26 +126,44 @@ def write_scenario_hxl(scenario: Scenario, folder: Path, audience: Audience = "i
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     generaliser = Generaliser(scenario)
+    zones = {z.id: z for z in scenario.zones}
     place_rows = []
     for p in scenario.places:
         if audience == "public":
-            point = None if p.sensitive else generaliser.public_point(p)
-            if point is None:
+            if p.sensitive:
                 continue
-            lat, lon = point.y, point.x
+            point = generaliser.public_point(p)  # None within 2 km of a sensitive site: named, not placed
+            lat, lon = (point.y, point.x) if point is not None else (None, None)
         else:
             lat, lon = p.geometry.lat, p.geometry.lon
-        place_rows.append([p.id, p.name, p.kind.value, lat, lon, p.zone, p.trucks_per_hour, p.people_per_hour, p.closed, p.sensitive, " ".join(p.sources)])
-    commodities = [c.id for c in scenario.commodities]
-    zone_columns = ZONE_COLUMNS[:5] + [(f"Need {c} per person per day", NEED_TAG.format(_attribute(c))) for c in commodities] + ZONE_COLUMNS[5:]
+        zone = zones.get(p.zone or "")
+        place_rows.append([p.id, p.name, p.name_ar, p.kind.value, lat, lon, p.zone, zone.pcode or zone.id if zone else None,
+                           p.trucks_per_hour, p.people_per_hour, p.closed, p.sensitive, " ".join(p.sources)])
+    commodities = scenario.commodities
+    zone_columns = ZONE_COLUMNS[:_ZONE_FIXED] + [
+        (f"Need {c.id} ({c.unit} per person per day)", NEED_TAG.format(_attribute(c.id))) for c in commodities] + ZONE_COLUMNS[_ZONE_FIXED:]
     zone_rows = []
     for z in scenario.zones:
         outline = generaliser.zone(z) if audience == "public" else shape(z.geometry.model_dump())
-        needs = [z.needs_per_person_per_day.get(c) for c in commodities]
-        zone_rows.append([z.id, z.name, z.population, z.hazard, outline.wkt, *needs, " ".join(z.sources)])
-    paths = [folder / "places.csv", folder / "zones.csv"]
-    paths[0].write_text(hxl_text(PLACE_COLUMNS, place_rows), encoding="utf-8")
-    paths[1].write_text(hxl_text(zone_columns, zone_rows), encoding="utf-8")
+        needs = [z.needs_per_person_per_day.get(c.id) for c in commodities]
+        zone_rows.append([z.id, z.pcode or z.id, z.name, z.name_ar, z.population, z.hazard, outline.wkt, *needs, " ".join(z.sources)])
+    if audience == "public":
+        place_rows = [[generaliser.text(v) if isinstance(v, str) else v for v in row] for row in place_rows]
+        zone_rows = [[generaliser.text(v) if isinstance(v, str) and i != 6 else v for i, v in enumerate(row)] for row in zone_rows]
+    return _write_tables(folder, [("places", PLACE_COLUMNS, place_rows), ("zones", zone_columns, zone_rows)])
+
+
+def _write_tables(folder: Path, tables: list[tuple[str, list[tuple[str, str]], list[list[Any]]]]) -> list[Path]:
+    """Each table as ``<name>.csv`` (header row, HXL hashtag row, data) and, for GIS tools that would
+    read the hashtag row as a record (GDAL's CSV driver), ``<name>.plain.csv`` without it. Returns the
+    HXL files' paths (each plain file sits beside its HXL file)."""
+    paths = []
+    for name, columns, rows in tables:
+        path = folder / f"{name}.csv"
+        path.write_text(hxl_text(columns, rows), encoding="utf-8")
+        plain = folder / f"{name}.plain.csv"
+        plain.write_text(hxl_text(columns, rows, hashtags=False), encoding="utf-8")
+        paths.append(path)
     return paths
 
 
@@ -158,20 +179,24 @@ def write_plan_hxl(scenario: Scenario, result: PlanResult, folder: Path, audienc
 
     units = {c.id: c.unit for c in scenario.commodities}
     convoy_rows = [
-        [c.id, place(c.origin), place(c.destination), c.zone, c.departs, c.arrives, c.trucks, commodity, quantity, units.get(commodity, ""),
+        [c.id, place(c.origin), place(c.destination), c.zone, c.departs, c.arrives, c.cargo_trucks.get(commodity, 0),
+         c.trucks if index == 0 else None, commodity, quantity, units.get(commodity, ""),
          _ROUTE_SEP.join(place(p) for p in c.route), " ".join(place(p) for p in c.crossings), c.requires_pause]
-        for c in result.convoys for commodity, quantity in c.cargo.items()
+        for c in result.convoys for index, (commodity, quantity) in enumerate(c.cargo.items())
     ]
+    mismatched = [c.id for c in result.convoys if sum(c.cargo_trucks.get(k, 0) for k in c.cargo) != c.trucks]
+    if mismatched:  # the per-commodity truck counts must add up, or summing the column would mislead
+        raise ValueError(f"convoys whose trucks by commodity do not add up to their trucks: {', '.join(mismatched[:5])}")
     evacuation_rows = [
         [e.id, e.origin_zone, e.destination_zone, place(e.destination), e.departs, e.arrives, e.people,
          _ROUTE_SEP.join(place(p) for p in e.corridor), e.requires_pause]
         for e in result.evacuations
     ]
-    paths = [folder / "convoys.csv", folder / "evacuations.csv", folder / "kpis.csv"]
-    paths[0].write_text(hxl_text(CONVOY_COLUMNS, convoy_rows), encoding="utf-8")
-    paths[1].write_text(hxl_text(EVACUATION_COLUMNS, evacuation_rows), encoding="utf-8")
-    paths[2].write_text(hxl_text(KPI_COLUMNS, kpi_rows(scenario, result)), encoding="utf-8")
-    return paths
+    if audience == "public":
+        convoy_rows = [[generaliser.text(v) if isinstance(v, str) else v for v in row] for row in convoy_rows]
+        evacuation_rows = [[generaliser.text(v) if isinstance(v, str) else v for v in row] for row in evacuation_rows]
+    return _write_tables(folder, [("convoys", CONVOY_COLUMNS, convoy_rows), ("evacuations", EVACUATION_COLUMNS, evacuation_rows),
+                                  ("kpis", KPI_COLUMNS, kpi_rows(scenario, result))])
 
 
 def kpi_rows(scenario: Scenario, result: PlanResult) -> list[list[Any]]:
@@ -300,7 +325,7 @@ def _merge_zones(data: dict[str, Any], table: _Table) -> None:
     from shapely.errors import ShapelyError
     from shapely.geometry import mapping
 
-    if not table.require("#adm1+code"):
+    if _find(table.columns, "#adm1+id") is None and not table.require("#adm1+code"):
         return
     commodity_of = {_attribute(c["id"]): c["id"] for c in data.get("commodities", []) if isinstance(c, dict) and "id" in c}
     need_columns = []
@@ -315,9 +340,11 @@ def _merge_zones(data: dict[str, Any], table: _Table) -> None:
             need_columns.append((index, column.display_tag, commodity_of[rest[0]]))
     zones = data.setdefault("zones", [])
     by_id = {z.get("id"): z for z in zones if isinstance(z, dict)}
+    by_pcode = {z.get("pcode"): z.get("id") for z in zones if isinstance(z, dict) and z.get("pcode")}
     for row in table.rows:
         line = table.line(row)
-        zone_id = table.text(row, "#adm1+code")
+        zone_id = table.text(row, "#adm1+id") or table.text(row, "#adm1+code")
+        zone_id = by_pcode.get(zone_id, zone_id)
         if zone_id is None:
             table.problems.append(Problem(table.where("#adm1+code"), "zone id is empty", "give the zone's id", line))
             continue
@@ -361,6 +388,7 @@ def _merge_places(data: dict[str, Any], table: _Table) -> None:
         return
     places = data.setdefault("places", [])
     by_id = {p.get("id"): p for p in places if isinstance(p, dict)}
+    by_pcode = {z.get("pcode"): z.get("id") for z in data.get("zones", []) if isinstance(z, dict) and z.get("pcode")}
     for row in table.rows:
         line = table.line(row)
         place_id = table.text(row, "#loc+code")
@@ -371,10 +399,10 @@ def _merge_places(data: dict[str, Any], table: _Table) -> None:
         fresh = place is None
         if fresh:
             place = {"id": place_id}
-        for key, tag in (("name", "#loc+name"), ("kind", "#loc+type"), ("zone", "#adm1+code")):
+        for key, tag in (("name", "#loc+name"), ("kind", "#loc+type"), ("zone", "#adm1+code"), ("zone", "#adm1+id")):
             value = table.text(row, tag)
             if value is not None:
-                place[key] = value
+                place[key] = by_pcode.get(value, value) if key == "zone" else value
         lat, lon = table.number(row, "#geo+lat"), table.number(row, "#geo+lon")
         if (lat is None) != (lon is None):
             table.problems.append(Problem(f"{table.path}: place {place_id}", "give both #geo+lat and #geo+lon, or neither", "fill the empty one", line))
@@ -428,18 +456,86 @@ def merge_hxl(data: dict[str, Any], places: Path | None = None, zones: Path | No
     return merged
 
 
-def import_hxl(scenario: str | Path, places: Path | None = None, zones: Path | None = None) -> tuple[Scenario, str]:
+def import_hxl(scenario: str | Path, places: Path | None = None, zones: Path | None = None, replaced: list[str] | None = None) -> tuple[Scenario, str]:
     """Merge HXL places and zones into a scenario file (or packaged name): the validated scenario and
     its YAML text. Raises ``ScenarioError`` naming every problem in the HXL or in the merged scenario.
-    """
-    import yaml
 
+    The file is edited, not rewritten: its comments, quoting and layout stay, and a value the HXL
+    leaves as it was keeps its ``"$parameter"`` reference (so sensitivity analysis still sweeps it). A
+    reference the HXL gives a different number is replaced by that number and named in ``replaced``.
+    """
     from safepassage.scenario.load import parse_scenario, resolve_scenario_path
+    from safepassage.scenario.yaml_limits import load_yaml
 
     path = resolve_scenario_path(scenario)
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        original = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem(str(path), f"cannot read file: {exc}", "check the path and that it is UTF-8 text")], str(path)) from exc
+    data, _ = load_yaml(original, str(path))  # the size and alias limits, before anything else reads it
     if not isinstance(data, dict):
         raise ScenarioError([Problem(str(path), "a scenario is a YAML mapping", "see `safepassage schema`")], source=str(path))
     merged = merge_hxl(data, places=places, zones=zones)
-    text = yaml.safe_dump(merged, sort_keys=False, allow_unicode=True, width=120)
+    text = _edit_yaml(original, merged, data.get("parameters") or {}, [] if replaced is None else replaced)
     return parse_scenario(text, source=f"{path} + HXL"), text
+
+
+def _edit_yaml(original: str, merged: dict[str, Any], parameters: dict[str, Any], replaced: list[str]) -> str:
+    """``original`` YAML text changed to hold ``merged``, keeping comments, layout and every node (and
+    ``$parameter`` reference) whose value did not change. ``ruamel.yaml`` does the round trip."""
+    from ruamel.yaml import YAML
+
+    from safepassage.scenario.model import Place, Zone
+
+    yaml_rt = YAML()
+    yaml_rt.preserve_quotes = True
+    yaml_rt.width = 4096
+    yaml_rt.indent(mapping=2, sequence=4, offset=2)
+    document = yaml_rt.load(original)
+
+    def value_of(node: Any) -> Any:
+        if isinstance(node, str) and node.startswith("$") and isinstance(parameters.get(node[1:]), dict):
+            return parameters[node[1:]].get("value")
+        return node
+
+    def same(old: Any, new: Any) -> bool:
+        if old == new:
+            return True
+        old, new = value_of(old), value_of(new)
+        if isinstance(old, (int, float)) and isinstance(new, (int, float)) and not isinstance(old, bool) and not isinstance(new, bool):
+            return abs(float(old) - float(new)) <= 1e-9 * max(1.0, abs(float(old)))
+        return bool(old == new)
+
+    models = {".places": Place, ".zones": Zone}
+
+    def is_default(where: str, key: str, value: Any) -> bool:
+        """A field the file leaves out and the HXL gives its default value: leave it out."""
+        model = models.get(where.split("[")[0]) if where.count("[") == 1 and where.endswith("]") else None
+        field = model.model_fields.get(key) if model is not None else None
+        return field is not None and not field.is_required() and field.default == value
+
+    def apply(old: Any, new: Any, where: str) -> Any:
+        if isinstance(old, dict) and isinstance(new, dict):
+            for key, value in new.items():
+                if key in old:
+                    old[key] = apply(old[key], value, f"{where}.{key}")
+                elif not is_default(where, key, value):
+                    old[key] = value
+            return old
+        if isinstance(old, list) and isinstance(new, list) and len(new) >= len(old):
+            for i, value in enumerate(new):
+                if i < len(old):
+                    old[i] = apply(old[i], value, f"{where}[{i}]")
+                else:
+                    old.append(value)
+            return old
+        if same(old, new):
+            return old  # unchanged: keep the node as written, reference and all
+        if isinstance(old, str) and old.startswith("$"):
+            replaced.append(f"{where.lstrip('.')}: {old} ({value_of(old)}) replaced by {new}")
+        return new
+
+    apply(document, merged, "")
+    out = io.StringIO()
+    yaml_rt.dump(document, out)
+    return out.getvalue()

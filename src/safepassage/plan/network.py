@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from safepassage.errors import Problem, ScenarioError
 from safepassage.plan.terms import Terms
 from safepassage.scenario.model import PlaceKind, Scenario
 
@@ -229,8 +228,9 @@ def truck_movements(scenario: Scenario, terms: Terms, arcs: Arcs) -> Movements:
 def people_sources_and_sinks(scenario: Scenario) -> tuple[list[int], list[int], list[set[int]]]:
     """Origin zones with people wanting to leave: (zone index, assembly place, safe places)."""
     place_index = {p.id: i for i, p in enumerate(scenario.places)}
-    zones, assembly, safe = [], [], []
-    problems = []
+    zones: list[int] = []
+    assembly: list[int] = []
+    safe: list[set[int]] = []
     for z, zone in enumerate(scenario.zones):
         if zone.evacuation is None or zone.evacuation.wants_to_leave <= 0:
             continue
@@ -238,15 +238,9 @@ def people_sources_and_sinks(scenario: Scenario) -> tuple[list[int], list[int], 
         # Evacuees end at shelters or reception areas where the destination has them, not at a
         # distribution point or a junction on the way.
         shelters = {i for i in places if scenario.places[i].kind == PlaceKind.shelter}
-        if shelters:
-            places = shelters
-        if not places:
-            problems.append(Problem(f"zones[{z}].evacuation.destinations", "no place lies in any destination zone", "add a shelter (or any place) with zone: set to a destination"))
         zones.append(z)
         assembly.append(place_index[zone.evacuation.assembly_place])
-        safe.append(places)
-    if problems:
-        raise ScenarioError(problems)
+        safe.append(shelters or places)
     return zones, assembly, safe
 
 

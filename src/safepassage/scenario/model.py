@@ -206,6 +206,7 @@ class Place(_Model):
 
     id: Id
     name: str
+    name_ar: str | None = None
     kind: PlaceKind
     geometry: PointGeometry
     zone: Id | None = None
@@ -238,6 +239,7 @@ class Road(_Model):
 
     id: Id
     name: str = ""
+    name_ar: str | None = None
     from_: Id = Field(alias="from")
     to: Id
     length_km: Positive
@@ -277,10 +279,16 @@ class Evacuation(_Model):
 
 
 class Zone(_Model):
-    """An area with people in it: population, daily needs per person by commodity, hazard."""
+    """An area with people in it: population, daily needs per person by commodity, hazard.
+
+    ``pcode`` is the area's code in the common operational datasets (e.g. an OCHA COD / ISO 3166-2
+    code such as ``PS-NGZ``); public tabular exports use it as the admin code when it is given.
+    """
 
     id: Id
     name: str
+    name_ar: str | None = None
+    pcode: Annotated[str, Field(pattern=r"^[A-Z]{2}[A-Z0-9\-]{1,20}$")] | None = None
     population: NonNegative
     geometry: PolygonGeometry
     hazard: Literal["low", "medium", "high", "extreme"] = "medium"
@@ -416,6 +424,8 @@ class Proposal(_Model):
     drivers for this proposal. ``replay``: what happened to past window occurrences (late, cut short,
     violated), for backtests.
 
+    Public outputs say plainly when a pause is unilateral.
+
     ``quotas`` replace the policy's daily quotas on every local day a window of this proposal touches;
     ``admits`` lifts restrictions on those commodities (e.g. fuel during a truce); ``opens`` opens places
     that are otherwise closed (e.g. a crossing) for the whole horizon.
@@ -424,14 +434,14 @@ class Proposal(_Model):
     id: Id
     name: str
     description: str = ""
+    agreement: Literal["all_parties", "unilateral"] = "all_parties"
+    agreed_by: list[str] = []
     windows: list[Window] = Field(default_factory=list)
     notice_hours: NonNegative = 0.0
     quotas: list[Quota] | None = None
     admits: list[Id] = Field(default_factory=list)
     opens: list[Id] = Field(default_factory=list)
     extension: Extension | None = None
-    agreement: Literal["all_parties", "unilateral"] = "all_parties"
-    agreed_by: list[str] = Field(default_factory=list)
     announced: dt.datetime | None = None
     drivers: DepartureDrivers | None = None
     replay: list[WindowReplay] = Field(default_factory=list)
