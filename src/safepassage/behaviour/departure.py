@@ -171,8 +171,8 @@ def departures(scenario: Scenario, proposal: Proposal, horizon_start: dt.datetim
         stretch = math.exp(coefficients.distrust_delay_log.value * distrust)
         median_h, spread_h = mobilisation.median_hours * stretch, mobilisation.spread_hours * stretch
         occurrences = _occurrences(proposal, scenario, zone) or [(horizon_start, horizon_end, False)]
-        first = min(s for s, _, _ in occurrences)
-        announced = proposal.announced if proposal.announced is not None else first - dt.timedelta(hours=proposal.notice_hours)
+        first_start = min(s for s, _, _ in occurrences)
+        announced = proposal.announced if proposal.announced is not None else first_start - dt.timedelta(hours=proposal.notice_hours)
         t0 = minutes(announced)
 
         def ready(minute: float) -> float:
@@ -190,9 +190,9 @@ def departures(scenario: Scenario, proposal: Proposal, horizon_start: dt.datetim
             decided = _sigmoid(logit_p + math.log(trust)) * wants
             share = mobilisation.violated_window_departure_share if violated else 1.0
             # Ready before it opens: they walked to the corridor entry and set out when it opens.
-            first = max(0.0, decided * ready(s_min) - gone) * share
-            released = [(max(s_min, 0.0), first)]
-            gone += first
+            waiting = max(0.0, decided * ready(s_min) - gone) * share
+            released = [(max(s_min, 0.0), waiting)]
+            gone += waiting
             steps = max(1, int(math.ceil((e_min - s_min) / 60.0)))
             edges = np.linspace(s_min, e_min, steps + 1)
             for a, b in zip(edges[:-1], edges[1:]):

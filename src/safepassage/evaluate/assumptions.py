@@ -60,7 +60,7 @@ def behavioural_assumptions(scenario: Scenario, proposal_id: str, samples: int =
         "proposal": proposal.id,
         "agreement": proposal.agreement,
         "agreed_by": list(proposal.agreed_by),
-        "wants_to_leave": {z.id: z.evacuation.wants_to_leave for z in zones},
+        "wants_to_leave": {z.id: z.evacuation.wants_to_leave for z in zones if z.evacuation is not None},
     }
     if scenario.behaviour is None:
         document["model"] = "none: everyone in wants_to_leave is available at the start"

@@ -159,7 +159,12 @@ def _predicted(plan: PlanResult, metric: str, commodities: list[str] | None, day
     kpis = plan.kpis
     if metric == "people_reached_safety_per_day":
         return kpis.people_reached_safety / days
-    table = {"trucks_crossed_per_day": kpis.trucks_crossed, "trucks_arrived_per_day": kpis.trucks_arrived, "quantity_arrived_per_day": kpis.quantity_arrived}[metric]
+    tables: dict[str, dict[str, float]] = {
+        "trucks_crossed_per_day": {k: float(v) for k, v in kpis.trucks_crossed.items()},
+        "trucks_arrived_per_day": {k: float(v) for k, v in kpis.trucks_arrived.items()},
+        "quantity_arrived_per_day": dict(kpis.quantity_arrived),
+    }
+    table = tables[metric]
     chosen = commodities if commodities else list(table)
     return sum(float(table.get(c, 0.0)) for c in chosen) / days
 

@@ -110,7 +110,10 @@ def plan_bus_trips(scenario: Scenario, proposal: Proposal, start: dt.datetime, e
     vehicle_id = 0
     for b, zones in boarding_zones.items():
         for zone in zones:
-            safe = [index[p.id] for p in scenario.places if p.zone in zone.evacuation.destinations]
+            evacuation = zone.evacuation
+            if evacuation is None:
+                continue
+            safe = [index[p.id] for p in scenario.places if p.zone in evacuation.destinations]
             distance, predecessor = dijkstra(graph, indices=index[b], return_predecessors=True)
             reachable = [s for s in safe if np.isfinite(distance[s])]
             if not reachable:
@@ -125,9 +128,10 @@ def plan_bus_trips(scenario: Scenario, proposal: Proposal, start: dt.datetime, e
             legs = [road_of[(a, c)] for a, c in zip(path[:-1], path[1:])]
             one_way_min = float(distance[target]) / fleet.speed_kmh * 60.0
             screen = next((scenario.places[i] for i in path if scenario.places[i].screening is not None), None)
-            processing = screen.screening.processing_minutes if screen is not None else 0.0
-            detained_share = screen.screening.detained_or_turned_back.value if screen is not None and screen.screening.detained_or_turned_back else 0.0
-            holding = screen.screening.holding_people if screen is not None else None
+            screening = screen.screening if screen is not None else None
+            processing = screening.processing_minutes if screening is not None else 0.0
+            detained_share = screening.detained_or_turned_back.value if screening is not None and screening.detained_or_turned_back else 0.0
+            holding = screening.holding_people if screening is not None else None
             pause_roads = [r.id for r in legs if r.requires_pause]
             if pause_roads:
                 spans = sorted(

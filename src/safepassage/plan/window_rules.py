@@ -45,9 +45,13 @@ def exit_minutes(scenario: Scenario, truck_speed_default_kmh: float | None = Non
             continue
         a, b = index[road.from_], index[road.to]
         on_rule[[a, b]] = True
-        rows.append(a), cols.append(b), minutes.append(travel)
+        rows += [a]
+        cols += [b]
+        minutes += [travel]
         if not road.one_way:
-            rows.append(b), cols.append(a), minutes.append(travel)
+            rows += [b]
+            cols += [a]
+            minutes += [travel]
     touches_outside = np.zeros(n, dtype=bool)
     for road, is_rule in zip(scenario.roads, flagged):
         if not is_rule and road.trucks:
