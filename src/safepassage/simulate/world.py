@@ -223,7 +223,8 @@ def realise(world: SimulationWorld, disruptions: Disruptions, rng: np.random.Gen
         if i == last and extension_days:
             events.append((end, "extension", f"+{extension_days:g} day(s)"))
             end += extension_days * 1440.0
-        fact = replay.get(world.boundary_date[int(np.searchsorted(boundaries, window.start_min - 1e-6))])
+        first_boundary = min(int(np.searchsorted(boundaries, window.start_min - 1e-6)), len(world.boundary_date) - 1)
+        fact = replay.get(world.boundary_date[first_boundary]) if replay else None
         if fact is not None:
             # History replayed: the occurrence is planned as it happened (behaviour/replay.py); no draw replaces it.
             if fact.violated:
