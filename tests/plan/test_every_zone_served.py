@@ -26,6 +26,7 @@ def test_every_covered_zone_with_people_wanting_to_leave_moves(gaza_week, propos
     total = sum(moved.values())
     wants = {z.id: z.evacuation.wants_to_leave for z in scenario.zones if z.id in wanting}
     for zone in wanting:
-        assert moved[zone] >= 0.5 * wants[zone] / sum(wants.values()) * total - 1
+        # (the LP keeps it exactly; rounding paths to whole people may lose up to one person per path)
+        assert moved[zone] >= 0.5 * wants[zone] / sum(wants.values()) * total - len(result.evacuations)
     # Evacuees end at shelters.
     assert all(scenario.place(m.destination).kind.value == "shelter" for m in result.evacuations)
