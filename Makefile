@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 OUT ?= out
 
-.PHONY: setup run test bench system-deps clean
+.PHONY: setup run test lint bench system-deps clean
 
 setup: $(VENV)/.installed
 
@@ -22,11 +22,17 @@ run: setup
 system-deps:
 	bash scripts/system-deps.sh
 
-test: setup system-deps
+test: setup system-deps lint
 	$(PY) -m pytest
+
+# The gates, before any test runs: ruff (pyflakes, bugbear, import order, line length) and mypy on src/.
+lint: setup
+	$(VENV)/bin/ruff check src
+	$(VENV)/bin/mypy
 
 bench: setup
 	$(PY) bench/bench_planner.py
+	$(PY) bench/bench_scale.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache

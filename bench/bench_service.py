@@ -32,7 +32,7 @@ import httpx
 from sqlalchemy import create_engine, text
 
 DEFAULT_PG = "postgresql+psycopg://safepassage:safepassage@127.0.0.1:5432/safepassage_test"
-ADMIN_PASSWORD = "bench-admin-password"
+ADMIN_PASSWORD = "bench-coordination-secret-7"
 
 
 def _free_port() -> int:
@@ -44,6 +44,7 @@ def _free_port() -> int:
 def _start_server(database_url: str, data_dir: Path, max_seconds: int) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     env = {**os.environ, "SAFEPASSAGE_DATABASE_URL": database_url, "SAFEPASSAGE_DATA_DIR": str(data_dir),
+           "SAFEPASSAGE_SIGNING_KEY": str(data_dir.parent / f"{data_dir.name}-audit-key.pem"),
            "SAFEPASSAGE_ADMIN_PASSWORD": ADMIN_PASSWORD, "SAFEPASSAGE_PASSWORD_HASH": "fast"}
     command = ["timeout", "--signal=KILL", str(max_seconds), sys.executable, "-c", "from safepassage.cli import main; main()",
                "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
@@ -130,7 +131,9 @@ def run_backend(backend: str, requests: int, seconds: float, clients: int) -> di
             admin_engine.dispose()
     return {
         "backend": backend, "clients": clients, "notifications": writes, "baseline_health": baseline,
-        "ratio_writes_to_baseline": round(writes["per_second"] / baseline["per_second"], 3), "audit_chain_ok": verified["ok"], "audit_entries": verified["entries"],
+        "ratio_writes_to_baseline": round(writes["per_second"] / baseline["per_second"], 3),
+        "ratio_p99_to_baseline": round(writes["p99_ms"] / max(baseline["p99_ms"], 0.1), 2),
+        "audit_chain_ok": verified["ok"], "audit_entries": verified["entries"], "data_rows_ok": not verified.get("row_problems"),
     }
 
 
@@ -144,10 +147,11 @@ def main() -> None:
     args = parser.parse_args()
     backends = ["postgresql", "sqlite"] if args.backend == "both" else [args.backend]
     results = [run_backend(b, args.requests, args.seconds, args.clients) for b in backends]
-    print(f"{'backend':<11} {'notif/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} | {'health/s':>8} {'p50 ms':>7} {'p99 ms':>7} | ratio  chain")
+    print(f"{'backend':<11} {'notif/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} | {'health/s':>8} {'p50 ms':>7} {'p99 ms':>7} | rate ratio  p99 ratio  log")
     for r in results:
         w, b = r["notifications"], r["baseline_health"]
-        print(f"{r['backend']:<11} {w['per_second']:>8} {w['p50_ms']:>7} {w['p99_ms']:>7} {w['errors']:>6} | {b['per_second']:>8} {b['p50_ms']:>7} {b['p99_ms']:>7} | {r['ratio_writes_to_baseline']:<6} {'ok' if r['audit_chain_ok'] else 'BROKEN'} ({r['audit_entries']} entries)")
+        print(f"{r['backend']:<11} {w['per_second']:>8} {w['p50_ms']:>7} {w['p99_ms']:>7} {w['errors']:>6} | {b['per_second']:>8} {b['p50_ms']:>7} {b['p99_ms']:>7} | "
+              f"{r['ratio_writes_to_baseline']:<10} {r['ratio_p99_to_baseline']:<10} {'ok' if r['audit_chain_ok'] and r['data_rows_ok'] else 'BROKEN'} ({r['audit_entries']} entries)")
     if args.out:
         args.out.write_text(json.dumps(results, indent=2))
 

@@ -51,3 +51,21 @@ def test_notify_bad_input_exits_2_naming_the_option(runner, tiny_path):
     assert unknown.exit_code == 2 and "unknown proposal 'truce'" in unknown.output
     placeholder = runner.invoke(app, ["notify", str(tiny_path), "--proposal", "pause"])
     assert all("contact.phone" in n["missing_fields"] for n in json.loads(placeholder.stdout)["notifications"])
+
+
+def test_notify_drafts_one_notification_per_convoy_under_the_rules(runner, tiny_path, tmp_path):
+    data = tiny_path.read_text().replace("policy:", "convoy_rules: {min_trucks: 3, max_trucks: 4, marshalling_minutes: 180, escort_required: true}\npolicy:", 1)
+    path = tmp_path / "tiny-convoys.yaml"
+    path.write_text(data)
+    result = runner.invoke(app, ["notify", str(path), "--proposal", "pause", "--contact-phone", "+970 59 123 4567"])
+    assert result.exit_code == 0, result.output
+    plan = plan_proposal(load_scenario(path), "pause")
+    notes = json.loads(result.stdout)["notifications"]
+    assert [n["reference"] for n in notes] == [c.id for c in plan.planned_convoys] and len(notes) < len(plan.convoys)
+    for note, convoy in zip(notes, plan.planned_convoys, strict=True):
+        content = MovementContent.model_validate(note["content"])
+        assert content.waypoints == convoy.route and note["journeys"] == [d.journey for d in convoy.dispatches]
+        assert content.window.earliest_departure == dt.datetime.fromisoformat(convoy.departs)
+        assert content.window.latest_arrival == dt.datetime.fromisoformat(convoy.arrives)
+        assert len(content.vehicles) == convoy.vehicles and [v.vehicle_type for v in content.vehicles].count("escort") == 1
+        assert {c.commodity: c.quantity for c in content.cargo} == convoy.cargo

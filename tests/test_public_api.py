@@ -20,7 +20,8 @@ def test_all_names_exist(name):
 
 
 def test_top_level_exports_the_workflow():
-    public = {n for n, v in vars(safepassage).items() if not n.startswith("_") and (inspect.isclass(v) or inspect.isfunction(v))}
+    # The exports load on first use (PEP 562): list them through dir() and getattr, not vars().
+    public = {n for n in dir(safepassage) if not n.startswith("_") and (inspect.isclass(getattr(safepassage, n)) or inspect.isfunction(getattr(safepassage, n)))}
     assert public == set(safepassage.__all__)
 
 
@@ -28,3 +29,18 @@ def test_errors_are_one_family():
     for name in ("ScenarioError", "InfeasibleError", "SolverError", "UnknownProposalError"):
         assert issubclass(getattr(safepassage, name), safepassage.SafePassageError)
     assert issubclass(safepassage.ScenarioError, ValueError)
+
+
+def test_the_command_line_starts_without_the_planner():
+    """``safepassage --help`` and ``validate`` need neither HiGHS, scipy, Dask, FastAPI nor SQLAlchemy:
+    importing the CLI must not load them (they made every start take seconds)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import safepassage.cli; "
+        "heavy = ['highspy', 'scipy', 'dask', 'fastapi', 'sqlalchemy', 'matplotlib', 'simpy', 'safepassage.plan', 'pydantic']; "
+        "print(' '.join(m for m in heavy if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert loaded == [], f"importing safepassage.cli loaded {loaded}"

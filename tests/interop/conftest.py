@@ -3,11 +3,12 @@ with hour slots (small enough to solve in well under a second)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from safepassage.plan import PlanResult, plan_proposal
 from safepassage.scenario import Scenario, load_scenario
-from pathlib import Path
 
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
 

@@ -20,7 +20,14 @@ from shapely.ops import unary_union
 from safepassage.cli import app
 from safepassage.errors import ScenarioError
 from safepassage.interop.cap import (
-    CAP_NAMESPACE, HEADLINE_MAX_CHARS, CapValidationError, proposal_alerts, read_alerts, urgency, validate_alert, write_alerts,
+    CAP_NAMESPACE,
+    HEADLINE_MAX_CHARS,
+    CapValidationError,
+    proposal_alerts,
+    read_alerts,
+    urgency,
+    validate_alert,
+    write_alerts,
 )
 from safepassage.interop.generalise import Generaliser
 from safepassage.interop.public_picture import AREA_DESC_MAX_CHARS

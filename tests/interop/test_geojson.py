@@ -11,7 +11,7 @@ import pytest
 from shapely.geometry import shape
 
 from safepassage.cli import app
-from safepassage.interop.geojson import corridors_collection, plan_collection, write_geojson, zones_collection
+from safepassage.interop.geojson import corridors_collection, plan_collection, zones_collection
 
 
 @pytest.fixture(scope="module")

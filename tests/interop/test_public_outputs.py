@@ -21,7 +21,6 @@ from safepassage.interop.cap import proposal_alerts
 from safepassage.interop.generalise import WITHHELD, Generaliser
 from safepassage.interop.geojson import corridors_collection, plan_collection, zones_collection
 from safepassage.interop.hxl import write_plan_hxl, write_scenario_hxl
-
 from tests.public_leaks import leaks, positions
 
 SENT = dt.datetime(2023, 11, 24, 7, 0, tzinfo=ZoneInfo("Asia/Gaza"))
@@ -93,3 +92,17 @@ def test_the_rule_is_one_function_applied_everywhere(gaza):
     assert not leaks(gaza, public)
     assert "Al-Arish 31.132 N 33.803 E" in public and "USD 31.45M" in public
     assert positions(public) == positions("Al-Arish 31.132 N 33.803 E; USD 31.45M")
+
+
+def test_picture_document_for_a_public_page(gaza, gaza_plans):
+    from safepassage.interop.public_picture import picture_document, public_picture
+
+    document = picture_document(public_picture(gaza, gaza_plans["daily-4h-north"]))
+    text = json.dumps(document, ensure_ascii=False)
+    assert leaks(gaza, text) == []
+    assert not re.search(r"(?<![\w-])(sad|rashid|dp)-[a-z-]+", text)  # no internal ids
+    first = document["windows"][0]
+    assert first["origins"]["ar"] == ["محافظة غزة"] and first["destinations"]["en"] == ["Deir al-Balah (Middle Area) governorate"]
+    assert set(first["corridor"]["en"]) == {"Salah al-Din", "Al-Rashid"}
+    assert list(first["areas"]) == ["Evacuate", "Monitor", "Avoid"]
+    assert document["agreement"] == "all_parties"

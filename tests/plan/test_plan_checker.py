@@ -51,6 +51,7 @@ def test_other_packaged_scenarios_keep_every_rule():
             assert _plan_and_check(text, proposal.id) == [], (name, proposal.id)
 
 
+@pytest.mark.slow
 def test_the_gaza_week_keeps_every_rule(gaza_week):
     text = resolve_scenario_path("gaza-2023-11").read_text()
     assert len(gaza_week.results) == 5
@@ -93,6 +94,7 @@ def _with_lots(data: dict, lots: int) -> dict:
     return {**data, "stocks": stocks}
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     n_places=st.integers(8, 20),

@@ -144,7 +144,7 @@ def test_every_plan_respects_the_rules(data):
             for t in range(24 * 60 // slot):
                 running += place_slot.get((place.id, t), 0)
                 assert running <= place.trucks_per_hour * (t + 1) * slot / 60 + 1e-6
-    for (road, _, t), trucks in road_slot.items():
+    for (road, _, _t), trucks in road_slot.items():
         rate = roads[road].trucks_per_hour
         if rate:
             assert trucks <= math.ceil(rate * slot / 60 - 1e-9)
@@ -153,11 +153,11 @@ def test_every_plan_respects_the_rules(data):
             t = int(_minutes(leg.departs, start) // slot)
             people_place[leg.from_place, t] += movement.people
             people_road[leg.road, leg.from_place, t] += movement.people
-    for (place, t), people in people_place.items():
+    for (place, _t), people in people_place.items():
         rate = places[place].people_per_hour
         if rate:
             assert people <= math.ceil(rate * slot / 60 - 1e-9)
-    for (road, _, t), people in people_road.items():
+    for (road, _, _t), people in people_road.items():
         rate = roads[road].people_per_hour
         if rate:
             assert people <= math.ceil(rate * slot / 60 - 1e-9)

@@ -26,7 +26,7 @@ def test_small_scenarios_validate_and_plan_every_proposal(n_places: int, days: f
         assert result.objective <= result.bound + 1e-6 * max(1.0, abs(result.bound))
 
 
-@pytest.mark.parametrize("n_places, days", [(3, 1), (20, 1), (60, 3), (150, 7), (500, 7)])
+@pytest.mark.parametrize("n_places, days", [(3, 1), (20, 1), (60, 3), (150, 7), pytest.param(500, 7, marks=pytest.mark.slow)])
 @pytest.mark.parametrize("seed", [0, 1, 12345])
 def test_scenarios_of_every_size_pass_the_loaders_checks(n_places: int, days: float, seed: int) -> None:
     data = synthetic_scenario_data(n_places, days, seed)
@@ -109,3 +109,13 @@ def test_bad_arguments_are_named(kwargs: dict, match: str) -> None:
     args = {"n_places": 10, "days": 1, "seed": 0, **kwargs}
     with pytest.raises(ValueError, match=match):
         synthetic_scenario(**args)
+
+
+def test_the_target_instance():
+    """Issue 10's target: 500 places, 1,500 roads, 6 commodities, 7 days, several warehouses; valid."""
+    from safepassage.testing.synthetic import target_scenario
+
+    scenario = target_scenario()
+    assert (len(scenario.places), len(scenario.roads), len(scenario.commodities), scenario.horizon.days) == (500, 1500, 6, 7.0)
+    assert len({s.place for s in scenario.stocks}) > 1
+    assert len({c.id for c in scenario.commodities}) == 6

@@ -8,6 +8,7 @@ creates). If it is unreachable the PostgreSQL tests FAIL, unless ``SAFEPASSAGE_S
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -63,7 +64,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
     """A database of its own for this test: a new SQLite file, or a new PostgreSQL schema dropped after."""
     if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'safepassage.db'}"
+        yield f"sqlite:///{tmp_path / 'data' / 'safepassage.db'}"
         return
     _require_postgres()
     schema = f"t_{uuid.uuid4().hex[:16]}"
@@ -80,7 +81,8 @@ def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path, database_url=database_url, password_hash_profile="fast", bootstrap_admin_password=ADMIN_PASSWORD)
+    return Settings(data_dir=tmp_path / "data", database_url=database_url, signing_key_path=tmp_path / "keys" / "audit-signing-key.pem",
+                    password_hash_profile="fast", bootstrap_admin_password=ADMIN_PASSWORD)
 
 
 @dataclass
@@ -115,6 +117,23 @@ class Api:
         response = self.post(username, path, body)
         assert response.status_code in (200, 201), f"{path}: {response.status_code} {response.text}"
         return response.json()
+
+    def finished_job(self, username: str, response: Any, timeout_s: float = 180.0) -> Any:
+        """Poll a plan job (a 202 answer) until it ends; the response of its result endpoint."""
+        assert response.status_code == 202, f"{response.status_code} {response.text}"
+        job = response.json()
+        deadline = time.monotonic() + timeout_s
+        while job["status"] in ("queued", "running"):
+            assert time.monotonic() < deadline, f"plan job {job['id']} still {job['status']} after {timeout_s} s"
+            time.sleep(0.1)
+            job = self.get(username, job["status_url"]).json()
+        return self.get(username, job["result_url"])
+
+    def planned(self, username: str, path: str, body: Any) -> dict[str, Any]:
+        """POST a plan or replan request and wait for its job: the plan."""
+        result = self.finished_job(username, self.post(username, path, body))
+        assert result.status_code == 200, result.text
+        return result.json()
 
 
 @pytest.fixture

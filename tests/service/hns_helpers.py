@@ -13,7 +13,7 @@ from tests.service.conftest import ADMIN_PASSWORD, PASSWORD, ROLE_USERS, TINY, A
 CONTACT = {"name": "Logistics duty officer", "phone": "+970 59 000 0000", "radio": "VHF ch 7", "available_24_7": True}
 MARKS = {"markings": "emblem on roof and doors", "night_markings": "retro-reflective panels", "thermal_markings": "thermal marker panel"}
 # tiny.yaml positions (lon, lat)
-DEPOT, GATE, DP_SOUTH, DP_NORTH = [34.0, 31.0], [34.1, 31.0], [34.2, 31.0], [34.2, 31.5]
+DEPOT, GATE, DP_SOUTH, DP_NORTH = [34.0, 31.0], [34.1, 31.0], [34.2, 31.0], [34.2, 31.15]
 
 
 def tiny_at(start: dt.datetime) -> str:

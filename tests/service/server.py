@@ -33,6 +33,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ, "SAFEPASSAGE_DATABASE_URL": database_url, "SAFEPASSAGE_DATA_DIR": str(data_dir),
+            "SAFEPASSAGE_SIGNING_KEY": str(data_dir.parent / f"{data_dir.name}-audit-key.pem"),
             "SAFEPASSAGE_ADMIN_PASSWORD": admin_password, "SAFEPASSAGE_PASSWORD_HASH": "fast", **(extra_env or {}),
         }
         self.max_seconds = max_seconds

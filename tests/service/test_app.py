@@ -23,25 +23,38 @@ def test_settings_are_read_when_asked(tmp_path: Path) -> None:
     settings = Settings.from_env({"SAFEPASSAGE_DATA_DIR": str(tmp_path), "SAFEPASSAGE_TOKEN_TTL_HOURS": "2"})
     assert settings.token_ttl_hours == 2.0
     assert settings.resolved_database_url == f"sqlite:///{(tmp_path / 'safepassage.db').resolve()}"
-    assert settings.resolved_signing_key_path == tmp_path / "audit-signing-key.pem"
+    # The signing key lives outside the data directory by default (whoever rewrites the database must not hold it).
+    assert not settings.signing_key_inside_data_dir
+    assert settings.resolved_signing_key_path.name == "safepassage-audit-signing-key.pem"
+    assert Settings(data_dir=tmp_path, signing_key_path=tmp_path / "k.pem").signing_key_inside_data_dir
     assert Settings.from_env({"SAFEPASSAGE_DATABASE_URL": "postgresql+psycopg://u:p@h/db"}).resolved_database_url == "postgresql+psycopg://u:p@h/db"
     with pytest.raises(ValueError, match="SAFEPASSAGE_TOKEN_TTL_HOURS must be a number"):
         Settings.from_env({"SAFEPASSAGE_TOKEN_TTL_HOURS": "soon"})
+    for bad in ("nan", "inf", "-inf", "0", "-3"):
+        with pytest.raises(ValueError, match="token_ttl_hours .* must be a finite number of hours"):
+            Settings.from_env({"SAFEPASSAGE_TOKEN_TTL_HOURS": bad})
+    with pytest.raises(ValueError, match="deployment_name .* must be letters"):
+        Settings.from_env({"SAFEPASSAGE_DEPLOYMENT": "two words"})
     with pytest.raises(ValueError, match="SAFEPASSAGE_PASSWORD_HASH must be 'default' or 'fast'"):
         Settings.from_env({"SAFEPASSAGE_PASSWORD_HASH": "md5"})
 
 
 def test_zero_configuration_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No settings at all: SQLite and a new key in ./.safepassage, and a generated admin password."""
+    """No settings at all: SQLite in ./.safepassage (0700, files 0600), a new key outside it, a generated admin password."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     for name in ("SAFEPASSAGE_DATABASE_URL", "SAFEPASSAGE_DATA_DIR", "SAFEPASSAGE_ADMIN_PASSWORD", "SAFEPASSAGE_SIGNING_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SAFEPASSAGE_PASSWORD_HASH", "fast")
     app = create_app()
     password = app.state.generated_admin_password
     assert password and (tmp_path / ".safepassage" / "safepassage.db").exists()
-    key = tmp_path / ".safepassage" / "audit-signing-key.pem"
+    key = tmp_path / "config" / "safepassage" / "keys" / "safepassage-audit-signing-key.pem"
     assert key.stat().st_mode & 0o777 == 0o600
+    assert not list((tmp_path / ".safepassage").glob("*.pem"))
+    assert (tmp_path / ".safepassage").stat().st_mode & 0o777 == 0o700
+    for file in (tmp_path / ".safepassage").iterdir():
+        assert file.stat().st_mode & 0o777 == 0o600, file.name
     with TestClient(app) as client:
         assert client.post("/auth/token", data={"username": "admin", "password": password}).status_code == 200
         assert client.get("/docs").status_code == 200

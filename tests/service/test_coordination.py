@@ -100,7 +100,7 @@ def test_plan_notify_and_replan_through_the_engine(world: World) -> None:
     api = world.api
     scenario = api.created("coord", "/scenarios", {"yaml": TINY.read_text()})
     assert scenario["proposals"] == ["none", "pause"]
-    plan = api.created("coord", "/plans", {"scenario_id": scenario["id"], "proposal": "pause"})
+    plan = api.planned("coord", "/plans", {"scenario_id": scenario["id"], "proposal": "pause"})
     assert plan["origin"] == "planned" and plan["summary"]["convoys"] >= 1 and plan["movement_ids"]
     movements = api.get("coord", f"/plans/{plan['id']}/movements").json()
     kinds = {m["kind"] for m in movements}
@@ -117,7 +117,7 @@ def test_plan_notify_and_replan_through_the_engine(world: World) -> None:
     api.created("monitor", "/events", {"kind": "departed", "movement_id": convoy["id"], "occurred_at": convoy["departs"]})
     api.created("monitor", "/events", {"kind": "crossing_closed", "occurred_at": "2024-01-01T01:00:00Z", "road_id": "r3"})
 
-    new = api.created("coord", f"/plans/{plan['id']}/replan", {"at": "2024-01-01T03:00:00"})
+    new = api.planned("coord", f"/plans/{plan['id']}/replan", {"at": "2024-01-01T03:00:00"})
     assert new["origin"] == "replanned" and new["parent_plan_id"] == plan["id"]
     assert new["state"]["closed_roads"] == ["r3"]
     assert new["state"]["people_waiting"] == {"north": 300.0}
@@ -125,7 +125,7 @@ def test_plan_notify_and_replan_through_the_engine(world: World) -> None:
     assert sum(s["quantity"] for s in in_transit) == sum(convoy["cargo"].values())
     # Road r3 (the only way out of the north) is closed: the new plan moves nobody.
     assert new["summary"]["people_reached_safety"] == 0
-    outside = api.post("coord", f"/plans/{plan['id']}/replan", {"at": "2025-01-01T00:00:00"})
+    outside = api.finished_job("coord", api.post("coord", f"/plans/{plan['id']}/replan", {"at": "2025-01-01T00:00:00"}))
     assert outside.status_code == 422 and outside.json()["detail"][0]["loc"] == ["body", "at"]
 
 

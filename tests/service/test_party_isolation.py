@@ -1,5 +1,7 @@
 """Property: over random parties, liaisons and notifications, no party liaison can read, list or
-acknowledge anything not addressed to their own party (0 leaks), on both databases."""
+acknowledge anything not addressed to their own party, and every flag a liaison sees (acknowledged,
+overdue, escalated, the ``?overdue=`` filter) follows their own party's answers alone: another party
+answering, or not, changes nothing they can observe (0 leaks), on both databases."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from tests.service.conftest import PASSWORD, World, notification_body
 worlds = st.fixed_dictionaries({
     "parties": st.integers(min_value=1, max_value=4),
     "liaisons_per_party": st.lists(st.integers(min_value=1, max_value=2), min_size=4, max_size=4),
-    "notifications": st.lists(st.tuples(st.sets(st.integers(min_value=0, max_value=3), min_size=1), st.sampled_from(["site", "movement"])), max_size=6),
+    "notifications": st.lists(st.tuples(st.sets(st.integers(min_value=0, max_value=3), min_size=1), st.sampled_from(["site", "movement"]), st.booleans()), max_size=6),
     "answers": st.lists(st.tuples(st.integers(min_value=0, max_value=7), st.integers(min_value=0, max_value=5), st.sampled_from(["acknowledged", "queried", "rejected"])), max_size=6),
 })
 
@@ -36,16 +38,21 @@ def test_no_liaison_sees_or_answers_what_is_not_addressed_to_their_party(world: 
                 api.login(name)
                 liaisons[name] = party_id
         addressed: dict[int, set[int]] = {}
-        for targets, kind in spec["notifications"]:
+        past: set[int] = set()
+        for targets, kind, overdue in spec["notifications"]:
             party_ids = sorted({parties[t % len(parties)] for t in targets})
-            body = notification_body(party_ids)
+            body = notification_body(party_ids, **({"ack_due": "2020-01-01T00:00:00Z"} if overdue else {}))
             if kind == "movement":
                 movement = api.created("notifier", "/movements", {"kind": "convoy", "origin": "a", "destination": "b", "departs": "2030-01-01T00:00:00Z", "arrives": "2030-01-01T01:00:00Z", "trucks": 1})
                 body = {**body, "kind": "movement", "movement_id": movement["id"], "site": None}
                 body.pop("site")
-            addressed[api.created("notifier", "/notifications", body)["id"]] = set(party_ids)
+            created = api.created("notifier", "/notifications", body)["id"]
+            addressed[created] = set(party_ids)
+            if overdue:
+                past.add(created)
         ids = sorted(addressed)
         names = sorted(liaisons)
+        answered: dict[tuple[int, int], str] = {}
         for n_index, l_index, decision in spec["answers"]:
             if not ids:
                 break
@@ -54,6 +61,10 @@ def test_no_liaison_sees_or_answers_what_is_not_addressed_to_their_party(world: 
             expected = 201 if liaisons[name] in addressed[notification_id] else 404
             if response.status_code != expected:
                 leaks.append(("answer", name, notification_id, response.status_code))
+            if response.status_code == 201:
+                answered[(notification_id, liaisons[name])] = decision
+        if ids:
+            api.post("notifier", "/escalations/sweep")  # escalate the overdue ones: still only one's own party's state shows
 
         for name, party_id in liaisons.items():
             mine = {n for n, targets in addressed.items() if party_id in targets}
@@ -63,6 +74,16 @@ def test_no_liaison_sees_or_answers_what_is_not_addressed_to_their_party(world: 
             for notification in listed:
                 if [a["party_id"] for a in notification["addressees"]] != [party_id]:
                     leaks.append(("addressees", name, notification["id"]))
+                own = answered.get((notification["id"], party_id))
+                expected_flags = {"acknowledged": own == "acknowledged",
+                                  "overdue": own != "acknowledged" and notification["id"] in past}
+                if {k: notification[k] for k in expected_flags} != expected_flags:
+                    leaks.append(("flags", name, notification["id"], {k: notification[k] for k in expected_flags}, expected_flags))
+                if notification["escalated_at"] is not None and (own == "acknowledged" or notification["id"] not in past):
+                    leaks.append(("escalated", name, notification["id"]))
+            late = {n["id"] for n in api.get(name, "/notifications", params={"limit": 1000, "overdue": "true"}).json()}
+            if late != {n for n in mine if n in past and answered.get((n, party_id)) != "acknowledged"}:
+                leaks.append(("overdue filter", name, sorted(late)))
             for notification_id in [*ids, *earlier[-10:]]:
                 if notification_id in mine:
                     continue

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.service.conftest import ADMIN_PASSWORD
@@ -38,7 +39,11 @@ def test_documented_examples_run(tmp_path: Path) -> None:
         assert "overdue: True" in walk.stdout and "liaison answers: queried" in walk.stdout
         assert "status: arrived ['requested', 'notified', 'unacknowledged', 'facilitated', 'in_transit', 'arrived']" in walk.stdout
         assert "audit: True" in walk.stdout
+        checkpoint = httpx.get(f"{server.url}/health").headers["Safepassage-Checkpoint"]
+        (tmp_path / "audit-checkpoint.txt").write_text(checkpoint)  # what a party keeps
+        signing_key = server.env["SAFEPASSAGE_SIGNING_KEY"]
     cli_env = {**os.environ, "SAFEPASSAGE_DATABASE_URL": f"sqlite:///{tmp_path / 'docs.db'}", "SAFEPASSAGE_DATA_DIR": str(tmp_path),
+               "SAFEPASSAGE_SIGNING_KEY": signing_key,
                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     for line in audit_commands.strip().splitlines():
         command = line.split("#")[0].strip()

@@ -9,8 +9,16 @@ import numpy as np
 import pytest
 
 from safepassage.plan import plan_proposal
+from safepassage.simulate import (
+    Disruptions,
+    build_world,
+    compile_schedule,
+    execute,
+    outcome_kpis,
+    realise,
+    replication_rngs,
+)
 from safepassage.testing.synthetic import synthetic_scenario
-from safepassage.simulate import Disruptions, build_world, compile_schedule, execute, outcome_kpis, realise, replication_rngs
 
 HARSH = Disruptions(
     travel_time_sigma=0.6, inspection_rejection_rate=0.2, crossing_closed_per_day=0.3, window_not_honoured_probability=0.3,
@@ -58,7 +66,7 @@ def test_without_disruptions_random_small_scenarios_run_exactly_as_planned(seed)
 
 
 def test_disruptions_only_delay_or_lose_what_the_plan_promised(gaza_plans):
-    for proposal, (plan, world, schedule) in gaza_plans.items():
+    for proposal, (_plan, world, schedule) in gaza_plans.items():
         planned = _run(world, schedule, Disruptions.none())
         planned_units = np.cumsum(planned.good_units_by_boundary, axis=0)
         planned_people = np.cumsum(planned.people_by_boundary)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from safepassage.cli import (  # noqa: F401  (register commands)
+    backtest_commands,  # noqa: F401  (backtest)
+    interop_commands,  # noqa: F401  (register commands: import-hxl, export, report)
+    notify_commands,  # noqa: F401  (notify)
+    plan_commands,
+    scenario_commands,
+    service_commands,  # noqa: F401  (serve, audit)
+    simulate_commands,  # noqa: F401  (simulate, sensitivity)
+)
 from safepassage.cli.app import app, main
-from safepassage.cli import plan_commands, scenario_commands  # noqa: F401  (register commands)
-from safepassage.cli import service_commands  # noqa: F401  (serve, audit)
-from safepassage.cli import interop_commands  # noqa: F401  (register commands: import-hxl, export, report)
-from safepassage.cli import simulate_commands  # noqa: F401  (simulate, sensitivity)
-from safepassage.cli import backtest_commands  # noqa: F401  (backtest)
-from safepassage.cli import notify_commands  # noqa: F401  (notify)
 
 __all__ = ["app", "main"]

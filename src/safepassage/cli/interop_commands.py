@@ -14,7 +14,6 @@ from safepassage.cli.app import app, console, err_console, handle_errors
 from safepassage.cli.options import DaysOpt, SlotOpt, horizon_with
 from safepassage.cli.scenario_commands import ScenarioArg
 from safepassage.errors import Problem, ScenarioError
-from safepassage.scenario import load_scenario
 
 __all__ = ["Audience", "ExportFormat"]
 
@@ -78,6 +77,8 @@ def export(
     contact: Annotated[str, typer.Option("--contact", help="cap: how the public reaches the issuing authority.")] = "",
 ) -> None:
     """Export a scenario, a proposal's plan, its calendar or its public alerts in a standard format."""
+    from safepassage.scenario import load_scenario
+
     loaded = load_scenario(scenario)
     chosen = loaded.proposal(proposal).id if proposal else None
     if format in (ExportFormat.ics, ExportFormat.cap) and chosen is None:
@@ -151,6 +152,7 @@ def report(
     """Compare the proposals and write a self-contained HTML report (and PDF) with charts and sources."""
     from safepassage.evaluate import compare_proposals
     from safepassage.evaluate.report import find_chromium, html_to_png, write_report
+    from safepassage.scenario import load_scenario
 
     loaded = load_scenario(scenario)
     for name in proposal or []:

@@ -11,14 +11,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 
 from safepassage.cli.app import EXIT_BAD_INPUT, app, err_console, handle_errors
 from safepassage.cli.options import DaysOpt, SlotOpt, horizon_with
 from safepassage.cli.scenario_commands import ScenarioArg
-from safepassage.interop.hns import Contact, draft_movement, hxl_rows, missing_fields
-from safepassage.plan import plan_proposal
-from safepassage.scenario import load_scenario
 
 __all__ = ["NotifyFormat", "notify"]
 
@@ -44,9 +40,16 @@ def notify(
     days: DaysOpt = None,
     slot_minutes: SlotOpt = None,
 ) -> None:
-    """Draft one humanitarian notification per convoy of a proposal's plan: organisation, route (GeoJSON
+    """Draft one humanitarian notification per convoy of a proposal's plan (per journey when the scenario
+    sets no convoy rules): organisation, route (GeoJSON
     waypoints on the scenario's roads), window, vehicles and markings, staff and leader, cargo, 24/7
     contact, expiry. Plates and the leader's name are left for the organisation (``missing_fields``)."""
+    from pydantic import ValidationError  # imported here so that ``safepassage --help`` stays light
+
+    from safepassage.interop.hns import Contact, draft_movement, hxl_rows
+    from safepassage.plan import plan_proposal
+    from safepassage.scenario import load_scenario
+
     try:
         contact = Contact(name=contact_name, phone=contact_phone, available_24_7=True)
     except ValidationError as exc:
@@ -55,11 +58,18 @@ def notify(
     loaded = load_scenario(scenario)
     result = plan_proposal(loaded, proposal, horizon_with(loaded, days, slot_minutes))
     drafts: list[dict[str, Any]] = []
-    for convoy in result.convoys:
+    who = contact.model_dump(exclude={"available_24_7"})
+    expiry = dt.timedelta(hours=expires_after_hours)
+    # One per convoy under the scenario's convoy rules; without rules, one per journey of the plan.
+    for planned in result.planned_convoys:
+        content = draft_movement(loaded, planned.route, dt.datetime.fromisoformat(planned.departs), dt.datetime.fromisoformat(planned.arrives), planned.cargo,
+                                 planned.cargo_trucks, planned.trucks, organisation, who, expiry, leader=planned.leader, escort=planned.escort)
+        drafts.append({"reference": planned.id, "trucks": planned.trucks, "stops": planned.stops, "journeys": [d.journey for d in planned.dispatches],
+                       "content": content, "missing_fields": _missing(content, contact_phone)})
+    for convoy in result.convoys if not result.planned_convoys else []:
         content = draft_movement(loaded, convoy.route, dt.datetime.fromisoformat(convoy.departs), dt.datetime.fromisoformat(convoy.arrives), convoy.cargo,
-                                 convoy.cargo_trucks, convoy.trucks, organisation, contact.model_dump(exclude={"available_24_7"}), dt.timedelta(hours=expires_after_hours))
-        missing = missing_fields(content) + (["contact.phone"] if contact_phone == PLACEHOLDER_PHONE else [])
-        drafts.append({"reference": convoy.id, "trucks": convoy.trucks, "content": content, "missing_fields": missing})
+                                 convoy.cargo_trucks, convoy.trucks, organisation, who, expiry)
+        drafts.append({"reference": convoy.id, "trucks": convoy.trucks, "content": content, "missing_fields": _missing(content, contact_phone)})
     if output_format == NotifyFormat.hxl:
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\n").writerows(hxl_rows([(d["reference"], d["content"]) for d in drafts]))
@@ -72,3 +82,9 @@ def notify(
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
         err_console.print(f"wrote {len(drafts)} notifications to {out}", highlight=False)
+
+
+def _missing(content: dict[str, Any], contact_phone: str) -> list[str]:
+    from safepassage.interop.hns import missing_fields
+
+    return missing_fields(content) + (["contact.phone"] if contact_phone == PLACEHOLDER_PHONE else [])

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from safepassage.cli.app import err_console
-from safepassage.scenario import Scenario
-from safepassage.scenario.model import Horizon
+
+if TYPE_CHECKING:
+    from safepassage.scenario import Scenario
+    from safepassage.scenario.model import Horizon
 
 __all__ = ["JsonOpt", "DaysOpt", "SlotOpt", "OutOpt", "horizon_with", "progress_bar"]
 

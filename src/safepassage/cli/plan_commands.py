@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from safepassage.cli.options import DaysOpt, JsonOpt, OutOpt, SlotOpt, horizon_with, progress_bar
 from safepassage.cli.app import EXIT_BAD_INPUT, app, console, handle_errors
+from safepassage.cli.options import DaysOpt, JsonOpt, OutOpt, SlotOpt, horizon_with, progress_bar
 from safepassage.cli.scenario_commands import ScenarioArg
-from safepassage.evaluate import Comparison, compare_proposals, write_comparison
-from safepassage.evaluate.compare import default_workers
-from safepassage.evaluate.export import write_plan
-from safepassage.evaluate.limits import limit_label
-from safepassage.evaluate.report import write_report
-from safepassage.plan import PlanResult
-from safepassage.scenario import Scenario, load_scenario
-from safepassage.scenario.model import Horizon
+
+if TYPE_CHECKING:  # the planner (HiGHS, scipy) loads in the commands that plan, not for --help
+    from safepassage.evaluate import Comparison
+    from safepassage.plan import PlanResult
+    from safepassage.scenario import Scenario
+    from safepassage.scenario.model import Horizon
 
 DEFAULT_SCENARIO = "gaza-2023-11"
 
@@ -32,7 +30,17 @@ DEFAULT_SCENARIO = "gaza-2023-11"
 WindowOpt = Annotated[bool, typer.Option("--window-value/--no-window-value", help="Also price one more hour of every window (one more solve per proposal).")]
 
 
+def compare_proposals(*args: Any, **kwargs: Any) -> Comparison:
+    """``safepassage.evaluate.compare_proposals``, imported at the first call: ``--help`` does not load
+    the planner. (A module-level name, so that tests can serve a cached comparison in its place.)"""
+    from safepassage.evaluate.compare import compare_proposals as compare
+
+    return compare(*args, **kwargs)
+
+
 def _compare_with_progress(scenario: Scenario, proposals: list[str] | None, horizon: Horizon, quiet: bool, window_value: bool = False) -> Comparison:
+    from safepassage.evaluate.compare import default_workers
+
     chosen = proposals or [p.id for p in scenario.proposals]
     for proposal in chosen:
         scenario.proposal(proposal)  # unknown names fail before any solve
@@ -49,6 +57,8 @@ def _compare_with_progress(scenario: Scenario, proposals: list[str] | None, hori
 
 def comparison_table(comparison: Comparison) -> Table:
     """The side-by-side table printed by ``run`` and ``compare``."""
+    from safepassage.evaluate.limits import limit_label
+
     commodities = [c.id for c in comparison.scenario.commodities if any(r.kpis.tonnes_arrived.get(c.id) for r in comparison.results)]
     table = Table(title=f"{comparison.scenario.title} — {comparison.horizon_days:g} days from {comparison.results[0].horizon_start if comparison.results else ''}", title_justify="left")
     table.add_column("proposal")
@@ -113,7 +123,7 @@ def bands_table(comparison: Comparison, bands: dict) -> Table:
     for r in comparison.results:
         kpis = bands["proposals"].get(r.proposal, {}).get("kpis", {})
 
-        def band(name: str) -> str:
+        def band(name: str, kpis: dict = kpis) -> str:
             k = kpis.get(name)
             return "—" if not k else f"{k['p10']:,.0f} / {k['p50']:,.0f} / {k['p90']:,.0f}"
 
@@ -138,6 +148,8 @@ def need_table(comparison: Comparison) -> Table:
 
 
 def _print_bottlenecks(comparison: Comparison) -> None:
+    from safepassage.evaluate.limits import limit_label
+
     for r in comparison.results:
         if r.bottlenecks:
             named = "; ".join(f"{limit_label(comparison.scenario, b)} (10% more: +{b.value_of_10pct:,.0f} person-days)" for b in r.bottlenecks[:3])
@@ -160,6 +172,9 @@ def compare(
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the simulation (same seed, same numbers).")] = 0,
 ) -> None:
     """Plan every proposal of a scenario and compare them side by side (with --runs: under disruption)."""
+    from safepassage.evaluate import write_comparison
+    from safepassage.scenario import load_scenario
+
     loaded = load_scenario(scenario)
     horizon = horizon_with(loaded, days, slot_minutes)
     comparison = _compare_with_progress(loaded, proposal, horizon, quiet=json_out, window_value=window_value)
@@ -194,6 +209,9 @@ def plan(
     window_value: WindowOpt = True,
 ) -> None:
     """Plan one proposal: the best convoy and evacuation schedule, its KPIs, bound and gap."""
+    from safepassage.evaluate.export import write_plan
+    from safepassage.scenario import load_scenario
+
     loaded = load_scenario(scenario)
     comparison = _compare_with_progress(loaded, [proposal], horizon_with(loaded, days, slot_minutes), quiet=json_out, window_value=window_value)
     result = comparison.results[0]
@@ -237,6 +255,10 @@ def run(
     out: Annotated[Path, typer.Option("--out", help="Output folder for plans, summary and report.")] = Path("out"),
 ) -> None:
     """The main job: compare every proposal of the default scenario, print the table, write the plans."""
+    from safepassage.evaluate import write_comparison
+    from safepassage.evaluate.report import write_report
+    from safepassage.scenario import load_scenario
+
     loaded = load_scenario(scenario)
     comparison = _compare_with_progress(loaded, None, loaded.horizon, quiet=False)
     target = write_comparison(comparison, out / loaded.name)

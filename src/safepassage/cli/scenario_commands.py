@@ -9,8 +9,6 @@ import typer
 from rich.table import Table
 
 from safepassage.cli.app import app, console, err_console, handle_errors
-from safepassage.scenario import Scenario, builtin_scenarios, load_scenario
-from safepassage.scenario.checks import scenario_warnings
 
 ScenarioArg = Annotated[str, typer.Argument(help="Scenario YAML file, or the name of a packaged scenario (see `safepassage scenarios`).")]
 
@@ -20,6 +18,9 @@ ScenarioArg = Annotated[str, typer.Argument(help="Scenario YAML file, or the nam
 def validate(scenario: ScenarioArg) -> None:
     """Check a scenario and report every problem at once (exit 2 if any), and warn about figures that
     are allowed but probably wrong (exit 0)."""
+    from safepassage.scenario import load_scenario
+    from safepassage.scenario.checks import scenario_warnings
+
     loaded = load_scenario(scenario)
     for warning in scenario_warnings(loaded):
         err_console.print(f"[bold yellow]warning:[/] [bold]{warning.path}[/]: {warning.message}", highlight=False)
@@ -35,6 +36,8 @@ def validate(scenario: ScenarioArg) -> None:
 @app.command()
 def schema() -> None:
     """Print the scenario JSON Schema (for editors and validators)."""
+    from safepassage.scenario import Scenario
+
     document = Scenario.model_json_schema(by_alias=True)
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     document["title"] = "Safe Passage scenario"
@@ -45,6 +48,8 @@ def schema() -> None:
 @handle_errors
 def scenarios() -> None:
     """List the packaged scenarios (their names work wherever a scenario FILE is asked for)."""
+    from safepassage.scenario import builtin_scenarios, load_scenario
+
     table = Table("name", "title", "proposals")
     for name in builtin_scenarios():
         loaded = load_scenario(name)

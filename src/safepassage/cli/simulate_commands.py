@@ -6,21 +6,17 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 import typer
 from rich.table import Table
 
-from safepassage.cli.options import DaysOpt, JsonOpt, horizon_with, progress_bar
 from safepassage.cli.app import EXIT_BAD_INPUT, app, console, err_console, handle_errors
+from safepassage.cli.options import DaysOpt, JsonOpt, horizon_with, progress_bar
 from safepassage.cli.scenario_commands import ScenarioArg
-from safepassage.evaluate.compare import default_workers
-from safepassage.plan import plan_proposal
-from safepassage.scenario import load_scenario
-from safepassage.simulate.disruptions import Disruptions, load_disruptions
-from safepassage.simulate.montecarlo import MonteCarloResult, prepare_job, simulate_proposal
-from safepassage.simulate.sensitivity import sensitivity_analysis, tornado_chart
+
+if TYPE_CHECKING:  # numpy, the planner, SimPy and Dask load in the commands, not for --help
+    from safepassage.simulate.montecarlo import MonteCarloResult
 
 __all__ = ["simulate", "sensitivity"]
 
@@ -45,6 +41,8 @@ def _fmt(value: float | None, name: str) -> str:
 
 def _rows(result: MonteCarloResult) -> list[str]:
     """Metrics worth a row: the headline ones, and the others that are ever non-zero."""
+    import numpy as np
+
     summary = result.summary()
     keep = []
     for j, name in enumerate(result.names):
@@ -89,6 +87,12 @@ def simulate(
     json_out: JsonOpt = False,
 ) -> None:
     """Execute a proposal's plan many times under disruption: KPIs as mean, P10, P50, P90."""
+    from safepassage.evaluate.compare import default_workers
+    from safepassage.plan import plan_proposal
+    from safepassage.scenario import load_scenario
+    from safepassage.simulate.disruptions import Disruptions, load_disruptions
+    from safepassage.simulate.montecarlo import prepare_job, simulate_proposal
+
     loaded = load_scenario(scenario)
     chosen = loaded.proposal(proposal)
     settings = load_disruptions(disruptions) if disruptions is not None else Disruptions()
@@ -134,6 +138,10 @@ def sensitivity(
     json_out: JsonOpt = False,
 ) -> None:
     """Vary each uncertain parameter over its range: how each proposal's KPIs move, and whether the ranking flips."""
+    from safepassage.evaluate.compare import default_workers
+    from safepassage.scenario import load_scenario
+    from safepassage.simulate.sensitivity import sensitivity_analysis, tornado_chart
+
     loaded = load_scenario(scenario)
     horizon = horizon_with(loaded, days, slot_minutes)
     n_workers = default_workers() if workers is None else max(workers, 1)

@@ -472,7 +472,7 @@ def _cap_previews(comparison: Comparison) -> list[dict[str, Any]]:
         first = min(proposal.windows, key=lambda w: w.start)
         # Absolute hours of notice: subtract in UTC, then show the moment in local time.
         start = aware(first.start, scenario.timezone)
-        sent = (start.astimezone(dt.timezone.utc) - dt.timedelta(hours=proposal.notice_hours)).astimezone(start.tzinfo)
+        sent = (start.astimezone(dt.UTC) - dt.timedelta(hours=proposal.notice_hours)).astimezone(start.tzinfo)
         alerts = proposal_alerts(scenario, result, sent=sent)
         if alerts:
             infos = [_unbroken(i) for i in alerts[0].infos]

@@ -5,7 +5,15 @@ rule (``generalise``), so that no exact position of people or of sensitive sites
 """
 
 from safepassage.interop.calendar import proposal_calendar, read_calendar, write_calendar
-from safepassage.interop.cap import CapAlert, CapValidationError, alert_problems, proposal_alerts, read_alerts, validate_alert, write_alerts
+from safepassage.interop.cap import (
+    CapAlert,
+    CapValidationError,
+    alert_problems,
+    proposal_alerts,
+    read_alerts,
+    validate_alert,
+    write_alerts,
+)
 from safepassage.interop.generalise import Generaliser
 from safepassage.interop.geojson import corridors_collection, plan_collection, write_geojson, zones_collection
 from safepassage.interop.hxl import import_hxl, merge_hxl, write_plan_hxl, write_scenario_hxl

@@ -280,12 +280,13 @@ DEFAULT_MARKINGS = {
 def draft_movement(
     scenario: Scenario, route: Sequence[str], departs: dt.datetime, arrives: dt.datetime, cargo: dict[str, float],
     cargo_trucks: dict[str, int] | None, trucks: int, organisation: str, contact: dict[str, Any],
-    expires_after_arrival: dt.timedelta = dt.timedelta(hours=12), staff_per_vehicle: int = 1,
+    expires_after_arrival: dt.timedelta = dt.timedelta(hours=12), staff_per_vehicle: int = 1, leader: bool | None = None, escort: bool = False,
 ) -> dict[str, Any]:
     """An HNS movement draft for one convoy of a plan (``route``: place ids; times aware).
 
     Vehicles: one per truck, typed by the commodity it carries (fuel tankers for fuel…), plus a convoy
-    leader vehicle when there are more than five; plates are left empty for the organisation to fill.
+    leader vehicle (``leader``; default: when there are more than five trucks) and an escort vehicle
+    (``escort``); plates are left empty for the organisation to fill.
     Staff: one driver per vehicle (``staff_per_vehicle``). The window is the plan's departure to arrival.
     """
     vehicles: list[dict[str, Any]] = []
@@ -295,10 +296,12 @@ def draft_movement(
     for commodity, count in per_commodity.items():
         vehicles += [{"vehicle_type": VEHICLE_BY_COMMODITY.get(commodity, "truck"), "plate": "", **DEFAULT_MARKINGS} for _ in range(int(count))]
     vehicles += [{"vehicle_type": "truck", "plate": "", **DEFAULT_MARKINGS} for _ in range(max(0, trucks - len(vehicles)))]
-    leader = None
-    if len(vehicles) > LEADER_ABOVE_VEHICLES:
+    leader_record = None
+    if len(vehicles) > LEADER_ABOVE_VEHICLES if leader is None else leader:
         vehicles.insert(0, {"vehicle_type": "convoy_leader", "plate": "", **DEFAULT_MARKINGS})
-        leader = {"name": LEADER_TO_NAME, "phone": contact["phone"], "vehicle_index": 0}
+        leader_record = {"name": LEADER_TO_NAME, "phone": contact["phone"], "vehicle_index": 0}
+    if escort:
+        vehicles.append({"vehicle_type": "escort", "plate": "", **DEFAULT_MARKINGS})
     units = {c.id: c for c in scenario.commodities}
     lines = [
         {"commodity": k, "quantity": round(float(q), 3), "unit": units[k].unit if k in units else "unit", "tonnes": round(float(q) * (units[k].tonnes_per_unit if k in units else 1.0), 3)}
@@ -312,7 +315,7 @@ def draft_movement(
         "window": {"earliest_departure": departs.astimezone(dt.UTC).isoformat(), "latest_arrival": arrives.astimezone(dt.UTC).isoformat()},
         "vehicles": vehicles,
         "staff_count": max(1, len(vehicles) * staff_per_vehicle),
-        "convoy_leader": leader,
+        "convoy_leader": leader_record,
         "cargo": lines,
         "contact": {**contact, "available_24_7": True},
         "expires_at": (arrives + expires_after_arrival).astimezone(dt.UTC).isoformat(),

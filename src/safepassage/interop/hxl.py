@@ -365,7 +365,7 @@ def _merge_zones(data: dict[str, Any], table: _Table) -> None:
                 zone["geometry"] = _plain(mapping(wkt.loads(outline)))
             except (ShapelyError, ValueError) as exc:
                 table.problems.append(Problem(table.where("#geo+wkt"), f"not a WKT polygon: {exc}", "give POLYGON ((lon lat, ...))", line))
-        for index, tag, commodity in need_columns:
+        for _index, tag, commodity in need_columns:
             value = table.number(row, tag)
             if value is not None:
                 needs = zone.setdefault("needs_per_person_per_day", {})
@@ -506,7 +506,7 @@ def _edit_yaml(original: str, merged: dict[str, Any], parameters: dict[str, Any]
             return abs(float(old) - float(new)) <= 1e-9 * max(1.0, abs(float(old)))
         return bool(old == new)
 
-    models = {".places": Place, ".zones": Zone}
+    models: dict[str, type[Place] | type[Zone]] = {".places": Place, ".zones": Zone}
 
     def is_default(where: str, key: str, value: Any) -> bool:
         """A field the file leaves out and the HXL gives its default value: leave it out."""

@@ -38,7 +38,7 @@ from safepassage.interop.windows import WindowOccurrence, window_occurrences
 from safepassage.plan import PlanResult
 from safepassage.scenario.model import Proposal, Scenario
 
-__all__ = ["AREA_DESC_MAX_CHARS", "PublicArea", "PublicPicture", "PublicRoad", "PublicWindow", "ResponseType", "covered_area", "public_picture"]
+__all__ = ["AREA_DESC_MAX_CHARS", "PublicArea", "PublicPicture", "PublicRoad", "PublicWindow", "ResponseType", "covered_area", "picture_document", "public_picture"]
 
 ResponseType = Literal["Evacuate", "Monitor", "Avoid"]
 AREA_DESC_MAX_CHARS = 50  # what aggregators show of an area's name (Google Public Alerts guidance)
@@ -62,6 +62,8 @@ class PublicRoad:
     names: dict[str, str]
     carries: tuple[str, ...]  # "evacuees", "convoys"
     geometry: Polygon | MultiPolygon | None
+    ways: dict[str, str] = field(default_factory=dict)  # the way it is part of ("Salah al-Din"); empty when unnamed
+
 
 
 @dataclass(frozen=True)
@@ -125,11 +127,12 @@ class PublicPicture:
 
     def way_names(self, road_ids: tuple[str, ...] | list[str], language: Language) -> list[str]:
         """The names of the ways these roads belong to (a road's name up to its first comma), each once:
-        what people call a route ("Salah al-Din", "Al-Rashid")."""
+        what people call a route ("Salah al-Din", "Al-Rashid"). Unnamed access roads are left out."""
+        wanted = set(road_ids)
         out: list[str] = []
-        for name in self.road_names(road_ids, language):
-            way = re.split(r"[,،]", name, maxsplit=1)[0].strip()
-            if way not in out:
+        for road in self.roads:
+            way = road.ways.get(language)
+            if way and wanted & set(road.road_ids) and way not in out:
                 out.append(way)
         return out
 
@@ -172,8 +175,12 @@ def _public_roads(scenario: Scenario, generaliser: Generaliser, evacuee_roads: s
         ids = tuple(groups[key])
         first = roads_by_id[ids[0]]
         carries = tuple(k for k, s in (("evacuees", evacuee_roads), ("convoys", convoy_roads)) if set(ids) & s)
-        out.append(PublicRoad(ids, {"en": generaliser.road_label(first, "en"), "ar": generaliser.road_label(first, "ar")}, carries,
-                              generaliser.corridor([roads_by_id[i] for i in ids])))
+        names = {"en": generaliser.road_label(first, "en"), "ar": generaliser.road_label(first, "ar")}
+        # A road through a sensitive site with no way name is labelled by its ends ("… - a site in …"):
+        # fine on a map, but not a route anyone would call it, so it has no way name for instructions.
+        unnamed = generaliser.touches_sensitive(first) and not re.search(r"[,،]", first.name or "")
+        ways = {} if unnamed else {lang: re.split(r"[,،]", name, maxsplit=1)[0].strip() for lang, name in names.items()}
+        out.append(PublicRoad(ids, names, carries, generaliser.corridor([roads_by_id[i] for i in ids]), ways))
     return tuple(out)
 
 
@@ -256,3 +263,36 @@ def covered_area(picture: PublicPicture, window: PublicWindow) -> Polygon | Mult
         zones = {z.id: z for z in picture.scenario.zones}
         shapes = [s for s in (picture.generaliser.clip(picture.generaliser.zone(zones[z])) for z in window.occurrence.zones) if s is not None]
     return unary_union(shapes) if shapes else None
+
+
+def picture_document(picture: PublicPicture) -> dict[str, object]:
+    """The public picture as a JSON-ready document (for a public web page): the proposal, whether all
+    parties agreed it, and per window occurrence its times, the plan's movement times, who leaves from
+    where to where along which roads, and its areas by response type as GeoJSON geometries — in
+    English and Arabic, with no internal id and nothing the redaction rule withholds."""
+    from shapely.geometry import mapping
+
+    def names(zones: tuple[str, ...]) -> dict[str, list[str]]:
+        return {lang: picture.zone_names(zones, lang) for lang in ("en", "ar")}
+
+    def iso(moment: dt.datetime | None) -> str | None:
+        return moment.isoformat() if moment is not None else None
+
+    windows = []
+    for window in picture.windows:
+        windows.append({
+            "start": iso(window.start), "end": iso(window.end),
+            "covers": names(window.occurrence.zones), "origins": names(window.origins), "destinations": names(window.destinations),
+            "corridor": {lang: picture.way_names(window.corridor_roads, lang) for lang in ("en", "ar")},
+            "convoy_routes": {lang: picture.way_names(window.convoy_roads, lang) for lang in ("en", "ar")},
+            "people": window.people, "first_departure": iso(window.first_departure), "last_departure": iso(window.last_departure),
+            "last_arrival": iso(window.last_arrival), "convoys": window.convoys,
+            "areas": {response: [{"name": area.names, "geometry": mapping(area.geometry)} for area in areas]
+                      for response, areas in window.areas.items()},
+        })
+    return {
+        "proposal": picture.proposal.name, "agreement": picture.proposal.agreement, "agreed_by": list(picture.proposal.agreed_by),
+        "timezone": picture.scenario.timezone, "windows": windows,
+        "roads": [{"name": road.names, "carries": list(road.carries), "geometry": mapping(road.geometry) if road.geometry is not None else None}
+                  for road in picture.roads],
+    }

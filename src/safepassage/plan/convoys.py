@@ -6,7 +6,9 @@ would deconflict them one by one. Consolidation groups them into convoys, as the
 RITA groups journeys into planned convoys:
 
 - The key is (route, window): the route is the sequence of places; the window is the local day of the
-  first leg that needs a pause (its pause that day), or of the departure when no leg needs one.
+  first leg that needs a pause (its pause that day), or of the departure when no leg needs one. A
+  route that is the start of a longer route of the same window joins it: the convoy drops those trucks
+  at their distribution point on the way (its ``stops``).
 - Within a key, journeys are taken in departure order and packed into convoys of at most
   ``max_trucks`` trucks whose departures lie within ``marshalling_minutes`` of the convoy's first one;
   two convoys of one key depart at least ``departure_spacing_minutes`` apart.
@@ -27,8 +29,19 @@ import statistics
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-__all__ = ["Rules", "Journey", "ConvoyGroup", "Consolidation", "PlannedConvoy", "Dispatch", "form_convoys", "size_stats"]
+import numpy as np
+
+from safepassage.plan.integer import IntegerPlan, integer_plan
+from safepassage.plan.lp_build import PlanningModel
+from safepassage.plan.result import Convoy, Dispatch, PlannedConvoy, iso
+from safepassage.scenario.model import Scenario
+
+__all__ = [
+    "Rules", "Journey", "ConvoyGroup", "Consolidation", "PlannedConvoy", "Dispatch", "ConsolidatedPlan", "form_convoys", "size_stats",
+    "rules_of", "consolidate", "planned_convoys", "consolidation_report",
+]
 
 
 @dataclass(frozen=True)
@@ -77,41 +90,6 @@ class Consolidation:
     @property
     def trucks_dropped(self) -> int:
         return sum(self.dropped.values())
-
-
-@dataclass(frozen=True)
-class Dispatch:
-    """Trucks of a convoy leaving together on one journey (local ISO times, as ``Convoy``)."""
-
-    journey: str  # id of the journey (``PlanResult.convoys``) with this timing
-    departs: str
-    arrives: str
-    trucks: int
-
-
-@dataclass(frozen=True)
-class PlannedConvoy:
-    """One convoy: the unit notified to the parties and tracked. Its trucks follow ``route`` in the
-    window from ``departs`` (the first dispatch) to ``arrives`` (the last arrival); ``dispatches`` gives
-    each journey's timing. ``vehicles`` counts the trucks, the leader and the escort."""
-
-    id: str
-    route: list[str]
-    origin: str
-    destination: str
-    zone: str
-    window: str  # local date of the window (of the pause, for a route that needs one)
-    departs: str
-    arrives: str
-    trucks: int
-    leader: bool
-    escort: bool
-    vehicles: int
-    cargo: dict[str, float]
-    cargo_trucks: dict[str, int]
-    crossings: list[str]
-    requires_pause: bool
-    dispatches: list[Dispatch]
 
 
 def form_convoys(journeys: Sequence[Journey], rules: Rules) -> Consolidation:
@@ -170,3 +148,158 @@ def size_stats(sizes: Sequence[int]) -> dict[str, float]:
     if not sizes:
         return {"convoys": 0, "min": 0, "median": 0, "max": 0}
     return {"convoys": len(sizes), "min": min(sizes), "median": float(statistics.median(sizes)), "max": max(sizes)}
+
+
+# --- the planner's side: journeys of an integer plan in, convoys and the consolidated plan out -------
+
+def rules_of(scenario: Scenario) -> Rules | None:
+    """The scenario's convoy rules (``max_trucks`` defaults to the fleet's ``max_convoy_trucks``), or
+    None when the scenario sets none (then the plan is not consolidated)."""
+    given = scenario.convoy_rules
+    if given is None:
+        return None
+    fleet_cap = scenario.fleet.max_convoy_trucks if scenario.fleet else None
+    return Rules(given.min_trucks, given.max_trucks or fleet_cap, given.departure_spacing_minutes, given.marshalling_minutes,
+                 given.leader_above_trucks, given.escort_required)
+
+
+def _path_legs(model: PlanningModel, plan: IntegerPlan, j: int) -> tuple[tuple[int, int, int], ...]:
+    """(arc, departure slot, arrival slot) of each move of truck path ``j``, in order."""
+    flow, block, moves = plan.trucks, model.col("x"), model.trucks
+    legs = []
+    for edge in flow.paths[j].edges:
+        if flow.edges.edge_type[edge] == 0:
+            m = flow.edges.ref[edge] - block.start
+            legs.append((int(moves.arc[m]), int(moves.dep[m]), int(moves.arr[m])))
+    return tuple(legs)
+
+
+@dataclass
+class ConsolidatedPlan:
+    """The integer plan with the trucks that could not form a convoy taken out, its convoys (members are
+    truck paths of ``plan``), and the value before consolidation (same objective as the LP)."""
+
+    plan: IntegerPlan
+    consolidation: Consolidation
+    value_before: float
+    legs: dict[int, tuple[tuple[int, int, int], ...]]
+
+    @property
+    def cost(self) -> float:
+        """Objective lost to consolidation (person-days), never negative up to rounding."""
+        return self.value_before - self.plan.value
+
+
+def _trunks(routes: set[tuple[tuple[int, ...], str, bool]]) -> dict[tuple[tuple[int, ...], str, bool], tuple[int, ...]]:
+    """For each (route, window, pause) the longest route of the same window it starts like: a convoy
+    to Gaza City also takes the trucks that stop at a distribution point on the way."""
+    out = {}
+    trunks: dict[tuple[str, bool], list[tuple[int, ...]]] = defaultdict(list)
+    for route, window, paused in sorted(routes, key=lambda r: (-len(r[0]), r)):
+        known = trunks[(window, paused)]
+        found = next((t for t in known if t[: len(route)] == route), None)
+        if found is None:
+            known.append(route)
+            found = route
+        out[(route, window, paused)] = found
+    return out
+
+
+def consolidate(model: PlanningModel, plan: IntegerPlan, rules: Rules) -> ConsolidatedPlan:
+    """Group the plan's truck journeys into convoys by route and window and drop what cannot form one."""
+    scenario, grid, arcs = model.scenario, model.terms.grid, model.arcs
+    pause_road = np.array([r.requires_pause for r in scenario.roads], dtype=bool)
+    legs_of: dict[int, tuple[tuple[int, int, int], ...]] = {}
+    facts: list[tuple[int, tuple[int, ...], str, bool]] = []
+    for j, trucks in enumerate(plan.trucks_int):
+        if trucks <= 0:
+            continue
+        legs = _path_legs(model, plan, j)
+        if not legs:
+            continue  # offloaded where it was: no movement to group
+        legs_of[j] = legs
+        route = tuple([int(arcs.tail[legs[0][0]])] + [int(arcs.head[a]) for a, _, _ in legs])
+        if int(plan.trucks.end_place[j]) != route[-1]:
+            route += (int(plan.trucks.end_place[j]),)
+        paused = [dep for a, dep, _ in legs if pause_road[arcs.road[a]]]
+        window = grid.to_local(float(grid.boundaries_min[paused[0] if paused else legs[0][1]])).date().isoformat()
+        facts.append((j, route, window, bool(paused)))
+    trunk = _trunks({(route, window, paused) for _, route, window, paused in facts})
+    journeys = [Journey(j, (trunk[(route, window, paused)], window, paused), float(grid.boundaries_min[legs_of[j][0][1]]), int(plan.trucks_int[j]))
+                for j, route, window, paused in facts]
+    result = form_convoys(journeys, rules)
+    trucks_int = plan.trucks_int.copy()
+    for j, n in result.dropped.items():
+        trucks_int[j] -= n
+    kept = integer_plan(model, plan.trucks, plan.people, trucks_int, plan.people_int)  # valued with the LP's objective
+    return ConsolidatedPlan(kept, result, plan.value, legs_of)
+
+
+def planned_convoys(model: PlanningModel, consolidated: ConsolidatedPlan, rules: Rules, journeys: Sequence[Convoy]) -> list[PlannedConvoy]:
+    """The convoys as schedule records, each with its dispatches and the journeys (``PlanResult.convoys``)
+    they match by route and times."""
+    scenario, grid, arcs = model.scenario, model.terms.grid, model.arcs
+    plan = consolidated.plan
+    crossing = {i for i, p in enumerate(scenario.places) if p.kind.value == "crossing"}
+    journey_of = {(tuple(c.route), tuple(leg.departs for leg in c.legs), c.arrives): c.id for c in journeys}
+    out = []
+    for n, group in enumerate(consolidated.consolidation.convoys):
+        key: tuple[tuple[int, ...], str, bool] = group.key  # type: ignore[assignment]  # as made by consolidate()
+        route_idx, window, paused = key
+        first_legs = consolidated.legs[group.members[0][0]]
+        cargo_trucks: dict[str, int] = defaultdict(int)
+        dispatch: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], int] = defaultdict(int)
+        last_arrival = ""
+        for j, trucks in group.members:
+            legs = consolidated.legs[j]
+            cargo_trucks[scenario.commodities[int(plan.trucks.kind[j])].id] += trucks
+            route = tuple([scenario.places[arcs.tail[legs[0][0]]].id] + [scenario.places[arcs.head[a]].id for a, _, _ in legs])
+            departs = iso(grid.to_local(float(grid.boundaries_min[legs[0][1]])))
+            arrives = iso(grid.to_local(float(grid.boundaries_min[int(plan.trucks.end_slot[j])])))
+            timing = tuple(iso(grid.to_local(float(grid.boundaries_min[dep]))) for _, dep, _ in legs)
+            dispatch[(departs, arrives, route, timing)] += trucks
+            last_arrival = max(last_arrival, arrives)
+        payload = {c.id: c.truck_payload for c in scenario.commodities}
+        leader = group.trucks > rules.leader_above_trucks
+        end_place = scenario.places[route_idx[-1]]
+        ends = {int(plan.trucks.end_place[j]) for j, _ in group.members}
+        out.append(PlannedConvoy(
+            id=f"K{n + 1:04d}",
+            route=[scenario.places[i].id for i in route_idx],
+            origin=scenario.places[route_idx[0]].id,
+            destination=end_place.id,
+            stops=[scenario.places[i].id for i in dict.fromkeys(route_idx) if i in ends],
+            zone=end_place.zone or "",
+            window=window,
+            departs=iso(grid.to_local(group.first_departure_min)),
+            arrives=last_arrival,
+            trucks=group.trucks,
+            leader=leader,
+            escort=rules.escort_required,
+            vehicles=group.trucks + int(leader) + int(rules.escort_required),
+            cargo={k: round(v * payload[k], 3) for k, v in sorted(cargo_trucks.items())},
+            cargo_trucks=dict(sorted(cargo_trucks.items())),
+            crossings=[scenario.places[arcs.tail[a]].id for a, _, _ in first_legs if arcs.tail[a] in crossing],
+            requires_pause=paused,
+            dispatches=[Dispatch(journey_of.get((route, timing, a), ""), d, a, t) for (d, a, route, timing), t in sorted(dispatch.items())],
+        ))
+    return out
+
+
+def consolidation_report(consolidated: ConsolidatedPlan, convoys: Sequence[PlannedConvoy], bound: float) -> dict[str, Any]:
+    """What consolidation did, against the LP bound: convoys per day, trucks per convoy, cost."""
+    per_day: dict[str, int] = defaultdict(int)
+    for convoy in convoys:
+        per_day[convoy.window] += 1
+    scale = abs(bound) if abs(bound) > 1e-9 else 1.0
+    return {
+        "convoys": len(convoys),
+        "convoys_per_day": dict(sorted(per_day.items())),
+        "trucks_per_convoy": size_stats([c.trucks for c in convoys]),
+        "trucks_dropped": consolidated.consolidation.trucks_dropped,
+        "value_before": consolidated.value_before,
+        "value_after": consolidated.plan.value,
+        "cost": consolidated.cost,
+        "cost_share_of_bound": consolidated.cost / scale,
+        "gap_before": max(0.0, (bound - consolidated.value_before) / scale),
+    }

@@ -381,7 +381,9 @@ def stock_limits(model: PlanningModel, trucks: FlowPaths) -> tuple[sp.csr_matrix
     n_paths = len(trucks.paths)
     source_pair = np.array([p.start_row // n_slots for p in trucks.paths], dtype=np.int64)
     departs = path_departure_slot(trucks) % n_slots if n_paths else np.zeros(0, dtype=np.int64)
-    rows, cols, limits = [], [], []
+    rows: list[int] = []
+    cols: list[int] = []
+    limits: list[float] = []
     for pair in np.unique(source_pair):
         lot_slots = np.flatnonzero(model.supply_trucks[pair] > 0)
         cumulative = np.cumsum(model.supply_trucks[pair, lot_slots])

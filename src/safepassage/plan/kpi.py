@@ -34,10 +34,10 @@ def plan_kpis(model: PlanningModel, plan: IntegerPlan) -> ProposalKPIs:
     by_day: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for route in routes:
         k = route.kind
-        zone = zone_of[route.end_place]
-        assert zone is not None  # trucks offload only at distribution points in a zone
+        zone_id = zone_of[route.end_place]
+        assert zone_id is not None  # trucks offload only at distribution points in a zone
         amount = float(route.amount * model.payload[k])
-        by_zone[zone][commodities[k]] = by_zone[zone].get(commodities[k], 0.0) + amount
+        by_zone[zone_id][commodities[k]] = by_zone[zone_id].get(commodities[k], 0.0) + amount
         day = grid.to_local(grid.boundaries_min[route.end_slot]).date().isoformat()
         by_day[day][commodities[k]] += amount * scenario.commodities[k].tonnes_per_unit
     need_met: dict[str, dict[str, float]] = {}

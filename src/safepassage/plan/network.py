@@ -80,11 +80,11 @@ def build_arcs(scenario: Scenario) -> Arcs:
     )
 
 
-def reachable_arcs(n_places: int, tail: np.ndarray, head: np.ndarray, usable: np.ndarray, sources: set[int], sinks: set[int], blocked_tails: set[int] = frozenset()) -> np.ndarray:
+def reachable_arcs(n_places: int, tail: np.ndarray, head: np.ndarray, usable: np.ndarray, sources: set[int], sinks: set[int], blocked_tails: set[int] | frozenset[int] = frozenset()) -> np.ndarray:
     """Arcs on some path from a source to a sink (static graph): tail reachable from a source and
     head reaching a sink. ``blocked_tails``: places flow may end at but not leave (e.g. safe zones)."""
-    forward = [[] for _ in range(n_places)]
-    backward = [[] for _ in range(n_places)]
+    forward: list[list[int]] = [[] for _ in range(n_places)]
+    backward: list[list[int]] = [[] for _ in range(n_places)]
     for a in np.flatnonzero(usable):
         if tail[a] in blocked_tails:
             continue
@@ -129,7 +129,7 @@ def _time_expand(terms: Terms, arcs: Arcs, travel_min: np.ndarray, arc_ok: np.nd
     arr = grid.arrival_slot(dep, travel_min[arc])
     keep = arr < n_slots
     arc, dep, arr = arc[keep], dep[keep], arr[keep]
-    keep = terms.place_open[arcs.tail[arc], dep] & terms.place_open.any(axis=1)[arcs.head[arc]]
+    keep = terms.place_open[arcs.tail[arc], dep] & terms.place_open_ever[arcs.head[arc]]
     arc, dep, arr = arc[keep], dep[keep], arr[keep]
     # Pause-only roads: every slot from departure to arrival must be covered by a window.
     blocked = (~terms.road_usable).astype(np.int64)
@@ -206,7 +206,7 @@ def truck_movements(scenario: Scenario, terms: Terms, arcs: Arcs) -> Movements:
     """Every usable (arc, dep, arr, commodity) for loaded trucks under ``terms``."""
     n_places = len(scenario.places)
     sources, sinks = truck_sources_and_sinks(scenario, terms)
-    truck_ok = ~np.isnan(arcs.truck_min) & terms.place_open.any(axis=1)[arcs.tail] & terms.place_open.any(axis=1)[arcs.head]
+    truck_ok = ~np.isnan(arcs.truck_min) & terms.place_open_ever[arcs.tail] & terms.place_open_ever[arcs.head]
     arc, dep, arr = _time_expand(terms, arcs, np.nan_to_num(arcs.truck_min, nan=0.0), truck_ok)
     crossing = np.array([p.kind == PlaceKind.crossing for p in scenario.places], dtype=bool)
     crossing_ids = set(np.flatnonzero(crossing).tolist())
@@ -247,7 +247,7 @@ def people_sources_and_sinks(scenario: Scenario) -> tuple[list[int], list[int], 
 def people_movements(scenario: Scenario, terms: Terms, arcs: Arcs) -> Movements:
     """Every usable (arc, dep, arr, origin) for people on foot under ``terms``."""
     origins, assembly, safe = people_sources_and_sinks(scenario)
-    walk_ok = ~np.isnan(arcs.walk_min) & terms.place_open.any(axis=1)[arcs.head]
+    walk_ok = ~np.isnan(arcs.walk_min) & terms.place_open_ever[arcs.head]
     arc, dep, arr = _time_expand(terms, arcs, np.nan_to_num(arcs.walk_min, nan=0.0), walk_ok, enter_only=True)
     parts = []
     for o, (start, sinks) in enumerate(zip(assembly, safe)):

@@ -13,17 +13,18 @@ import datetime as dt
 import time
 
 from safepassage.errors import PlanInvariantError
+from safepassage.plan.aggregate import solve_planning_lp
 from safepassage.plan.bottleneck import find_bottlenecks
+from safepassage.plan.convoys import consolidate, consolidation_report, planned_convoys, rules_of
 from safepassage.plan.integer import round_and_repair
 from safepassage.plan.kpi import plan_kpis
 from safepassage.plan.lp_build import build_planning_model
 from safepassage.plan.result import Bottleneck, PlanResult, iso
 from safepassage.plan.schedule import build_convoys, build_evacuations
-from safepassage.plan.solve import solve_lp
 from safepassage.plan.time_grid import to_utc
 from safepassage.scenario.model import Horizon, Proposal, Scenario
 
-__all__ = ["plan_proposal", "check_within_bound", "BOUND_TOLERANCE"]
+__all__ = ["BOUND_TOLERANCE", "check_within_bound", "plan_proposal"]
 
 # The LP optimum is exact only up to HiGHS's tolerances (1e-7 on feasibility and optimality); an
 # integer plan evaluated with the LP's own objective may exceed it by that much, and no more.
@@ -60,9 +61,13 @@ def plan_proposal(scenario: Scenario, proposal: str, horizon: Horizon | None = N
     started = time.perf_counter()
     model = build_planning_model(scenario, chosen, horizon)
     built = time.perf_counter()
-    solution = solve_lp(model.lp, time_limit_s=time_limit_s, threads=threads)
+    solution = solve_planning_lp(model, time_limit_s=time_limit_s, threads=threads)
     solved = time.perf_counter()
     plan = round_and_repair(model, solution)
+    rules = rules_of(scenario)
+    consolidated = consolidate(model, plan, rules) if rules is not None else None
+    if consolidated is not None:
+        plan = consolidated.plan  # the convoys' trucks only: KPIs, journeys and value follow the consolidated plan
     rounded = time.perf_counter()
     bound = solution.objective
     value = plan.value
@@ -90,6 +95,9 @@ def plan_proposal(scenario: Scenario, proposal: str, horizon: Horizon | None = N
         build_seconds=built - started,
         solve_seconds=solved - built,
     )
+    if consolidated is not None and rules is not None:
+        result.planned_convoys = planned_convoys(model, consolidated, rules, result.convoys)
+        result.consolidation = consolidation_report(consolidated, result.planned_convoys, bound)
     result.timings = {"build_s": built - started, "solve_s": solved - built, "round_s": rounded - solved, "report_s": time.perf_counter() - rounded}
     return result
 
@@ -99,7 +107,7 @@ def _with_window_value(found: list[Bottleneck], scenario: Scenario, proposal: Pr
     if not proposal.windows:
         return found
     longer = proposal.model_copy(update={"windows": [w.model_copy(update={"end": w.end + dt.timedelta(hours=1)}) for w in proposal.windows]})
-    extended = solve_lp(build_planning_model(scenario, longer, horizon).lp, time_limit_s=time_limit_s, threads=threads).objective
+    extended = solve_planning_lp(build_planning_model(scenario, longer, horizon), time_limit_s=time_limit_s, threads=threads).objective
     gain = extended - bound
     if gain <= 1e-6 * max(1.0, abs(bound)):
         return found

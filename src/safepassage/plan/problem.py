@@ -14,7 +14,7 @@ the horizon start (absolute: see ``plan/time_grid.py``) and slots of ``grid``.
 >>> from safepassage.scenario import load_scenario
 >>> gaza = load_scenario("gaza-2023-11")
 >>> problem = compile_problem(gaza, "daily-4h-north")
->>> problem.ids.place_index["rafah-crossing"] == [p.id for p in gaza.places].index("rafah-crossing")
+>>> problem.ids.place_index["rafah"] == [p.id for p in gaza.places].index("rafah")
 True
 >>> problem.place_trucks_cap.shape == (len(gaza.places), problem.grid.n_slots)
 True
@@ -26,7 +26,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from safepassage.plan.network import Arcs, Movements, build_arcs, people_movements, people_sources_and_sinks, truck_movements
+from safepassage.plan.network import (
+    Arcs,
+    Movements,
+    build_arcs,
+    people_movements,
+    people_sources_and_sinks,
+    truck_movements,
+)
 from safepassage.plan.terms import Terms, WindowSpan, resolve_terms
 from safepassage.plan.time_grid import TimeGrid
 from safepassage.scenario.model import Horizon, PlaceKind, Proposal, Scenario
@@ -142,7 +149,13 @@ class PlanningProblem:
     @property
     def wanting_to_leave(self) -> int:
         """People wanting to leave, all origin zones together."""
-        return int(sum(z.evacuation.wants_to_leave for z in self.scenario.zones if z.evacuation is not None and z.evacuation.wants_to_leave > 0))
+        return int(
+            sum(
+                z.evacuation.wants_to_leave
+                for z in self.scenario.zones
+                if z.evacuation is not None and z.evacuation.wants_to_leave > 0
+            )
+        )
 
     def is_kind(self, kind: PlaceKind) -> np.ndarray:
         """bool (P,): places of this kind."""
@@ -173,8 +186,10 @@ def compile_problem(scenario: Scenario, proposal: str | Proposal, horizon: Horiz
         slot = int(np.searchsorted(grid.boundaries_min, max(minute, 0.0), side="right") - 1)
         lots.append((p, k, slot, stock.quantity / payload[k]))
     stock_lots = StockLots(
-        np.array([lot[0] for lot in lots], dtype=np.int64), np.array([lot[1] for lot in lots], dtype=np.int64),
-        np.array([lot[2] for lot in lots], dtype=np.int64), np.array([lot[3] for lot in lots], dtype=np.float64),
+        np.array([lot[0] for lot in lots], dtype=np.int64),
+        np.array([lot[1] for lot in lots], dtype=np.int64),
+        np.array([lot[2] for lot in lots], dtype=np.int64),
+        np.array([lot[3] for lot in lots], dtype=np.float64),
     )
 
     origins, assembly, safe_places = people_sources_and_sinks(scenario)
@@ -196,20 +211,25 @@ def compile_problem(scenario: Scenario, proposal: str | Proposal, horizon: Horiz
     capacities = {
         "place_trucks_cap": np.where(terms.place_open, whole_unit_capacity(truck_rate, terms.place_open, length), 0.0),
         "place_people_cap": np.where(terms.place_open, whole_unit_capacity(people_rate, terms.place_open, length), 0.0),
-        "road_trucks_cap": whole_unit_capacity(arcs.trucks_per_hour, everywhere, length) if len(arcs) else np.zeros((0, n_slots)),
-        "road_people_cap": whole_unit_capacity(arcs.people_per_hour, everywhere, length) if len(arcs) else np.zeros((0, n_slots)),
+        "road_trucks_cap": whole_unit_capacity(arcs.trucks_per_hour, everywhere, length)
+        if len(arcs)
+        else np.zeros((0, n_slots)),
+        "road_people_cap": whole_unit_capacity(arcs.people_per_hour, everywhere, length)
+        if len(arcs)
+        else np.zeros((0, n_slots)),
     }
     for table in capacities.values():
         table.setflags(write=False)  # shared by the LP and every simulation run: copy before changing
+    place_zone = np.array([ids.zone_index[p.zone] if p.zone else -1 for p in scenario.places], dtype=np.int64)
+    # fmt: off
     return PlanningProblem(
-        scenario=scenario, proposal=chosen, horizon=horizon, terms=terms, ids=ids, arcs=arcs, trucks=trucks, people=people,
-        stock=stock_lots, origins=origins, assembly=assembly, safe_places=safe_places, safe_mask=safe_mask,
-        place_zone=np.array([ids.zone_index[p.zone] if p.zone else -1 for p in scenario.places], dtype=np.int64),
-        place_truck_rate=truck_rate, place_people_rate=people_rate,
+        scenario=scenario, proposal=chosen, horizon=horizon, terms=terms, ids=ids, arcs=arcs, trucks=trucks,
+        people=people, stock=stock_lots, origins=origins, assembly=assembly, safe_places=safe_places,
+        safe_mask=safe_mask, place_zone=place_zone, place_truck_rate=truck_rate, place_people_rate=people_rate,
         **capacities,
-        population=population, need_ppd=need_ppd, need_units=need_ppd * population[:, None] * (grid.horizon_min / 1440.0),
-        payload=payload,
-        priority=np.array([c.priority for c in scenario.commodities], dtype=np.float64),
+        population=population, need_ppd=need_ppd, need_units=need_ppd * population[:, None] * (grid.horizon_min / 1440),
+        payload=payload, priority=np.array([c.priority for c in scenario.commodities], dtype=np.float64),
         tonnes_per_unit=np.array([c.tonnes_per_unit for c in scenario.commodities], dtype=np.float64),
         tier_share=np.array([0.0] + [t.up_to_share for t in tiers]), tier_weight=np.array([t.weight for t in tiers]),
     )
+    # fmt: on

@@ -14,7 +14,7 @@ from typing import Any
 
 from safepassage.plan.solve import SolveStatus
 
-__all__ = ["Convoy", "EvacuationMovement", "Bottleneck", "ProposalKPIs", "PlanResult", "Leg"]
+__all__ = ["Convoy", "Dispatch", "PlannedConvoy", "EvacuationMovement", "Bottleneck", "ProposalKPIs", "PlanResult", "Leg"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,42 @@ class Convoy:
     legs: list[Leg]
     crossings: list[str]
     requires_pause: bool
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """Trucks of a convoy leaving together on one journey (local ISO times, as ``Convoy``)."""
+
+    journey: str  # id of the journey (``PlanResult.convoys``) with this timing
+    departs: str
+    arrives: str
+    trucks: int
+
+
+@dataclass(frozen=True)
+class PlannedConvoy:
+    """One convoy: the unit notified to the parties and tracked. Its trucks follow ``route`` in the
+    window from ``departs`` (the first dispatch) to ``arrives`` (the last arrival); ``dispatches`` gives
+    each journey's timing. ``vehicles`` counts the trucks, the leader and the escort."""
+
+    id: str
+    route: list[str]
+    origin: str
+    destination: str
+    stops: list[str]  # where its trucks offload, in route order (the last is ``destination``)
+    zone: str
+    window: str  # local date of the window (of the pause, for a route that needs one)
+    departs: str
+    arrives: str
+    trucks: int
+    leader: bool
+    escort: bool
+    vehicles: int
+    cargo: dict[str, float]
+    cargo_trucks: dict[str, int]
+    crossings: list[str]
+    requires_pause: bool
+    dispatches: list[Dispatch]
 
 
 @dataclass(frozen=True)
@@ -121,6 +157,8 @@ class PlanResult:
     build_seconds: float
     solve_seconds: float
     timings: dict[str, float] = field(default_factory=dict)
+    planned_convoys: list[PlannedConvoy] = field(default_factory=list)  # the convoys, under the scenario's convoy rules
+    consolidation: dict[str, Any] | None = None  # what grouping into convoys cost (plan/convoys.py)
 
     def summary(self) -> dict[str, Any]:
         """The documented JSON shape for one proposal (see the README)."""
@@ -143,6 +181,8 @@ class PlanResult:
             "status": self.status.value,
             "bottlenecks": [asdict(b) for b in self.bottlenecks],
             "convoys": len(self.convoys),
+            "planned_convoys": len(self.planned_convoys),
+            "consolidation": self.consolidation,
             "evacuation_movements": len(self.evacuations),
             "lp": {"rows": self.lp_rows, "cols": self.lp_cols, "nonzeros": self.lp_nonzeros},
         }
@@ -155,7 +195,8 @@ class PlanResult:
             horizon_start=self.horizon_start,
             horizon_days=self.horizon_days,
             kpis=asdict(self.kpis),
-            schedule={"convoys": [asdict(c) for c in self.convoys], "evacuations": [asdict(e) for e in self.evacuations]},
+            schedule={"convoys": [asdict(c) for c in self.convoys], "evacuations": [asdict(e) for e in self.evacuations],
+                      "planned_convoys": [asdict(c) for c in self.planned_convoys]},
             timings=self.timings,
         )
         return out

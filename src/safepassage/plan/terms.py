@@ -68,6 +68,11 @@ class Terms:
         return out
 
     @property
+    def place_open_ever(self) -> np.ndarray:
+        """bool (P,): the place is open at some time in the horizon."""
+        return np.asarray(self.place_open.any(axis=1), dtype=bool)
+
+    @property
     def n_days(self) -> int:
         return int(self.slot_day.max()) + 1
 

@@ -192,7 +192,7 @@ class WarmPlanner:
         # runs replications in any order).
         self.highs.clearSolver()
         self.highs.changeColsBounds(n_cols, np.arange(n_cols, dtype=np.int32), col_lower, col_upper)
-        self.highs.changeRowsBounds(n_rows, np.arange(n_rows, dtype=np.int32), row_lower, row_upper)
+        self.highs.changeRowsBounds(n_rows, np.arange(n_rows, dtype=np.int32), row_lower, row_upper)  # type: ignore[attr-defined]  # in highspy, missing from its stubs
         self.highs.setBasis(self.basis)
         solving = time.perf_counter()
         solution = _run(self.highs, solving)

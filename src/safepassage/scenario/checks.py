@@ -63,7 +63,11 @@ class _Collector:
     def ref(self, path: str, value: Any, known: set[str], what: str, section: str) -> None:
         if isinstance(value, str) and value not in known:
             self.problems.append(
-                Problem(path, f"unknown {what} '{value}'", f"{_suggest(value, known)}; {what}s are defined under '{section}'")
+                Problem(
+                    path,
+                    f"unknown {what} '{value}'",
+                    f"{_suggest(value, known)}; {what}s are defined under '{section}'",
+                )
             )
 
     def refs(self, path: str, values: Any, known: set[str], what: str, section: str) -> None:
@@ -79,7 +83,11 @@ class _Collector:
                 continue
             if ident in seen:
                 self.problems.append(
-                    Problem(f"{section}[{i}].id", f"duplicate id '{ident}' (also {section}[{seen[ident]}])", "ids must be unique within a section")
+                    Problem(
+                        f"{section}[{i}].id",
+                        f"duplicate id '{ident}' (also {section}[{seen[ident]}])",
+                        "ids must be unique within a section",
+                    )
                 )
             else:
                 seen[ident] = i
@@ -111,11 +119,18 @@ def reference_problems(data: Any) -> list[Problem]:
     out = _Collector()
     places, roads, zones = _items(data, "places"), _items(data, "roads"), _items(data, "zones")
     commodities, proposals = _items(data, "commodities"), _items(data, "proposals")
-    for section, items in (("places", places), ("roads", roads), ("zones", zones), ("commodities", commodities), ("proposals", proposals)):
+    for section, items in (
+        ("places", places),
+        ("roads", roads),
+        ("zones", zones),
+        ("commodities", commodities),
+        ("proposals", proposals),
+    ):
         out.duplicates(section, items)
     place_ids, road_ids, zone_ids, commodity_ids = _ids(places), _ids(roads), _ids(zones), _ids(commodities)
     crossing_ids = {p["id"] for _, p in places if p.get("kind") == "crossing" and isinstance(p.get("id"), str)}
-    sources = data.get("sources") if isinstance(data.get("sources"), dict) else {}
+    found = data.get("sources")
+    sources: dict[str, Any] = found if isinstance(found, dict) else {}
     source_ids = set(sources)
 
     def source_refs(path: str, item: dict[str, Any]) -> None:
@@ -129,23 +144,39 @@ def reference_problems(data: Any) -> list[Problem]:
         out.ref(f"roads[{i}].to", road.get("to"), place_ids, "place", "places")
         if isinstance(road.get("from"), str) and road.get("from") == road.get("to"):
             out.problems.append(
-                Problem(f"roads[{i}].to", f"road starts and ends at the same place '{road['to']}'", "a road joins two different places; remove it or fix one end")
+                Problem(
+                    f"roads[{i}].to",
+                    f"road starts and ends at the same place '{road['to']}'",
+                    "a road joins two different places; remove it or fix one end",
+                )
             )
         source_refs(f"roads[{i}]", road)
     for i, zone in zones:
         needs = zone.get("needs_per_person_per_day")
         if isinstance(needs, dict):
             for commodity in needs:
-                out.ref(f"zones[{i}].needs_per_person_per_day.{commodity}", commodity, commodity_ids, "commodity", "commodities")
+                out.ref(
+                    f"zones[{i}].needs_per_person_per_day.{commodity}",
+                    commodity,
+                    commodity_ids,
+                    "commodity",
+                    "commodities",
+                )
         evacuation = zone.get("evacuation")
         if isinstance(evacuation, dict):
-            out.ref(f"zones[{i}].evacuation.assembly_place", evacuation.get("assembly_place"), place_ids, "place", "places")
+            out.ref(
+                f"zones[{i}].evacuation.assembly_place", evacuation.get("assembly_place"), place_ids, "place", "places"
+            )
             out.refs(f"zones[{i}].evacuation.destinations", evacuation.get("destinations"), zone_ids, "zone", "zones")
             destinations = evacuation.get("destinations")
             if isinstance(destinations, list) and zone.get("id") in destinations:
                 k = destinations.index(zone.get("id"))
                 out.problems.append(
-                    Problem(f"zones[{i}].evacuation.destinations[{k}]", f"zone '{zone['id']}' lists itself as a safe destination", "people leave a zone for another zone; remove it from destinations")
+                    Problem(
+                        f"zones[{i}].evacuation.destinations[{k}]",
+                        f"zone '{zone['id']}' lists itself as a safe destination",
+                        "people leave a zone for another zone; remove it from destinations",
+                    )
                 )
         source_refs(f"zones[{i}]", zone)
     for i, commodity in commodities:
@@ -161,7 +192,13 @@ def reference_problems(data: Any) -> list[Problem]:
                 source_refs(f"parameters.{name}", parameter)
     policy = data.get("policy")
     if isinstance(policy, dict):
-        out.refs("policy.restricted_commodities", policy.get("restricted_commodities"), commodity_ids, "commodity", "commodities")
+        out.refs(
+            "policy.restricted_commodities",
+            policy.get("restricted_commodities"),
+            commodity_ids,
+            "commodity",
+            "commodities",
+        )
         _quota_refs(out, "policy.daily_quotas", policy.get("daily_quotas"), crossing_ids, commodity_ids)
     for i, proposal in proposals:
         path = f"proposals[{i}]"
@@ -240,24 +277,32 @@ def plan_problems(scenario: Scenario) -> list[Problem]:
     for i, stock in enumerate(scenario.stocks):
         place = places.get(stock.place)
         if place is not None and not place.allows_holding:
-            problems.append(Problem(
-                f"stocks[{i}].place",
-                f"stock cannot wait at '{stock.place}' (a {place.kind.value} without holding)",
-                "put stock at a warehouse, or set holding: true on the place",
-            ))
+            problems.append(
+                Problem(
+                    f"stocks[{i}].place",
+                    f"stock cannot wait at '{stock.place}' (a {place.kind.value} without holding)",
+                    "put stock at a warehouse, or set holding: true on the place",
+                )
+            )
     for z, zone in enumerate(scenario.zones):
         if zone.evacuation is None:
             continue
         if not any(p.zone in zone.evacuation.destinations for p in scenario.places):
-            problems.append(Problem(
-                f"zones[{z}].evacuation.destinations",
-                f"no place lies in any destination zone ({', '.join(zone.evacuation.destinations)})",
-                "add a shelter (or any place) with zone: set to a destination",
-            ))
+            problems.append(
+                Problem(
+                    f"zones[{z}].evacuation.destinations",
+                    f"no place lies in any destination zone ({', '.join(zone.evacuation.destinations)})",
+                    "add a shelter (or any place) with zone: set to a destination",
+                )
+            )
     for i, proposal in enumerate(scenario.proposals):
         for k, place_id in enumerate(proposal.opens):
             if place_id not in places:
-                problems.append(Problem(f"proposals[{i}].opens[{k}]", f"unknown place '{place_id}'", _suggest(place_id, set(places))))
+                problems.append(
+                    Problem(
+                        f"proposals[{i}].opens[{k}]", f"unknown place '{place_id}'", _suggest(place_id, set(places))
+                    )
+                )
     return problems
 
 
@@ -273,7 +318,10 @@ def _distance_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     import math
 
     phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((phi2 - phi1) / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    a = (
+        math.sin((phi2 - phi1) / 2) ** 2
+        + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
@@ -295,21 +343,30 @@ def scenario_warnings(scenario: Scenario) -> list[Problem]:
         lon, lat = place.geometry.lon, place.geometry.lat
         point, swapped = Point(lon, lat), Point(lat, lon)
         if area is not None and not area.covers(point) and area.covers(swapped):
-            warnings.append(Problem(
-                f"places[{i}].geometry.coordinates",
-                f"[{lon:g}, {lat:g}] lies far from every zone, but [{lat:g}, {lon:g}] lies among them: latitude and longitude look swapped",
-                "GeoJSON positions are [longitude, latitude]",
-            ))
+            warnings.append(
+                Problem(
+                    f"places[{i}].geometry.coordinates",
+                    f"[{lon:g}, {lat:g}] lies far from every zone, but [{lat:g}, {lon:g}] lies among them: "
+                    "latitude and longitude look swapped",
+                    "GeoJSON positions are [longitude, latitude]",
+                )
+            )
             continue
         zone = polygons.get(place.zone) if place.zone else None
         if zone is not None and not zone.covers(point):
             nearest = zone.exterior.interpolate(zone.exterior.project(point)) if zone.geom_type == "Polygon" else None
-            away = f"{_distance_km(lon, lat, nearest.x, nearest.y):.2f} km" if nearest is not None else f"{zone.distance(point):.4f} degrees"
-            warnings.append(Problem(
-                f"places[{i}].zone",
-                f"'{place.id}' at [{lon:g}, {lat:g}] lies outside its zone '{place.zone}' ({away} from its edge)",
-                "check the place's coordinates or its zone",
-            ))
+            away = (
+                f"{_distance_km(lon, lat, nearest.x, nearest.y):.2f} km"
+                if nearest is not None
+                else f"{zone.distance(point):.4f} degrees"
+            )
+            warnings.append(
+                Problem(
+                    f"places[{i}].zone",
+                    f"'{place.id}' at [{lon:g}, {lat:g}] lies outside its zone '{place.zone}' ({away} from its edge)",
+                    "check the place's coordinates or its zone",
+                )
+            )
     places = {p.id: p for p in scenario.places}
     for i, road in enumerate(scenario.roads):
         a, b = places.get(road.from_), places.get(road.to)
@@ -317,11 +374,14 @@ def scenario_warnings(scenario: Scenario) -> list[Problem]:
             continue
         straight_km = _distance_km(a.geometry.lon, a.geometry.lat, b.geometry.lon, b.geometry.lat)
         if road.length_km < ROAD_SHORTER_THAN_LINE_SHARE * straight_km:
-            warnings.append(Problem(
-                f"roads[{i}].length_km",
-                f"{road.length_km:g} km, but its ends '{road.from_}' and '{road.to}' are {straight_km:.2f} km apart in a straight line",
-                "check the length (in km) or the coordinates of its ends",
-            ))
+            warnings.append(
+                Problem(
+                    f"roads[{i}].length_km",
+                    f"{road.length_km:g} km, but its ends '{road.from_}' and '{road.to}' are "
+                    f"{straight_km:.2f} km apart in a straight line",
+                    "check the length (in km) or the coordinates of its ends",
+                )
+            )
     return warnings
 
 
@@ -341,10 +401,12 @@ def horizon_warnings(scenario: Scenario, horizon: Horizon) -> list[Problem]:
             last = max(ends)
             day = (last - start_utc).total_seconds() / 86400.0
             local = last.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
-            out.append(Problem(
-                f"proposals[{i}].windows",
-                f"'{proposal.id}': its last window ends {local.isoformat(timespec='minutes')} (day {day:.1f}), "
-                f"but the horizon runs {horizon.days:g} days: the rest is planned without a pause",
-                "add windows (or repeat_days) to cover the longer horizon, or plan fewer days",
-            ))
+            out.append(
+                Problem(
+                    f"proposals[{i}].windows",
+                    f"'{proposal.id}': its last window ends {local.isoformat(timespec='minutes')} (day {day:.1f}), "
+                    f"but the horizon runs {horizon.days:g} days: the rest is planned without a pause",
+                    "add windows (or repeat_days) to cover the longer horizon, or plan fewer days",
+                )
+            )
     return out

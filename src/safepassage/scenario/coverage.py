@@ -101,5 +101,15 @@ def window_occurrences(scenario: Scenario, proposal: Proposal) -> list[WindowOcc
         zones = tuple(notified_zone_ids(scenario, window))
         roads = tuple(r.id for r in covered_roads(scenario, window))
         for d_index, (start, end) in enumerate(window.occurrences()):
-            out.append(WindowOccurrence(proposal.id, w_index, d_index, aware(start, scenario.timezone), aware(end, scenario.timezone), zones, roads))
+            out.append(
+                WindowOccurrence(
+                    proposal.id,
+                    w_index,
+                    d_index,
+                    aware(start, scenario.timezone),
+                    aware(end, scenario.timezone),
+                    zones,
+                    roads,
+                )
+            )
     return out

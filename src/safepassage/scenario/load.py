@@ -143,7 +143,8 @@ def _apply_overrides(data: dict[str, Any], overrides: dict[str, float], problems
 
 
 def _substitute_parameters(data: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
-    parameters = data.get("parameters") if isinstance(data.get("parameters"), dict) else {}
+    found = data.get("parameters")
+    parameters: dict[str, Any] = found if isinstance(found, dict) else {}
 
     def walk(node: Any, path: str) -> Any:
         if isinstance(node, dict):

@@ -34,6 +34,7 @@ __all__ = [
     "Commodity",
     "Stock",
     "Fleet",
+    "ConvoyRules",
     "Quota",
     "Policy",
     "Window",
@@ -48,7 +49,8 @@ __all__ = [
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", min_length=1, max_length=64)]
 Positive = Annotated[float, Field(gt=0)]
 NonNegative = Annotated[float, Field(ge=0)]
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 
 
@@ -171,7 +173,7 @@ class OpeningHours(_Model):
 
     open: str = "00:00"
     close: str = "24:00"
-    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+    days: list[Weekday] = Field(
         default_factory=lambda: list(WEEKDAYS)
     )
 
@@ -333,6 +335,29 @@ class Fleet(_Model):
     max_convoy_trucks: Annotated[int, Field(gt=0)] | None = None
     buses: BusFleet | None = None
     sources: list[str] = Field(default_factory=list)
+
+
+class ConvoyRules(_Model):
+    """How trucks are grouped into convoys (see ``plan/convoys.py``): trucks sharing a route and a
+    window go together, ``min_trucks`` to ``max_trucks`` per convoy, the trucks of one convoy leaving
+    within ``marshalling_minutes`` of its first, two convoys of one route and window at least
+    ``departure_spacing_minutes`` apart. A convoy of more than ``leader_above_trucks`` trucks has a
+    leader vehicle; ``escort_required`` adds an escort vehicle to each. Trucks that cannot form a convoy
+    of ``min_trucks`` leave the plan, and the loss is reported as the consolidation cost."""
+
+    min_trucks: Annotated[int, Field(ge=1)] = 1
+    max_trucks: Annotated[int, Field(ge=1)] | None = None
+    departure_spacing_minutes: NonNegative = 0.0
+    marshalling_minutes: NonNegative = 240.0
+    leader_above_trucks: Annotated[int, Field(ge=0)] = 5
+    escort_required: bool = False
+    sources: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _sizes_in_order(self) -> ConvoyRules:
+        if self.max_trucks is not None and self.max_trucks < self.min_trucks:
+            raise ValueError(f"max_trucks ({self.max_trucks}) is below min_trucks ({self.min_trucks})")
+        return self
 
 
 class Quota(_Model):
@@ -531,6 +556,7 @@ class Scenario(_Model):
     commodities: list[Commodity] = Field(min_length=1)
     stocks: list[Stock] = Field(default_factory=list)
     fleet: Fleet | None = None
+    convoy_rules: ConvoyRules | None = None
     policy: Policy = Field(default_factory=Policy)
     objective: Objective = Field(default_factory=Objective)
     proposals: list[Proposal] = Field(default_factory=list)

@@ -48,18 +48,21 @@ class _LimitedLoader(yaml.SafeLoader):
         self.aliases = 0
         self.depth = 0
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:  # type: ignore[override]
+    def _limit_here(self, message: str, hint: str) -> _Limit:
+        return _Limit(message, hint, self.peek_event().start_mark.line + 1)
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
         if self.check_event(yaml.AliasEvent):
             self.aliases += 1
             if self.aliases > MAX_YAML_ALIASES:
-                mark = self.peek_event().start_mark
-                raise _Limit(f"more than {MAX_YAML_ALIASES:,} aliases (*name)", "write the values out, or use fewer anchors", mark.line + 1)
+                hint = "write the values out, or use fewer anchors"
+                raise self._limit_here(f"more than {MAX_YAML_ALIASES:,} aliases (*name)", hint)
         self.depth += 1
         try:
             if self.depth > MAX_YAML_DEPTH:
-                mark = self.peek_event().start_mark
-                raise _Limit(f"nested more than {MAX_YAML_DEPTH} levels deep", "a scenario is a few levels deep; check the indentation", mark.line + 1)
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+                hint = "a scenario is a few levels deep; check the indentation"
+                raise self._limit_here(f"nested more than {MAX_YAML_DEPTH} levels deep", hint)
+            return super().compose_node(parent, index)
         finally:
             self.depth -= 1
 
@@ -93,7 +96,16 @@ def load_yaml(text: str, source: str = "scenario") -> tuple[Any, yaml.Node | Non
     Raises ``ScenarioError`` (path ``(file)``, with the line where known) for a document over a limit
     or not valid YAML."""
     if len(text) > MAX_YAML_BYTES:
-        raise ScenarioError([Problem("(file)", f"the file is {len(text):,} characters; at most {MAX_YAML_BYTES:,} are accepted", "split it, or remove what the scenario does not need")], source)
+        raise ScenarioError(
+            [
+                Problem(
+                    "(file)",
+                    f"the file is {len(text):,} characters; at most {MAX_YAML_BYTES:,} are accepted",
+                    "split it, or remove what the scenario does not need",
+                )
+            ],
+            source,
+        )
     loader = _LimitedLoader(text)
     try:
         node = loader.get_single_node()
@@ -108,7 +120,17 @@ def load_yaml(text: str, source: str = "scenario") -> tuple[Any, yaml.Node | Non
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise ScenarioError([Problem("(file)", f"not valid YAML: {getattr(exc, 'problem', exc)}", "fix the YAML syntax (indentation, quotes, colons)", line)], source) from exc
+        raise ScenarioError(
+            [
+                Problem(
+                    "(file)",
+                    f"not valid YAML: {getattr(exc, 'problem', exc)}",
+                    "fix the YAML syntax (indentation, quotes, colons)",
+                    line,
+                )
+            ],
+            source,
+        ) from exc
     finally:
         loader.dispose()
     return data, node

@@ -1,30 +1,41 @@
 """Passwords, bearer tokens, roles and the permission matrix.
 
-Passwords and token secrets are hashed with argon2id; a token is ``<id>.<secret>`` and only the hash
-of the secret is stored. A verified token is remembered in memory (by its SHA-256) for
-``CACHE_SECONDS`` so a busy client does not pay one argon2 verification per request.
+Passwords are hashed with argon2id, always outside any database transaction and at most
+``Passwords.concurrency`` at a time (a flood of sign-ins queues for a slot instead of taking every
+core). A token is ``<id>.<secret>`` with a 256-bit random secret; only HMAC-SHA256 of the secret under
+the deployment's token key is stored (a high-entropy secret needs no slow hash, and a keyed one is
+useless to whoever reads the table without the key). A verified token is remembered in memory for
+``CACHE_SECONDS`` (0.5 s), so a revocation made by another instance on the same database takes effect
+within a second.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
+import os
 import secrets
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from argon2.profiles import RFC_9106_LOW_MEMORY
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from safepassage.service.models import ApiToken, User, utcnow
 
-__all__ = ["Role", "Principal", "PERMISSIONS", "allowed_roles", "Passwords", "TokenCache", "issue_token", "authenticate_token", "CACHE_SECONDS"]
+__all__ = [
+    "CACHE_SECONDS", "PERMISSIONS", "Passwords", "Principal", "Role", "TokenCache", "TokenHasher", "allowed_roles", "authenticate_token",
+    "issue_token", "revoke_user_tokens",
+]
 
-CACHE_SECONDS = 30.0
+CACHE_SECONDS = 0.5
 
 
 class Role(StrEnum):
@@ -75,31 +86,72 @@ class Principal:
     role: Role
     party_id: int | None
     organisation_id: int | None
+    token_id: str | None = None
 
 
-def principal_of(user: User) -> Principal:
-    return Principal(user.id, user.username, Role(user.role), user.party_id, user.organisation_id)
+def principal_of(user: User, token_id: str | None = None) -> Principal:
+    return Principal(user.id, user.username, Role(user.role), user.party_id, user.organisation_id, token_id)
 
 
 class Passwords:
     """argon2id hashing with the deployment's profile (see ``Settings.password_hash_profile``)."""
 
-    def __init__(self, profile: str = "default") -> None:
+    def __init__(self, profile: str = "default", concurrency: int | None = None) -> None:
         if profile == "fast":
             self._hasher = PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)
         else:
             self._hasher = PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY)
+        self.concurrency = concurrency or max(1, (os.cpu_count() or 2) // 2)
+        self._slots = threading.BoundedSemaphore(self.concurrency)
+        # Hashing runs on threads of lower priority (and argon2's lane threads inherit it), so a flood of
+        # sign-ins yields the processor to the writes and reads of signed-in users.
+        self._pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="safepassage-argon2", initializer=_lower_priority)
         # A hash to verify against when the user does not exist, so timing does not tell usernames apart.
         self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
 
     def hash(self, secret: str) -> str:
-        return self._hasher.hash(secret)
+        self._slots.acquire()
+        try:
+            return self._pool.submit(self._hasher.hash, secret).result()
+        finally:
+            self._slots.release()
 
-    def verify(self, hashed: str | None, secret: str) -> bool:
+    def _check(self, hashed: str | None, secret: str) -> bool:
         try:
             return self._hasher.verify(hashed or self._dummy, secret) and hashed is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
+
+    def verify(self, hashed: str | None, secret: str, wait_s: float | None = None) -> bool:
+        """True if ``secret`` matches ``hashed``. With ``wait_s``, raise ``TimeoutError`` if no hashing
+        slot frees up in time (the caller answers 429 rather than queueing without end)."""
+        if not self._slots.acquire(timeout=wait_s if wait_s is not None else -1):
+            raise TimeoutError("every password-hashing slot is busy")
+        try:
+            return self._pool.submit(self._check, hashed, secret).result()
+        finally:
+            self._slots.release()
+
+
+def _lower_priority() -> None:
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # Linux: per thread
+    except (AttributeError, OSError):
+        pass
+
+
+class TokenHasher:
+    """HMAC-SHA256 of token secrets (and of other secrets that must be compared, never stored) under a
+    key derived from the deployment's signing key, so every instance of a deployment agrees on it."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def digest(self, secret: str, purpose: str = "token") -> str:
+        return hmac.new(self._key, f"{purpose}\x00{secret}".encode(), hashlib.sha256).hexdigest()
+
+    def matches(self, stored: str, secret: str) -> bool:
+        return hmac.compare_digest(stored, self.digest(secret))
 
 
 class TokenCache:
@@ -137,31 +189,38 @@ class TokenCache:
             self._entries.clear()
 
 
-def issue_token(session: Session, user: User, passwords: Passwords, ttl_hours: float) -> tuple[str, ApiToken]:
-    """A new bearer token for ``user`` (the plain token is returned once and never stored)."""
+def issue_token(session: Session, user_id: int, hasher: TokenHasher, ttl_hours: float) -> tuple[str, ApiToken]:
+    """A new bearer token for user ``user_id`` (the plain token is returned once and never stored)."""
     token_id = secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
-    record = ApiToken(id=token_id, user_id=user.id, secret_hash=passwords.hash(secret), expires_at=utcnow() + dt.timedelta(hours=ttl_hours))
+    record = ApiToken(id=token_id, user_id=user_id, secret_hash=hasher.digest(secret), created_at=utcnow(),
+                      expires_at=utcnow() + dt.timedelta(hours=ttl_hours))
     session.add(record)
     return f"{token_id}.{secret}", record
 
 
-def authenticate_token(session: Session, token: str, passwords: Passwords, cache: TokenCache) -> Principal | None:
+def revoke_user_tokens(session: Session, user_id: int) -> int:
+    """Revoke every live token of a user (password change, disabling, an admin's revocation); how many."""
+    result = session.execute(update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked.is_(False)).values(revoked=True))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def authenticate_token(session: Session, token: str, hasher: TokenHasher, cache: TokenCache) -> Principal | None:
     """The principal a bearer token stands for, or None (unknown, revoked, expired, inactive user)."""
     cached = cache.get(token)
     if cached is not None:
         return cached
     token_id, _, secret = token.partition(".")
-    if not token_id or not secret or len(token_id) > 32:
+    if not token_id or not secret or len(token_id) > 32 or len(secret) > 100:
         return None
     record = session.get(ApiToken, token_id)
     if record is None or record.revoked or record.expires_at <= utcnow():
         return None
-    if not passwords.verify(record.secret_hash, secret):
+    if not hasher.matches(record.secret_hash, secret):
         return None
     user = session.get(User, record.user_id)
     if user is None or not user.active:
         return None
-    principal = principal_of(user)
+    principal = principal_of(user, token_id)
     cache.put(token, principal, record.expires_at)
     return principal

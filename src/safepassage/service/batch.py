@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select, text, tuple_
 from sqlalchemy.orm import Session
 
-from safepassage.service.audit import HEAD_KEY, lock_head, store_head
+from safepassage.service.audit import HEAD_KEY, AuditLog, lock_head
 from safepassage.service.db import Database
 from safepassage.service.models import IdempotencyRecord
 
@@ -67,8 +67,9 @@ T = TypeVar("T")
 class WriteBatcher:
     """Runs ``job(session)`` callables in batches of at most ``max_batch`` per transaction."""
 
-    def __init__(self, db: Database, max_batch: int = 64) -> None:
+    def __init__(self, db: Database, audit: AuditLog, max_batch: int = 64) -> None:
         self._db = db
+        self._audit = audit
         self._max_batch = max_batch
         self._queue: queue.Queue[tuple[Callable[[Session], Any], Future[Any], tuple[int, str] | None] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
@@ -144,9 +145,11 @@ class WriteBatcher:
 
     def _attempt(self, batch: list[Any], *, isolate: bool) -> list[tuple[Future[Any], Any, BaseException | None]]:
         results: list[tuple[Future[Any], Any, BaseException | None]] = []
+        note = None
         with self._db.write_session() as session, session.begin():
             # The chain head is locked once, outside every savepoint, and kept in memory for the batch.
             session.info[HEAD_KEY] = lock_head(session)
+            seq_before = session.info[HEAD_KEY]["seq"]
             session.info[KNOWN_KEY] = self.known
             if session.get_bind().dialect.name == "postgresql":
                 session.info[IDS_KEY] = IdAllocator(session, len(batch))
@@ -177,7 +180,10 @@ class WriteBatcher:
                 if isolate:
                     raise
                 raise _Abort from exc
-            store_head(session, session.info.pop(HEAD_KEY))
+            head = session.info.pop(HEAD_KEY)
+            if head["seq"] != seq_before:  # one signed checkpoint per committed batch
+                note = self._audit.store_head(session, head)
+        self._audit.publish(note)  # committed: the answers about to be sent carry it
         return results
 
 

@@ -7,6 +7,7 @@ upgrade. PostgreSQL needs nothing special: the audit head row lock serialises th
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -43,6 +44,24 @@ def _sqlite_engine(url: str, *, immediate: bool, echo: bool) -> Engine:
     return engine
 
 
+def private_file(path: Path) -> None:
+    """Create the SQLite file's folder (0700) and the file itself (0600) before SQLite opens it: its
+    WAL and shared-memory files take the database file's mode, so no other local user can read
+    password hashes or stored answers (which may hold exact site positions)."""
+    folder = path.parent
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=0o700)
+        os.chmod(folder, 0o700)  # mkdir's mode is filtered by the umask
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(descriptor)
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o600)
+    for suffix in ("-wal", "-shm"):
+        sidecar = path.with_name(path.name + suffix)
+        if sidecar.exists() and sidecar.stat().st_mode & 0o077:
+            os.chmod(sidecar, 0o600)
+
+
 class Database:
     """The engines and session factories of one service instance.
 
@@ -55,8 +74,8 @@ class Database:
         self.is_sqlite = self.url.startswith("sqlite")
         if self.is_sqlite:
             path = self.url.split("///", 1)[1] if "///" in self.url else ""
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            if path and path != ":memory:" and not path.startswith("file:"):
+                private_file(Path(path.split("?", 1)[0]))
             self.engine = _sqlite_engine(self.url, immediate=False, echo=settings.sql_echo)
             self.write_engine = _sqlite_engine(self.url, immediate=True, echo=settings.sql_echo)
         else:

@@ -9,13 +9,26 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
     "Base", "Organisation", "Party", "User", "ApiToken", "ScenarioRecord", "PlanRecord", "Movement",
     "MovementStatusChange", "Notification", "NotificationParty", "Acknowledgment", "Event",
-    "IdempotencyRecord", "AuditEntry", "AuditHead", "utcnow",
+    "IdempotencyRecord", "AuditEntry", "AuditHead", "PlanJob", "utcnow",
     "StaticSite", "HnsNotification", "HnsAddressee", "HnsResponse", "LegClearance", "MovementOutcome", "IncidentLocation", "IncidentLink",
 ]
 
@@ -100,6 +113,8 @@ class ScenarioRecord(Base):
     yaml_text: Mapped[str] = mapped_column(Text)
     created_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Service hardening (migration 0002): the parsed summary, so listing never re-parses YAML.
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class PlanRecord(Base):
@@ -251,6 +266,10 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     entry_hash: Mapped[str] = mapped_column(String(64))
+    # Service hardening (migration 0002): the Merkle tree's right edge and the latest signed checkpoint.
+    tree_frontier: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    checkpoint: Mapped[str] = mapped_column(Text, default="")
+
 
 
 # --- humanitarian notifications (HNS): versions, confirmations, responses, static sites, incidents ---
@@ -390,3 +409,24 @@ class IncidentLink(Base):
     hns_notification_id: Mapped[int] = mapped_column(ForeignKey("hns_notification.id"), index=True)
     distance_km: Mapped[float] = mapped_column(Float)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+# --- service hardening (migration 0002) -------------------------------------------------------------
+
+class PlanJob(Base):
+    """A plan solve run as a job on the worker cluster: queued, running, done (``plan_id``) or failed (``error``)."""
+
+    __tablename__ = "plan_job"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), default="plan")  # plan | replan
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenario.id"))
+    proposal: Mapped[str] = mapped_column(String(200))
+    request: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
+    error: Mapped[str] = mapped_column(Text, default="")
+    problems: Mapped[list[Any] | None] = mapped_column(JSON)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"))
+    created_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]

@@ -10,7 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from safepassage.interop.hns import Contact, LineString, MovementContent, MovementWindow, SiteContent
 from safepassage.service.auth import Role
@@ -117,6 +126,11 @@ class UserPublic(_Out):
     created_at: dt.datetime
 
 
+class RevokedPublic(BaseModel):
+    user_id: int
+    revoked_tokens: int
+
+
 class TokenPublic(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
@@ -135,6 +149,7 @@ class ScenarioPublic(_Out):
     title: str
     proposals: list[str]
     created_at: dt.datetime
+    yaml_sha256: str | None = Field(default=None, description="SHA-256 of the stored YAML text: the audit log commits to it.")
 
 
 class MovementCreate(_In):
@@ -445,6 +460,23 @@ class EventPublic(_Out):
     created_at: dt.datetime
 
 
+class PlanJobPublic(BaseModel):
+    """A plan solve running as a job: poll ``status_url``; when ``done``, ``result_url`` gives the plan."""
+
+    id: int
+    kind: Literal["plan", "replan"]
+    scenario_id: int
+    proposal: str
+    status: Literal["queued", "running", "done", "failed"]
+    error: str
+    problems: list[dict[str, Any]] | None
+    plan_id: int | None
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+    status_url: str
+    result_url: str
+
+
 class AuditVerifyPublic(BaseModel):
     ok: bool
     entries: int
@@ -452,6 +484,8 @@ class AuditVerifyPublic(BaseModel):
     head_hash: str
     first_bad_seq: int | None
     problem: str
+    checkpoint: dict[str, Any] | None = None
+    row_problems: list[str] = []
 
 
 # --- humanitarian notifications (HNS): versions, confirmations, responses, sites, incidents (issue 9) -

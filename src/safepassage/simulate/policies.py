@@ -23,6 +23,7 @@ warm model), and re-planned convoys compete with those under way only in the sim
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -70,7 +71,7 @@ def replanner_for(job) -> Callable[[Execution, float], None]:
     model = warm.model
     world = job.world
     origin_of_zone = {z: o for o, z in enumerate(model.origins)}
-    state = {"replans": 0, "trucks": unplanned_trucks.copy(), "people": unplanned_people.copy()}
+    state: dict[str, Any] = {"replans": 0, "trucks": unplanned_trucks.copy(), "people": unplanned_people.copy()}
 
     def replan(execution: Execution, now: float) -> None:
         if state["replans"] >= job.max_replans:

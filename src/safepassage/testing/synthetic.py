@@ -32,7 +32,7 @@ from safepassage.errors import ScenarioError
 from safepassage.scenario.checks import reference_problems
 from safepassage.scenario.model import WEEKDAYS, Scenario, minutes_of
 
-__all__ = ["SyntheticOptions", "SyntheticCommodity", "DEFAULT_COMMODITIES", "synthetic_scenario", "synthetic_scenario_data"]
+__all__ = ["DEFAULT_COMMODITIES", "TARGET_INSTANCE", "SyntheticCommodity", "SyntheticOptions", "synthetic_scenario", "synthetic_scenario_data", "target_scenario"]
 
 KM_PER_DEGREE_LAT = 111.32
 
@@ -56,7 +56,12 @@ DEFAULT_COMMODITIES: tuple[SyntheticCommodity, ...] = (
     SyntheticCommodity("water", "Drinking water", "m3", 25.0, 0.003, 1.0, 1.2),
     SyntheticCommodity("fuel", "Fuel", "m3", 35.0, 0.0005, 0.85, 0.8, restricted=True),
     SyntheticCommodity("medical", "Medical supplies", "pallet", 26.0, 0.0002, 0.5, 1.5),
+    SyntheticCommodity("shelter", "Shelter kits", "kit", 400.0, 0.0002, 0.05, 1.0),
+    SyntheticCommodity("hygiene", "Hygiene kits", "kit", 800.0, 0.0003, 0.02, 0.9),
 )
+
+# The size issue 10 asks the planner to reach: 500 places, 1,500 roads, 6 commodities, 7 days.
+TARGET_INSTANCE: dict[str, Any] = {"n_places": 500, "days": 7.0, "roads_per_place": 3.0, "commodities": DEFAULT_COMMODITIES[:6]}
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,18 @@ def synthetic_scenario(n_places: int, days: float, seed: int, slot_minutes: int 
     if problems:
         raise ScenarioError(problems, source=f"synthetic(n_places={n_places}, days={days}, seed={seed})")
     return Scenario.model_validate(data)
+
+
+def target_scenario(seed: int = 1, slot_minutes: int = 15, **options: Any) -> Scenario:
+    """The target instance (``TARGET_INSTANCE``: 500 places, 1,500 roads, 6 commodities, 7 days);
+    ``options`` override its fields or add ``SyntheticOptions`` ones.
+
+    >>> s = target_scenario(n_places=40, days=1)   # the same recipe, smaller
+    >>> len(s.roads), len(s.commodities)
+    (120, 6)
+    """
+    spec = {**TARGET_INSTANCE, **options}
+    return synthetic_scenario(spec.pop("n_places"), spec.pop("days"), seed, slot_minutes, **spec)
 
 
 def synthetic_scenario_data(n_places: int, days: float, seed: int, slot_minutes: int = 15, **options: Any) -> dict[str, Any]:
@@ -344,21 +361,21 @@ class _Generator:
         zones = []
         for r in range(rows):
             for c in range(cols):
-                z = zone_ids[r * cols + c]
+                zone_id = zone_ids[r * cols + c]
                 lon0, lat0 = self._to_lon_lat(c * zone_w, r * zone_h)
                 lon1, lat1 = self._to_lon_lat((c + 1) * zone_w, (r + 1) * zone_h)
                 zone: dict[str, Any] = {
-                    "id": z,
+                    "id": zone_id,
                     "name": f"Zone {r + 1}-{c + 1}",
-                    "population": population[z],
+                    "population": population[zone_id],
                     "geometry": {"type": "Polygon", "coordinates": [[[lon0, lat0], [lon1, lat0], [lon1, lat1], [lon0, lat1], [lon0, lat0]]]},
-                    "hazard": str(rng.choice(["high", "extreme"])) if z in danger else str(rng.choice(["low", "medium"])),
+                    "hazard": str(rng.choice(["high", "extreme"])) if zone_id in danger else str(rng.choice(["low", "medium"])),
                     "needs_per_person_per_day": {k.id: k.need_per_person_per_day for k in o.commodities},
                 }
-                if z in evacuating:
+                if zone_id in evacuating:
                     zone["evacuation"] = {
-                        "wants_to_leave": float(round(population[z] * rng.uniform(*o.wants_to_leave_share))),
-                        "assembly_place": self._assembly_place(z),
+                        "wants_to_leave": float(round(population[zone_id] * rng.uniform(*o.wants_to_leave_share))),
+                        "assembly_place": self._assembly_place(zone_id),
                         "destinations": safe_with_places,
                     }
                 zones.append(zone)
@@ -466,7 +483,7 @@ class _Generator:
 
     def _proposals(self, danger: list[str], restricted: list[str], quota: float, closed: list[str]) -> list[dict[str, Any]]:
         o = self.opts
-        out = []
+        out: list[dict[str, Any]] = []
         for kind in o.proposals:
             if kind == "none":
                 out.append({"id": "none", "name": "No pause", "description": "Standing policy only."})

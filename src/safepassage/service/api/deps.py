@@ -13,15 +13,17 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer
-from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from safepassage.service.audit import AuditLog, canonical_json
-from safepassage.service.auth import Passwords, Principal, TokenCache, allowed_roles, authenticate_token
+from safepassage.service.auth import Passwords, Principal, TokenCache, TokenHasher, allowed_roles, authenticate_token
 from safepassage.service.batch import IDEMPOTENCY_KEY, WriteBatcher
 from safepassage.service.db import Database
+from safepassage.service.jobs import PlanJobs
+from safepassage.service.limits import SignInLimiter
 from safepassage.service.models import IdempotencyRecord
 from safepassage.service.settings import Settings
 
@@ -40,8 +42,12 @@ class Services:
     passwords: Passwords
     tokens: TokenCache
     writes: WriteBatcher
+    token_hasher: TokenHasher
+    sign_ins: SignInLimiter
+    jobs: PlanJobs
 
     def close(self) -> None:
+        self.jobs.close()
         self.writes.close()
         self.db.dispose()
 
@@ -69,13 +75,13 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="auth/token", auto_error=False)
 
 def _authenticate(services: Services, token: str) -> Principal | None:
     with services.db.read_session() as session:
-        return authenticate_token(session, token, services.passwords, services.tokens)
+        return authenticate_token(session, token, services.token_hasher, services.tokens)
 
 
 async def current_user(services: ServicesDep, token: Annotated[str | None, Depends(oauth2_scheme)]) -> Principal:
     principal = None
     if token:
-        # A token verified recently is in memory; otherwise check it (argon2, database) off the loop.
+        # A token verified in the last half second is in memory; otherwise check it (HMAC, database) off the loop.
         principal = services.tokens.get(token) or await run_in_threadpool(_authenticate, services, token)
     if principal is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "not authenticated: give a valid bearer token (POST /auth/token)", headers={"WWW-Authenticate": "Bearer"})
@@ -121,7 +127,7 @@ AuditReader = Permitted("audit.read")
 IdempotencyKey = Annotated[
     str,
     Header(
-        alias="Idempotency-Key", min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$",
+        alias="Idempotency-Key", min_length=1, max_length=180, pattern=r"^[\x21-\x7e]+$",
         description="Required on every write: a unique key per logical request (e.g. a UUID). Retrying with the same key and body replays the first answer instead of writing twice.",
     ),
 ]
@@ -147,6 +153,10 @@ class Writer:
 
     def __init__(self, services: Services, request: Request, key: str) -> None:
         self.services, self.request, self.key = services, request, key
+
+    def part(self, index: int) -> Writer:
+        """The writer of part ``index`` of a request written in several transactions (key ``<key>#<index>``)."""
+        return Writer(self.services, self.request, f"{self.key}#{index}")
 
     def _request_hash(self, body: BaseModel | dict[str, Any] | None) -> str:
         data = body.model_dump(mode="json") if isinstance(body, BaseModel) else body

@@ -8,11 +8,28 @@ from fastapi import APIRouter, Path, Query, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safepassage.service.api.deps import EventReader, EventRecorder, MovementReader, MovementStatusWriter, MovementWriter, SessionDep, WriteOutcome, WriterDep
+from safepassage.service.api.deps import (
+    EventReader,
+    EventRecorder,
+    MovementReader,
+    MovementStatusWriter,
+    MovementWriter,
+    SessionDep,
+    WriteOutcome,
+    WriterDep,
+)
 from safepassage.service.api.errors import conflict, not_found, unprocessable
 from safepassage.service.lifecycle import MovementStatus, transition_problem
 from safepassage.service.models import Event, Movement, MovementStatusChange, utcnow
-from safepassage.service.schemas import MAX_ID, EventCreate, EventKind, EventPublic, MovementCreate, MovementPublic, MovementStatusUpdate
+from safepassage.service.schemas import (
+    MAX_ID,
+    EventCreate,
+    EventKind,
+    EventPublic,
+    MovementCreate,
+    MovementPublic,
+    MovementStatusUpdate,
+)
 
 router = APIRouter()
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -88,6 +105,25 @@ async def change_status(movement_id: PathId, body: MovementStatusUpdate, user: M
 
 
 EVENT_STATUS = {"departed": MovementStatus.in_transit, "arrived": MovementStatus.arrived}
+RELATIVE_SLACK = 1e-6  # rounding in the client's arithmetic, not a tolerance for more cargo
+
+
+def check_arrival(body: EventCreate, movement: Movement) -> None:
+    """An arrival cannot bring more than its movement carried: per commodity, good plus damaged at most
+    the cargo (a commodity it did not carry at all is refused), and at most the people it moved."""
+    cargo = {k: float(v) for k, v in (movement.cargo or {}).items()}
+    for commodity in sorted(set(body.quantities_good) | set(body.quantities_damaged)):
+        arrived = body.quantities_good.get(commodity, 0.0) + body.quantities_damaged.get(commodity, 0.0)
+        carried = cargo.get(commodity)
+        field = "quantities_good" if commodity in body.quantities_good else "quantities_damaged"
+        if carried is None:
+            raise unprocessable(["body", field, commodity], f"movement {movement.id} carried no {commodity} "
+                                f"(its cargo: {', '.join(sorted(cargo)) or 'none'}): record what arrived from its own movement")
+        if arrived > carried * (1 + RELATIVE_SLACK) + RELATIVE_SLACK:
+            raise unprocessable(["body", field, commodity], f"{arrived:g} of {commodity} arrived (good plus damaged) but movement "
+                                f"{movement.id} carried {carried:g}: an arrival cannot exceed the cargo; check the unit and the figure")
+    if body.people is not None and movement.kind == "evacuation" and body.people > movement.people:
+        raise unprocessable(["body", "people"], f"{body.people} people arrived but movement {movement.id} moved {movement.people}")
 
 
 @router.post("/events", response_model=EventPublic, status_code=201, tags=["events"])
@@ -99,6 +135,8 @@ async def record_event(body: EventCreate, user: EventRecorder, write: WriterDep)
             movement = session.get(Movement, body.movement_id, with_for_update=True)
             if movement is None:
                 raise unprocessable(["body", "movement_id"], f"no movement {body.movement_id}")
+            if body.kind == "arrived":
+                check_arrival(body, movement)
             if body.kind in EVENT_STATUS:
                 transition(session, movement, EVENT_STATUS[body.kind], user.id, f"event: {body.kind}")
         event = Event(**body.model_dump(), recorded_by=user.id)

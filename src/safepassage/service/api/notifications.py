@@ -7,21 +7,48 @@ not reveal what exists) and sees only their own party among the addressees.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from safepassage.service.api.deps import EscalationReader, EscalationSweeper, NotificationReader, NotificationWriter, PartyLiaison, SessionDep, WriteOutcome, WriterDep
+from safepassage.service.api.deps import (
+    EscalationReader,
+    EscalationSweeper,
+    NotificationReader,
+    NotificationWriter,
+    PartyLiaison,
+    ServicesDep,
+    SessionDep,
+    WriteOutcome,
+    WriterDep,
+)
 from safepassage.service.api.errors import conflict, not_found, unprocessable
 from safepassage.service.api.movements import transition
 from safepassage.service.auth import Principal, Role
 from safepassage.service.batch import KNOWN_KEY, assign_id
 from safepassage.service.lifecycle import TERMINAL, MovementStatus
-from safepassage.service.models import Acknowledgment, Movement, Notification, NotificationParty, Party, PlanRecord, utcnow
+from safepassage.service.models import (
+    Acknowledgment,
+    Movement,
+    Notification,
+    NotificationParty,
+    Party,
+    PlanRecord,
+    utcnow,
+)
+from safepassage.service.pagination import DEFAULT_LIMIT, PAGINATION_HEADERS, Limit, next_page
 from safepassage.service.schemas import (
-    MAX_ID, AcknowledgmentCreate, AcknowledgmentPublic, NotificationCreate, NotificationPublic, PlanNotificationsCreate, SweepPublic,
+    MAX_ID,
+    AcknowledgmentCreate,
+    AcknowledgmentPublic,
+    NotificationCreate,
+    NotificationPublic,
+    PlanNotificationsCreate,
+    SweepPublic,
 )
 
 router = APIRouter()
@@ -29,14 +56,22 @@ PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def notification_payload(n: Notification, viewer: Principal | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The notification as ``viewer`` may see it. A party liaison sees only their own party among the
+    addressees, and every flag (acknowledged, overdue, escalated) computed from their party's state
+    alone, so nothing they see moves when another party answers."""
     now = now or utcnow()
-    acknowledged = bool(n.addressees) and all(a.latest_decision == "acknowledged" for a in n.addressees)
-    shown = n.addressees if viewer is None or viewer.role != Role.party_liaison else [a for a in n.addressees if a.party_id == viewer.party_id]
+    liaison = viewer is not None and viewer.role == Role.party_liaison
+    shown = [a for a in n.addressees if a.party_id == viewer.party_id] if liaison and viewer is not None else n.addressees
+    acknowledged = bool(shown) and all(a.latest_decision == "acknowledged" for a in shown)
+    escalated_at = n.escalated_at
+    if liaison and escalated_at is not None and shown and all(a.latest_decision == "acknowledged" and a.answered_at is not None
+                                                             and a.answered_at <= escalated_at for a in shown):
+        escalated_at = None  # escalated for another party's silence: not this liaison's business
     return NotificationPublic(
         id=n.id, kind=n.kind, movement_id=n.movement_id, site=n.site, title=n.title, message=n.message, notice_hours=n.notice_hours,
         valid_from=n.valid_from, valid_until=n.valid_until, ack_due=n.ack_due,
         short_notice=n.created_at > n.valid_from - dt.timedelta(hours=n.notice_hours),
-        acknowledged=acknowledged, overdue=not acknowledged and now > n.ack_due, escalated_at=n.escalated_at, created_at=n.created_at,
+        acknowledged=acknowledged, overdue=not acknowledged and now > n.ack_due, escalated_at=escalated_at, created_at=n.created_at,
         addressees=[{"party_id": a.party_id, "latest_decision": a.latest_decision, "answered_at": a.answered_at} for a in shown],
     ).model_dump(mode="json")
 
@@ -88,20 +123,29 @@ async def create_notification(body: NotificationCreate, user: NotificationWriter
         assign_id(session, notification, "notification")
         for addressee in notification.addressees:
             addressee.notification_id = notification.id
-        return WriteOutcome("notification", notification.id, notification_payload(notification))
+        return WriteOutcome("notification", notification.id, notification_payload(notification, now=notification.created_at))
 
     return await write.arun(user, "notification.create", body, perform)
 
 
-@router.post("/plans/{plan_id}/notifications", response_model=list[NotificationPublic], status_code=201, tags=["notifications"])
-def notify_plan(plan_id: PathId, body: PlanNotificationsCreate, user: NotificationWriter, write: WriterDep):  # type: ignore[no-untyped-def]
-    """One notification per movement of the plan still ``requested``, valid from departure to arrival."""
+BULK_CHUNK = 500
 
-    def perform(session: Session) -> WriteOutcome:
+
+@router.post("/plans/{plan_id}/notifications", response_model=list[NotificationPublic], status_code=201, tags=["notifications"])
+def notify_plan(plan_id: PathId, body: PlanNotificationsCreate, user: NotificationWriter, write: WriterDep, services: ServicesDep):  # type: ignore[no-untyped-def]
+    """One notification per movement of the plan still ``requested``, valid from departure to arrival.
+
+    Written in chunks of ``BULK_CHUNK`` movements, each its own transaction (and its own part of the
+    Idempotency-Key), so a plan of thousands of movements never holds the write path for long; each
+    notification gets its own audit entry. A retry replays the chunks written and finishes the rest."""
+    request = {"plan_id": plan_id, **body.model_dump(mode="json")}
+
+    def chunk(session: Session) -> WriteOutcome:
         if session.get(PlanRecord, plan_id) is None:
             raise not_found("plan", plan_id)
         _check_parties(session, body.party_ids)
-        movements = session.execute(select(Movement).where(Movement.plan_id == plan_id, Movement.status == MovementStatus.requested.value).order_by(Movement.id).with_for_update()).scalars()
+        movements = session.execute(select(Movement).where(Movement.plan_id == plan_id, Movement.status == MovementStatus.requested.value)
+                                    .order_by(Movement.id).limit(BULK_CHUNK).with_for_update()).scalars()
         created = []
         for m in movements:
             one = NotificationCreate(kind="movement", movement_id=m.id, party_ids=body.party_ids, message=body.message, notice_hours=body.notice_hours,
@@ -109,9 +153,19 @@ def notify_plan(plan_id: PathId, body: PlanNotificationsCreate, user: Notificati
                                      ack_due=m.departs - dt.timedelta(hours=body.ack_due_hours_before_departure))
             created.append(_new_notification(session, user, one, m))
         session.flush()
-        return WriteOutcome("plan", plan_id, [notification_payload(n) for n in created])  # type: ignore[arg-type]
+        payloads = [notification_payload(n, now=n.created_at) for n in created]
+        for n, payload in zip(created, payloads, strict=True):
+            services.audit.append(session, actor=user.username, action="notification.create", object_type="notification", object_id=n.id, payload=payload)
+        return WriteOutcome("plan", plan_id, payloads)  # type: ignore[arg-type]
 
-    return write.run(user, "plan.notify", {"plan_id": plan_id, **body.model_dump(mode="json")}, perform)
+    answered: list[Any] = []
+    for part in range(10_000):
+        response = write.part(part).run(user, "plan.notify", {**request, "part": part}, chunk)
+        batch = json.loads(bytes(response.body))
+        answered += batch
+        if len(batch) < BULK_CHUNK:
+            break
+    return JSONResponse(answered, status_code=status.HTTP_201_CREATED)
 
 
 def _visible(user: Principal):  # type: ignore[no-untyped-def]
@@ -120,6 +174,12 @@ def _visible(user: Principal):  # type: ignore[no-untyped-def]
     if user.role == Role.party_liaison:
         query = query.where(exists().where(NotificationParty.notification_id == Notification.id, NotificationParty.party_id == user.party_id))
     return query
+
+
+def _unacknowledged_by(party_id: int | None):  # type: ignore[no-untyped-def]
+    """Not acknowledged by this party (a liaison's ``?overdue=`` looks at their own party only)."""
+    return exists().where(NotificationParty.notification_id == Notification.id, NotificationParty.party_id == party_id,
+                          or_(NotificationParty.latest_decision.is_(None), NotificationParty.latest_decision != "acknowledged"))
 
 
 def _unacknowledged():  # type: ignore[no-untyped-def]
@@ -137,7 +197,7 @@ def list_notifications(
     query = _visible(user).order_by(Notification.id.desc()).limit(limit).offset(offset)
     now = utcnow()
     if overdue is not None:
-        late = _unacknowledged() & (Notification.ack_due < now)
+        late = (_unacknowledged_by(user.party_id) if user.role == Role.party_liaison else _unacknowledged()) & (Notification.ack_due < now)
         query = query.where(late if overdue else ~late)
     if movement_id is not None:
         query = query.where(Notification.movement_id == movement_id)
@@ -188,13 +248,30 @@ def list_acknowledgments(notification_id: PathId, user: NotificationReader, sess
     return list(session.execute(query).scalars())
 
 
-@router.get("/escalations", response_model=list[NotificationPublic], tags=["notifications"])
-def list_escalations(user: EscalationReader, session: SessionDep) -> list[dict[str, Any]]:
+# --- service hardening: cursor pagination of escalations (issue 12 item 12) ---------------------------
+
+def _escalation_cursor(n: Notification) -> str:
+    return f"{int(n.ack_due.timestamp() * 1_000_000)}-{n.id}"
+
+
+@router.get("/escalations", response_model=list[NotificationPublic], tags=["notifications"], responses={200: {"headers": PAGINATION_HEADERS}})
+def list_escalations(
+    user: EscalationReader, session: SessionDep, request: Request, response: Response, limit: Limit = DEFAULT_LIMIT,
+    after: Annotated[str | None, Query(pattern=r"^-?\d{1,20}-\d{1,10}$", description="Cursor: the `Next-Cursor` of the previous page.")] = None,
+) -> list[dict[str, Any]]:
     """Notifications past their acknowledgment deadline without every party's acknowledgment, oldest
-    deadline first. Listed loudly; the movement is never blocked."""
+    deadline first, a page at a time. Listed loudly; the movement is never blocked."""
     now = utcnow()
-    query = select(Notification).where(_unacknowledged(), Notification.ack_due < now).order_by(Notification.ack_due, Notification.id).limit(1000)
-    return [notification_payload(n, user, now) for n in session.execute(query).scalars()]
+    query = select(Notification).where(_unacknowledged(), Notification.ack_due < now).order_by(Notification.ack_due, Notification.id).limit(limit + 1)
+    if after is not None:
+        micros, _, ident = after.rpartition("-")
+        try:
+            due = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=int(micros))
+        except OverflowError:
+            raise unprocessable(["query", "after"], "not a cursor from this list") from None
+        query = query.where(or_(Notification.ack_due > due, (Notification.ack_due == due) & (Notification.id > int(ident))))
+    rows = list(session.execute(query).scalars())
+    return [notification_payload(n, user, now) for n in next_page(rows, limit, _escalation_cursor, request, response)]
 
 
 @router.post("/escalations/sweep", response_model=SweepPublic, tags=["notifications"])

@@ -3,54 +3,122 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
+import hashlib
+import json
 from collections import defaultdict
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, Path, status
+import yaml
+from fastapi import APIRouter, HTTPException, Path, Request, Response, status
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safepassage.errors import InfeasibleError, ScenarioError, SolverError, UnknownProposalError
-from safepassage.plan import PlanResult, plan_proposal
-from safepassage.plan.replan import CurrentState, StockPosition, replan
+from safepassage.errors import ScenarioError, UnknownProposalError
+from safepassage.plan.replan import CurrentState, StockPosition
 from safepassage.scenario import Scenario, parse_scenario
-from safepassage.service.api.deps import PlanReader, PlanWriter, ScenarioWriter, SessionDep, WriteOutcome, WriterDep
+from safepassage.service.api.deps import (
+    PlanReader,
+    PlanWriter,
+    ScenarioWriter,
+    Services,
+    ServicesDep,
+    SessionDep,
+    WriteOutcome,
+    Writer,
+    WriterDep,
+)
 from safepassage.service.api.errors import not_found, scenario_problems, unprocessable
+from safepassage.service.auth import Principal
+from safepassage.service.jobs import PlanJobRequest, PlanJobs, json_safe, movements_from_result
 from safepassage.service.lifecycle import DEPARTED, MOVING, MovementStatus
-from safepassage.service.models import Event, Movement, MovementStatusChange, PlanRecord, ScenarioRecord, utcnow
-from safepassage.service.schemas import MAX_ID, MovementCreate, MovementPublic, PlanCreate, PlanPublic, ReplanRequest, ScenarioCreate, ScenarioPublic
+from safepassage.service.models import (
+    Event,
+    Movement,
+    MovementStatusChange,
+    PlanJob,
+    PlanRecord,
+    ScenarioRecord,
+    utcnow,
+)
+from safepassage.service.pagination import DEFAULT_LIMIT, PAGINATION_HEADERS, After, Limit, next_page
+from safepassage.service.schemas import (
+    MAX_ID,
+    MovementCreate,
+    MovementPublic,
+    PlanCreate,
+    PlanJobPublic,
+    PlanPublic,
+    ReplanRequest,
+    ScenarioCreate,
+    ScenarioPublic,
+)
+from safepassage.service.settings import Settings
+
+__all__ = ["add_movements", "json_safe", "movements_from_result", "plan_public", "recorded_state", "router", "scenario_public"]
 
 router = APIRouter()
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def _scenario_public(record: ScenarioRecord, scenario: Scenario | None = None) -> dict[str, Any]:
-    scenario = scenario or parse_scenario(record.yaml_text, source=f"scenario {record.id}")
-    return ScenarioPublic(id=record.id, name=record.name, title=record.title, proposals=[p.id for p in scenario.proposals], created_at=record.created_at).model_dump(mode="json")
+def scenario_summary(scenario: Scenario) -> dict[str, Any]:
+    """What the list and the audit need of a scenario, stored with it so nobody parses YAML to list them."""
+    return {"proposals": [p.id for p in scenario.proposals]}
+
+
+def scenario_public(record: ScenarioRecord, scenario: Scenario | None = None) -> dict[str, Any]:
+    summary = record.summary
+    if summary is None:  # stored before summaries were kept (migration 0002)
+        summary = scenario_summary(scenario or parse_scenario(record.yaml_text, source=f"scenario {record.id}"))
+    return ScenarioPublic(id=record.id, name=record.name, title=record.title, proposals=list(summary["proposals"]), created_at=record.created_at,
+                          yaml_sha256=hashlib.sha256(record.yaml_text.encode("utf-8")).hexdigest()).model_dump(mode="json")
 
 
 @router.post("/scenarios", response_model=ScenarioPublic, status_code=201, tags=["plans"])
-def create_scenario(body: ScenarioCreate, user: ScenarioWriter, write: WriterDep):  # type: ignore[no-untyped-def]
-    """Store a scenario (YAML); every problem in it is reported at once, with its path."""
+def create_scenario(body: ScenarioCreate, user: ScenarioWriter, write: WriterDep, services: ServicesDep):  # type: ignore[no-untyped-def]
+    """Store a scenario (YAML); every problem in it is reported at once, with its path. The text may be
+    at most ``SAFEPASSAGE_SCENARIO_MAX_BYTES`` and use at most ``SAFEPASSAGE_SCENARIO_MAX_ALIASES``
+    YAML aliases (a few aliases can expand to gigabytes: a "billion laughs" bomb)."""
+    check_scenario_text(body.yaml, services.settings)
     try:
         scenario = parse_scenario(body.yaml, source="yaml")
     except ScenarioError as exc:
         raise scenario_problems(exc, ["body", "yaml"]) from None
 
     def perform(session: Session) -> WriteOutcome:
-        record = ScenarioRecord(name=scenario.name, title=scenario.title, yaml_text=body.yaml, created_by=user.id)
+        record = ScenarioRecord(name=scenario.name, title=scenario.title, yaml_text=body.yaml, created_by=user.id, summary=scenario_summary(scenario))
         session.add(record)
         session.flush()
-        return WriteOutcome("scenario", record.id, _scenario_public(record, scenario))
+        return WriteOutcome("scenario", record.id, scenario_public(record, scenario))
 
     return write.run(user, "scenario.create", body, perform)
 
 
-@router.get("/scenarios", response_model=list[ScenarioPublic], tags=["plans"])
-def list_scenarios(user: PlanReader, session: SessionDep) -> list[dict[str, Any]]:
-    return [_scenario_public(r) for r in session.execute(select(ScenarioRecord).order_by(ScenarioRecord.id)).scalars()]
+def check_scenario_text(text: str, settings: Settings) -> None:
+    """422 naming ``body.yaml`` if the text is too large or uses too many aliases (checked by scanning
+    tokens, which never expands an alias)."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > settings.scenario_max_bytes:
+        raise unprocessable(["body", "yaml"], f"the scenario is {size} bytes; at most {settings.scenario_max_bytes} are accepted "
+                                              "(SAFEPASSAGE_SCENARIO_MAX_BYTES)", "too_large")
+    aliases = 0
+    try:
+        for token in yaml.scan(text):
+            if isinstance(token, yaml.AliasToken):
+                aliases += 1
+                if aliases > settings.scenario_max_aliases:
+                    raise unprocessable(["body", "yaml"], f"the YAML uses more than {settings.scenario_max_aliases} aliases (*name); "
+                                                          "write the values out (SAFEPASSAGE_SCENARIO_MAX_ALIASES)", "too_many_aliases")
+    except yaml.YAMLError:
+        return  # not valid YAML: parse_scenario reports it with its line
+
+
+@router.get("/scenarios", response_model=list[ScenarioPublic], tags=["plans"], responses={200: {"headers": PAGINATION_HEADERS}})
+def list_scenarios(user: PlanReader, session: SessionDep, request: Request, response: Response, limit: Limit = DEFAULT_LIMIT, after: After = 0) -> list[dict[str, Any]]:
+    """Scenarios by id, a page at a time (their stored summaries: no YAML is parsed)."""
+    rows = list(session.execute(select(ScenarioRecord).where(ScenarioRecord.id > after).order_by(ScenarioRecord.id).limit(limit + 1)).scalars())
+    return [scenario_public(r) for r in next_page(rows, limit, lambda r: r.id, request, response)]
 
 
 @router.get("/scenarios/{scenario_id}", response_model=ScenarioPublic, tags=["plans"])
@@ -58,43 +126,7 @@ def get_scenario(scenario_id: PathId, user: PlanReader, session: SessionDep) -> 
     record = session.get(ScenarioRecord, scenario_id)
     if record is None:
         raise not_found("scenario", scenario_id)
-    return _scenario_public(record)
-
-
-def _local(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text)
-
-
-def _json_safe(value: Any) -> Any:
-    """Plain JSON: NaN and infinities (which JSON lacks) become null; other objects become strings."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if value is None or isinstance(value, (str, int, bool)):
-        return value
-    return str(value)
-
-
-def movements_from_result(result: PlanResult, scenario: Scenario) -> list[MovementCreate]:
-    """One movement per convoy and per evacuation movement of a plan (times made UTC-aware)."""
-    tz = ZoneInfo(scenario.timezone)
-
-    def aware(text: str) -> dt.datetime:
-        moment = _local(text)
-        return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).astimezone(dt.UTC)
-
-    out = [
-        MovementCreate(kind="convoy", reference=c.id, origin=c.origin, destination=c.destination, route=list(c.route), departs=aware(c.departs), arrives=aware(c.arrives), trucks=c.trucks, cargo={k: float(v) for k, v in c.cargo.items()})
-        for c in result.convoys
-    ]
-    out += [
-        MovementCreate(kind="evacuation", reference=e.id, origin=e.corridor[0] if e.corridor else e.origin_zone, destination=e.destination, route=list(e.corridor), departs=aware(e.departs), arrives=aware(e.arrives), people=e.people, origin_zone=e.origin_zone)
-        for e in result.evacuations
-    ]
-    return out
+    return scenario_public(record)
 
 
 def add_movements(session: Session, plan_id: int | None, movements: list[MovementCreate], user_id: int) -> list[Movement]:
@@ -108,21 +140,8 @@ def add_movements(session: Session, plan_id: int | None, movements: list[Movemen
     return rows
 
 
-def _plan_public(plan: PlanRecord, movement_ids: list[int]) -> dict[str, Any]:
+def plan_public(plan: PlanRecord, movement_ids: list[int]) -> dict[str, Any]:
     return PlanPublic(id=plan.id, scenario_id=plan.scenario_id, proposal=plan.proposal, origin=plan.origin, parent_plan_id=plan.parent_plan_id, summary=plan.summary, state=plan.state, movement_ids=movement_ids, created_at=plan.created_at).model_dump(mode="json")
-
-
-def _run_engine(call: Any) -> PlanResult:
-    try:
-        return call()
-    except UnknownProposalError as exc:
-        raise unprocessable(["body", "proposal"], str(exc)) from None
-    except ScenarioError as exc:
-        raise scenario_problems(exc, ["body"]) from None
-    except InfeasibleError as exc:
-        raise unprocessable(["body"], f"no feasible plan: {exc}", "infeasible") from None
-    except SolverError as exc:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"the solver failed: {exc}") from None
 
 
 def _load_scenario(session: Session, scenario_id: int, loc: list[str | int]) -> tuple[ScenarioRecord, Scenario]:
@@ -132,41 +151,140 @@ def _load_scenario(session: Session, scenario_id: int, loc: list[str | int]) -> 
     return record, parse_scenario(record.yaml_text, source=f"scenario {record.id}")
 
 
-@router.post("/plans", response_model=PlanPublic, status_code=201, tags=["plans"])
-def create_plan(body: PlanCreate, user: PlanWriter, write: WriterDep, session: SessionDep):  # type: ignore[no-untyped-def]
-    """Plan a proposal of a stored scenario with the engine (or store the uploaded ``movements``).
-
-    Every convoy and evacuation movement becomes a movement in status ``requested``."""
-    record, scenario = _load_scenario(session, body.scenario_id, ["body", "scenario_id"])
-    session.rollback()  # planning takes a while: hold no snapshot meanwhile
-    if body.movements is not None:
+def _check_proposal(record: ScenarioRecord, proposal: str) -> None:
+    """422 at once for a proposal the scenario lacks (ids from the stored summary: nothing is parsed)."""
+    proposals = scenario_public(record)["proposals"]
+    if proposal not in proposals:
         try:
-            scenario.proposal(body.proposal)
+            parse_scenario(record.yaml_text, source=f"scenario {record.id}").proposal(proposal)  # it may be a proposal's name
         except UnknownProposalError as exc:
             raise unprocessable(["body", "proposal"], str(exc)) from None
-        origin, summary, movements = "uploaded", {"name": body.proposal, "convoys": sum(m.kind == "convoy" for m in body.movements), "evacuation_movements": sum(m.kind == "evacuation" for m in body.movements)}, body.movements
-    else:
+
+
+def job_public(job: PlanJob, jobs: PlanJobs | None = None) -> dict[str, Any]:
+    status_ = job.status
+    if status_ == "queued" and jobs is not None and jobs.running(job.id):
+        status_ = "running"
+    return PlanJobPublic.model_validate({
+        "id": job.id, "kind": job.kind, "scenario_id": job.scenario_id, "proposal": job.proposal, "status": status_, "error": job.error,
+        "problems": job.problems, "plan_id": job.plan_id, "created_at": job.created_at, "finished_at": job.finished_at,
+        "status_url": f"/plans/jobs/{job.id}", "result_url": f"/plans/jobs/{job.id}/result",
+    }).model_dump(mode="json")
+
+
+def _finish_job(services: Services, actor: str, user_id: int, job_id: int, outcome: dict[str, Any]) -> None:
+    """Record a job's end (from a Dask thread): the plan, its movements and its audit entry, or the failure."""
+
+    def record(session: Session) -> None:
+        job = session.get(PlanJob, job_id)
+        if job is None or job.status in ("done", "failed"):
+            return
+        job.finished_at = utcnow()
+        if not outcome.get("ok"):
+            job.status, job.error, job.problems = "failed", str(outcome.get("error", "failed"))[:4000], outcome.get("problems")
+            return
+        parent = job.request.get("parent_plan_id")
+        plan = PlanRecord(scenario_id=job.scenario_id, proposal=job.proposal, origin="replanned" if job.kind == "replan" else "planned",
+                          parent_plan_id=parent, summary=outcome["summary"], state=job.request.get("state"), created_by=user_id, created_at=utcnow())
+        session.add(plan)
+        session.flush()
+        movements = [MovementCreate.model_validate(m) for m in outcome["movements"]]
+        rows = add_movements(session, plan.id, movements, user_id)
+        services.audit.append(session, actor=actor, action="plan.replan" if job.kind == "replan" else "plan.create", object_type="plan",
+                              object_id=plan.id, payload=plan_public(plan, [r.id for r in rows]))
+        job.status, job.plan_id = "done", plan.id
+
+    services.writes.submit_nowait(record)
+
+
+def _start_job(services: Services, write: Writer, user: Principal, action: str, request_body: dict[str, Any], job_row: dict[str, Any],
+               engine_request: PlanJobRequest) -> JSONResponse:
+    """Store the job (idempotently, audited) and hand it to Dask; 202 with the job."""
+
+    def perform(session: Session) -> WriteOutcome:
+        job = PlanJob(**job_row, status="queued", error="", created_by=user.id, created_at=utcnow())
+        session.add(job)
+        session.flush()
+        return WriteOutcome("plan_job", job.id, job_public(job), status.HTTP_202_ACCEPTED)
+
+    response = write.run(user, action, request_body, perform)
+    if response.status_code == status.HTTP_202_ACCEPTED:
+        job_id = int(json.loads(bytes(response.body))["id"])
+        response.headers["Location"] = f"/plans/jobs/{job_id}"
+        if response.headers.get("Idempotency-Replayed") != "true":  # a replay: the job already runs (or ran)
+            services.jobs.submit(job_id, engine_request, lambda i, outcome: _finish_job(services, user.username, user.id, i, outcome))
+    return response
+
+
+JOB_RESPONSES: dict[int | str, dict[str, Any]] = {202: {"model": PlanJobPublic, "description": "Planning started as a job: poll its status_url"}}
+
+
+@router.post("/plans", response_model=PlanPublic, status_code=201, tags=["plans"], responses=JOB_RESPONSES)
+def create_plan(body: PlanCreate, user: PlanWriter, write: WriterDep, session: SessionDep, services: ServicesDep):  # type: ignore[no-untyped-def]
+    """Plan a proposal of a stored scenario with the engine — as a job (202, poll ``/plans/jobs/{id}``)
+    — or store the uploaded ``movements`` at once (201). Every convoy and evacuation movement becomes a
+    movement in status ``requested``."""
+    record = session.get(ScenarioRecord, body.scenario_id)
+    if record is None:
+        raise unprocessable(["body", "scenario_id"], f"no scenario {body.scenario_id}")
+    _check_proposal(record, body.proposal)
+    yaml_text = record.yaml_text
+    session.rollback()
+    if body.movements is None:
         update = {k: v for k, v in (("days", body.horizon_days), ("slot_minutes", body.slot_minutes)) if v is not None}
-        result = _run_engine(lambda: plan_proposal(scenario, body.proposal, scenario.horizon.model_copy(update=update), time_limit_s=120))
-        origin, summary, movements = "planned", _json_safe(result.summary()), movements_from_result(result, scenario)
+        engine = PlanJobRequest("plan", yaml_text, body.proposal, update, None, services.settings.plan_job_time_limit_s)
+        row = {"kind": "plan", "scenario_id": body.scenario_id, "proposal": body.proposal, "request": body.model_dump(mode="json")}
+        return _start_job(services, write, user, "plan.job", body.model_dump(mode="json"), row, engine)
+    movements = body.movements
+    summary = {"name": body.proposal, "convoys": sum(m.kind == "convoy" for m in movements), "evacuation_movements": sum(m.kind == "evacuation" for m in movements)}
 
     def perform(write_session: Session) -> WriteOutcome:
-        plan = PlanRecord(scenario_id=record.id, proposal=body.proposal, origin=origin, summary=summary, created_by=user.id)
+        plan = PlanRecord(scenario_id=body.scenario_id, proposal=body.proposal, origin="uploaded", summary=summary, created_by=user.id)
         write_session.add(plan)
         write_session.flush()
         rows = add_movements(write_session, plan.id, movements, user.id)
-        return WriteOutcome("plan", plan.id, _plan_public(plan, [r.id for r in rows]))
+        return WriteOutcome("plan", plan.id, plan_public(plan, [r.id for r in rows]))
 
     return write.run(user, "plan.create", body, perform)
 
 
-@router.get("/plans", response_model=list[PlanPublic], tags=["plans"])
-def list_plans(user: PlanReader, session: SessionDep) -> list[dict[str, Any]]:
-    plans = list(session.execute(select(PlanRecord).order_by(PlanRecord.id)).scalars())
-    ids: dict[int, list[int]] = defaultdict(list)
-    for movement_id, plan_id in session.execute(select(Movement.id, Movement.plan_id).where(Movement.plan_id.is_not(None)).order_by(Movement.id)):
-        ids[plan_id].append(movement_id)
-    return [_plan_public(p, ids[p.id]) for p in plans]
+@router.get("/plans/jobs/{job_id}", response_model=PlanJobPublic, tags=["plans"], responses={404: {"description": "No such job"}})
+def get_job(job_id: PathId, user: PlanReader, session: SessionDep, services: ServicesDep) -> dict[str, Any]:
+    """A plan job: queued, running, done (``plan_id``) or failed (``error`` and ``problems``)."""
+    job = session.get(PlanJob, job_id)
+    if job is None:
+        raise not_found("plan job", job_id)
+    return job_public(job, services.jobs)
+
+
+@router.get("/plans/jobs/{job_id}/result", response_model=PlanPublic, tags=["plans"],
+            responses={404: {"description": "No such job"}, 409: {"description": "The job has not finished: poll its status"},
+                       422: {"description": "The job failed: its problems, naming the field, or the limit it exceeded"}})
+def job_result(job_id: PathId, user: PlanReader, session: SessionDep) -> dict[str, Any]:
+    """The plan a job made (200), 409 while it runs, or 422 with the reason it failed."""
+    job = session.get(PlanJob, job_id)
+    if job is None:
+        raise not_found("plan job", job_id)
+    if job.status == "failed":
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, job.problems or [{"loc": ["body"], "msg": job.error, "type": "plan_job_failed"}])
+    if job.status != "done" or job.plan_id is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"plan job {job_id} has not finished: poll /plans/jobs/{job_id}")
+    plan = session.get(PlanRecord, job.plan_id)
+    if plan is None:
+        raise not_found("plan", job.plan_id)
+    return plan_public(plan, list(session.execute(select(Movement.id).where(Movement.plan_id == plan.id).order_by(Movement.id)).scalars()))
+
+
+@router.get("/plans", response_model=list[PlanPublic], tags=["plans"], responses={200: {"headers": PAGINATION_HEADERS}})
+def list_plans(user: PlanReader, session: SessionDep, request: Request, response: Response, limit: Limit = DEFAULT_LIMIT, after: After = 0) -> list[dict[str, Any]]:
+    """Plans by id, a page at a time."""
+    plans = next_page(list(session.execute(select(PlanRecord).where(PlanRecord.id > after).order_by(PlanRecord.id).limit(limit + 1)).scalars()),
+                      limit, lambda p: p.id, request, response)
+    ids: dict[int | None, list[int]] = defaultdict(list)
+    if plans:
+        for movement_id, plan_id in session.execute(select(Movement.id, Movement.plan_id).where(Movement.plan_id.in_([p.id for p in plans])).order_by(Movement.id)):
+            ids[plan_id].append(movement_id)
+    return [plan_public(p, ids[p.id]) for p in plans]
 
 
 @router.get("/plans/{plan_id}", response_model=PlanPublic, tags=["plans"])
@@ -174,7 +292,7 @@ def get_plan(plan_id: PathId, user: PlanReader, session: SessionDep) -> dict[str
     plan = session.get(PlanRecord, plan_id)
     if plan is None:
         raise not_found("plan", plan_id)
-    return _plan_public(plan, list(session.execute(select(Movement.id).where(Movement.plan_id == plan_id).order_by(Movement.id)).scalars()))
+    return plan_public(plan, list(session.execute(select(Movement.id).where(Movement.plan_id == plan_id).order_by(Movement.id)).scalars()))
 
 
 @router.get("/plans/{plan_id}/movements", response_model=list[MovementPublic], tags=["plans"])
@@ -244,10 +362,11 @@ def _state_json(state: CurrentState) -> dict[str, Any]:
     }
 
 
-@router.post("/plans/{plan_id}/replan", response_model=PlanPublic, status_code=201, tags=["plans"])
-def replan_plan(plan_id: PathId, body: ReplanRequest, user: PlanWriter, write: WriterDep, session: SessionDep):  # type: ignore[no-untyped-def]
-    """Re-plan the rest of the horizon from the recorded state at ``at``: arrivals, movements in
-    transit, people who left, closures. The new plan (origin ``replanned``) keeps the state it used."""
+@router.post("/plans/{plan_id}/replan", response_model=PlanJobPublic, status_code=202, tags=["plans"], responses={404: {"description": "No such plan"}})
+def replan_plan(plan_id: PathId, body: ReplanRequest, user: PlanWriter, write: WriterDep, session: SessionDep, services: ServicesDep):  # type: ignore[no-untyped-def]
+    """Re-plan the rest of the horizon from the recorded state at ``at`` — arrivals, movements in
+    transit, people who left, closures — as a job (202; poll ``/plans/jobs/{id}``). The new plan
+    (origin ``replanned``) keeps the state it used."""
     plan = session.get(PlanRecord, plan_id)
     if plan is None:
         raise not_found("plan", plan_id)
@@ -255,23 +374,9 @@ def replan_plan(plan_id: PathId, body: ReplanRequest, user: PlanWriter, write: W
     tz = ZoneInfo(scenario.timezone)
     at_local = body.at.astimezone(tz).replace(tzinfo=None) if body.at.tzinfo else body.at
     state = recorded_state(session, plan, scenario, at_local)
+    yaml_text, proposal = record.yaml_text, plan.proposal
     session.rollback()
-    try:
-        result = _run_engine(lambda: replan(scenario, plan.proposal, state, time_limit_s=120))
-    except HTTPException as exc:
-        if exc.status_code == 422 and isinstance(exc.detail, list):
-            for item in exc.detail:
-                if item["loc"][:2] == ["body", "state"] and "at" in item["loc"]:
-                    item["loc"] = ["body", "at"]
-        raise
-    summary = _json_safe(result.summary())
-    movements = movements_from_result(result, scenario)
-
-    def perform(write_session: Session) -> WriteOutcome:
-        new = PlanRecord(scenario_id=record.id, proposal=plan.proposal, origin="replanned", parent_plan_id=plan.id, summary=summary, state=_state_json(state), created_by=user.id, created_at=utcnow())
-        write_session.add(new)
-        write_session.flush()
-        rows = add_movements(write_session, new.id, movements, user.id)
-        return WriteOutcome("plan", new.id, _plan_public(new, [r.id for r in rows]))
-
-    return write.run(user, "plan.replan", {"plan_id": plan_id, **body.model_dump(mode="json")}, perform)
+    engine = PlanJobRequest("replan", yaml_text, proposal, {}, state, services.settings.plan_job_time_limit_s)
+    row = {"kind": "replan", "scenario_id": record.id, "proposal": proposal,
+           "request": {"parent_plan_id": plan_id, "at": body.model_dump(mode="json")["at"], "state": _state_json(state)}}
+    return _start_job(services, write, user, "plan.replan_job", {"plan_id": plan_id, **body.model_dump(mode="json")}, row, engine)

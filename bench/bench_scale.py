@@ -1,0 +1,284 @@
+"""Issue 10 figures, every ratio measured in this run (``make bench`` runs it after bench_planner.py):
+
+1. **Gaza week, all five proposals** (the scenario's own grid): CPU seconds of each ``plan_proposal``
+   on one thread (target < 2 s each), now (exact commodity aggregation) and with the previous approach
+   (the unaggregated LP), which stays here as the baseline; then ``compare``'s total wall time, both
+   ways (``compare_proposals`` with the default workers).
+2. **Aggregation**: the LP alone, unaggregated vs aggregated (CPU s), and the optimum's relative
+   difference, on Gaza's five proposals and three synthetic scenarios with several warehouses.
+3. **Warm re-plan after a disruption** (Gaza daily-4h-north, its own grid; at 24 h: 10% of the stock
+   the plan holds is lost and the Wadi Gaza corridor closes): the kept-basis warm re-plan
+   (``plan.kept_basis``) against (a) the cold re-plan as done so far (``replan.replan``: the scenario
+   restated, LP built, interior point, rounding and repair) and (b) a cold solve of the same LP;
+   same objective as (b) to 1e-6.
+4. **Build against PuLP**: the array build (compile, LP, hand-over to HiGHS) against PuLP's build of
+   the same LP from the same index arrays (index + variables + constraints, not counting PuLP's
+   hand-over to HiGHS), three rounds per size, median ratio.
+5. **Target instance** (500 places, 1,500 roads, 6 commodities, 7 days): its size and the peak memory
+   of computing its movements. It is not solved (see docs/performance.md).
+
+    PYTHONPATH=src .venv/bin/python bench/bench_scale.py [--quick] [--skip-target]
+
+Each part runs in its own interpreter (peak memory per part). CPU seconds are ``getrusage`` user +
+system of the process (HiGHS on one thread), which other people's load on the machine does not
+inflate as much as wall time. Results: printed, and ``bench/results/scale-<date>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+CORRIDOR = "sad-wadi-gaza-gaza-city"
+SYNTHETIC = [(20, 1, 3, 1, 30), (24, 1, 2, 2, 30), (30, 1, 4, 3, 60)]  # places, days, warehouses, seed, slot
+PULP_SIZES = [(20, 1), (50, 1), (100, 1)]
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def use_baseline() -> None:
+    """The approach before aggregation: ``plan_proposal`` solves the unaggregated LP. Forked compare
+    workers inherit it."""
+    from safepassage.plan import planner
+    from safepassage.plan.solve import solve_lp
+
+    planner.solve_planning_lp = lambda model, time_limit_s=None, threads=None: solve_lp(model.lp, time_limit_s=time_limit_s, threads=threads)  # type: ignore[assignment]
+
+
+def part_gaza(spec: dict[str, Any]) -> dict[str, Any]:
+    from safepassage.evaluate.compare import compare_proposals, default_workers
+    from safepassage.plan import plan_proposal
+    from safepassage.scenario import load_scenario
+
+    if spec["baseline"]:
+        use_baseline()
+    scenario = load_scenario("gaza-2023-11")
+    # compare first: its workers fork only from a process that has not solved yet.
+    started = time.perf_counter()
+    compare_proposals(scenario, workers=default_workers())
+    compare_wall_s = time.perf_counter() - started
+    rows = []
+    for proposal in scenario.proposals:
+        cpu0, wall0 = _cpu(), time.perf_counter()
+        result = plan_proposal(scenario, proposal.id, threads=1)
+        rows.append({"proposal": proposal.id, "cpu_s": _cpu() - cpu0, "wall_s": time.perf_counter() - wall0, "bound": result.bound, "objective": result.objective, "gap": result.gap})
+    return {"plans": rows, "compare_wall_s": compare_wall_s, "workers": default_workers(), "peak_mb": _peak_mb()}
+
+
+def part_aggregation(spec: dict[str, Any]) -> dict[str, Any]:
+    from safepassage.plan.aggregate import aggregate, solve_planning_lp
+    from safepassage.plan.lp_build import build_planning_model
+    from safepassage.plan.solve import solve_lp
+    from safepassage.scenario import load_scenario
+    from safepassage.testing.synthetic import DEFAULT_COMMODITIES, SyntheticCommodity, synthetic_scenario
+
+    parts = SyntheticCommodity("generator-parts", "Generator parts", "pallet", 20.0, 0.00005, 0.4, 1.0, restricted=True)
+    gaza = load_scenario("gaza-2023-11")
+    cases = [(f"gaza {p.id}", gaza, p.id) for p in gaza.proposals]
+    for places, days, warehouses, seed, slot in SYNTHETIC[: spec.get("synthetic", 3)]:
+        s = synthetic_scenario(places, days, seed, slot, warehouses=warehouses, replenish=False, commodities=DEFAULT_COMMODITIES[:4] + (parts,))
+        cases.append((f"synthetic {places}x{days}d, {warehouses} warehouses", s, "daily-windows"))
+    rows = []
+    for label, scenario, proposal in cases:
+        model = build_planning_model(scenario, scenario.proposal(proposal))
+        cpu0 = _cpu()
+        plain = solve_lp(model.lp, threads=1)
+        cpu1 = _cpu()
+        merged = solve_planning_lp(model, threads=1)
+        cpu2 = _cpu()
+        agg = aggregate(model)
+        rows.append({
+            "case": label, "classes": [[scenario.commodities[k].id for k in c] for c in agg.classes if len(c) > 1],
+            "cols": [model.lp.n_cols, agg.n_cols], "nnz": [int(model.lp.csc().nnz), agg.nnz],
+            "plain_cpu_s": cpu1 - cpu0, "aggregated_cpu_s": cpu2 - cpu1,
+            "rel_diff": abs(merged.objective - plain.objective) / max(1.0, abs(plain.objective)),
+        })
+    return {"cases": rows}
+
+
+def part_warm(spec: dict[str, Any]) -> dict[str, Any]:
+    import numpy as np
+
+    from safepassage.plan.kept_basis import KeptBasisPlanner
+    from safepassage.plan.replan import CurrentState, replan
+    from safepassage.scenario import load_scenario
+
+    scenario = load_scenario("gaza-2023-11")
+    proposal = "daily-4h-north"
+    cpu0 = _cpu()
+    planner = KeptBasisPlanner(scenario, proposal, threads=1)
+    first_cpu_s = _cpu() - cpu0
+    m = planner.model
+    grid = m.terms.grid
+    tau = int(np.searchsorted(grid.boundaries_min, 24 * 60.0))
+    deviation = planner.deviation(tau)
+    held = planner.base.x[m.col("s").slice()].reshape(len(m.storage_pairs), grid.n_slots)[:, tau - 1]
+    deviation.truck_delta[m.storage_pairs] = -0.1 * held
+    deviation.roads_closed[[r.id for r in scenario.roads].index(CORRIDOR)] = True
+    warm_cpu, warm_solve, cold_lp_cpu, cold_replan_cpu = [], [], [], []
+    objective = cold_objective = 0.0
+    iterations = 0
+    for _ in range(spec.get("repeats", 3)):
+        # Alternate between a first plan's state and the disruption, so that every measured warm
+        # re-plan starts from a basis that does not yet know it.
+        planner.replan(planner.deviation(0))
+        cpu0 = _cpu()
+        warm = planner.replan(deviation)
+        warm_cpu.append(_cpu() - cpu0)
+        warm_solve.append(warm.solve_seconds)
+        objective, iterations = warm.objective, warm.iterations
+        cpu0 = _cpu()
+        cold = planner.cold(deviation)
+        planner.future_paths(deviation, cold)
+        cold_lp_cpu.append(_cpu() - cpu0)
+        cold_objective = cold.objective
+        at = grid.to_local(float(grid.boundaries_min[tau]))
+        cpu0 = _cpu()
+        replan(scenario, proposal, CurrentState(at=at, closed_roads={CORRIDOR}))
+        cold_replan_cpu.append(_cpu() - cpu0)
+    w, c_lp, c_re = statistics.median(warm_cpu), statistics.median(cold_lp_cpu), statistics.median(cold_replan_cpu)
+    return {
+        "rows": m.lp.n_rows, "cols": m.lp.n_cols, "first_plan_cpu_s": first_cpu_s, "warm_cpu_s": w, "warm_solve_wall_s": statistics.median(warm_solve),
+        "warm_iterations": iterations, "cold_same_lp_cpu_s": c_lp, "cold_replan_cpu_s": c_re,
+        "ratio_vs_cold_replan": c_re / w, "ratio_vs_cold_same_lp": c_lp / w,
+        "objective_rel_diff": abs(objective - cold_objective) / max(1.0, abs(cold_objective)),
+    }
+
+
+def part_pulp(spec: dict[str, Any]) -> dict[str, Any]:
+    sys.path.insert(0, str(HERE))
+    from pulp_baseline import build_pulp_model
+
+    from safepassage.plan.lp_build import build_planning_model
+    from safepassage.plan.network import build_arcs, people_movements, truck_movements
+    from safepassage.plan.solve import to_highs_lp
+    from safepassage.plan.terms import resolve_terms
+    from safepassage.testing.synthetic import synthetic_scenario
+
+    rows = []
+    for places, days in spec["sizes"]:
+        scenario = synthetic_scenario(places, days, 1, 15)
+        proposal = scenario.proposal("daily-windows")
+        ratios, ours, theirs = [], [], []
+        for _ in range(spec.get("rounds", 3)):
+            t0 = time.perf_counter()
+            model = build_planning_model(scenario, proposal)
+            to_highs_lp(model.lp)
+            our_s = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            terms = resolve_terms(scenario, proposal)  # PuLP's build starts from the same index arrays
+            arcs = build_arcs(scenario)
+            truck_movements(scenario, terms, arcs)
+            people_movements(scenario, terms, arcs)
+            index_s = time.perf_counter() - t0
+            build = build_pulp_model(model)
+            their_s = index_s + build.build_s  # without PuLP's hand-over to HiGHS: in PuLP's favour
+            ours.append(our_s)
+            theirs.append(their_s)
+            ratios.append(their_s / our_s)
+        rows.append({"size": f"{places} x {days} d", "cols": model.lp.n_cols, "ours_s": ours, "pulp_s": theirs, "ratios": ratios, "median_ratio": statistics.median(ratios)})
+    return {"sizes": rows}
+
+
+def part_target(spec: dict[str, Any]) -> dict[str, Any]:
+    from safepassage.plan.network import build_arcs, people_movements, truck_movements
+    from safepassage.plan.terms import resolve_terms
+    from safepassage.testing.synthetic import target_scenario
+
+    t0 = time.perf_counter()
+    scenario = target_scenario()
+    proposal = scenario.proposal("daily-windows")
+    terms = resolve_terms(scenario, proposal)
+    arcs = build_arcs(scenario)
+    trucks, people = truck_movements(scenario, terms, arcs), people_movements(scenario, terms, arcs)
+    return {
+        "places": len(scenario.places), "roads": len(scenario.roads), "commodities": len(scenario.commodities), "days": scenario.horizon.days,
+        "slots": terms.grid.n_slots, "truck_movements": len(trucks), "walking_movements": len(people), "seconds": time.perf_counter() - t0,
+        "peak_mb": _peak_mb(), "solved": False,
+    }
+
+
+PARTS = {"gaza": part_gaza, "aggregation": part_aggregation, "warm": part_warm, "pulp": part_pulp, "target": part_target}
+
+
+def run_part(spec: dict[str, Any], timeout_s: float) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE.parent / "src"), os.environ.get("PYTHONPATH")]))}
+    try:
+        proc = subprocess.run([sys.executable, __file__, "--part", json.dumps(spec)], capture_output=True, text=True, timeout=timeout_s, env=env, check=False)
+    except subprocess.TimeoutExpired:
+        return {"status": f"timeout after {timeout_s:.0f} s"}
+    if proc.returncode:
+        return {"status": "error", "error": proc.stderr.strip().splitlines()[-3:]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def report(results: dict[str, Any]) -> None:
+    now, base = results.get("gaza_now", {}), results.get("gaza_baseline", {})
+    if "plans" in now and "plans" in base:
+        print("\nGaza week, each plan on one thread (CPU s; target < 2 s):")
+        for a, b in zip(now["plans"], base["plans"]):
+            print(f"  {a['proposal']:16s} now {a['cpu_s']:6.2f}   baseline {b['cpu_s']:6.2f}   speed-up {b['cpu_s'] / a['cpu_s']:4.1f}x   bound {a['bound']:,.0f} (baseline {b['bound']:,.0f})   gap {a['gap']:.2%}")
+        print(f"  compare, {now['workers']} workers: now {now['compare_wall_s']:.1f} s wall, baseline {base['compare_wall_s']:.1f} s: {base['compare_wall_s'] / now['compare_wall_s']:.1f}x")
+    agg = results.get("aggregation", {})
+    for row in agg.get("cases", []):
+        print(f"  aggregation {row['case']:40s} cols {row['cols'][0]:>7,} -> {row['cols'][1]:>7,}  LP {row['plain_cpu_s']:6.2f} -> {row['aggregated_cpu_s']:6.2f} CPU s  ({row['plain_cpu_s'] / row['aggregated_cpu_s']:.1f}x)  optimum rel. diff {row['rel_diff']:.1e}")
+    warm = results.get("warm", {})
+    if "warm_cpu_s" in warm:
+        print(f"\nWarm re-plan (kept basis) {warm['warm_cpu_s']:.3f} CPU s ({warm['warm_iterations']} iterations); cold re-plan {warm['cold_replan_cpu_s']:.2f} s "
+              f"({warm['ratio_vs_cold_replan']:.1f}x); cold solve of the same LP {warm['cold_same_lp_cpu_s']:.2f} s ({warm['ratio_vs_cold_same_lp']:.1f}x); objective rel. diff {warm['objective_rel_diff']:.1e}")
+    for row in results.get("pulp", {}).get("sizes", []):
+        print(f"  build vs PuLP {row['size']:12s} ({row['cols']:,} cols): ratios {', '.join(f'{r:.0f}x' for r in row['ratios'])}; median {row['median_ratio']:.0f}x")
+    target = results.get("target", {})
+    if "truck_movements" in target:
+        print(f"\nTarget instance: {target['places']} places, {target['roads']} roads, {target['commodities']} commodities, {target['days']:g} days, {target['slots']} slots: "
+              f"{target['truck_movements']:,} truck movements; movements computed in {target['seconds']:.0f} s, peak {target['peak_mb']:.0f} MB; not solved")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", help=argparse.SUPPRESS)
+    parser.add_argument("--quick", action="store_true", help="one synthetic case, one round, smaller PuLP sizes")
+    parser.add_argument("--skip-target", action="store_true")
+    args = parser.parse_args()
+    if args.part:
+        spec = json.loads(args.part)
+        print(json.dumps(PARTS[spec["part"]](spec)))
+        return 0
+    load = os.getloadavg()
+    results: dict[str, Any] = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "load_start": load}
+    results["gaza_now"] = run_part({"part": "gaza", "baseline": False}, 1800)
+    results["gaza_baseline"] = run_part({"part": "gaza", "baseline": True}, 1800)
+    results["aggregation"] = run_part({"part": "aggregation", "synthetic": 1 if args.quick else 3}, 1800)
+    results["warm"] = run_part({"part": "warm", "repeats": 1 if args.quick else 3}, 1800)
+    results["pulp"] = run_part({"part": "pulp", "sizes": PULP_SIZES[:2] if args.quick else PULP_SIZES, "rounds": 1 if args.quick else 3}, 1800)
+    if not args.skip_target:
+        results["target"] = run_part({"part": "target"}, 1800)
+    results["load_end"] = os.getloadavg()
+    report(results)
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"scale-{dt.date.today().isoformat()}{'-quick' if args.quick else ''}.json"
+    path.write_text(json.dumps(results, indent=2))
+    print(f"\nload average {load[0]:.1f} at start, {results['load_end'][0]:.1f} at end; written {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
