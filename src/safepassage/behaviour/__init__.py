@@ -3,14 +3,15 @@ from the drivers a scenario declares. Equations and sources: docs/behaviour.md.
 
 >>> from safepassage.behaviour import participation_share
 >>> from safepassage.behaviour.coefficients import COEFFICIENTS
->>> round(participation_share(COEFFICIENTS, unilateral=False, hazard="high"), 3) == round(COEFFICIENTS.base_participation.value, 3)
+>>> share = participation_share(COEFFICIENTS, unilateral=False, hazard="high")
+>>> round(share, 3) == round(COEFFICIENTS.base_participation.value, 3)
 True
 """
 
 from safepassage.behaviour.coefficients import COEFFICIENTS, Coefficient, Coefficients
 from safepassage.behaviour.departure import (
-    ZoneDepartures,
     WindowDepartures,
+    ZoneDepartures,
     departures,
     participation_share,
     readiness,

@@ -52,7 +52,10 @@ class Coefficients:
 
 COEFFICIENTS = Coefficients(
     base_participation=Coefficient(
-        value=0.41, low=0.2, high=0.95, unit="share of wants_to_leave",
+        value=0.41,
+        low=0.2,
+        high=0.95,
+        unit="share of wants_to_leave",
         basis=(
             "Share of the people who want to leave that choose to go under an all-party pause, no fighting, "
             "no screening risk, a decent destination, zone hazard 'high'. FITTED (safepassage.evaluate.calibrate, "
@@ -63,39 +66,61 @@ COEFFICIENTS = Coefficients(
         calibrated_on="gaza-corridor-2023-11-05",
     ),
     unilateral_logit=Coefficient(
-        value=-1.5, low=-2.5, high=-0.5, unit="logit",
+        value=-1.5,
+        low=-2.5,
+        high=-0.5,
+        unit="logit",
         basis=(
             "ASSUMPTION. A pause announced by one party while the other has not agreed is trusted less: the UN asks "
-            "that pauses be agreed by all parties (news.un.org/en/story/2023/11/1143422). Odds x0.22 (range x0.08-x0.61)."
+            "that pauses be agreed by all parties (news.un.org/en/story/2023/11/1143422). "
+            "Odds x0.22 (range x0.08-x0.61)."
         ),
     ),
     hostilities_logit=Coefficient(
-        value=-2.0, low=-3.0, high=-1.0, unit="logit per unit driver",
+        value=-2.0,
+        low=-3.0,
+        high=-1.0,
+        unit="logit per unit driver",
         basis=(
             "ASSUMPTION. Fighting around the corridor during the windows: moving is itself dangerous (explosions in "
             "the corridor on 10 Nov 2023, OCHA FU35). Odds x0.14 at full strength (range x0.05-x0.37)."
         ),
     ),
     screening_risk_logit=Coefficient(
-        value=-2.0, low=-4.0, high=-1.0, unit="logit per unit driver",
+        value=-2.0,
+        low=-4.0,
+        high=-1.0,
+        unit="logit per unit driver",
         basis=(
             "ASSUMPTION. Fear of detention or of being turned back at screening (arrests at the Salah al-Din "
             "checkpoint, OCHA FU40). Driver = perceived share held."
         ),
     ),
     destination_logit=Coefficient(
-        value=-1.0, low=-2.0, high=0.0, unit="logit per unit driver",
+        value=-1.0,
+        low=-2.0,
+        high=0.0,
+        unit="logit per unit driver",
         basis=(
             "ASSUMPTION. A destination as bad as home holds people back; having somewhere to go is a facilitator in "
             "hurricane evacuation studies (Lindell et al. 2020, preparation-time and decision predictors)."
         ),
     ),
     prior_displacement_logit=Coefficient(
-        value=0.5, low=-0.5, high=1.0, unit="logit per unit driver",
-        basis="ASSUMPTION. People already displaced once have less to leave behind; the range allows fatigue (negative).",
+        value=0.5,
+        low=-0.5,
+        high=1.0,
+        unit="logit per unit driver",
+        basis=(
+            "ASSUMPTION. People already displaced once have less to leave behind; "
+            "the range allows fatigue (negative)."
+        ),
     ),
     hazard_logit=Coefficient(
-        value=3.0, low=1.5, high=4.5, unit="logit per hazard level (0-1)",
+        value=3.0,
+        low=1.5,
+        high=4.5,
+        unit="logit per hazard level (0-1)",
         basis=(
             "ASSUMPTION. Perceived danger at home is the strongest predictor of evacuation (Baker 1991; Huang, "
             "Lindell & Prater 2016); Flee gives conflict zones a move chance of 1.0/day against 0.3 elsewhere "
@@ -103,7 +128,10 @@ COEFFICIENTS = Coefficients(
         ),
     ),
     distrust_delay_log=Coefficient(
-        value=0.7, low=0.3, high=1.2, unit="log-hours per unit distrust",
+        value=0.7,
+        low=0.3,
+        high=1.2,
+        unit="log-hours per unit distrust",
         basis=(
             "ASSUMPTION. People wait to see whether windows hold before setting out: the median readiness time is "
             "multiplied by exp(0.7) per unit of distrust (unilateral + hostilities). Gaza 5-9 Nov 2023 daily flows "

@@ -111,7 +111,10 @@ def _driver_values(scenario: Scenario, proposal: Proposal, zone: Zone) -> dict[s
     if behaviour is not None:
         drivers = drivers.merged(behaviour.zones.get(zone.id))
     drivers = drivers.merged(proposal.drivers)
-    return {name: (getattr(drivers, name).value if getattr(drivers, name) is not None else 0.0) for name in type(drivers).model_fields}
+    return {
+        name: (getattr(drivers, name).value if getattr(drivers, name) is not None else 0.0)
+        for name in type(drivers).model_fields
+    }
 
 
 def _covers(window: Window, scenario: Scenario, zone: Zone) -> bool:
@@ -142,7 +145,13 @@ def _occurrences(proposal: Proposal, scenario: Scenario, zone: Zone) -> list[tup
     return sorted(out)
 
 
-def departures(scenario: Scenario, proposal: Proposal, horizon_start: dt.datetime, horizon_end: dt.datetime, coefficients: Coefficients = COEFFICIENTS) -> list[ZoneDepartures]:
+def departures(
+    scenario: Scenario,
+    proposal: Proposal,
+    horizon_start: dt.datetime,
+    horizon_end: dt.datetime,
+    coefficients: Coefficients = COEFFICIENTS,
+) -> list[ZoneDepartures]:
     """For each zone with people who want to leave: participation, decided, and the people setting out
     in each window occurrence, with the release times in minutes from ``horizon_start`` (local times).
 
@@ -156,7 +165,11 @@ def departures(scenario: Scenario, proposal: Proposal, horizon_start: dt.datetim
 
     behaviour = scenario.behaviour
     mobilisation = behaviour.mobilisation if behaviour is not None else Mobilisation()
-    base = behaviour.base_participation.value if behaviour is not None and behaviour.base_participation is not None else None
+    base = (
+        behaviour.base_participation.value
+        if behaviour is not None and behaviour.base_participation is not None
+        else None
+    )
     unilateral = proposal.agreement == "unilateral"
     results = []
     for zone in scenario.zones:
@@ -164,18 +177,28 @@ def departures(scenario: Scenario, proposal: Proposal, horizon_start: dt.datetim
             continue
         x = _driver_values(scenario, proposal, zone)
         p = participation_share(
-            coefficients, unilateral=unilateral, hazard=zone.hazard, hostilities=x["hostilities"], screening_risk=x["screening_risk"],
-            destination_conditions=x["destination_conditions"], prior_displacement=x["prior_displacement"], base=base,
+            coefficients,
+            unilateral=unilateral,
+            hazard=zone.hazard,
+            hostilities=x["hostilities"],
+            screening_risk=x["screening_risk"],
+            destination_conditions=x["destination_conditions"],
+            prior_displacement=x["prior_displacement"],
+            base=base,
         )
         distrust = (1.0 if unilateral else 0.0) + x["hostilities"]
         stretch = math.exp(coefficients.distrust_delay_log.value * distrust)
         median_h, spread_h = mobilisation.median_hours * stretch, mobilisation.spread_hours * stretch
         occurrences = _occurrences(proposal, scenario, zone) or [(horizon_start, horizon_end, False)]
         first_start = min(s for s, _, _ in occurrences)
-        announced = proposal.announced if proposal.announced is not None else first_start - dt.timedelta(hours=proposal.notice_hours)
+        announced = (
+            proposal.announced
+            if proposal.announced is not None
+            else first_start - dt.timedelta(hours=proposal.notice_hours)
+        )
         t0 = minutes(announced)
 
-        def ready(minute: float) -> float:
+        def ready(minute: float, t0: float = t0, median_h: float = median_h, spread_h: float = spread_h) -> float:
             return float(readiness((minute - t0) / 60.0, median_h, spread_h))
 
         wants = zone.evacuation.wants_to_leave
@@ -200,7 +223,9 @@ def departures(scenario: Scenario, proposal: Proposal, horizon_start: dt.datetim
                 moved = max(0.0, decided * ready(float(b)) - gone) * share
                 released.append((max(float(a), 0.0), moved))
                 gone += moved
-            result.windows.append(WindowDepartures(start.isoformat(), end.isoformat(), sum(n for _, n in released), violated))
+            result.windows.append(
+                WindowDepartures(start.isoformat(), end.isoformat(), sum(n for _, n in released), violated)
+            )
             result.release_minutes.extend((m, n) for m, n in released if n > 0)
             # What people saw changes their trust for the next window.
             if violated:

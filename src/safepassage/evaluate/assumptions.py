@@ -46,7 +46,10 @@ def _draw_drivers(drivers: DepartureDrivers | None, rng: np.random.Generator) ->
 
 
 def _draw_coefficients(rng: np.random.Generator) -> Coefficients:
-    drawn = {name: dataclasses.replace(c, value=float(c.low + rng.random() * (c.high - c.low))) for name, c in COEFFICIENTS.items()}
+    drawn = {
+        name: dataclasses.replace(c, value=float(c.low + rng.random() * (c.high - c.low)))
+        for name, c in COEFFICIENTS.items()
+    }
     return Coefficients(**drawn)
 
 
@@ -71,17 +74,26 @@ def behavioural_assumptions(scenario: Scenario, proposal_id: str, samples: int =
     drivers: dict[str, Any] = {}
     for zone in zones:
         merged = behaviour.drivers.merged(behaviour.zones.get(zone.id)).merged(proposal.drivers)
-        drivers[zone.id] = {name: getattr(merged, name).model_dump() for name in type(merged).model_fields if getattr(merged, name) is not None}
+        drivers[zone.id] = {
+            name: getattr(merged, name).model_dump()
+            for name in type(merged).model_fields
+            if getattr(merged, name) is not None
+        }
     rng = np.random.default_rng(seed)
     draws = np.zeros((samples, len(zones)))
     for i in range(samples):
-        drawn_behaviour = behaviour.model_copy(update={
-            "drivers": _draw_drivers(behaviour.drivers, rng),
-            "zones": {k: _draw_drivers(v, rng) for k, v in behaviour.zones.items()},
-        })
+        drawn_behaviour = behaviour.model_copy(
+            update={
+                "drivers": _draw_drivers(behaviour.drivers, rng),
+                "zones": {k: _draw_drivers(v, rng) for k, v in behaviour.zones.items()},
+            }
+        )
         drawn_scenario = scenario.model_copy(update={"behaviour": drawn_behaviour})
         drawn_proposal = proposal.model_copy(update={"drivers": _draw_drivers(proposal.drivers, rng)})
-        found = {d.zone: d.setting_out for d in departures(drawn_scenario, drawn_proposal, start, end, _draw_coefficients(rng))}
+        found = {
+            d.zone: d.setting_out
+            for d in departures(drawn_scenario, drawn_proposal, start, end, _draw_coefficients(rng))
+        }
         draws[i] = [found.get(z.id, 0.0) for z in zones]
     p10, p50, p90 = np.percentile(draws, [10, 50, 90], axis=0)
     total10, total50, total90 = np.percentile(draws.sum(axis=1), [10, 50, 90])
@@ -93,17 +105,30 @@ def behavioural_assumptions(scenario: Scenario, proposal_id: str, samples: int =
             z.id: {
                 "participation": round(central[z.id].participation, 4) if z.id in central else 0.0,
                 "value": round(central[z.id].setting_out, 1) if z.id in central else 0.0,
-                "p10": round(float(p10[j]), 1), "p50": round(float(p50[j]), 1), "p90": round(float(p90[j]), 1),
+                "p10": round(float(p10[j]), 1),
+                "p50": round(float(p50[j]), 1),
+                "p90": round(float(p90[j]), 1),
             }
             for j, z in enumerate(zones)
         },
-        setting_out_total={"p10": round(float(total10), 1), "p50": round(float(total50), 1), "p90": round(float(total90), 1)},
+        setting_out_total={
+            "p10": round(float(total10), 1),
+            "p50": round(float(total50), 1),
+            "p90": round(float(total90), 1),
+        },
     )
     return document
 
 
 def _coefficient(c: Coefficient) -> dict[str, Any]:
-    return {"value": c.value, "low": c.low, "high": c.high, "unit": c.unit, "basis": c.basis, "calibrated_on": c.calibrated_on}
+    return {
+        "value": c.value,
+        "low": c.low,
+        "high": c.high,
+        "unit": c.unit,
+        "basis": c.basis,
+        "calibrated_on": c.calibrated_on,
+    }
 
 
 def daily_profile(plan: PlanResult) -> dict[str, dict[str, float]]:

@@ -26,7 +26,15 @@ from safepassage.scenario.episode import Episode
 from safepassage.scenario.load import parse_scenario, resolve_scenario_path
 from safepassage.scenario.model import Scenario
 
-__all__ = ["BacktestOutcome", "BacktestResult", "Calibration", "episode_scenario", "load_episode", "run_backtest", "shipped_episodes"]
+__all__ = [
+    "BacktestOutcome",
+    "BacktestResult",
+    "Calibration",
+    "episode_scenario",
+    "load_episode",
+    "run_backtest",
+    "shipped_episodes",
+]
 
 _EPISODES = "safepassage.scenario.builtin.episodes"
 
@@ -68,7 +76,12 @@ class BacktestResult:
 
     def to_json(self) -> dict[str, Any]:
         """The documented ``--json`` document."""
-        return {"episode": self.episode, "scenario": self.scenario, "proposal": self.proposal, "outcomes": [asdict(o) for o in self.outcomes]}
+        return {
+            "episode": self.episode,
+            "scenario": self.scenario,
+            "proposal": self.proposal,
+            "outcomes": [asdict(o) for o in self.outcomes],
+        }
 
 
 def shipped_episodes() -> list[str]:
@@ -83,7 +96,16 @@ def _episode_path(ref: str | Path) -> Path:
         return path
     if isinstance(ref, str) and ref in shipped_episodes():
         return Path(str(resources.files(_EPISODES).joinpath(f"{ref}.yaml")))
-    raise ScenarioError([Problem(str(ref), "no such file and no shipped episode of that name", f"give an episode file path or one of: {', '.join(shipped_episodes())}")], str(ref))
+    raise ScenarioError(
+        [
+            Problem(
+                str(ref),
+                "no such file and no shipped episode of that name",
+                f"give an episode file path or one of: {', '.join(shipped_episodes())}",
+            )
+        ],
+        str(ref),
+    )
 
 
 def load_episode(ref: str | Path) -> tuple[Episode, Path]:
@@ -92,9 +114,20 @@ def load_episode(ref: str | Path) -> tuple[Episode, Path]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ScenarioError([Problem(str(path), f"cannot read the episode: {exc}", "give a UTF-8 YAML file")], str(path)) from exc
+        raise ScenarioError(
+            [Problem(str(path), f"cannot read the episode: {exc}", "give a UTF-8 YAML file")], str(path)
+        ) from exc
     if not isinstance(data, dict):
-        raise ScenarioError([Problem("(file)", "an episode is a YAML mapping (id:, scenario:, period:, proposal:, outcomes:)", "see docs/behaviour.md")], str(path))
+        raise ScenarioError(
+            [
+                Problem(
+                    "(file)",
+                    "an episode is a YAML mapping (id:, scenario:, period:, proposal:, outcomes:)",
+                    "see docs/behaviour.md",
+                )
+            ],
+            str(path),
+        )
     try:
         return Episode.model_validate(data), path
     except ValidationError as exc:
@@ -107,7 +140,9 @@ def load_episode(ref: str | Path) -> tuple[Episode, Path]:
 
 def _hint(loc: tuple[Any, ...]) -> str:
     if "sources" in loc:
-        return "every observed figure needs sources: [{url: https://..., date: YYYY-MM-DD, confidence: high|medium|low}]"
+        return (
+            "every observed figure needs sources: [{url: https://..., date: YYYY-MM-DD, confidence: high|medium|low}]"
+        )
     return "see docs/behaviour.md (episode files)"
 
 
@@ -120,12 +155,21 @@ def episode_scenario(episode: Episode, episode_file: Path) -> tuple[Scenario, st
         ref = beside
     path = resolve_scenario_path(ref)
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    data["horizon"] = {**(data.get("horizon") or {}), "start": episode.period.start.isoformat(), "days": episode.period.days}
+    data["horizon"] = {
+        **(data.get("horizon") or {}),
+        "start": episode.period.start.isoformat(),
+        "days": episode.period.days,
+    }
     parameters = dict(data.get("parameters") or {})
     for name, parameter in episode.parameters.items():
-        parameters[name] = parameter.model_dump(mode="json", exclude={"calibrated_on", "affects"}, exclude_defaults=True)
+        parameters[name] = parameter.model_dump(
+            mode="json", exclude={"calibrated_on", "affects"}, exclude_defaults=True
+        )
     data["parameters"] = parameters
-    data["sources"] = {**(data.get("sources") or {}), **{k: v.model_dump(mode="json") for k, v in episode.sources.items()}}
+    data["sources"] = {
+        **(data.get("sources") or {}),
+        **{k: v.model_dump(mode="json") for k, v in episode.sources.items()},
+    }
     for section, value in episode.replace.items():
         data[section] = value
     if isinstance(episode.proposal, str):
@@ -134,11 +178,16 @@ def episode_scenario(episode: Episode, episode_file: Path) -> tuple[Scenario, st
         proposal_id = episode.proposal.id
         others = [p for p in data.get("proposals") or [] if isinstance(p, dict) and p.get("id") != proposal_id]
         data["proposals"] = others + [episode.proposal.model_dump(mode="json", by_alias=True, exclude_defaults=True)]
-    scenario = parse_scenario(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), source=f"{episode_file} (scenario {episode.scenario})")
+    scenario = parse_scenario(
+        yaml.safe_dump(data, sort_keys=False, allow_unicode=True),
+        source=f"{episode_file} (scenario {episode.scenario})",
+    )
     proposal = scenario.proposal(proposal_id)
     replayed = replayed_proposal(proposal)
     if replayed is not proposal:
-        scenario = scenario.model_copy(update={"proposals": [replayed if p.id == proposal.id else p for p in scenario.proposals]})
+        scenario = scenario.model_copy(
+            update={"proposals": [replayed if p.id == proposal.id else p for p in scenario.proposals]}
+        )
     return scenario, proposal.id
 
 
@@ -146,11 +195,13 @@ def calibrations(episode: Episode) -> list[Calibration]:
     """Every fitted figure this episode's prediction uses: the model's coefficients and the episode's parameters."""
     out = [
         Calibration(f"behaviour.{name}", c.value, c.calibrated_on, ("people",))
-        for name, c in COEFFICIENTS.items() if c.calibrated_on
+        for name, c in COEFFICIENTS.items()
+        if c.calibrated_on
     ]
     out += [
         Calibration(f"parameters.{name}", p.value, p.calibrated_on, tuple(p.affects))
-        for name, p in episode.parameters.items() if p.calibrated_on
+        for name, p in episode.parameters.items()
+        if p.calibrated_on
     ]
     return out
 
@@ -176,7 +227,9 @@ def run_backtest(ref: str | Path, time_limit_s: float | None = None) -> Backtest
     commodity_ids = {c.id for c in scenario.commodities}
     problems = [
         Problem(f"outcomes[{i}].commodities", f"unknown commodity '{c}'", f"known: {', '.join(sorted(commodity_ids))}")
-        for i, o in enumerate(episode.outcomes) for c in (o.commodities or []) if c not in commodity_ids
+        for i, o in enumerate(episode.outcomes)
+        for c in (o.commodities or [])
+        if c not in commodity_ids
     ]
     if problems:
         raise ScenarioError(problems, str(path))
@@ -187,9 +240,16 @@ def run_backtest(ref: str | Path, time_limit_s: float | None = None) -> Backtest
         predicted = _predicted(plan, outcome.metric, outcome.commodities, episode.days)
         ratio = predicted / outcome.observed
         in_sample = any(c.calibrated_on == episode.id and outcome.kind in c.affects for c in fitted)
-        rows.append(BacktestOutcome(
-            name=outcome.name, unit=outcome.unit or outcome.metric, predicted=round(predicted, 3), observed=outcome.observed,
-            ratio=round(ratio, 4), band=outcome.band, in_band=bool(1.0 / outcome.band <= ratio <= outcome.band),
-            sample="in" if in_sample else "out",
-        ))
+        rows.append(
+            BacktestOutcome(
+                name=outcome.name,
+                unit=outcome.unit or outcome.metric,
+                predicted=round(predicted, 3),
+                observed=outcome.observed,
+                ratio=round(ratio, 4),
+                band=outcome.band,
+                in_band=bool(1.0 / outcome.band <= ratio <= outcome.band),
+                sample="in" if in_sample else "out",
+            )
+        )
     return BacktestResult(episode.id, scenario.name, proposal_id, rows, fitted, plan)

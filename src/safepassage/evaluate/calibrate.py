@@ -15,7 +15,9 @@ from safepassage.scenario.behaviour import Behaviour, ShareRange
 __all__ = ["fit_base_participation"]
 
 
-def fit_base_participation(ref: str | Path, low: float = 0.01, high: float = 0.99, steps: int = 10) -> tuple[float, float]:
+def fit_base_participation(
+    ref: str | Path, low: float = 0.01, high: float = 0.99, steps: int = 10
+) -> tuple[float, float]:
     """(base participation, predicted people/day) that matches the episode's people outcome, by
     bisection (the prediction rises with participation). Raises ValueError if the episode has no
     people outcome."""

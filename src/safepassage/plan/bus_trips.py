@@ -24,7 +24,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from safepassage.behaviour import departures
-from safepassage.errors import ScenarioError, Problem
+from safepassage.errors import Problem, ScenarioError
 from safepassage.scenario.model import Proposal, Scenario, Window
 
 __all__ = ["BusTrip", "BusPlan", "plan_bus_trips"]
@@ -73,7 +73,15 @@ def plan_bus_trips(scenario: Scenario, proposal: Proposal, start: dt.datetime, e
     route to a safe destination."""
     fleet = scenario.fleet.buses if scenario.fleet is not None else None
     if fleet is None:
-        raise ScenarioError([Problem("fleet.buses", "the scenario has no bus fleet", "add fleet.buses (vehicles, seats, speed_kmh, boarding_places)")])
+        raise ScenarioError(
+            [
+                Problem(
+                    "fleet.buses",
+                    "the scenario has no bus fleet",
+                    "add fleet.buses (vehicles, seats, speed_kmh, boarding_places)",
+                )
+            ]
+        )
     tz = ZoneInfo(scenario.timezone)
     origin = start.replace(tzinfo=tz).astimezone(_UTC)
 
@@ -104,8 +112,14 @@ def plan_bus_trips(scenario: Scenario, proposal: Proposal, start: dt.datetime, e
 
     plan = BusPlan()
     problems: list[Problem] = []
-    boarding_zones = {b: [z for z in scenario.zones if z.evacuation is not None and z.evacuation.assembly_place == b] for b in fleet.boarding_places}
-    vehicles_at = {b: fleet.vehicles // len(fleet.boarding_places) + (1 if k < fleet.vehicles % len(fleet.boarding_places) else 0) for k, b in enumerate(fleet.boarding_places)}
+    boarding_zones = {
+        b: [z for z in scenario.zones if z.evacuation is not None and z.evacuation.assembly_place == b]
+        for b in fleet.boarding_places
+    }
+    vehicles_at = {
+        b: fleet.vehicles // len(fleet.boarding_places) + (1 if k < fleet.vehicles % len(fleet.boarding_places) else 0)
+        for k, b in enumerate(fleet.boarding_places)
+    }
     screening_load: dict[str, list[tuple[float, float, float]]] = {}  # place -> (from, to, people) held
     vehicle_id = 0
     for b, zones in boarding_zones.items():
@@ -117,7 +131,13 @@ def plan_bus_trips(scenario: Scenario, proposal: Proposal, start: dt.datetime, e
             distance, predecessor = dijkstra(graph, indices=index[b], return_predecessors=True)
             reachable = [s for s in safe if np.isfinite(distance[s])]
             if not reachable:
-                problems.append(Problem(f"fleet.buses.boarding_places[{fleet.boarding_places.index(b)}]", f"no vehicle road from '{b}' to a safe place for zone '{zone.id}'", "add roads open to vehicles (trucks: true) to a destination zone"))
+                problems.append(
+                    Problem(
+                        f"fleet.buses.boarding_places[{fleet.boarding_places.index(b)}]",
+                        f"no vehicle road from '{b}' to a safe place for zone '{zone.id}'",
+                        "add roads open to vehicles (trucks: true) to a destination zone",
+                    )
+                )
                 continue
             target = min(reachable, key=lambda s: distance[s])
             path = [target]
@@ -130,12 +150,19 @@ def plan_bus_trips(scenario: Scenario, proposal: Proposal, start: dt.datetime, e
             screen = next((scenario.places[i] for i in path if scenario.places[i].screening is not None), None)
             screening = screen.screening if screen is not None else None
             processing = screening.processing_minutes if screening is not None else 0.0
-            detained_share = screening.detained_or_turned_back.value if screening is not None and screening.detained_or_turned_back else 0.0
+            detained_share = (
+                screening.detained_or_turned_back.value
+                if screening is not None and screening.detained_or_turned_back
+                else 0.0
+            )
             holding = screening.holding_people if screening is not None else None
             pause_roads = [r.id for r in legs if r.requires_pause]
             if pause_roads:
                 spans = sorted(
-                    (minutes(s), minutes(e)) for w in proposal.windows if all(_covers_road(w, scenario, r) for r in pause_roads) for s, e in w.occurrences()
+                    (minutes(s), minutes(e))
+                    for w in proposal.windows
+                    if all(_covers_road(w, scenario, r) for r in pause_roads)
+                    for s, e in w.occurrences()
                 )
             else:
                 spans = [(0.0, horizon_min)]
@@ -151,7 +178,15 @@ def plan_bus_trips(scenario: Scenario, proposal: Proposal, start: dt.datetime, e
                 waiting_from = _first_time_waiting(stream, carried, free_at)
                 if waiting_from is None:
                     continue
-                span = next(((s, e) for s, e in spans if max(s, waiting_from) + fleet.boarding_minutes + 2 * one_way_min + processing <= min(e, horizon_min)), None)
+                span = next(
+                    (
+                        (s, e)
+                        for s, e in spans
+                        if max(s, waiting_from) + fleet.boarding_minutes + 2 * one_way_min + processing
+                        <= min(e, horizon_min)
+                    ),
+                    None,
+                )
                 if span is None:
                     continue
                 # Leave full, or with whoever is waiting at the last departure that still fits the window.
@@ -161,7 +196,10 @@ def plan_bus_trips(scenario: Scenario, proposal: Proposal, start: dt.datetime, e
                 depart = max(span[0], waiting_from)
                 depart = max(depart, min(full_at if full_at is not None else latest, latest))
                 day = int(depart // 1440)
-                if fleet.round_trips_per_day is not None and trips_by_day.get((vehicle, day), 0) >= fleet.round_trips_per_day:
+                if (
+                    fleet.round_trips_per_day is not None
+                    and trips_by_day.get((vehicle, day), 0) >= fleet.round_trips_per_day
+                ):
                     heapq.heappush(queue, ((day + 1) * 1440.0, vehicle))
                     continue
                 load = float(int(min(float(fleet.seats), _released_by(stream, depart) - carried)))
@@ -171,7 +209,9 @@ def plan_bus_trips(scenario: Scenario, proposal: Proposal, start: dt.datetime, e
                 at_screen = depart + fleet.boarding_minutes + one_way_min / 2.0
                 held_from = at_screen
                 if screen is not None and holding is not None:
-                    held_from = _when_room(screening_load.setdefault(screen.id, []), at_screen, processing, load, holding)
+                    held_from = _when_room(
+                        screening_load.setdefault(screen.id, []), at_screen, processing, load, holding
+                    )
                 delay = held_from - at_screen
                 arrives = depart + fleet.boarding_minutes + one_way_min + processing + delay
                 returns = arrives + one_way_min
@@ -184,7 +224,20 @@ def plan_bus_trips(scenario: Scenario, proposal: Proposal, start: dt.datetime, e
                 carried += load
                 trips_by_day[(vehicle, day)] = trips_by_day.get((vehicle, day), 0) + 1
                 detained = load * detained_share
-                plan.trips.append(BusTrip(vehicle, b, zone.id, route, local(depart), local(arrives), local(returns), int(load), round(detained, 2), round(processing + delay, 1)))
+                plan.trips.append(
+                    BusTrip(
+                        vehicle,
+                        b,
+                        zone.id,
+                        route,
+                        local(depart),
+                        local(arrives),
+                        local(returns),
+                        int(load),
+                        round(detained, 2),
+                        round(processing + delay, 1),
+                    )
+                )
                 plan.people_reached_safety += load - detained
                 plan.people_detained_or_turned_back += detained
                 heapq.heappush(queue, (returns, vehicle))
@@ -211,7 +264,9 @@ def _first_time_waiting(stream: list[tuple[float, float]], carried: float, after
     return None
 
 
-def _when_room(held: list[tuple[float, float, float]], arrive: float, processing: float, load: float, capacity: float) -> float:
+def _when_room(
+    held: list[tuple[float, float, float]], arrive: float, processing: float, load: float, capacity: float
+) -> float:
     """Earliest time ≥ ``arrive`` when ``load`` more people fit in a holding area of ``capacity``."""
     candidates = sorted({arrive} | {end for _, end, _ in held if end > arrive})
     for t in candidates:

@@ -21,7 +21,15 @@ def people_released(scenario: Scenario, proposal: Proposal, grid: TimeGrid, orig
             evacuation = scenario.zones[zone_index].evacuation
             out[o, 0] = evacuation.wants_to_leave if evacuation is not None else 0.0
         return out
-    by_zone = {d.zone: d for d in departures(scenario, proposal, grid.to_local(0.0).replace(tzinfo=None), grid.to_local(grid.horizon_min).replace(tzinfo=None))}
+    by_zone = {
+        d.zone: d
+        for d in departures(
+            scenario,
+            proposal,
+            grid.to_local(0.0).replace(tzinfo=None),
+            grid.to_local(grid.horizon_min).replace(tzinfo=None),
+        )
+    }
     for o, zone_index in enumerate(origins):
         found = by_zone.get(scenario.zones[zone_index].id)
         if found is not None:

@@ -26,7 +26,10 @@ def rule_roads(scenario: Scenario) -> np.ndarray:
     """bool (R,): roads under the convoys-within-windows rule (flagged, or touching a flagged zone)."""
     zones = {z.id for z in scenario.zones if z.convoys_within_windows}
     zone_of = {p.id: p.zone for p in scenario.places}
-    return np.array([r.convoys_within_windows or zone_of[r.from_] in zones or zone_of[r.to] in zones for r in scenario.roads], dtype=bool)
+    return np.array(
+        [r.convoys_within_windows or zone_of[r.from_] in zones or zone_of[r.to] in zones for r in scenario.roads],
+        dtype=bool,
+    )
 
 
 def exit_minutes(scenario: Scenario, truck_speed_default_kmh: float | None = None) -> np.ndarray:
@@ -74,11 +77,15 @@ def offload_rate_per_hour(scenario: Scenario) -> np.ndarray:
     """(P,) trucks offloaded per hour at each place: 60 / offload_minutes_per_truck, capped by the
     place's trucks_per_hour (inf when neither is given)."""
     rate = np.array([p.trucks_per_hour or np.inf for p in scenario.places], dtype=float)
-    offload = np.array([60.0 / p.offload_minutes_per_truck if p.offload_minutes_per_truck else np.inf for p in scenario.places])
+    offload = np.array(
+        [60.0 / p.offload_minutes_per_truck if p.offload_minutes_per_truck else np.inf for p in scenario.places]
+    )
     return np.minimum(rate, offload)
 
 
-def offload_allowed(boundaries_min: np.ndarray, spans_min: list[tuple[float, float]], offload_min: float, exit_min: float) -> np.ndarray:
+def offload_allowed(
+    boundaries_min: np.ndarray, spans_min: list[tuple[float, float]], offload_min: float, exit_min: float
+) -> np.ndarray:
     """bool (T,): slots in which a truck may offload at a place whose windows are ``spans_min`` (minutes
     from the horizon start) and still offload and leave before the window closes (equation above)."""
     start, end = boundaries_min[:-1], boundaries_min[1:]
@@ -97,7 +104,9 @@ def spans_of(mask: np.ndarray, boundaries_min: np.ndarray) -> list[tuple[float, 
     return [(float(boundaries_min[a]), float(boundaries_min[b])) for a, b in zip(edges[::2], edges[1::2])]
 
 
-def offload_mask(scenario: Scenario, boundaries_min: np.ndarray, zone_covered: np.ndarray, road_usable: np.ndarray) -> np.ndarray:
+def offload_mask(
+    scenario: Scenario, boundaries_min: np.ndarray, zone_covered: np.ndarray, road_usable: np.ndarray
+) -> np.ndarray:
     """bool (P, T): slots in which offloading is allowed at each place under the convoys-within-windows
     rule (True everywhere for places the rule does not reach). ``zone_covered`` (Z, T) and
     ``road_usable`` (R, T) are the planner's window masks."""
@@ -117,5 +126,7 @@ def offload_mask(scenario: Scenario, boundaries_min: np.ndarray, zone_covered: n
         else:
             touching = [r for r, road in enumerate(scenario.roads) if flagged[r] and place.id in (road.from_, road.to)]
             covered = road_usable[touching].any(axis=0) if touching else np.zeros(n_slots, dtype=bool)
-        mask[p] = offload_allowed(boundaries_min, spans_of(covered, boundaries_min), place.offload_minutes_per_truck or 0.0, float(exits[p]))
+        mask[p] = offload_allowed(
+            boundaries_min, spans_of(covered, boundaries_min), place.offload_minutes_per_truck or 0.0, float(exits[p])
+        )
     return mask

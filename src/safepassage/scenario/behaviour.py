@@ -86,7 +86,9 @@ class DepartureDrivers(_Model):
         """These drivers with every driver that ``over`` sets replacing ours."""
         if over is None:
             return self
-        return DepartureDrivers(**{name: getattr(over, name) or getattr(self, name) for name in type(self).model_fields})
+        return DepartureDrivers(
+            **{name: getattr(over, name) or getattr(self, name) for name in type(self).model_fields}
+        )
 
 
 class Mobilisation(_Model):

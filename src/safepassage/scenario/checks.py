@@ -252,8 +252,8 @@ def _overlap_problems(out: _Collector, path: str, windows: list[tuple[int, dict[
     )
     by_index = dict(windows)
     reported: set[tuple[int, int]] = set()
-    for a, (s1, e1, j1) in enumerate(spans):
-        for s2, e2, j2 in spans[a + 1:]:
+    for a, (_s1, e1, j1) in enumerate(spans):
+        for s2, _e2, j2 in spans[a + 1:]:
             if s2 >= e1:
                 break
             first, second = sorted((j1, j2))
@@ -263,7 +263,8 @@ def _overlap_problems(out: _Collector, path: str, windows: list[tuple[int, dict[
             out.problems.append(
                 Problem(
                     f"{path}.windows[{second}]",
-                    f"overlaps windows[{first}] over the same zone or road ({s2.isoformat()} is before {e1.isoformat()})",
+                    f"overlaps windows[{first}] over the same zone or road "
+                    f"({s2.isoformat()} is before {e1.isoformat()})",
                     "windows over the same zone or road must not overlap; merge them or move one "
                     "(windows over different zones or roads may overlap)",
                 )

@@ -50,7 +50,9 @@ class ObservedOutcome(_Model):
     is in band when predicted/observed lies within [1/band, band]."""
 
     name: Id
-    metric: Literal["people_reached_safety_per_day", "trucks_crossed_per_day", "trucks_arrived_per_day", "quantity_arrived_per_day"]
+    metric: Literal[
+        "people_reached_safety_per_day", "trucks_crossed_per_day", "trucks_arrived_per_day", "quantity_arrived_per_day"
+    ]
     unit: str = ""
     observed: Annotated[float, Field(gt=0, allow_inf_nan=False)]
     band: Annotated[float, Field(gt=1, le=100, allow_inf_nan=False)]
