@@ -44,8 +44,9 @@ def test_plan_writes_csv_and_json(runner, tiny_path, tmp_path):
     assert {r["destination"] for r in rows} <= {"dp-south", "dp-north"}
 
 
-def test_compare_prints_table_and_bottlenecks(runner, tiny_path):
-    result = runner.invoke(app, ["compare", str(tiny_path)])
+def test_compare_prints_table_and_bottlenecks(runner, tiny_data, write_yaml):
+    tiny_data["zones"][1]["evacuation"]["wants_to_leave"] = 1000  # more than the 4-hour window lets onto r3
+    result = runner.invoke(app, ["compare", str(write_yaml(tiny_data))])
     assert result.exit_code == 0, result.output
     assert "pause is limited by: walkers on r3, 100 people/hour" in result.output
     assert "none: no limit binds" in result.output

@@ -11,7 +11,7 @@ from safepassage.scenario import load_scenario
 
 def test_gaza_limits_read_as_words():
     gaza = load_scenario("gaza-2023-11")
-    assert limit_label(gaza, Bottleneck("quota", "policy.daily_quotas[0]", 1.0, "truck per day", 1)) == "daily entry quota, 44 trucks/day"
+    assert limit_label(gaza, Bottleneck("quota", "policy.daily_quotas[0]", 1.0, "truck per day", 1)) == "daily entry quota, 38 trucks/day"
     assert limit_label(gaza, Bottleneck("quota", "truce-4day.quotas[1]", 1.0, "truck per day", 1)) == "agreed daily quota for diesel fuel, 4 trucks/day"
     assert limit_label(gaza, Bottleneck("crossing", "rafah", 1.0, "truck per hour", 1)) == "crossing rate at Rafah crossing (Egypt-Gaza), 25 trucks/hour"
     checkpoint = limit_label(gaza, Bottleneck("checkpoint", "wadi-gaza-checkpoint", 1.0, "person per hour", 1))

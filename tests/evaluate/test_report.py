@@ -74,7 +74,7 @@ def test_report_gives_ranges_and_need_per_commodity(gaza_comparison, gaza_bands)
 
 def test_report_names_limits_in_words(gaza_comparison):
     html = render_report_html(gaza_comparison)
-    assert "daily entry quota, 44 trucks/day" in html
+    assert "daily entry quota, 38 trucks/day" in html
     assert "policy.daily_quotas" not in html and ".quotas[" not in html
     assert "No simulation was run" in html or "no simulation was run" in html
 

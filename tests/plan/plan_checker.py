@@ -243,8 +243,11 @@ class PlanChecker:
                     out.append(f"{where}: waits at '{leg['from_place']}', where waiting is not allowed")
             if road.get("requires_pause"):
                 spans = [(a, b) for a, b, roads in self.occurrences if leg["road"] in roads]
-                if not _inside(spans, lo, hi):
+                if what == "convoy" and not _inside(spans, lo, hi):
                     out.append(f"{where}: on a pause-only road at {leg['departs']} - {leg['arrives']}, outside every window covering it")
+                # People must enter a pause-only road inside a window; once on it they walk on.
+                if what == "evacuation" and not _inside(spans, lo, lo + dt.timedelta(seconds=1)):
+                    out.append(f"{where}: enters a pause-only road at {leg['departs']}, outside every window covering it")
             if not self.is_open(leg["from_place"], lo):
                 out.append(f"{where}: leaves '{leg['from_place']}' at {leg['departs']}, when it is closed")
             if not self.open_spans(leg["to_place"]):
@@ -290,6 +293,20 @@ class PlanChecker:
         if convoy["requires_pause"] != any(self.roads.get(leg["road"], {}).get("requires_pause") for leg in convoy["legs"]):
             out.append(f"{name}: requires_pause is wrong")
         leaves[convoy["destination"]].append((offload, convoy["trucks"]))  # offloading uses the place's throughput
+        zone = self.zones.get(convoy["zone"]) or {}
+        if zone.get("convoys_within_windows"):
+            # Entry, offloading and the empty return back over the pause-only legs inside one window.
+            back = 0.0
+            for leg in reversed(convoy["legs"]):
+                road = self.roads.get(leg["road"]) or {}
+                if not road.get("requires_pause"):
+                    break
+                back += self.truck_minutes(road) or 0.0
+            done = offload + dt.timedelta(minutes=float(destination.get("offload_minutes_per_truck") or 0.0) + back)
+            entry = next((self.clock.utc(leg["departs"]) for leg in convoy["legs"] if (self.roads.get(leg["road"]) or {}).get("requires_pause")), offload)
+            spans = [(a, b) for a, b, _ in self.occurrences]
+            if not _inside(spans, entry, done):
+                out.append(f"{name}: enters at {entry}, offloads and returns by {done}, not inside one window")
         return out
 
     def _assembly(self, movement: dict[str, Any]) -> str:
@@ -305,8 +322,14 @@ class PlanChecker:
         destination = self.places[movement["destination"]]
         if destination.get("zone") not in evacuation["destinations"] or movement["destination_zone"] != destination.get("zone"):
             out.append(f"{name}: ends at '{movement['destination']}', not in a safe zone {evacuation['destinations']}")
+        # Evacuees end at a shelter where their destination zones have one.
+        safe = {pid for pid, p in self.places.items() if p.get("zone") in evacuation["destinations"]}
+        shelters = {pid for pid in safe if self.places[pid]["kind"] == "shelter"}
+        safe = shelters or safe
+        if movement["destination"] not in safe:
+            out.append(f"{name}: ends at '{movement['destination']}', not at a shelter of its destination zones")
         for leg in movement["legs"][:-1]:
-            if self.places[leg["to_place"]].get("zone") in evacuation["destinations"]:
+            if leg["to_place"] in safe:
                 out.append(f"{name}: passes through a safe place '{leg['to_place']}' and walks on")
                 break
         return out

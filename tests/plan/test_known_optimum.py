@@ -25,14 +25,16 @@ def test_south_only_without_pause(tiny_path):
 
 def test_pause_serves_the_north_and_moves_people(tiny_path):
     # The 06:00-10:00 window opens r3 (1 h by truck, 2 h on foot at 100 people/h): trucks reach the
-    # north (+10 t x 100) and people leaving at 06, 07 and 08 arrive by 10:00: 3 x 100 = 300 people,
-    # each worth 1 person-day, less 1e-3 per person-hour walked (300 x 2 h).
+    # north (+10 t x 100) and people entering r3 at 06, 07 and 08 (they may enter until 10:00 and walk
+    # on) reach it by 10:00: 3 x 100 = 300 people, all who want to leave, each worth 1 person-day, less
+    # 1e-3 per person-hour walked (300 x 2 h on r3, then 300 x 1 h on r4: evacuees end at the shelter,
+    # not at the distribution point). With room for 400 on r3, no limit binds.
     result = plan_proposal(load_scenario(tiny_path), "pause")
-    assert result.bound == pytest.approx(1000 + 1000 + 300 - 0.6)
+    assert result.bound == pytest.approx(1000 + 1000 + 300 - 0.6 - 0.3)
     assert result.kpis.people_reached_safety == 300
     assert result.kpis.need_met["north"]["food"] == pytest.approx(1.0)
-    assert result.kpis.hours_to_90pct_safe == pytest.approx(10.0)
-    assert {b.id for b in result.bottlenecks} == {"r3"}
+    assert result.kpis.hours_to_90pct_safe == pytest.approx(11.0)  # 10:00 past the pause road, 11:00 at the shelter
+    assert {b.id for b in result.bottlenecks} == set()
     for movement in result.evacuations:
         assert movement.requires_pause
         assert "T06:00" <= movement.departs[10:16] <= "T08:00"
@@ -122,14 +124,14 @@ def test_unknown_proposal_names_the_known_ones(tiny_path):
 
 
 def test_window_value_is_the_gain_of_one_more_hour(tiny_data, write_yaml):
-    # With 1,000 people waiting, a window to 11:00 lets one more hour of departures (100 people,
-    # worth 1 person-day each, less 0.2 for 2 h walked) reach safety by the window's end.
+    # With 1,000 people waiting, a window to 11:00 lets one more hour of departures onto the pause
+    # road (100 people, worth 1 person-day each, less 0.3 for 2 h walked on r3 and 1 h to the shelter).
     data = copy.deepcopy(tiny_data)
     data["zones"][1]["evacuation"]["wants_to_leave"] = 1000
     result = plan_proposal(load_scenario(write_yaml(data)), "pause", window_value=True)
     window = next(b for b in result.bottlenecks if b.kind == "window")
     assert window.id == "pause.windows"
-    assert window.value_per_unit == pytest.approx(100 - 0.2)
+    assert window.value_per_unit == pytest.approx(100 - 0.3)
 
 
 def test_quotas_are_prorated_on_a_day_a_window_covers_in_part(tiny_data, write_yaml):

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from safepassage.plan import plan_proposal
+from safepassage.plan.window_rules import exit_minutes
 from safepassage.scenario import parse_scenario
 
 START = dt.datetime(2024, 3, 1, 0, 0)
@@ -48,12 +49,14 @@ def scenarios(draw) -> dict:
     zones = [{"id": "south", "name": "South", "population": 5000, "geometry": _square(34.0, 30.95), "needs_per_person_per_day": {"food": 0.002, "fuel": 0.001}}]
     for i in range(n_north):
         dp = f"dp-n{i}"
-        places.append({"id": dp, "name": f"North DP {i}", "kind": "distribution_point", "zone": f"north{i}", "geometry": {"type": "Point", "coordinates": [34.1 + 0.1 * i, 31.3]}})
+        places.append({"id": dp, "name": f"North DP {i}", "kind": "distribution_point", "zone": f"north{i}", "geometry": {"type": "Point", "coordinates": [34.1 + 0.1 * i, 31.3]},
+                       "offload_minutes_per_truck": draw(st.sampled_from([None, 10.0, 30.0]))})
         roads.append({"id": f"r-n{i}", "from": "check", "to": dp, "length_km": draw(st.floats(2, 12)), "truck_speed_kmh": 10, "walking_speed_kmh": 3, "people_per_hour": draw(st.sampled_from([100.0, 400.0])), "requires_pause": True})
         zones.append({
             "id": f"north{i}", "name": f"North {i}", "population": draw(st.integers(500, 5000)), "geometry": _square(34.1 + 0.1 * i, 31.25),
             "needs_per_person_per_day": {"food": 0.002, "water": 0.003},
             "evacuation": {"wants_to_leave": draw(st.integers(0, 2000)), "assembly_place": dp, "destinations": ["south"]},
+            "convoys_within_windows": draw(st.booleans()),
         })
     windows = []
     hour = 0
@@ -182,10 +185,31 @@ def test_every_plan_respects_the_rules(data):
         return False
 
     naive = lambda iso: (dt.datetime.fromisoformat(iso).replace(tzinfo=None) - START).total_seconds() / 60.0  # noqa: E731
-    for legs in [c.legs for c in result.convoys] + [m.legs for m in result.evacuations]:
+    for legs in [c.legs for c in result.convoys]:
         for leg in legs:
             if roads[leg.road].requires_pause:
                 assert covered(leg.road, naive(leg.departs), naive(leg.arrives)), leg
+    # People enter a pause-only road inside a window; once on it they walk on to its end.
+    for legs in [m.legs for m in result.evacuations]:
+        for leg in legs:
+            if roads[leg.road].requires_pause:
+                begin = naive(leg.departs)
+                assert covered(leg.road, begin, begin + 1e-6), leg
+
+    # Convoys within windows: where a zone requires it, offloading and the empty return fit the window.
+    exits = exit_minutes(scenario)
+    place_index = {p.id: i for i, p in enumerate(scenario.places)}
+    for convoy in result.convoys:
+        zone = next((z for z in scenario.zones if z.id == convoy.zone), None)
+        if zone is None or not zone.convoys_within_windows:
+            continue
+        dp = places[convoy.destination]
+        offloaded_by = naive(convoy.arrives) + scenario.horizon.slot_minutes + (dp.offload_minutes_per_truck or 0.0)
+        entered = naive(convoy.legs[-1].departs)
+        assert any(
+            _minutes(a.isoformat(), START) <= entered and offloaded_by + exits[place_index[dp.id]] <= _minutes(b.isoformat(), START)
+            for w in proposal.windows for a, b in w.occurrences()
+        ), convoy
 
     # Restricted commodity: only if the proposal admits it, and only while a window is active that day.
     fuel = [c for c in result.convoys if c.cargo.get("fuel")]

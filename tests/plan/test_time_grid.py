@@ -92,18 +92,21 @@ def _berlin_tiny(tiny_data: dict) -> dict:
 
 
 def test_berlin_plan_uses_the_pause_only_road_only_inside_the_window(tiny_data):
-    """The issue's reproduction: the pause ends at 10:00 CEST; nothing may be on r3 after that."""
+    """The issue's reproduction: the pause ends at 10:00 CEST; no truck may be on r3 after that, and
+    nobody may enter it after that (people already on it walk on)."""
     scenario = Scenario.model_validate(_berlin_tiny(tiny_data))
     result = plan_proposal(scenario, "pause")
     tz = ZoneInfo(BERLIN)
     begin = dt.datetime(2024, 3, 31, 6, tzinfo=tz)
     end = dt.datetime(2024, 3, 31, 10, tzinfo=tz)
-    legs = [leg for c in result.convoys for leg in c.legs] + [leg for e in result.evacuations for leg in e.legs]
-    on_r3 = [leg for leg in legs if leg.road == "r3"]
-    assert on_r3, "the plan should use the corridor during the pause"
-    for leg in on_r3:
+    trucks_on_r3 = [leg for c in result.convoys for leg in c.legs if leg.road == "r3"]
+    people_on_r3 = [leg for e in result.evacuations for leg in e.legs if leg.road == "r3"]
+    assert trucks_on_r3 and people_on_r3, "the plan should use the corridor during the pause"
+    for leg in trucks_on_r3:
         departs, arrives = dt.datetime.fromisoformat(leg.departs), dt.datetime.fromisoformat(leg.arrives)
         assert begin <= departs and arrives <= end, (leg.departs, leg.arrives)
+    for leg in people_on_r3:
+        assert begin <= dt.datetime.fromisoformat(leg.departs) < end, leg.departs
     assert result.kpis.people_reached_safety > 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from safepassage.cli import (  # noqa: F401  (register commands)
+    backtest_commands,  # noqa: F401  (backtest)
     interop_commands,  # noqa: F401  (register commands: import-hxl, export, report)
     notify_commands,  # noqa: F401  (notify)
     plan_commands,

@@ -9,6 +9,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
+from safepassage.evaluate.assumptions import behavioural_assumptions, daily_profile
 from safepassage.plan import PlanResult, plan_proposal
 from safepassage.plan.solve import solved_in_this_process
 from safepassage.scenario.model import Horizon, Scenario
@@ -35,7 +36,10 @@ class Comparison:
             "horizon_start": self.results[0].horizon_start if self.results else self.scenario.horizon.start.isoformat(),
             "horizon_days": self.horizon_days,
             "counting": "trucks crossed: leaving a crossing; trucks arrived: offloaded at a distribution point; quantities in each commodity's unit, tonnes via tonnes_per_unit",
-            "proposals": [r.summary() for r in self.results],
+            "proposals": [
+                {**r.summary(), "daily_profile": daily_profile(r), "behavioural_assumptions": behavioural_assumptions(self.scenario, r.proposal)}
+                for r in self.results
+            ],
         }
 
 

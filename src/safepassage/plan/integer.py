@@ -191,11 +191,11 @@ def _incidence(flow: FlowPaths, n_cols: int) -> sp.csc_matrix:
 
 
 def _capacity_matrix(model: PlanningModel) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Every ≤ limit on trucks as (rows × LP columns of x, s and u): places, roads, quotas, and the
-    fleet re-expressed in x and s (its rows count moving trucks through the auxiliary f = Σ x)."""
+    """Every ≤ limit on trucks as (rows × LP columns of x, s and u): places, roads, quotas, offloading,
+    and the fleet re-expressed in x and s (its rows count moving trucks through the auxiliary f = Σ x)."""
     matrix = model.lp.csc().tocsr()
     _, _, _, _, row_upper = model.lp.vectors()
-    blocks = [model.lp.row_block(n) for n in ("place_trucks", "road_trucks", "quota")]
+    blocks = [model.lp.row_block(n) for n in ("place_trucks", "road_trucks", "quota", "offload")]
     rows = np.concatenate([np.arange(b.start, b.start + b.size) for b in blocks])
     parts = [matrix[rows]]
     upper = [row_upper[rows]]

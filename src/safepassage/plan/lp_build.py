@@ -18,15 +18,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from safepassage.plan.departure import people_released
 from safepassage.plan.lp_matrix import Block, LPMatrix
 from safepassage.plan.network import Arcs, Movements
 from safepassage.plan.problem import PlanningProblem, compile_problem, whole_unit_capacity
 from safepassage.plan.terms import Terms
+from safepassage.plan.window_rules import offload_mask
 from safepassage.scenario.model import Horizon, PlaceKind, Proposal, Scenario
 
 __all__ = ["PlanningModel", "build_planning_model", "build_lp", "whole_unit_capacity"]
 
 PERSON_HOUR_COST = 1e-3  # person-days per person-hour walked: only breaks ties towards shorter walks
+# Who goes first when zones share capacity: a zone's explicit evacuation_priority, else its hazard.
+HAZARD_PRIORITY = {"low": 1.0, "medium": 1.0, "high": 1.02, "extreme": 1.05}
+# Every zone is served: each origin's people reaching safety are at least this share of its
+# proportional part (its released people over all released) of everyone reaching safety.
+FAIR_SHARE = 0.5
 
 
 @dataclass
@@ -125,10 +132,9 @@ def build_lp(problem: PlanningProblem) -> PlanningModel:
         n_slots,
     )
     supply_people = np.zeros((people_nodes.n_pairs, n_slots))
-    for o, zone_index in enumerate(origins):
-        evacuation = scenario.zones[zone_index].evacuation
-        assert evacuation is not None  # origins are zones with an evacuation
-        supply_people[people_nodes.lookup[assembly[o], o], 0] += evacuation.wants_to_leave
+    released = people_released(scenario, problem.proposal, problem.grid, origins)  # the departure model's bound (plan/departure.py)
+    for o in range(n_origins):
+        supply_people[people_nodes.lookup[assembly[o], o]] += released[o]
 
     lp = LPMatrix()
     empty = np.zeros(0, dtype=np.int64)
@@ -150,6 +156,8 @@ def build_lp(problem: PlanningProblem) -> PlanningModel:
     define_quota_constraints(model)
     define_fleet_constraints(model)
     define_need_tier_constraints(model)
+    define_fair_evacuation_constraints(model)
+    define_offload_constraints(model)
     return model
 
 
@@ -170,7 +178,9 @@ def define_truck_columns(model: PlanningModel) -> None:
     # s: holding at places that allow it (stock origins always do).
     holds = np.array([p.allows_holding for p in scenario.places], dtype=bool)
     model.storage_pairs = np.flatnonzero(holds[model.truck_nodes.pair_place])
-    lp.add_columns("s", len(model.storage_pairs) * n_slots)
+    # No truck waits inside an enclave under the convoys-within-windows rule outside a window (stranded).
+    stranded = _outside_window_inside_rule(scenario, terms)[model.truck_nodes.pair_place[model.storage_pairs]]
+    lp.add_columns("s", len(model.storage_pairs) * n_slots, upper=np.where(stranded, 0.0, np.inf).ravel())
 
     # u: offloading at distribution points of zones that need the commodity, while the point is open.
     zone_of = problem.place_zone
@@ -181,7 +191,9 @@ def define_truck_columns(model: PlanningModel) -> None:
     place = np.repeat(model.truck_nodes.pair_place[pairs], n_slots)
     kind = np.repeat(model.truck_nodes.pair_kind[pairs], n_slots)
     slot = np.tile(np.arange(n_slots), len(pairs))
-    open_ = terms.place_open[place, slot]
+    # Where convoys must finish inside windows, offload only when offloading and the empty return fit.
+    within = offload_mask(scenario, grid.boundaries_min, terms.zone_covered, terms.road_usable)
+    open_ = terms.place_open[place, slot] & within[place, slot]
     model.unload_place, model.unload_kind, model.unload_slot = place[open_], kind[open_], slot[open_]
     lp.add_columns("u", len(model.unload_place))
 
@@ -212,7 +224,8 @@ def define_people_columns(model: PlanningModel) -> None:
     if len(people):
         arrives_safe = problem.safe_mask[arcs.head[people.arc], people.kind]
         arrive_min = grid.boundaries_min[people.arr]
-        value = objective.person_days_per_person_safe * (1.0 + objective.earliness_bonus * (1.0 - arrive_min / grid.horizon_min))
+        priority = np.array([_evacuation_priority(scenario.zones[z]) for z in model.origins])
+        value = priority[people.kind] * objective.person_days_per_person_safe * (1.0 + objective.earliness_bonus * (1.0 - arrive_min / grid.horizon_min))
         walk_hours = (grid.boundaries_min[people.arr] - grid.boundaries_min[people.dep]) / 60.0
         cost = np.where(arrives_safe, value, 0.0) - PERSON_HOUR_COST * walk_hours
     else:
@@ -223,6 +236,39 @@ def define_people_columns(model: PlanningModel) -> None:
     holds_people[model.assembly] = True
     model.holding_pairs = np.flatnonzero(holds_people[model.people_nodes.pair_place]) if model.origins else np.zeros(0, dtype=np.int64)
     lp.add_columns("h", len(model.holding_pairs) * grid.n_slots)
+
+
+def _outside_window_inside_rule(scenario: Scenario, terms: Terms) -> np.ndarray:
+    """bool (P, T): slots outside every window at places inside a zone whose convoys must finish in windows."""
+    out = np.zeros((len(scenario.places), terms.grid.n_slots), dtype=bool)
+    for p, place in enumerate(scenario.places):
+        z = _zone_index(scenario, place.zone)
+        if z >= 0 and scenario.zones[z].convoys_within_windows:
+            out[p] = ~terms.zone_covered[z]
+    return out
+
+
+def define_offload_constraints(model: PlanningModel) -> None:
+    """Offloading takes time per truck: at a place with ``offload_minutes_per_truck``,
+
+        Σ_k u[p,k,t] ≤ (60 / offload_minutes_per_truck) · L_t   (whole trucks per slot)"""
+    scenario, u = model.scenario, model.col("u")
+    rate = np.array([60.0 / p.offload_minutes_per_truck if p.offload_minutes_per_truck else np.inf for p in scenario.places])
+    limited = np.isfinite(rate[model.unload_place])
+    labels = [f"offload:{p.id}" for p in scenario.places]
+    capacity = whole_unit_capacity(rate, model.terms.place_open, model.terms.grid.length_min)
+    _grouped_rows(model, "offload", "place", model.unload_place[limited], model.unload_slot[limited], u.start + np.flatnonzero(limited), capacity, labels, "truck per hour")
+
+
+def _evacuation_priority(zone) -> float:
+    """Weight of a person from ``zone`` reaching safety: explicit ``evacuation_priority``, else by hazard."""
+    return zone.evacuation_priority if zone.evacuation_priority is not None else HAZARD_PRIORITY[zone.hazard]
+
+
+def _zone_index(scenario: Scenario, zone_id: str | None) -> int:
+    if zone_id is None:
+        return -1
+    return next(i for i, z in enumerate(scenario.zones) if z.id == zone_id)
 
 
 def _balance_rows(model: PlanningModel, name: str, kind: str, nodes, moves: Movements, col: Block, hold_pairs: np.ndarray, hold_col: Block, supply: np.ndarray, head_ok: np.ndarray) -> int:
@@ -433,3 +479,37 @@ def define_need_tier_constraints(model: PlanningModel) -> None:
     u_rows = lookup[zone_of[model.unload_place] * n_kinds + model.unload_kind]
     early = 1.0 + scenario.objective.aid_earliness_bonus * (1.0 - grid.midpoint_min[model.unload_slot] / grid.horizon_min)
     lp.add_entries(block.start + u_rows, u.start + np.arange(u.size), -model.payload[model.unload_kind] * early)
+
+
+def define_fair_evacuation_constraints(model: PlanningModel) -> None:
+    """Every zone with people released to leave is served when zones share capacity:
+
+        Σ_{m: kind=o, head safe for o} y[m] − FAIR_SHARE · w_o · Σ_{m: head safe} y[m] ≥ 0,   w_o = released_o / Σ_o' released_o'
+
+    for each origin o that can reach safety at all (origins without any usable path are left out)."""
+    n_origins = len(model.origins)
+    people = model.people
+    if n_origins < 2 or len(people) == 0:
+        model.lp.add_rows("fair_evacuation", "people", np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), [])
+        return
+    safe = np.zeros((len(model.scenario.places), n_origins), dtype=bool)
+    for o, places in enumerate(model.safe_places):
+        safe[list(places), o] = True
+    arrives_safe = np.flatnonzero(safe[model.arcs.head[people.arc], people.kind])
+    reachable = np.zeros(n_origins, dtype=bool)
+    reachable[np.unique(people.kind[arrives_safe])] = True
+    released = np.zeros(n_origins)
+    for o in range(n_origins):
+        released[o] = model.supply_people[model.people_nodes.lookup[model.assembly[o], o]].sum()
+    released[~reachable] = 0.0
+    total = released.sum()
+    rows = np.flatnonzero(released > 0)
+    labels = [model.scenario.zones[z].id for z in model.origins]
+    block = model.lp.add_rows("fair_evacuation", "people", np.zeros(len(rows)), np.full(len(rows), np.inf), rows, np.zeros(len(rows), dtype=np.int64), labels, unit="person")
+    if total <= 0 or len(rows) == 0:
+        return
+    y = model.col("y")
+    for r, o in enumerate(rows):
+        share = FAIR_SHARE * released[o] / total
+        coefficient = np.where(people.kind[arrives_safe] == o, 1.0 - share, -share)
+        model.lp.add_entries(np.full(len(arrives_safe), block.start + r), y.start + arrives_safe, coefficient)

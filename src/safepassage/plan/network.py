@@ -112,9 +112,12 @@ def reachable_arcs(n_places: int, tail: np.ndarray, head: np.ndarray, usable: np
     return usable & from_source[tail] & to_sink[head] & ~blocked[tail]
 
 
-def _time_expand(terms: Terms, arcs: Arcs, travel_min: np.ndarray, arc_ok: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _time_expand(terms: Terms, arcs: Arcs, travel_min: np.ndarray, arc_ok: np.ndarray, enter_only: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(arc, dep, arr) for every usable arc and departure slot whose movement ends inside the horizon,
-    leaves an open place, reaches an open place, and stays inside a window on pause-only roads."""
+    leaves an open place, reaches an open place, and stays inside a window on pause-only roads.
+
+    ``enter_only`` (people on foot): a pause-only road must be entered inside a window; people already
+    on it when the window closes walk on to its end (they are not stopped half-way)."""
     grid = terms.grid
     n_slots = grid.n_slots
     idx = np.flatnonzero(arc_ok)
@@ -132,7 +135,10 @@ def _time_expand(terms: Terms, arcs: Arcs, travel_min: np.ndarray, arc_ok: np.nd
     blocked = (~terms.road_usable).astype(np.int64)
     blocked_before = np.concatenate([np.zeros((blocked.shape[0], 1), dtype=np.int64), np.cumsum(blocked, axis=1)], axis=1)
     road = arcs.road[arc]
-    keep = (blocked_before[road, arr] - blocked_before[road, dep]) == 0
+    if enter_only:
+        keep = (blocked_before[road, dep + 1] - blocked_before[road, dep]) == 0
+    else:
+        keep = (blocked_before[road, arr] - blocked_before[road, dep]) == 0
     return arc[keep], dep[keep], arr[keep]
 
 
@@ -228,9 +234,13 @@ def people_sources_and_sinks(scenario: Scenario) -> tuple[list[int], list[int], 
     for z, zone in enumerate(scenario.zones):
         if zone.evacuation is None or zone.evacuation.wants_to_leave <= 0:
             continue
+        places = {i for i, p in enumerate(scenario.places) if p.zone in zone.evacuation.destinations}
+        # Evacuees end at shelters or reception areas where the destination has them, not at a
+        # distribution point or a junction on the way.
+        shelters = {i for i in places if scenario.places[i].kind == PlaceKind.shelter}
         zones.append(z)
         assembly.append(place_index[zone.evacuation.assembly_place])
-        safe.append({i for i, p in enumerate(scenario.places) if p.zone in zone.evacuation.destinations})
+        safe.append(shelters or places)
     return zones, assembly, safe
 
 
@@ -238,7 +248,7 @@ def people_movements(scenario: Scenario, terms: Terms, arcs: Arcs) -> Movements:
     """Every usable (arc, dep, arr, origin) for people on foot under ``terms``."""
     origins, assembly, safe = people_sources_and_sinks(scenario)
     walk_ok = ~np.isnan(arcs.walk_min) & terms.place_open_ever[arcs.head]
-    arc, dep, arr = _time_expand(terms, arcs, np.nan_to_num(arcs.walk_min, nan=0.0), walk_ok)
+    arc, dep, arr = _time_expand(terms, arcs, np.nan_to_num(arcs.walk_min, nan=0.0), walk_ok, enter_only=True)
     parts = []
     for o, (start, sinks) in enumerate(zip(assembly, safe)):
         ok = reachable_arcs(len(scenario.places), arcs.tail, arcs.head, walk_ok, {start}, sinks, blocked_tails=sinks)

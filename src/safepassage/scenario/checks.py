@@ -210,7 +210,17 @@ def reference_problems(data: Any) -> list[Problem]:
             out.refs(f"{path}.windows[{j}].zones", window.get("zones"), zone_ids, "zone", "zones")
             out.refs(f"{path}.windows[{j}].roads", window.get("roads"), road_ids, "road", "roads")
         _overlap_problems(out, path, windows)
+        for q, quota in enumerate(proposal.get("quotas") or []):
+            if isinstance(quota, dict):
+                out.refs(f"{path}.quotas[{q}].zones", quota.get("zones"), zone_ids, "zone", "zones")
         source_refs(path, proposal)
+    behaviour = data.get("behaviour")
+    if isinstance(behaviour, dict) and isinstance(behaviour.get("zones"), dict):
+        for zone_id in behaviour["zones"]:
+            out.ref(f"behaviour.zones.{zone_id}", zone_id, zone_ids, "zone", "zones")
+    fleet = data.get("fleet")
+    if isinstance(fleet, dict) and isinstance(fleet.get("buses"), dict):
+        out.refs("fleet.buses.boarding_places", fleet["buses"].get("boarding_places"), place_ids, "place", "places")
     return out.problems
 
 
@@ -223,16 +233,40 @@ def _quota_refs(out: _Collector, path: str, quotas: Any, crossing_ids: set[str],
             out.refs(f"{path}[{q}].commodities", quota.get("commodities"), commodity_ids, "commodity", "commodities")
 
 
+def _covers_common_ground(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Two windows cover the same ground when either covers everywhere or they share a zone or road."""
+    if a.get("everywhere") or b.get("everywhere"):
+        return True
+    for key in ("zones", "roads"):
+        left, right = a.get(key), b.get(key)
+        if isinstance(left, list) and isinstance(right, list) and {str(v) for v in left} & {str(v) for v in right}:
+            return True
+    return False
+
+
 def _overlap_problems(out: _Collector, path: str, windows: list[tuple[int, dict[str, Any]]]) -> None:
-    spans = sorted((start, end, j) for j, window in windows for start, end in _window_occurrences(window))
-    for (_s1, e1, j1), (s2, _e2, j2) in zip(spans, spans[1:]):
-        if s2 < e1:
+    """Windows may overlap in time over different zones and roads (operations in several places at
+    once); an overlap over the same zone or road (or with an ``everywhere`` window) is an error."""
+    spans = sorted(
+        (start, end, j) for j, window in windows for start, end in _window_occurrences(window)
+    )
+    by_index = dict(windows)
+    reported: set[tuple[int, int]] = set()
+    for a, (_s1, e1, j1) in enumerate(spans):
+        for s2, _e2, j2 in spans[a + 1:]:
+            if s2 >= e1:
+                break
             first, second = sorted((j1, j2))
+            if (first, second) in reported or not _covers_common_ground(by_index[j1], by_index[j2]):
+                continue
+            reported.add((first, second))
             out.problems.append(
                 Problem(
                     f"{path}.windows[{second}]",
-                    f"overlaps windows[{first}] ({s2.isoformat()} is before {e1.isoformat()})",
-                    "windows of one proposal must not overlap; merge them into one window or move one",
+                    f"overlaps windows[{first}] over the same zone or road "
+                    f"({s2.isoformat()} is before {e1.isoformat()})",
+                    "windows over the same zone or road must not overlap; merge them or move one "
+                    "(windows over different zones or roads may overlap)",
                 )
             )
 

@@ -17,6 +17,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from safepassage.scenario.behaviour import Behaviour, BusFleet, DepartureDrivers, Screening, ShareRange, WindowReplay
+
 __all__ = [
     "PlaceKind",
     "Confidence",
@@ -216,6 +218,8 @@ class Place(_Model):
     closed: bool = False
     holding: bool | None = None
     sensitive: bool = False
+    offload_minutes_per_truck: Positive | None = None
+    screening: Screening | None = None
     sources: list[str] = Field(default_factory=list)
     note: str = ""
 
@@ -249,6 +253,7 @@ class Road(_Model):
     requires_pause: bool = False
     one_way: bool = False
     trucks: bool = True
+    convoys_within_windows: bool = False
     sources: list[str] = Field(default_factory=list)
     note: str = ""
 
@@ -291,6 +296,8 @@ class Zone(_Model):
     hazard: Literal["low", "medium", "high", "extreme"] = "medium"
     needs_per_person_per_day: dict[Id, NonNegative] = Field(default_factory=dict)
     evacuation: Evacuation | None = None
+    evacuation_priority: Positive | None = None
+    convoys_within_windows: bool = False
     sources: list[str] = Field(default_factory=list)
     note: str = ""
 
@@ -304,6 +311,7 @@ class Commodity(_Model):
     truck_payload: Positive
     tonnes_per_unit: Positive = 1.0
     priority: Positive = 1.0
+    removed_at_inspection: ShareRange | None = None
     sources: list[str] = Field(default_factory=list)
 
 
@@ -325,6 +333,7 @@ class Fleet(_Model):
     trucks: Annotated[int, Field(gt=0)]
     return_factor: NonNegative = 1.0
     max_convoy_trucks: Annotated[int, Field(gt=0)] | None = None
+    buses: BusFleet | None = None
     sources: list[str] = Field(default_factory=list)
 
 
@@ -353,13 +362,28 @@ class ConvoyRules(_Model):
 
 class Quota(_Model):
     """At most ``trucks_per_day`` crossing per local day, through ``places`` (default: every crossing),
-    of ``commodities`` (default: all)."""
+    of ``commodities`` (default: all).
+
+    ``at_least``: the figure is a floor ("at least 600 trucks a day"), not a ceiling. ``zones`` with
+    ``share``: that share of the quota's trucks must go to those zones ("half of them to the north").
+    ``during_agreement_hours``: the quota counts only the hours a window of the agreement is open,
+    not the whole local day."""
 
     trucks_per_day: NonNegative
     places: list[Id] | None = None
     commodities: list[Id] | None = None
+    at_least: bool = False
+    zones: list[Id] | None = None
+    share: Annotated[float, Field(gt=0, le=1)] | None = None
+    during_agreement_hours: bool = False
     sources: list[str] = Field(default_factory=list)
     note: str = ""
+
+    @model_validator(mode="after")
+    def _share_needs_zones(self) -> Quota:
+        if (self.share is None) != (self.zones is None):
+            raise ValueError("give zones and share together (e.g. zones: [north-gaza], share: 0.5)")
+        return self
 
 
 class Policy(_Model):
@@ -419,8 +443,14 @@ class Extension(_Model):
 class Proposal(_Model):
     """A pause proposal: its windows, notice, the quotas and admissions agreed with it, and extensions.
 
-    ``agreement`` says whether all parties agreed the pause or one side announced it (``unilateral``);
-    ``agreed_by`` names who agreed. Public outputs say plainly when a pause is unilateral.
+    ``agreement``: agreed by all the parties that fight in the area, or announced by one (``unilateral``);
+    ``agreed_by`` names who agreed. ``announced``: when the first window was announced (local; default:
+    the first window's start minus ``notice_hours``). ``drivers`` override the scenario's departure
+    drivers for this proposal. ``replay``: what happened to past window occurrences (late, cut short,
+    violated), for backtests.
+
+    Public outputs say plainly when a pause is unilateral.
+
     ``quotas`` replace the policy's daily quotas on every local day a window of this proposal touches;
     ``admits`` lifts restrictions on those commodities (e.g. fuel during a truce); ``opens`` opens places
     that are otherwise closed (e.g. a crossing) for the whole horizon.
@@ -437,7 +467,22 @@ class Proposal(_Model):
     admits: list[Id] = Field(default_factory=list)
     opens: list[Id] = Field(default_factory=list)
     extension: Extension | None = None
+    announced: dt.datetime | None = None
+    drivers: DepartureDrivers | None = None
+    replay: list[WindowReplay] = Field(default_factory=list)
     sources: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _agreement_consistent(self) -> Proposal:
+        if self.agreement == "unilateral" and len(self.agreed_by) > 1:
+            raise ValueError(
+                f"a unilateral pause is announced by one party, but agreed_by lists {len(self.agreed_by)}; "
+                "set agreement: all_parties or keep the one party that announced it"
+            )
+        dates = [r.date for r in self.replay]
+        if len(set(dates)) != len(dates):
+            raise ValueError("replay lists the same date twice; give one fact per window occurrence")
+        return self
 
 
 class Horizon(_Model):
@@ -515,6 +560,7 @@ class Scenario(_Model):
     policy: Policy = Field(default_factory=Policy)
     objective: Objective = Field(default_factory=Objective)
     proposals: list[Proposal] = Field(default_factory=list)
+    behaviour: Behaviour | None = None
 
     @field_validator("timezone")
     @classmethod

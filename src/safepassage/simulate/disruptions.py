@@ -55,6 +55,12 @@ DISRUPTION_ASSUMPTIONS: dict[str, str] = {
     "road_incident_hours_min": "Shortest closure after a road incident, hours (assumption).",
     "road_incident_hours_max": "Longest closure after a road incident, hours; the closure is uniform between min and max "
     "(assumption).",
+    "unilateral_not_honoured_probability": "For a unilateral pause (announced by one party, not agreed by all who fight "
+    "in the area): chance that a window occurrence is not honoured at all. 30% is an assumption (the unilateral corridors "
+    "of Aleppo 2016, Ghouta 2018 and Mariupol 2022 were repeatedly broken).",
+    "unilateral_cut_probability": "For a unilateral pause: chance that an honoured window ends early. 50% is an assumption.",
+    "inspection_removal": "Whether inspection removes the share of cargo each commodity states in "
+    "`removed_at_inspection` (drawn uniformly over its range once per run; counted apart from aid arriving good or damaged).",
     "damage_rate": "Share of trucks whose cargo arrives damaged or partly looted and is counted apart from aid arriving "
     "good (not towards need met). 2% is an assumption.",
 }
@@ -76,6 +82,9 @@ class Disruptions(BaseModel):
     road_incident_hours_min: NonNegative = Field(2.0, description=DISRUPTION_ASSUMPTIONS["road_incident_hours_min"])
     road_incident_hours_max: NonNegative = Field(12.0, description=DISRUPTION_ASSUMPTIONS["road_incident_hours_max"])
     damage_rate: Share = Field(0.02, description=DISRUPTION_ASSUMPTIONS["damage_rate"])
+    unilateral_not_honoured_probability: Share = Field(0.3, description=DISRUPTION_ASSUMPTIONS["unilateral_not_honoured_probability"])
+    unilateral_cut_probability: Share = Field(0.5, description=DISRUPTION_ASSUMPTIONS["unilateral_cut_probability"])
+    inspection_removal: bool = Field(True, description=DISRUPTION_ASSUMPTIONS["inspection_removal"])
 
     @model_validator(mode="after")
     def _hours_ordered(self) -> Disruptions:
@@ -91,6 +100,7 @@ class Disruptions(BaseModel):
         return cls(
             travel_time_sigma=0.0, inspection_rejection_rate=0.0, crossing_closed_per_day=0.0, window_not_honoured_probability=0.0,
             window_cut_probability=0.0, extension_probability=0.0, road_incidents_per_day=0.0, damage_rate=0.0,
+            unilateral_not_honoured_probability=0.0, unilateral_cut_probability=0.0, inspection_removal=False,
         )
 
     @property
@@ -99,6 +109,7 @@ class Disruptions(BaseModel):
         return bool(
             self.travel_time_sigma or self.inspection_rejection_rate or self.crossing_closed_per_day or self.window_not_honoured_probability
             or self.window_cut_probability or self.extension_probability or self.road_incidents_per_day or self.damage_rate
+            or self.unilateral_not_honoured_probability or self.unilateral_cut_probability or self.inspection_removal
         )
 
 

@@ -47,6 +47,7 @@ class Outcome:
     people_by_boundary: np.ndarray  # (T+1,) people reaching safety by slot boundary
     trucks_rejected: int = 0
     replans: int = 0
+    removed_units: np.ndarray | None = None  # (Z, K) cargo removed at inspection, counted apart from good and damaged
     replan_seconds: list[float] = field(default_factory=list)
 
     @property
@@ -261,9 +262,17 @@ class Execution:
         out = self.outcome
         out.trucks_arrived += load
         zone = plan.zone
-        out.good_units[zone] += good * world.payload
+        good_units = good * world.payload
+        if real.removed_share is not None and real.removed_share.any():
+            # Inspection took this share of the cargo off the trucks: it never reaches people.
+            removed = good_units * real.removed_share
+            good_units = good_units - removed
+            if out.removed_units is None:
+                out.removed_units = np.zeros_like(out.good_units)
+            out.removed_units[zone] += removed
+        out.good_units[zone] += good_units
         out.damaged_units[zone] += damaged * world.payload
-        out.good_units_by_boundary[t] += good * world.payload
+        out.good_units_by_boundary[t] += good_units
         group.leg = len(group.legs) + 1  # done
 
     def _offload_again(self, group: _Group):
@@ -287,7 +296,8 @@ class Execution:
                 if arr_slot >= self.n_slots:
                     return
                 room = min(real.place_people[leg.tail, t], real.road_people[leg.arc, t])
-                if room > 0 and real.road_clear(leg.road, t, arr_slot):
+                # People must enter a pause-only road inside a window; once on it they walk on (the planner's rule).
+                if room > 0 and real.road_clear(leg.road, t, t + 1):
                     break
                 nxt = self._next_slot([real.place_people[leg.tail], real.road_people[leg.arc]], leg.road, t, False)
                 if nxt is None:

@@ -95,6 +95,7 @@ def metric_names(world: SimulationWorld) -> list[str]:
         names += [f"tonnes_arrived.{zone.id}.{c}" for c in commodities]
     for z, zone in enumerate(scenario.zones):
         names += [f"need_met.{zone.id}.{c}" for k, c in enumerate(commodities) if world.need_units[z, k] > 0]
+    names += [f"tonnes_removed.{c}" for c in commodities]
     return names
 
 
@@ -112,4 +113,5 @@ def metric_vector(world: SimulationWorld, outcome: Outcome) -> np.ndarray:
     need = world.need_units
     with np.errstate(divide="ignore", invalid="ignore"):
         need_met = (outcome.good_units / np.where(need > 0, need, 1.0))[need > 0]
-    return np.concatenate([np.array(head), outcome.trucks_arrived.astype(float), good.sum(axis=0), damaged, good.ravel(), need_met])
+    removed = (outcome.removed_units.sum(axis=0) if outcome.removed_units is not None else np.zeros(len(tonnes))) * tonnes
+    return np.concatenate([np.array(head), outcome.trucks_arrived.astype(float), good.sum(axis=0), damaged, good.ravel(), need_met, removed])

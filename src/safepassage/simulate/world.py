@@ -144,7 +144,8 @@ class Realisation:
     """One draw of the world: what is usable when, and the capacity left to share (mutated by a run).
 
     ``events`` lists what an observer sees, in time order: (minute, kind, subject) with kind one of
-    'window_not_honoured', 'window_cut', 'crossing_closed', 'road_incident', 'extension'."""
+    'window_not_honoured', 'window_cut', 'window_violated' (a replay fact), 'crossing_closed', 'road_incident',
+    'extension'."""
 
     road_blocked_before: np.ndarray  # (R, T+1) cumulative count of unusable slots per road
     road_ok: np.ndarray  # bool (R, T)
@@ -155,6 +156,7 @@ class Realisation:
     quota_left: np.ndarray  # (Q,)
     extension_days: float
     events: list[tuple[float, str, str]]
+    removed_share: np.ndarray | None = None  # (K,) share of each commodity's cargo removed at inspection in this run
     effects: list[tuple[float, np.ndarray | None, int, int, int]] = field(default_factory=list)  # (minute, roads, place, slot_lo, slot_hi)
 
     def observed_closures(self, minute: float, n_roads: int, n_places: int, n_slots: int) -> tuple[np.ndarray, np.ndarray]:
@@ -209,6 +211,11 @@ def realise(world: SimulationWorld, disruptions: Disruptions, rng: np.random.Gen
             if u >= p_extension or extension_days + extension.days_per_block > extension.max_extra_days + 1e-9:
                 break
             extension_days += extension.days_per_block
+    # A unilateral pause is honoured less often (the other side never agreed to it).
+    unilateral = world.proposal.agreement == "unilateral"
+    p_not_honoured = d.unilateral_not_honoured_probability if unilateral else d.window_not_honoured_probability
+    p_cut = d.unilateral_cut_probability if unilateral else d.window_cut_probability
+    replay = {r.date.isoformat(): r for r in world.proposal.replay}
     covered = np.zeros((n_roads, n_slots), dtype=bool)
     last = int(np.argmax([w.end_min for w in world.windows])) if n_windows else -1
     for i, window in enumerate(world.windows):
@@ -216,11 +223,19 @@ def realise(world: SimulationWorld, disruptions: Disruptions, rng: np.random.Gen
         if i == last and extension_days:
             events.append((end, "extension", f"+{extension_days:g} day(s)"))
             end += extension_days * 1440.0
-        if u_honour[i] < d.window_not_honoured_probability:
+        first_boundary = min(int(np.searchsorted(boundaries, window.start_min - 1e-6)), len(world.boundary_date) - 1)
+        fact = replay.get(world.boundary_date[first_boundary]) if replay else None
+        if fact is not None:
+            # History replayed: the occurrence is planned as it happened (behaviour/replay.py); no draw replaces it.
+            if fact.violated:
+                events.append((start, "window_violated", f"window {i + 1} (replayed)"))
+            covered[window.roads] |= _mask(mid, start, end)[None, :]
+            continue
+        if u_honour[i] < p_not_honoured:
             events.append((start, "window_not_honoured", f"window {i + 1}"))
             effects.append((start, window.roads & world.road_pause, -1, *slots(start, end)))
             continue
-        if u_cut[i] < d.window_cut_probability:
+        if u_cut[i] < p_cut:
             lost = u_share[i] * d.window_cut_max_share * (end - start)
             if lost > 0:
                 effects.append((end - lost, window.roads & world.road_pause, -1, *slots(end - lost, end)))
@@ -260,8 +275,17 @@ def realise(world: SimulationWorld, disruptions: Disruptions, rng: np.random.Gen
             place_people[p, lo:hi] = 0.0
             events.append((float(boundaries[lo]), "crossing_closed", f"{scenario.places[p].id} day {day + 1}"))
             effects.append((float(boundaries[lo]), None, int(p), int(lo), int(hi)))
+    # Cargo removed at inspection: one share per commodity and run, uniform over its stated range.
+    removed_share = np.zeros(len(scenario.commodities))
+    for k, commodity in enumerate(scenario.commodities):
+        removal = commodity.removed_at_inspection
+        if removal is not None and d.inspection_removal:
+            lo = removal.value if removal.low is None else removal.low
+            hi = removal.value if removal.high is None else removal.high
+            removed_share[k] = lo + rng.random() * (hi - lo)
     events.sort()
     return Realisation(
+        removed_share=removed_share,
         road_blocked_before=road_blocked_before, road_ok=road_ok, place_trucks=place_trucks, place_people=place_people,
         road_trucks=world.road_trucks.copy(), road_people=world.road_people.copy(), quota_left=world.quota_cap.copy(),
         extension_days=extension_days, events=events, effects=effects,

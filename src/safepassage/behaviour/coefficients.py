@@ -1,0 +1,141 @@
+"""The coefficients of the departure model: each a value, a range, and a source or a stated
+assumption; a coefficient fitted to an episode says so in ``calibrated_on``.
+
+Signs follow the evacuation literature (docs/behaviour.md): perceived danger at home is the strongest
+push; distrust of the pause (unilateral, fighting continuing), fear of screening and poor conditions
+at the destination hold people back; people who saw the last window violated are less likely to go.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+__all__ = ["Coefficient", "Coefficients", "COEFFICIENTS", "HAZARD_LEVEL"]
+
+# Zone.hazard on a 0-1 scale; "high" is the reference level of base_participation.
+HAZARD_LEVEL = {"low": 0.0, "medium": 1.0 / 3.0, "high": 2.0 / 3.0, "extreme": 1.0}
+REFERENCE_HAZARD = HAZARD_LEVEL["high"]
+
+
+@dataclass(frozen=True)
+class Coefficient:
+    """One figure of the model: ``value`` within [``low``, ``high``]; ``unit``; where it comes from."""
+
+    value: float
+    low: float
+    high: float
+    unit: str
+    basis: str
+    calibrated_on: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.low <= self.value <= self.high:
+            raise ValueError(f"coefficient value {self.value} outside its range [{self.low}, {self.high}]")
+
+
+@dataclass(frozen=True)
+class Coefficients:
+    """All coefficients; ``COEFFICIENTS`` holds the shipped ones."""
+
+    base_participation: Coefficient
+    unilateral_logit: Coefficient
+    hostilities_logit: Coefficient
+    screening_risk_logit: Coefficient
+    destination_logit: Coefficient
+    prior_displacement_logit: Coefficient
+    hazard_logit: Coefficient
+    distrust_delay_log: Coefficient
+
+    def items(self) -> list[tuple[str, Coefficient]]:
+        return [(f.name, getattr(self, f.name)) for f in fields(self)]
+
+
+COEFFICIENTS = Coefficients(
+    base_participation=Coefficient(
+        value=0.41,
+        low=0.2,
+        high=0.95,
+        unit="share of wants_to_leave",
+        basis=(
+            "Share of the people who want to leave that choose to go under an all-party pause, no fighting, "
+            "no screening risk, a decent destination, zone hazard 'high'. FITTED (safepassage.evaluate.calibrate, "
+            "bisection, 8 steps: 0.414) so that the corridor days of 5-10 Nov 2023 reproduce the observed mean daily "
+            "flow, 25,333/day (OCHA/UN figures in the episode); the range "
+            "spans hurricane participation in mandatory-order areas (Baker 1991; Huang, Lindell & Prater 2016)."
+        ),
+        calibrated_on="gaza-corridor-2023-11-05",
+    ),
+    unilateral_logit=Coefficient(
+        value=-1.5,
+        low=-2.5,
+        high=-0.5,
+        unit="logit",
+        basis=(
+            "ASSUMPTION. A pause announced by one party while the other has not agreed is trusted less: the UN asks "
+            "that pauses be agreed by all parties (news.un.org/en/story/2023/11/1143422). "
+            "Odds x0.22 (range x0.08-x0.61)."
+        ),
+    ),
+    hostilities_logit=Coefficient(
+        value=-2.0,
+        low=-3.0,
+        high=-1.0,
+        unit="logit per unit driver",
+        basis=(
+            "ASSUMPTION. Fighting around the corridor during the windows: moving is itself dangerous (explosions in "
+            "the corridor on 10 Nov 2023, OCHA FU35). Odds x0.14 at full strength (range x0.05-x0.37)."
+        ),
+    ),
+    screening_risk_logit=Coefficient(
+        value=-2.0,
+        low=-4.0,
+        high=-1.0,
+        unit="logit per unit driver",
+        basis=(
+            "ASSUMPTION. Fear of detention or of being turned back at screening (arrests at the Salah al-Din "
+            "checkpoint, OCHA FU40). Driver = perceived share held."
+        ),
+    ),
+    destination_logit=Coefficient(
+        value=-1.0,
+        low=-2.0,
+        high=0.0,
+        unit="logit per unit driver",
+        basis=(
+            "ASSUMPTION. A destination as bad as home holds people back; having somewhere to go is a facilitator in "
+            "hurricane evacuation studies (Lindell et al. 2020, preparation-time and decision predictors)."
+        ),
+    ),
+    prior_displacement_logit=Coefficient(
+        value=0.5,
+        low=-0.5,
+        high=1.0,
+        unit="logit per unit driver",
+        basis=(
+            "ASSUMPTION. People already displaced once have less to leave behind; "
+            "the range allows fatigue (negative)."
+        ),
+    ),
+    hazard_logit=Coefficient(
+        value=3.0,
+        low=1.5,
+        high=4.5,
+        unit="logit per hazard level (0-1)",
+        basis=(
+            "ASSUMPTION. Perceived danger at home is the strongest predictor of evacuation (Baker 1991; Huang, "
+            "Lindell & Prater 2016); Flee gives conflict zones a move chance of 1.0/day against 0.3 elsewhere "
+            "(djgroen/flee SimulationSettings). One hazard level (1/3) = odds x2.7."
+        ),
+    ),
+    distrust_delay_log=Coefficient(
+        value=0.7,
+        low=0.3,
+        high=1.2,
+        unit="log-hours per unit distrust",
+        basis=(
+            "ASSUMPTION. People wait to see whether windows hold before setting out: the median readiness time is "
+            "multiplied by exp(0.7) per unit of distrust (unilateral + hostilities). Gaza 5-9 Nov 2023 daily flows "
+            "rose from ~2,000 to ~50,000 over four days of held windows."
+        ),
+    ),
+)

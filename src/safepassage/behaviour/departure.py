@@ -1,0 +1,249 @@
+"""Departures per zone and window: who chooses to go (participation) and when they set out
+(mobilisation), as an upper bound on the people the planner may move. Equations: docs/behaviour.md.
+
+Participation of zone z under proposal π (logistic in the declared drivers, each 0-1):
+
+    logit p = logit p0 + β_U·U + β_h·x_h + β_s·x_s + β_d·x_d + β_p·x_p + β_H·(H_z − H_ref)
+
+Trust: before window k the odds of going are multiplied by T_k, T_1 = 1, T_{k+1} = min(T_k·θ_held,
+T_max) after a window that held, T_k·θ_violated after a violated one. Decided before window k:
+D_k = σ(logit p + ln T_k) · wants_to_leave.
+
+Mobilisation: a decided person is ready τ hours after the first announcement with probability
+R(τ) = (F(τ) − F(0)) / (1 − F(0)), F logistic with median τ50 = median_hours · exp(δ·(U + x_h)) and
+scale spread_hours · exp(δ·(U + x_h)). By time t in window k, D_k·R(t) people have set out in all
+(never fewer than have already gone): those ready before it opens walked to the corridor entry and set
+out when it opens; the others set out as they become ready. In a violated window only a share of them
+set out. Those who do not choose to go stay; they never queue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from safepassage.behaviour.coefficients import COEFFICIENTS, HAZARD_LEVEL, REFERENCE_HAZARD, Coefficients
+from safepassage.scenario.behaviour import DepartureDrivers, Mobilisation
+from safepassage.scenario.model import Proposal, Scenario, Window, Zone
+
+__all__ = ["WindowDepartures", "ZoneDepartures", "departures", "participation_share", "readiness", "release_by_slot"]
+
+_UTC = dt.timezone.utc
+
+
+@dataclass(frozen=True)
+class WindowDepartures:
+    """People from one zone setting out in one window occurrence (local start and end, ISO)."""
+
+    start: str
+    end: str
+    people: float
+    violated: bool
+
+
+@dataclass
+class ZoneDepartures:
+    """What the departure model says for one zone: the share choosing to go before any window is seen
+    (``participation``, ``decided`` people), the median readiness delay, and the people setting out in
+    each window (trust may raise or lower the share as windows hold or are violated)."""
+
+    zone: str
+    wants_to_leave: float
+    participation: float
+    decided: float
+    median_ready_hours: float
+    windows: list[WindowDepartures] = field(default_factory=list)
+    release_minutes: list[tuple[float, float]] = field(default_factory=list)  # (minute from horizon start, people)
+
+    @property
+    def setting_out(self) -> float:
+        return float(sum(w.people for w in self.windows))
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return math.log(p / (1 - p))
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def participation_share(
+    coefficients: Coefficients = COEFFICIENTS,
+    *,
+    unilateral: bool,
+    hazard: str,
+    hostilities: float = 0.0,
+    screening_risk: float = 0.0,
+    destination_conditions: float = 0.0,
+    prior_displacement: float = 0.0,
+    base: float | None = None,
+) -> float:
+    """Share of ``wants_to_leave`` that chooses to go (the logistic equation in the module docstring)."""
+    c = coefficients
+    logit = _logit(c.base_participation.value if base is None else base)
+    logit += c.unilateral_logit.value * (1.0 if unilateral else 0.0)
+    logit += c.hostilities_logit.value * hostilities
+    logit += c.screening_risk_logit.value * screening_risk
+    logit += c.destination_logit.value * destination_conditions
+    logit += c.prior_displacement_logit.value * prior_displacement
+    logit += c.hazard_logit.value * (HAZARD_LEVEL[hazard] - REFERENCE_HAZARD)
+    return _sigmoid(logit)
+
+
+def readiness(hours: np.ndarray | float, median_hours: float, spread_hours: float) -> np.ndarray:
+    """R(τ): share of the decided who are ready to set out ``hours`` after the first announcement
+    (0 at τ ≤ 0, rising as a logistic S-curve to 1)."""
+    tau = np.maximum(np.asarray(hours, dtype=float), 0.0)
+    f0 = 1.0 / (1.0 + math.exp(median_hours / spread_hours))
+    f = 1.0 / (1.0 + np.exp(-(tau - median_hours) / spread_hours))
+    return (f - f0) / (1.0 - f0)
+
+
+def _driver_values(scenario: Scenario, proposal: Proposal, zone: Zone) -> dict[str, float]:
+    behaviour = scenario.behaviour
+    drivers = DepartureDrivers() if behaviour is None else behaviour.drivers
+    if behaviour is not None:
+        drivers = drivers.merged(behaviour.zones.get(zone.id))
+    drivers = drivers.merged(proposal.drivers)
+    return {
+        name: (getattr(drivers, name).value if getattr(drivers, name) is not None else 0.0)
+        for name in type(drivers).model_fields
+    }
+
+
+def _covers(window: Window, scenario: Scenario, zone: Zone) -> bool:
+    if window.everywhere or zone.id in window.zones:
+        return True
+    places = {p.id for p in scenario.places if p.zone == zone.id}
+    if zone.evacuation is not None:
+        places.add(zone.evacuation.assembly_place)
+    return any(r.id in window.roads and (r.from_ in places or r.to in places) for r in scenario.roads)
+
+
+def _occurrences(proposal: Proposal, scenario: Scenario, zone: Zone) -> list[tuple[dt.datetime, dt.datetime, bool]]:
+    """(local start, local end, violated) of each window occurrence covering the zone, replay applied."""
+    facts = {r.date: r for r in proposal.replay}
+    out = []
+    for window in proposal.windows:
+        if not _covers(window, scenario, zone):
+            continue
+        for start, end in window.occurrences():
+            fact = facts.get(start.date())
+            violated = False
+            if fact is not None:
+                start = start + dt.timedelta(minutes=fact.started_late_minutes)
+                end = end - dt.timedelta(minutes=fact.cut_short_minutes)
+                violated = fact.violated
+            if end > start:
+                out.append((start, end, violated))
+    return sorted(out)
+
+
+def departures(
+    scenario: Scenario,
+    proposal: Proposal,
+    horizon_start: dt.datetime,
+    horizon_end: dt.datetime,
+    coefficients: Coefficients = COEFFICIENTS,
+) -> list[ZoneDepartures]:
+    """For each zone with people who want to leave: participation, decided, and the people setting out
+    in each window occurrence, with the release times in minutes from ``horizon_start`` (local times).
+
+    A proposal with no window covering a zone is treated as one window over the whole horizon (people
+    leave on roads that need no pause, if any)."""
+    tz = ZoneInfo(scenario.timezone)
+    origin = horizon_start.replace(tzinfo=tz).astimezone(_UTC)
+
+    def minutes(local: dt.datetime) -> float:
+        return (local.replace(tzinfo=tz).astimezone(_UTC) - origin).total_seconds() / 60.0
+
+    behaviour = scenario.behaviour
+    mobilisation = behaviour.mobilisation if behaviour is not None else Mobilisation()
+    base = (
+        behaviour.base_participation.value
+        if behaviour is not None and behaviour.base_participation is not None
+        else None
+    )
+    unilateral = proposal.agreement == "unilateral"
+    results = []
+    for zone in scenario.zones:
+        if zone.evacuation is None or zone.evacuation.wants_to_leave <= 0:
+            continue
+        x = _driver_values(scenario, proposal, zone)
+        p = participation_share(
+            coefficients,
+            unilateral=unilateral,
+            hazard=zone.hazard,
+            hostilities=x["hostilities"],
+            screening_risk=x["screening_risk"],
+            destination_conditions=x["destination_conditions"],
+            prior_displacement=x["prior_displacement"],
+            base=base,
+        )
+        distrust = (1.0 if unilateral else 0.0) + x["hostilities"]
+        stretch = math.exp(coefficients.distrust_delay_log.value * distrust)
+        median_h, spread_h = mobilisation.median_hours * stretch, mobilisation.spread_hours * stretch
+        occurrences = _occurrences(proposal, scenario, zone) or [(horizon_start, horizon_end, False)]
+        first_start = min(s for s, _, _ in occurrences)
+        announced = (
+            proposal.announced
+            if proposal.announced is not None
+            else first_start - dt.timedelta(hours=proposal.notice_hours)
+        )
+        t0 = minutes(announced)
+
+        def ready(minute: float, t0: float = t0, median_h: float = median_h, spread_h: float = spread_h) -> float:
+            return float(readiness((minute - t0) / 60.0, median_h, spread_h))
+
+        wants = zone.evacuation.wants_to_leave
+        result = ZoneDepartures(zone.id, wants, p, p * wants, median_h)
+        logit_p, trust = _logit(p), 1.0
+        gone = 0.0
+        for start, end, violated in occurrences:
+            s_min, e_min = minutes(start), minutes(end)
+            if e_min <= 0 or s_min >= minutes(horizon_end):
+                continue
+            # Decided so far: participation under the trust people have when this window opens.
+            decided = _sigmoid(logit_p + math.log(trust)) * wants
+            share = mobilisation.violated_window_departure_share if violated else 1.0
+            # Ready before it opens: they walked to the corridor entry and set out when it opens.
+            waiting = max(0.0, decided * ready(s_min) - gone) * share
+            released = [(max(s_min, 0.0), waiting)]
+            gone += waiting
+            steps = max(1, int(math.ceil((e_min - s_min) / 60.0)))
+            edges = np.linspace(s_min, e_min, steps + 1)
+            for a, b in zip(edges[:-1], edges[1:]):
+                # Ready during the window: they set out as they are ready.
+                moved = max(0.0, decided * ready(float(b)) - gone) * share
+                released.append((max(float(a), 0.0), moved))
+                gone += moved
+            result.windows.append(
+                WindowDepartures(start.isoformat(), end.isoformat(), sum(n for _, n in released), violated)
+            )
+            result.release_minutes.extend((m, n) for m, n in released if n > 0)
+            # What people saw changes their trust for the next window.
+            if violated:
+                trust *= mobilisation.violation_odds_factor
+            else:
+                trust = min(trust * mobilisation.held_window_odds_factor, mobilisation.max_trust_odds_factor)
+        results.append(result)
+    return results
+
+
+def release_by_slot(zone: ZoneDepartures, boundaries_min: np.ndarray) -> np.ndarray:
+    """People of ``zone`` released in each slot of a grid (``boundaries_min`` from the horizon start):
+    the per-slot upper bound on departures the planner uses. Releases before the horizon fall in slot 0."""
+    n_slots = len(boundaries_min) - 1
+    out = np.zeros(n_slots)
+    for minute, people in zone.release_minutes:
+        if minute >= boundaries_min[-1]:
+            continue
+        slot = int(np.searchsorted(boundaries_min, max(minute, 0.0), side="right") - 1)
+        out[min(max(slot, 0), n_slots - 1)] += people
+    return out

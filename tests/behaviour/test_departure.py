@@ -1,0 +1,125 @@
+"""The departure model: participation from declared drivers, S-shaped mobilisation, trust, and the
+bound it puts on the planner."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from safepassage.behaviour import COEFFICIENTS, departures, participation_share, readiness, release_by_slot
+from safepassage.plan import plan_proposal
+from safepassage.scenario import load_scenario
+from safepassage.scenario.behaviour import WindowReplay
+
+CORRIDOR = Path(__file__).resolve().parents[1] / "scenarios" / "corridor.yaml"
+START, END = dt.datetime(2024, 3, 5, 6), dt.datetime(2024, 3, 8, 6)
+
+
+def test_participation_moves_the_documented_way():
+    base = participation_share(unilateral=False, hazard="high")
+    assert base == pytest.approx(COEFFICIENTS.base_participation.value)
+    assert participation_share(unilateral=True, hazard="high") < base
+    assert participation_share(unilateral=False, hazard="high", hostilities=1.0) < base
+    assert participation_share(unilateral=False, hazard="high", screening_risk=0.5) < base
+    assert participation_share(unilateral=False, hazard="high", destination_conditions=1.0) < base
+    assert participation_share(unilateral=False, hazard="extreme") > base
+    # The logit is additive: unilateral and full hostilities multiply the odds by exp(-1.5 - 2.0).
+    p = participation_share(unilateral=True, hazard="high", hostilities=1.0)
+    odds = base / (1 - base) * math.exp(COEFFICIENTS.unilateral_logit.value + COEFFICIENTS.hostilities_logit.value)
+    assert p == pytest.approx(odds / (1 + odds))
+
+
+def test_readiness_is_an_s_curve_from_zero_to_one():
+    hours = np.linspace(0, 120, 241)
+    r = readiness(hours, median_hours=24, spread_hours=6)
+    assert r[0] == pytest.approx(0.0)
+    assert r[-1] == pytest.approx(1.0, abs=1e-4)
+    assert np.all(np.diff(r) >= 0)
+    steps = np.diff(r)
+    assert steps.argmax() == pytest.approx(48, abs=2)  # fastest at the median (24 h = index 48)
+    assert readiness(-5.0, 24, 6) == pytest.approx(0.0)
+
+
+def test_unilateral_with_fighting_moves_far_fewer_people_than_an_agreed_pause():
+    """Must show: the same corridor, agreed by all vs unilateral with hostilities, differs in people
+    reaching safety as the model implies (docs/behaviour.md: participation 36% against 1.7%, slower
+    mobilisation, about one twenty-fifth as many people over three windows)."""
+    scenario = load_scenario(CORRIDOR)
+    model = {p: departures(scenario, scenario.proposal(p), START, END)[0].setting_out for p in ("agreed", "unilateral")}
+    planned = {p: plan_proposal(scenario, p).kpis.people_reached_safety for p in ("agreed", "unilateral")}
+    # The corridor has capacity to spare: the planner moves whoever the model releases.
+    for proposal in planned:
+        assert planned[proposal] == pytest.approx(model[proposal], rel=0.05)
+    zones = {p: departures(scenario, scenario.proposal(p), START, END)[0] for p in ("agreed", "unilateral")}
+    assert zones["agreed"].participation == pytest.approx(0.363, abs=0.01)
+    assert zones["unilateral"].participation == pytest.approx(0.017, abs=0.002)
+    ratio = planned["unilateral"] / planned["agreed"]
+    assert 0.02 < ratio < 0.08, ratio
+
+
+def test_people_who_choose_not_to_go_stay():
+    scenario = load_scenario(CORRIDOR)
+    zone = departures(scenario, scenario.proposal("agreed"), START, END)[0]
+    assert zone.setting_out < zone.wants_to_leave
+    plan = plan_proposal(scenario, "agreed")
+    assert plan.kpis.people_reached_safety <= zone.setting_out + 1
+
+
+def test_a_violated_window_lowers_later_departures():
+    scenario = load_scenario(CORRIDOR)
+    proposal = scenario.proposal("agreed")
+    held = departures(scenario, proposal, START, END)[0]
+    broken = proposal.model_copy(update={"replay": [WindowReplay(date=dt.date(2024, 3, 5), violated=True, source="test")]})
+    violated = departures(scenario, broken, START, END)[0]
+    assert violated.windows[0].violated and not held.windows[0].violated
+    assert violated.windows[0].people < held.windows[0].people
+    assert violated.windows[1].people < held.windows[1].people
+    assert violated.windows[2].people < held.windows[2].people
+
+
+def test_release_curve_is_an_upper_bound_the_planner_respects():
+    scenario = load_scenario(CORRIDOR)
+    plan = plan_proposal(scenario, "unilateral")
+    zone = departures(scenario, scenario.proposal("unilateral"), START, END)[0]
+    boundaries = np.arange(0, 3 * 24 * 60 + 1, 60.0)
+    released = release_by_slot(zone, boundaries)
+    assert released.sum() == pytest.approx(zone.setting_out)
+    assert released[:2].sum() == 0  # nobody sets out before the first window opens at 08:00
+    set_out = {}
+    for move in plan.evacuations:
+        set_out[move.departs] = set_out.get(move.departs, 0) + move.people
+    cumulative_released = np.cumsum(released)
+    for departs, _ in sorted(set_out.items()):
+        minute = (dt.datetime.fromisoformat(departs).astimezone(dt.timezone.utc) - dt.datetime(2024, 3, 5, 4, tzinfo=dt.timezone.utc)).total_seconds() / 60
+        gone = sum(n for d, n in set_out.items() if d <= departs)
+        assert gone <= cumulative_released[int(minute // 60)] + 1
+
+
+def test_without_a_behaviour_block_everyone_who_wants_to_leave_is_available(tiny_path):
+    scenario = load_scenario(tiny_path)
+    assert scenario.behaviour is None
+    assert plan_proposal(scenario, "pause").kpis.people_reached_safety > 0
+
+
+def test_compare_json_shows_the_daily_profile_and_the_assumptions_with_p10_p90(runner):
+    import json
+
+    from safepassage.cli import app
+
+    result = runner.invoke(app, ["compare", str(CORRIDOR), "--json"])
+    assert result.exit_code == 0, result.output
+    proposals = {p["name"]: p for p in json.loads(result.output)["proposals"]}
+    for name, proposal in proposals.items():
+        profile = proposal["daily_profile"]
+        assert sum(day["people"] for day in profile.values()) == proposal["people_reached_safety"]
+        assumptions = proposal["behavioural_assumptions"]
+        assert assumptions["wants_to_leave"] == {"town": 20000.0}
+        band = assumptions["setting_out"]["town"]
+        assert band["p10"] <= band["p50"] <= band["p90"]
+        assert band["p10"] < band["value"] < band["p90"]
+    assert proposals["unilateral"]["behavioural_assumptions"]["agreement"] == "unilateral"
+    assert "hostilities" in proposals["unilateral"]["behavioural_assumptions"]["drivers"]["town"]
