@@ -21,8 +21,8 @@ SYNTHETIC = [(20, 1, 3, 1, 30), (24, 1, 2, 2, 30), (30, 1, 4, 3, 60)]
 
 
 def _assert_same_optimum(model) -> None:
-    plain = solve_lp(model.lp, threads=1)
-    merged = solve_planning_lp(model, threads=1)
+    plain = solve_lp(model.lp)
+    merged = solve_planning_lp(model)
     assert merged.objective == pytest.approx(plain.objective, rel=1e-6)
     cost, col_lower, col_upper, row_lower, row_upper = model.lp.vectors()
     # Read back, it is a solution of the unmerged LP, worth the same.
@@ -66,8 +66,8 @@ def test_merging_several_sources_would_be_a_relaxation():
     scenario = synthetic_scenario(24, 2, 4, 60, warehouses=3, replenish=True, commodities=FIVE)
     model = build_planning_model(scenario, scenario.proposal("daily-windows"))
     assert all(len(c) == 1 for c in commodity_classes(model))  # nothing is merged by the rule
-    plain = solve_lp(model.lp, threads=1)
-    highs = new_highs(threads=1)
+    plain = solve_lp(model.lp)
+    highs = new_highs()
     highs.passModel(aggregate(model, [[0, 1, 3], [2, 4]]).highs_lp)
     forced = _run(highs, 0.0)
     assert forced.objective > plain.objective * (1 + 1e-4)

@@ -19,7 +19,7 @@ CORRIDOR = "sad-wadi-gaza-gaza-city"
 
 @pytest.fixture(scope="module")
 def planner():
-    return KeptBasisPlanner(load_scenario("gaza-2023-11"), "daily-4h-north", threads=1)
+    return KeptBasisPlanner(load_scenario("gaza-2023-11"), "daily-4h-north")
 
 
 def _slot_at(planner, hours: float) -> int:

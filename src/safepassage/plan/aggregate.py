@@ -63,7 +63,12 @@ def commodity_classes(model: PlanningModel) -> list[list[int]]:
         if len(source_nodes) != 1:
             singles.append([k])
             continue
-        key = (next(iter(source_nodes)), terms.admitted_slots[k].tobytes(), tuple(k in q.commodities for q in terms.quotas), tuple(sorted(sinks[k])))
+        key = (
+            next(iter(source_nodes)),
+            terms.admitted_slots[k].tobytes(),
+            tuple(k in q.commodities for q in terms.quotas),
+            tuple(sorted(sinks[k])),
+        )
         classes.setdefault(key, []).append(k)
     return sorted(list(classes.values()) + singles)
 
@@ -101,12 +106,16 @@ def _group_keys(model: PlanningModel, class_of: np.ndarray) -> tuple[np.ndarray,
     col_key[x.slice()] = -(2 * x_key + 2)
     pair = np.repeat(model.storage_pairs, n_slots)
     slot = np.tile(np.arange(n_slots), len(model.storage_pairs))
-    col_key[s.slice()] = -(2 * ((nodes.pair_place[pair] * n_classes + class_of[nodes.pair_kind[pair]]) * n_slots + slot) + 1)
+    col_key[s.slice()] = -(
+        2 * ((nodes.pair_place[pair] * n_classes + class_of[nodes.pair_kind[pair]]) * n_slots + slot) + 1
+    )
     row_key = np.arange(lp.n_rows, dtype=np.int64) + 1
     block = lp.row_block("truck_balance")
     pair_of_row = np.repeat(np.arange(nodes.n_pairs), n_slots)
     slot_of_row = np.tile(np.arange(n_slots), nodes.n_pairs)
-    row_key[block.slice()] = -((nodes.pair_place[pair_of_row] * n_classes + class_of[nodes.pair_kind[pair_of_row]]) * n_slots + slot_of_row + 1)
+    row_key[block.slice()] = -(
+        (nodes.pair_place[pair_of_row] * n_classes + class_of[nodes.pair_kind[pair_of_row]]) * n_slots + slot_of_row + 1
+    )
     return col_key, row_key
 
 
@@ -171,7 +180,9 @@ def aggregate(model: PlanningModel, classes: list[list[int]] | None = None) -> A
     h.a_matrix_.start_ = matrix.indptr.astype(np.int32)
     h.a_matrix_.index_ = matrix.indices.astype(np.int32)
     h.a_matrix_.value_ = matrix.data
-    return Aggregation(h, classes, class_of, col_group, rep, row_group, matrix.shape[1], matrix.shape[0], int(matrix.nnz))
+    return Aggregation(
+        h, classes, class_of, col_group, rep, row_group, matrix.shape[1], matrix.shape[0], int(matrix.nnz)
+    )
 
 
 def disaggregate(model: PlanningModel, agg: Aggregation, y: np.ndarray) -> np.ndarray:
@@ -200,11 +211,13 @@ def disaggregate(model: PlanningModel, agg: Aggregation, y: np.ndarray) -> np.nd
         key = group * n_kinds + k
         i = int(np.searchsorted(keys, key))
         if i >= len(keys) or keys[i] != key:
-            raise AggregationError(f"a path of commodity {model.scenario.commodities[k].id} uses a move it has no column for")
+            raise AggregationError(
+                f"a path of commodity {model.scenario.commodities[k].id} uses a move it has no column for"
+            )
         return int(built[i])
 
     block = lp.row_block("truck_balance")
-    to_row = agg.row_group[block.start:block.start + block.size]
+    to_row = agg.row_group[block.start : block.start + block.size]
     moves, arcs = model.trucks, model.arcs
     groups_x = np.unique(agg.col_group[x_col.slice()])
     groups_s = np.unique(agg.col_group[s_col.slice()])
@@ -214,14 +227,24 @@ def disaggregate(model: PlanningModel, agg: Aggregation, y: np.ndarray) -> np.nd
     last_slot = hold_rows % n_slots == n_slots - 1
     unload_rows = nodes.row(model.unload_place, model.unload_kind, model.unload_slot)
     edges = FlowEdges(
-        source_row=np.concatenate([to_row[nodes.row(arcs.tail[moves.arc[rep_x]], moves.kind[rep_x], moves.dep[rep_x])], to_row[hold_rows], to_row[unload_rows]]),
-        target_row=np.concatenate([
-            to_row[nodes.row(arcs.head[moves.arc[rep_x]], moves.kind[rep_x], moves.arr[rep_x])],
-            np.where(last_slot, SINK, to_row[np.where(last_slot, hold_rows, hold_rows + 1)]),
-            np.full(u_col.size, SINK),
-        ]),
+        source_row=np.concatenate(
+            [
+                to_row[nodes.row(arcs.tail[moves.arc[rep_x]], moves.kind[rep_x], moves.dep[rep_x])],
+                to_row[hold_rows],
+                to_row[unload_rows],
+            ]
+        ),
+        target_row=np.concatenate(
+            [
+                to_row[nodes.row(arcs.head[moves.arc[rep_x]], moves.kind[rep_x], moves.arr[rep_x])],
+                np.where(last_slot, SINK, to_row[np.where(last_slot, hold_rows, hold_rows + 1)]),
+                np.full(u_col.size, SINK),
+            ]
+        ),
         flow=np.concatenate([y[groups_x], y[groups_s], y[agg.col_group[u_col.slice()]]]),
-        edge_type=np.concatenate([np.zeros(len(groups_x), np.int8), np.ones(len(groups_s), np.int8), np.full(u_col.size, 2, np.int8)]),
+        edge_type=np.concatenate(
+            [np.zeros(len(groups_x), np.int8), np.ones(len(groups_s), np.int8), np.full(u_col.size, 2, np.int8)]
+        ),
         ref=np.concatenate([groups_x, groups_s, u_col.start + np.arange(u_col.size)]),
     )
     supply = np.bincount(to_row, weights=model.supply_trucks.ravel(), minlength=agg.n_rows)
@@ -249,7 +272,9 @@ def disaggregate(model: PlanningModel, agg: Aggregation, y: np.ndarray) -> np.nd
     return out
 
 
-def solve_planning_lp(model: PlanningModel, time_limit_s: float | None = None, threads: int | None = None) -> LPSolution:
+def solve_planning_lp(
+    model: PlanningModel, time_limit_s: float | None = None, threads: int | None = None
+) -> LPSolution:
     """Solve the planning LP, aggregated where that is exact (see the module doc); the solution is in
     the built LP's columns and rows (a merged balance row's dual goes to each of its rows). Same
     optimum as ``solve_lp(model.lp)``; raises as it does."""
@@ -263,6 +288,11 @@ def solve_planning_lp(model: PlanningModel, time_limit_s: float | None = None, t
     solution = _run(highs, started)
     x = disaggregate(model, agg, solution.x)
     return LPSolution(
-        status=solution.status, objective=solution.objective, x=x, row_dual=solution.row_dual[agg.row_group],
-        row_activity=model.lp.csc() @ x, solve_seconds=time.perf_counter() - started, iterations=solution.iterations,
+        status=solution.status,
+        objective=solution.objective,
+        x=x,
+        row_dual=solution.row_dual[agg.row_group],
+        row_activity=model.lp.csc() @ x,
+        solve_seconds=time.perf_counter() - started,
+        iterations=solution.iterations,
     )

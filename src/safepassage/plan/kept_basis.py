@@ -73,7 +73,9 @@ class KeptBasisReplan:
 class KeptBasisPlanner:
     """A proposal's LP solved once (interior point and crossover, as a plan) and kept with its basis."""
 
-    def __init__(self, scenario: Scenario, proposal: str | Proposal, horizon: Horizon | None = None, threads: int | None = None) -> None:
+    def __init__(
+        self, scenario: Scenario, proposal: str | Proposal, horizon: Horizon | None = None, threads: int | None = None
+    ) -> None:
         chosen = scenario.proposal(proposal) if isinstance(proposal, str) else proposal
         self.model: PlanningModel = build_planning_model(scenario, chosen, horizon)
         self.threads = threads
@@ -82,7 +84,9 @@ class KeptBasisPlanner:
         self.highs.setOptionValue("solver", DEFAULT_SOLVER)
         self.base: LPSolution = _run(self.highs, time.perf_counter())
         self.highs.setOptionValue("solver", "simplex")
-        self.highs.setOptionValue("simplex_dual_edge_weight_strategy", 1)  # Devex: cheaper than steepest edge from a kept basis
+        self.highs.setOptionValue(
+            "simplex_dual_edge_weight_strategy", 1
+        )  # Devex: cheaper than steepest edge from a kept basis
         self.highs.setOptionValue("presolve", "off")  # presolving a bound change would set the kept basis aside
         _, lower, upper, row_lower, row_upper = self.model.lp.vectors()
         inf = highspy.kHighsInf
@@ -117,8 +121,11 @@ class KeptBasisPlanner:
         """No deviation at ``at_slot``: everything as planned, nothing closed."""
         m = self.model
         return Deviation(
-            at_slot, np.zeros(m.truck_nodes.n_pairs), np.zeros(m.people_nodes.n_pairs),
-            np.zeros(len(m.scenario.roads), dtype=bool), np.zeros(len(m.scenario.places), dtype=bool),
+            at_slot,
+            np.zeros(m.truck_nodes.n_pairs),
+            np.zeros(m.people_nodes.n_pairs),
+            np.zeros(len(m.scenario.roads), dtype=bool),
+            np.zeros(len(m.scenario.places), dtype=bool),
         )
 
     def bounds(self, deviation: Deviation) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -148,7 +155,7 @@ class KeptBasisPlanner:
         lower, upper, row_lower, row_upper = self.bounds(deviation)
         n_cols, n_rows = len(lower), len(row_lower)
         self.highs.changeColsBounds(n_cols, np.arange(n_cols, dtype=np.int32), lower, upper)
-        self.highs.changeRowsBounds(n_rows, np.arange(n_rows, dtype=np.int32), row_lower, row_upper)
+        self.highs.changeRowsBounds(n_rows, np.arange(n_rows, dtype=np.int32), row_lower, row_upper)  # type: ignore[attr-defined]  # in highspy, missing from its stubs
         solving = time.perf_counter()
         solution = _run(self.highs, solving)
         solve_seconds = time.perf_counter() - solving
@@ -157,7 +164,15 @@ class KeptBasisPlanner:
         people_int = np.floor(people.amount + TOL)
         plan = integer_plan(model, trucks, people, trucks_int, people_int)
         convoys, evacuations = build_convoys(model, plan), build_evacuations(model, plan)
-        return KeptBasisReplan(convoys, evacuations, solution.objective, solution, time.perf_counter() - started, solve_seconds, solution.iterations)
+        return KeptBasisReplan(
+            convoys,
+            evacuations,
+            solution.objective,
+            solution,
+            time.perf_counter() - started,
+            solve_seconds,
+            solution.iterations,
+        )
 
     def cold(self, deviation: Deviation) -> LPSolution:
         """The same re-planned LP solved from scratch in a new HiGHS instance, as a first plan is."""
@@ -187,7 +202,15 @@ class KeptBasisPlanner:
         arcs = m.arcs
         for name, moves, nodes, supply, counts in (
             ("x", m.trucks, m.truck_nodes, truck_supply, np.ones(len(m.trucks), dtype=bool)),
-            ("y", m.people, m.people_nodes, people_supply, ~m.problem.safe_mask[arcs.head[m.people.arc], m.people.kind] if len(m.people) else np.zeros(0, dtype=bool)),
+            (
+                "y",
+                m.people,
+                m.people_nodes,
+                people_supply,
+                ~m.problem.safe_mask[arcs.head[m.people.arc], m.people.kind]
+                if len(m.people)
+                else np.zeros(0, dtype=bool),
+            ),
         ):
             block = m.col(name)
             under_way = (moves.dep < tau) & (moves.arr >= tau) & counts
