@@ -23,6 +23,7 @@ from safepassage.service.batch import WriteBatcher
 from safepassage.service.db import Database
 from safepassage.service.models import User
 from safepassage.service.settings import Settings
+from safepassage.web import install_web
 
 __all__ = ["create_app", "build_services", "ensure_admin"]
 
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     for module in (directory, plans, movements, notifications, audit):
         app.include_router(module.router)
     app.add_exception_handler(DataError, _unstorable_value)
+    install_web(app)  # the web UI (pages, static files): issue 13
     return app
 
 
