@@ -14,7 +14,6 @@ trap 'rm -rf "$WORK"' EXIT
 # name | npm spec | files inside the package | license file(s) | where (static: shipped; tests: tests only)
 PACKAGES=(
   "leaflet|leaflet@1.9.4|dist/leaflet.js dist/leaflet.css|LICENSE|static"
-  "htmx|htmx.org@2.0.11|dist/htmx.min.js|LICENSE|static"
   "d3|d3@7.9.0|dist/d3.min.js|LICENSE|static"
   "plot|@observablehq/plot@0.6.17|dist/plot.umd.min.js|LICENSE|static"
   "vis-timeline|vis-timeline@8.5.4|standalone/umd/vis-timeline-graph2d.min.js styles/vis-timeline-graph2d.min.css|LICENSE.MIT.txt LICENSE.Apache-2.0.txt|static"

@@ -23,7 +23,7 @@ from safepassage.service.batch import WriteBatcher
 from safepassage.service.db import Database
 from safepassage.service.models import User
 from safepassage.service.settings import Settings
-from safepassage.web import install_web
+from safepassage.web.install import install_web
 
 __all__ = ["create_app", "build_services", "ensure_admin"]
 

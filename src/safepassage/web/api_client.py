@@ -125,6 +125,9 @@ class ApiClient:
     async def movement(self, movement_id: int) -> dict[str, Any]:
         return dict(await self._get(f"/movements/{movement_id}"))
 
+    async def change_status(self, movement_id: int, status: str, reason: str, key: str | None = None) -> dict[str, Any]:
+        return dict(await self._post(f"/movements/{movement_id}/status", {"status": status, "reason": reason}, key))
+
     async def events(self, kind: str | None = None, movement_id: int | None = None, limit: int = 1000) -> list[dict[str, Any]]:
         return list(await self._get("/events", kind=kind, movement_id=movement_id, limit=limit))
 

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from safepassage.scenario import builtin_scenarios, resolve_scenario_path
+from safepassage.service.lifecycle import MovementStatus
 from safepassage.service.schemas import IncidentCategory
 from safepassage.web.api_client import ApiError
 from safepassage.web.forms import checked_form, field
@@ -210,7 +211,7 @@ async def events_page(request: Request, user: User, kind: str | None = None, mov
     return page(request, "events.html", {
         "user": user, "events": list(reversed(events)), "kinds": EVENT_KINDS, "categories": INCIDENT_CATEGORIES, "kind": kind, "movement": movement,
         "notified": notified, "parties": parties, "can_record": user.role in ("admin", "coordinator", "monitor"),
-        "now": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M"),
+        "now": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M"), "statuses": [s.value for s in MovementStatus],
     })
 
 
@@ -249,6 +250,17 @@ async def record_event(request: Request, user: User) -> RedirectResponse:
             body[name] = _quantities(field(form, name), name)
     await user.api.record_event(body, key=f"web-event-{field(form, 'nonce')}")
     return redirect("/ui/events")
+
+
+@router.post("/movements/status")
+async def change_status(request: Request, user: User) -> RedirectResponse:
+    """Move a movement along its lifecycle (the API answers 409 naming the allowed next statuses)."""
+    form = await checked_form(request, user)
+    ident = field(form, "movement_id")
+    if not ident.isdigit():
+        raise ApiError(422, "movement_id: give the movement's number")
+    await user.api.change_status(int(ident), field(form, "status"), field(form, "reason"), key=f"web-status-{ident}-{field(form, 'nonce')}")
+    return redirect(f"/ui/events?movement={ident}")
 
 
 def key_fingerprint(public_key_pem: str) -> str:

@@ -3,7 +3,11 @@
   "use strict";
   // Plot puts a <style> element in each chart; the CSP allows no inline style element, so the same
   // rules live in site.css and the element is dropped before the chart enters the page.
-  function noStyle(svg) { svg.querySelectorAll("style").forEach(function (s) { s.remove(); }); return svg; }
+  function noStyle(svg) {
+    svg.querySelectorAll("style").forEach(function (s) { s.remove(); });
+    svg.setAttribute("aria-hidden", "true");  // the container is the image (role=img, its aria-label); the table has the figures
+    return svg;
+  }
   var root = document.getElementById("compare-charts");
   if (!root || !window.Plot) { return; }
   fetch(root.dataset.src, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {

@@ -5,7 +5,11 @@
   "use strict";
   // Plot puts a <style> element in each chart; the CSP allows no inline style element, so the same
   // rules live in site.css and the element is dropped before the chart enters the page.
-  function noStyle(svg) { svg.querySelectorAll("style").forEach(function (s) { s.remove(); }); return svg; }
+  function noStyle(svg) {
+    svg.querySelectorAll("style").forEach(function (s) { s.remove(); });
+    svg.setAttribute("aria-hidden", "true");  // the container is the image (role=img, its aria-label); the table has the figures
+    return svg;
+  }
   var mapEl = document.getElementById("plan-map");
   if (!mapEl) { return; }
   var COLOURS = ["#b2182b", "#ef8a62", "#67a9cf", "#2166ac"];
@@ -55,6 +59,8 @@
       return { id: m.id, group: m.id, start: m.departs, end: m.arrives, content: "", title: esc((m.reference || m.id) + ": " + m.origin + " → " + m.destination + ", " + who + ", " + m.status.replace(/_/g, " ")), className: "st-" + m.status };
     }));
     var gantt = new vis.Timeline(document.getElementById("gantt"), items, groups, { stack: false, min: start, max: end, start: start, end: end, verticalScroll: true, maxHeight: 500, groupHeightMode: "fixed", margin: { item: 1 } });
+    // vis-timeline's scrolling label column must be reachable by keyboard (WCAG 2.1.1)
+    document.querySelectorAll("#gantt .vis-vertical-scroll").forEach(function (el) { el.setAttribute("tabindex", "0"); el.setAttribute("role", "region"); el.setAttribute("aria-label", "Movement lanes (scroll)"); });
     windowLine.addCustomTime(start, "now");
     gantt.addCustomTime(start, "now");
 
