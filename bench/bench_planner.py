@@ -68,7 +68,7 @@ def _rss_mb() -> float:
 
 
 def _synthetic(spec: dict[str, Any]):
-    from safepassage.scenario.synthetic import synthetic_scenario
+    from safepassage.testing.synthetic import synthetic_scenario
 
     return synthetic_scenario(spec["n_places"], spec["days"], spec.get("seed", SEED), spec.get("slot_minutes", 15), **spec.get("options", {}))
 

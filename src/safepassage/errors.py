@@ -11,6 +11,7 @@ __all__ = [
     "InfeasibleError",
     "SolverError",
     "UnknownProposalError",
+    "PlanInvariantError",
 ]
 
 
@@ -56,3 +57,9 @@ class InfeasibleError(SafePassageError):
 
 class SolverError(SafePassageError):
     """HiGHS failed or stopped without a usable answer (time limit, numerical trouble)."""
+
+
+class PlanInvariantError(SafePassageError):
+    """The planner broke one of its own guarantees (e.g. an integer plan worth more than the LP bound).
+
+    Not the user's fault: a bug to report. The plan is not returned, since it cannot be trusted."""

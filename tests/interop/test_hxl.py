@@ -139,3 +139,35 @@ def test_cli_export_hxl(runner, tiny_path, tmp_path):
     result = runner.invoke(app, ["export", str(tiny_path), "--proposal", "pause", "--format", "hxl", "--out", str(tmp_path / "hxl")])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (tmp_path / "hxl").iterdir()) == ["convoys.csv", "evacuations.csv", "kpis.csv", "places.csv", "zones.csv"]
+
+
+def test_import_keeps_parameter_references_and_comments(gaza, tmp_path):
+    """Importing the scenario's own HXL changes nothing: every $parameter and comment stays."""
+    from safepassage.scenario.load import resolve_scenario_path
+
+    places_csv, zones_csv = write_scenario_hxl(gaza, tmp_path)
+    original = resolve_scenario_path("gaza-2023-11").read_text(encoding="utf-8")
+    replaced: list[str] = []
+    merged, text = import_hxl("gaza-2023-11", places=places_csv, zones=zones_csv, replaced=replaced)
+    assert replaced == []
+    assert text == original
+    assert text.count('"$') > 20 and "\n#" in text
+
+
+def test_import_names_a_reference_it_replaces(tiny_path, tmp_path, runner):
+    scenario = tmp_path / "tiny.yaml"
+    text = tiny_path.read_text().replace("population: 1000\n", "population: $south_people  # counted in 2023\n", 1)
+    text = text.replace("name: tiny\n", "name: tiny\nparameters:\n  south_people: {value: 1000, low: 800, high: 1200}\n", 1)
+    scenario.write_text(text)
+    same = tmp_path / "same.csv"
+    same.write_text("Zone,Population\n#adm1+code,#population\nsouth,1000\n", encoding="utf-8")
+    out = tmp_path / "merged.yaml"
+    result = runner.invoke(app, ["import-hxl", str(scenario), "--zones", str(same), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "population: $south_people  # counted in 2023" in out.read_text()
+    more = tmp_path / "more.csv"
+    more.write_text("Zone,Population\n#adm1+code,#population\nsouth,1250\n", encoding="utf-8")
+    result = runner.invoke(app, ["import-hxl", str(scenario), "--zones", str(more), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "population: 1250" in out.read_text()
+    assert "zones[0].population: $south_people (1000) replaced by 1250" in result.output

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from safepassage.errors import UnknownProposalError
+from safepassage.errors import PlanInvariantError, UnknownProposalError
 from safepassage.plan import plan_proposal
 from safepassage.scenario import load_scenario
 
@@ -92,9 +92,28 @@ def test_fractional_capacity_is_rounded_with_small_gap(tiny_data, write_yaml):
     data["places"][1]["trucks_per_hour"] = 2.5
     result = plan_proposal(load_scenario(write_yaml(data)), "none")
     assert result.bound == pytest.approx(22 * 2.5 * 10)
+    # The reported objective is the integer plan's own value, not clamped: 10 person-days per truck.
+    assert result.objective == pytest.approx(10.0 * result.kpis.trucks_arrived["food"])
     assert result.objective <= result.bound + 1e-6
     assert result.objective >= 0.95 * result.bound
+    assert result.gap == pytest.approx((result.bound - result.objective) / result.bound)
     assert all(isinstance(c.trucks, int) and c.trucks > 0 for c in result.convoys)
+
+
+def test_an_integer_plan_above_the_bound_is_an_internal_error(tiny_path, monkeypatch):
+    """No clamp hides a plan worth more than the LP allows: it raises instead of reporting gap 0."""
+    import safepassage.plan.planner as planner
+
+    real = planner.round_and_repair
+
+    def inflated(model, solution):
+        plan = real(model, solution)
+        plan.value = solution.objective * 1.01 + 1.0
+        return plan
+
+    monkeypatch.setattr(planner, "round_and_repair", inflated)
+    with pytest.raises(PlanInvariantError, match="more than the LP bound"):
+        plan_proposal(load_scenario(tiny_path), "pause")
 
 
 def test_unknown_proposal_names_the_known_ones(tiny_path):

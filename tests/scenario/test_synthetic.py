@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from safepassage.plan import plan_proposal
 from safepassage.scenario import parse_scenario
 from safepassage.scenario.model import PlaceKind
-from safepassage.scenario.synthetic import synthetic_scenario, synthetic_scenario_data
+from safepassage.testing.synthetic import synthetic_scenario, synthetic_scenario_data
 
 SMALL = dict(n_places=st.integers(3, 12), days=st.sampled_from([0.5, 1.0, 2.0]), seed=st.integers(0, 2**32 - 1), slot_minutes=st.sampled_from([30, 60, 120]))
 

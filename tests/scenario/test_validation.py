@@ -39,7 +39,7 @@ CASES = {
         "zones[0].geometry", "invalid polygon: Self-intersection",
     ),
     "unclosed ring": (
-        lambda d: d["zones"][1]["geometry"].__setitem__("coordinates", [[[34.0, 31.3], [34.4, 31.3], [34.4, 31.6], [34.0, 31.6], [34.1, 31.3]]]),
+        lambda d: d["zones"][1]["geometry"].__setitem__("coordinates", [[[34.0, 31.1], [34.4, 31.1], [34.4, 31.2], [34.0, 31.2], [34.1, 31.1]]]),
         "zones[1].geometry", "must be closed",
     ),
     "road to itself": (lambda d: d["roads"][0].__setitem__("to", "depot"), "roads[0].to", "starts and ends at the same place"),
@@ -129,3 +129,12 @@ def test_parameter_reference_substitutes_value(tiny_data, write_yaml):
     assert scenario.places[1].trucks_per_hour == 3
     overridden = load_scenario(write_yaml(data), overrides={"gate_rate": 4.5})
     assert overridden.places[1].trucks_per_hour == 4.5
+
+
+def test_a_misspelt_parameter_gives_one_clear_problem(tiny_data, write_yaml):
+    data = _mutate(tiny_data, lambda d: d.update(parameters={"road_km": {"value": 10}}))
+    data["roads"][0]["length_km"] = "$raod_km"
+    with pytest.raises(ScenarioError, match="unknown parameter reference") as info:
+        load_scenario(write_yaml(data))
+    assert [(p.path, p.message) for p in info.value.problems] == [("roads[0].length_km", "unknown parameter reference '$raod_km'")]
+    assert info.value.problems[0].hint == "did you mean '$road_km'?"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from safepassage.plan import plan_proposal
-from safepassage.scenario.synthetic import synthetic_scenario
+from safepassage.testing.synthetic import synthetic_scenario
 from safepassage.simulate import Disruptions, build_world, compile_schedule, execute, outcome_kpis, realise, replication_rngs
 
 HARSH = Disruptions(

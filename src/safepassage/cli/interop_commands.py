@@ -11,10 +11,10 @@ from typing import Annotated
 import typer
 
 from safepassage.cli.app import app, console, err_console, handle_errors
+from safepassage.cli.options import DaysOpt, SlotOpt, horizon_with
 from safepassage.cli.scenario_commands import ScenarioArg
 from safepassage.errors import Problem, ScenarioError
-from safepassage.scenario import Scenario, load_scenario
-from safepassage.scenario.model import Horizon
+from safepassage.scenario import load_scenario
 
 __all__ = ["ExportFormat", "Audience"]
 
@@ -38,15 +38,6 @@ class CapStatus(str, Enum):
     Actual = "Actual"
 
 
-DaysOpt = Annotated[float | None, typer.Option("--days", min=0.25, max=60, help="Horizon length in days (default: the scenario's).")]
-SlotOpt = Annotated[int | None, typer.Option("--slot-minutes", min=1, max=1440, help="Slot length in minutes (default: the scenario's).")]
-
-
-def _horizon(scenario: Scenario, days: float | None, slot_minutes: int | None) -> Horizon:
-    update = {k: v for k, v in (("days", days), ("slot_minutes", slot_minutes)) if v is not None}
-    return scenario.horizon.model_copy(update=update)
-
-
 @app.command("import-hxl")
 @handle_errors
 def import_hxl_command(
@@ -60,9 +51,12 @@ def import_hxl_command(
 
     if places is None and zones is None:
         raise ScenarioError([Problem("--places/--zones", "nothing to import", "give --places FILE, --zones FILE or both")], source="import-hxl")
-    merged, text = import_hxl(scenario, places=places, zones=zones)
+    replaced: list[str] = []
+    merged, text = import_hxl(scenario, places=places, zones=zones, replaced=replaced)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
+    for change in replaced:
+        err_console.print(f"[bold yellow]warning:[/] {change} (a sensitivity analysis no longer sweeps it)", highlight=False)
     console.print(f"[green]imported:[/] {merged.name} — {len(merged.places)} places, {len(merged.zones)} zones; wrote {out}", highlight=False)
 
 
@@ -90,7 +84,7 @@ def export(
     def plan():
         from safepassage.plan import plan_proposal
 
-        return plan_proposal(loaded, chosen, horizon=_horizon(loaded, days, slot_minutes)) if chosen else None
+        return plan_proposal(loaded, chosen, horizon=horizon_with(loaded, days, slot_minutes)) if chosen else None
 
     if format is ExportFormat.hxl:
         from safepassage.interop.hxl import write_plan_hxl, write_scenario_hxl
@@ -146,7 +140,7 @@ def report(
     for name in proposal or []:
         loaded.proposal(name)  # unknown names fail before any solve
     with err_console.status("planning the proposals"):
-        comparison = compare_proposals(loaded, proposal or None, _horizon(loaded, days, slot_minutes))
+        comparison = compare_proposals(loaded, proposal or None, horizon_with(loaded, days, slot_minutes))
     html = write_report(comparison, out, pdf=pdf)
     console.print(f"report written to [bold]{html}[/]", highlight=False)
     if pdf:

@@ -21,9 +21,15 @@ OutOpt = Annotated[Path | None, typer.Option("--out", help="Write plans (JSON, C
 
 
 def horizon_with(scenario: Scenario, days: float | None, slot_minutes: int | None) -> Horizon:
-    """The scenario's horizon with the days and slot length the user gave, if any."""
+    """The scenario's horizon with the days and slot length the user gave, if any; warns on stderr
+    when the longer horizon runs past a proposal's windows (they are not stretched)."""
+    from safepassage.scenario.checks import horizon_warnings
+
     update = {k: v for k, v in (("days", days), ("slot_minutes", slot_minutes)) if v is not None}
-    return scenario.horizon.model_copy(update=update)
+    horizon = scenario.horizon.model_copy(update=update)
+    for warning in horizon_warnings(scenario, horizon):
+        err_console.print(f"[bold yellow]warning:[/] {warning.message} (hint: {warning.hint})", highlight=False)
+    return horizon
 
 
 def progress_bar(quiet: bool) -> Progress:

@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from safepassage.cli.app import app, console, handle_errors
+from safepassage.cli.app import app, console, err_console, handle_errors
 from safepassage.scenario import Scenario, builtin_scenarios, load_scenario
+from safepassage.scenario.checks import scenario_warnings
 
 ScenarioArg = Annotated[str, typer.Argument(help="Scenario YAML file, or the name of a packaged scenario (see `safepassage scenarios`).")]
 
@@ -17,8 +18,13 @@ ScenarioArg = Annotated[str, typer.Argument(help="Scenario YAML file, or the nam
 @app.command()
 @handle_errors
 def validate(scenario: ScenarioArg) -> None:
-    """Check a scenario and report every problem at once (exit 2 if any)."""
+    """Check a scenario and report every problem at once (exit 2 if any), and warn about figures that
+    are allowed but probably wrong (exit 0)."""
     loaded = load_scenario(scenario)
+    for warning in scenario_warnings(loaded):
+        err_console.print(f"[bold yellow]warning:[/] [bold]{warning.path}[/]: {warning.message}", highlight=False)
+        if warning.hint:
+            err_console.print(f"      hint: {warning.hint}", highlight=False, markup=False)
     console.print(
         f"[green]valid:[/] {loaded.name} — {len(loaded.places)} places, {len(loaded.roads)} roads, {len(loaded.zones)} zones, "
         f"{len(loaded.commodities)} commodities, {len(loaded.proposals)} proposals",

@@ -307,7 +307,9 @@ def _cap_previews(comparison: Comparison) -> list[dict[str, Any]]:
         if not proposal.windows:
             continue
         first = proposal.windows[0]
-        sent = aware(first.start - dt.timedelta(hours=proposal.notice_hours), scenario.timezone)
+        # Absolute hours of notice: subtract in UTC, then show the moment in local time.
+        start = aware(first.start, scenario.timezone)
+        sent = (start.astimezone(dt.timezone.utc) - dt.timedelta(hours=proposal.notice_hours)).astimezone(start.tzinfo)
         alerts = proposal_alerts(scenario, proposal.id, sent=sent)
         if alerts:
             previews.append({"proposal": proposal.name, "count": len(alerts), "infos": [_unbroken(i) for i in alerts[0].infos],

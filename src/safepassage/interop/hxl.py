@@ -428,18 +428,86 @@ def merge_hxl(data: dict[str, Any], places: Path | None = None, zones: Path | No
     return merged
 
 
-def import_hxl(scenario: str | Path, places: Path | None = None, zones: Path | None = None) -> tuple[Scenario, str]:
+def import_hxl(scenario: str | Path, places: Path | None = None, zones: Path | None = None, replaced: list[str] | None = None) -> tuple[Scenario, str]:
     """Merge HXL places and zones into a scenario file (or packaged name): the validated scenario and
     its YAML text. Raises ``ScenarioError`` naming every problem in the HXL or in the merged scenario.
-    """
-    import yaml
 
+    The file is edited, not rewritten: its comments, quoting and layout stay, and a value the HXL
+    leaves as it was keeps its ``"$parameter"`` reference (so sensitivity analysis still sweeps it). A
+    reference the HXL gives a different number is replaced by that number and named in ``replaced``.
+    """
     from safepassage.scenario.load import parse_scenario, resolve_scenario_path
+    from safepassage.scenario.yaml_limits import load_yaml
 
     path = resolve_scenario_path(scenario)
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        original = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem(str(path), f"cannot read file: {exc}", "check the path and that it is UTF-8 text")], str(path)) from exc
+    data, _ = load_yaml(original, str(path))  # the size and alias limits, before anything else reads it
     if not isinstance(data, dict):
         raise ScenarioError([Problem(str(path), "a scenario is a YAML mapping", "see `safepassage schema`")], source=str(path))
     merged = merge_hxl(data, places=places, zones=zones)
-    text = yaml.safe_dump(merged, sort_keys=False, allow_unicode=True, width=120)
+    text = _edit_yaml(original, merged, data.get("parameters") or {}, [] if replaced is None else replaced)
     return parse_scenario(text, source=f"{path} + HXL"), text
+
+
+def _edit_yaml(original: str, merged: dict[str, Any], parameters: dict[str, Any], replaced: list[str]) -> str:
+    """``original`` YAML text changed to hold ``merged``, keeping comments, layout and every node (and
+    ``$parameter`` reference) whose value did not change. ``ruamel.yaml`` does the round trip."""
+    from ruamel.yaml import YAML
+
+    from safepassage.scenario.model import Place, Zone
+
+    yaml_rt = YAML()
+    yaml_rt.preserve_quotes = True
+    yaml_rt.width = 4096
+    yaml_rt.indent(mapping=2, sequence=4, offset=2)
+    document = yaml_rt.load(original)
+
+    def value_of(node: Any) -> Any:
+        if isinstance(node, str) and node.startswith("$") and isinstance(parameters.get(node[1:]), dict):
+            return parameters[node[1:]].get("value")
+        return node
+
+    def same(old: Any, new: Any) -> bool:
+        if old == new:
+            return True
+        old, new = value_of(old), value_of(new)
+        if isinstance(old, (int, float)) and isinstance(new, (int, float)) and not isinstance(old, bool) and not isinstance(new, bool):
+            return abs(float(old) - float(new)) <= 1e-9 * max(1.0, abs(float(old)))
+        return bool(old == new)
+
+    models = {".places": Place, ".zones": Zone}
+
+    def is_default(where: str, key: str, value: Any) -> bool:
+        """A field the file leaves out and the HXL gives its default value: leave it out."""
+        model = models.get(where.split("[")[0]) if where.count("[") == 1 and where.endswith("]") else None
+        field = model.model_fields.get(key) if model is not None else None
+        return field is not None and not field.is_required() and field.default == value
+
+    def apply(old: Any, new: Any, where: str) -> Any:
+        if isinstance(old, dict) and isinstance(new, dict):
+            for key, value in new.items():
+                if key in old:
+                    old[key] = apply(old[key], value, f"{where}.{key}")
+                elif not is_default(where, key, value):
+                    old[key] = value
+            return old
+        if isinstance(old, list) and isinstance(new, list) and len(new) >= len(old):
+            for i, value in enumerate(new):
+                if i < len(old):
+                    old[i] = apply(old[i], value, f"{where}[{i}]")
+                else:
+                    old.append(value)
+            return old
+        if same(old, new):
+            return old  # unchanged: keep the node as written, reference and all
+        if isinstance(old, str) and old.startswith("$"):
+            replaced.append(f"{where.lstrip('.')}: {old} ({value_of(old)}) replaced by {new}")
+        return new
+
+    apply(document, merged, "")
+    out = io.StringIO()
+    yaml_rt.dump(document, out)
+    return out.getvalue()

@@ -128,20 +128,19 @@ def people_paths(model: PlanningModel, solution: LPSolution) -> FlowPaths:
     )
 
 
-def _incidence(flow: FlowPaths, n_cols: int, edge_type: int) -> sp.csc_matrix:
-    """(LP columns × paths) matrix: 1 where a path uses a column of the given edge type."""
+def _incidence(flow: FlowPaths, n_cols: int) -> sp.csc_matrix:
+    """(LP columns × paths) matrix: 1 where a path uses a column (a move, a wait or an offload)."""
     rows, cols = [], []
     for j, path in enumerate(flow.paths):
         for edge in path.edges:
-            if flow.edges.edge_type[edge] == edge_type or (edge_type == 0 and flow.edges.edge_type[edge] == 2):
-                rows.append(flow.edges.ref[edge])
-                cols.append(j)
+            rows.append(flow.edges.ref[edge])
+            cols.append(j)
     return sp.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_cols, len(flow.paths)))
 
 
 def _capacity_matrix(model: PlanningModel) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Every ≤ limit on trucks as (rows × LP columns of x and u): places, roads, quotas, and the fleet
-    re-expressed in x (its rows count trucks through the auxiliary f = Σ x)."""
+    """Every ≤ limit on trucks as (rows × LP columns of x, s and u): places, roads, quotas, and the
+    fleet re-expressed in x and s (its rows count moving trucks through the auxiliary f = Σ x)."""
     matrix = model.lp.csc().tocsr()
     _, _, _, _, row_upper = model.lp.vectors()
     blocks = [model.lp.row_block(n) for n in ("place_trucks", "road_trucks", "quota")]
@@ -150,11 +149,13 @@ def _capacity_matrix(model: PlanningModel) -> tuple[sp.csr_matrix, np.ndarray]:
     upper = [row_upper[rows]]
     fleet, count, f = model.lp.row_block("fleet"), model.lp.row_block("fleet_count"), model.col("f")
     if fleet.size:
-        fleet_f = matrix[fleet.start:fleet.start + fleet.size][:, f.start:f.stop]
+        fleet_rows = matrix[fleet.start:fleet.start + fleet.size]
+        fleet_f = fleet_rows[:, f.start:f.stop]
         keep_x = np.ones(model.lp.n_cols)
         keep_x[f.start:f.stop] = 0.0  # f = Σ x: keep only the x part of each count row
         count_x = (matrix[count.start:count.start + count.size] @ sp.diags(keep_x)).tocsr()
-        parts.append((fleet_f @ count_x).tocsr())
+        waiting = (fleet_rows @ sp.diags(keep_x)).tocsr()  # the trucks waiting loaded (s columns)
+        parts.append((fleet_f @ count_x + waiting).tocsr())
         upper.append(row_upper[fleet.start:fleet.start + fleet.size])
     return sp.vstack(parts).tocsr(), np.concatenate(upper)
 
@@ -246,12 +247,12 @@ def round_and_repair(model: PlanningModel, solution: LPSolution, max_passes: int
     return IntegerPlan(trucks, people, trucks_int.astype(np.int64), people_int.astype(np.int64), value)
 
 
-def _path_program(model: PlanningModel, trucks: FlowPaths, trucks_int: np.ndarray, valuer: _Valuer, per_path: sp.csc_matrix, upper: np.ndarray, source_pair: np.ndarray, stock: np.ndarray, time_limit_s: float) -> np.ndarray | None:
+def _path_program(trucks: FlowPaths, trucks_int: np.ndarray, valuer: _Valuer, per_path: sp.csc_matrix, upper: np.ndarray, stock_member: sp.csr_matrix, stock: np.ndarray, time_limit_s: float) -> np.ndarray | None:
     """Best whole numbers of trucks on the LP's own paths (a small integer program, price-and-branch):
 
         max Σ_j c_j z_j + Σ_{i,j'} price[i,j'] g[i,j']
         s.t. Σ_j cap[r,j] z_j ≤ upper[r]           every place, road, quota and fleet limit the paths touch
-             Σ_{j from s} z_j ≤ stock[s]            stock at each origin
+             Σ_{j from s, leaving before lot l+1} z_j ≤ Σ_{l' ≤ l} lot[s, l']   stock at each origin, lot by lot
              Σ_j' g[i,j'] ≤ Σ_{j to i} units_j z_j  value tiers of each (zone, commodity)
              0 ≤ g[i,j'] ≤ tier size,  z_j ∈ {0, 1, 2, …}
     Started from the greedy plan; returns None if HiGHS finds nothing better in the time allowed."""
@@ -263,14 +264,13 @@ def _path_program(model: PlanningModel, trucks: FlowPaths, trucks_int: np.ndarra
     touched = np.unique(per_path.indices)
     cap = per_path.tocsr()[touched]
     n_pairs, n_tiers = valuer.tier_size.shape
-    stock_rows = np.unique(source_pair)
-    stock_matrix = sp.csr_matrix((np.ones(n_paths), (np.searchsorted(stock_rows, source_pair), np.arange(n_paths))), shape=(len(stock_rows), n_paths))
+    stock_matrix = stock_member
     # Tier rows: Σ g - Σ units z ≤ 0.
     tier_z = sp.csr_matrix((-valuer.truck_units, (valuer.truck_pair, np.arange(n_paths))), shape=(n_pairs, n_paths))
     tier_g = sp.kron(sp.identity(n_pairs), np.ones((1, n_tiers))).tocsr()
     matrix = sp.vstack([
         sp.hstack([cap, sp.csr_matrix((cap.shape[0], n_pairs * n_tiers))]),
-        sp.hstack([stock_matrix, sp.csr_matrix((len(stock_rows), n_pairs * n_tiers))]),
+        sp.hstack([stock_matrix, sp.csr_matrix((stock_matrix.shape[0], n_pairs * n_tiers))]),
         sp.hstack([tier_z, tier_g]),
     ]).tocsc()
     inf = highspy.kHighsInf
@@ -282,7 +282,7 @@ def _path_program(model: PlanningModel, trucks: FlowPaths, trucks_int: np.ndarra
     lp.col_lower_ = np.zeros(lp.num_col_)
     lp.col_upper_ = np.concatenate([np.full(n_paths, inf), valuer.tier_size.ravel()])
     lp.row_lower_ = np.full(lp.num_row_, -inf)
-    lp.row_upper_ = np.concatenate([upper[touched] + TOL, stock[stock_rows] + TOL, np.zeros(n_pairs)])
+    lp.row_upper_ = np.concatenate([upper[touched] + TOL, stock + TOL, np.zeros(n_pairs)])
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
     lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
@@ -303,20 +303,57 @@ def _path_program(model: PlanningModel, trucks: FlowPaths, trucks_int: np.ndarra
         return None
     values = np.asarray(highs.getSolution().col_value[:n_paths])
     candidate = np.round(values)
-    if np.any(cap @ candidate > upper[touched] + 1e-6) or np.any(np.bincount(source_pair, weights=candidate, minlength=len(stock)) > stock + 1e-6):
+    if np.any(cap @ candidate > upper[touched] + 1e-6) or np.any(stock_member @ candidate > stock + 1e-6):
         return None
     return candidate
+
+
+def path_departure_slot(trucks: FlowPaths) -> np.ndarray:
+    """Per truck path: the slot its trucks leave their source (its first edge that is not holding)."""
+    edges = trucks.edges
+    out = np.zeros(len(trucks.paths), dtype=np.int64)
+    for j, path in enumerate(trucks.paths):
+        first = next((e for e in path.edges if edges.edge_type[e] != 1), path.edges[-1])
+        out[j] = edges.source_row[first]
+    return out
+
+
+def stock_limits(model: PlanningModel, trucks: FlowPaths) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Stock limits on whole trucks per path, lot by lot: (limits × paths) membership and truckloads.
+
+    Stock of one (place, commodity) that arrives in several lots (``available_from``) is a staircase:
+    the trucks leaving the place before lot ``l + 1`` arrives can carry at most lots ``0..l``. A path
+    belongs to limit ``l`` of its source when it leaves before lot ``l + 1``; the last limit (all lots)
+    holds every path of the source. By Hall's theorem these prefix limits are exactly what lets every
+    truck take its load from a lot that has already arrived."""
+    n_slots = model.terms.grid.n_slots
+    n_paths = len(trucks.paths)
+    source_pair = np.array([p.start_row // n_slots for p in trucks.paths], dtype=np.int64)
+    departs = path_departure_slot(trucks) % n_slots if n_paths else np.zeros(0, dtype=np.int64)
+    rows, cols, limits = [], [], []
+    for pair in np.unique(source_pair):
+        lot_slots = np.flatnonzero(model.supply_trucks[pair] > 0)
+        cumulative = np.cumsum(model.supply_trucks[pair, lot_slots])
+        mine = np.flatnonzero(source_pair == pair)
+        for lot, total in enumerate(cumulative):
+            cutoff = lot_slots[lot + 1] if lot + 1 < len(lot_slots) else n_slots
+            members = mine[departs[mine] < cutoff]
+            rows += [len(limits)] * len(members)
+            cols += list(members)
+            limits.append(total)
+    member = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(limits), n_paths))
+    return member, np.array(limits, dtype=np.float64)
 
 
 def _repair(model: PlanningModel, trucks: FlowPaths, trucks_int: np.ndarray, people: FlowPaths, people_int: np.ndarray, max_passes: int, mip_time_limit_s: float = 1.0) -> np.ndarray:
     valuer = _Valuer(model, trucks, people)
     capacity, upper = _capacity_matrix(model)
-    per_path = (capacity @ _incidence(trucks, model.lp.n_cols, 0)).tocsc()
+    per_path = (capacity @ _incidence(trucks, model.lp.n_cols)).tocsc()
     activity = per_path @ trucks_int
-    # Stock: trucks leaving each source pair cannot exceed the truckloads it holds.
-    source_pair = np.array([p.start_row // model.terms.grid.n_slots for p in trucks.paths])
-    stock = model.supply_trucks.sum(axis=1)
-    used = np.bincount(source_pair, weights=trucks_int, minlength=len(stock))
+    # Stock, lot by lot: trucks leaving a source before a lot arrives cannot carry it.
+    stock_member, stock = stock_limits(model, trucks)
+    stock_by_path = stock_member.tocsc()
+    used = stock_member @ trucks_int
     for _ in range(max_passes):
         gains = valuer.truck_gains(trucks_int)
         added = False
@@ -325,17 +362,18 @@ def _repair(model: PlanningModel, trucks: FlowPaths, trucks_int: np.ndarray, peo
                 break
             start, stop = per_path.indptr[j], per_path.indptr[j + 1]
             rows, values = per_path.indices[start:stop], per_path.data[start:stop]
-            if np.any(activity[rows] + values > upper[rows] + TOL) or used[source_pair[j]] + 1 > stock[source_pair[j]] + TOL:
+            lots = stock_by_path.indices[stock_by_path.indptr[j]:stock_by_path.indptr[j + 1]]
+            if np.any(activity[rows] + values > upper[rows] + TOL) or np.any(used[lots] + 1 > stock[lots] + TOL):
                 continue
             if valuer.truck_gains_one(trucks_int, j) <= TOL:  # earlier additions used the gain up
                 continue
             trucks_int[j] += 1
             activity[rows] += values
-            used[source_pair[j]] += 1
+            used[lots] += 1
             added = True
         if not added:
             break
-    improved = _path_program(model, trucks, trucks_int, valuer, per_path, upper, source_pair, stock, time_limit_s=mip_time_limit_s)
+    improved = _path_program(trucks, trucks_int, valuer, per_path, upper, stock_member, stock, time_limit_s=mip_time_limit_s)
     if improved is not None and valuer.total(improved, people_int) > valuer.total(trucks_int, people_int) + TOL:
         return improved
     return trucks_int

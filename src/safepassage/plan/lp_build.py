@@ -18,13 +18,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from safepassage.errors import Problem, ScenarioError
 from safepassage.plan.lp_matrix import Block, LPMatrix
-from safepassage.plan.network import Arcs, Movements, build_arcs, people_movements, people_sources_and_sinks, truck_movements
-from safepassage.plan.terms import Terms, resolve_terms
+from safepassage.plan.network import Arcs, Movements
+from safepassage.plan.problem import PlanningProblem, compile_problem, whole_unit_capacity
+from safepassage.plan.terms import Terms
 from safepassage.scenario.model import Horizon, PlaceKind, Proposal, Scenario
 
-__all__ = ["PlanningModel", "build_planning_model"]
+__all__ = ["PlanningModel", "build_planning_model", "build_lp", "whole_unit_capacity"]
 
 PERSON_HOUR_COST = 1e-3  # person-days per person-hour walked: only breaks ties towards shorter walks
 
@@ -57,8 +57,10 @@ def _node_index(n_places: int, n_kinds: int, places: np.ndarray, kinds: np.ndarr
 
 @dataclass
 class PlanningModel:
-    """Everything needed to solve a proposal's LP and read its solution back."""
+    """A compiled problem's LP: its columns and rows, and the node numbering needed to read a solution
+    back. Every fact about the scenario comes from ``problem``; the other fields name LP structure."""
 
+    problem: PlanningProblem
     scenario: Scenario
     proposal: Proposal
     terms: Terms
@@ -92,50 +94,29 @@ class PlanningModel:
 
 
 def build_planning_model(scenario: Scenario, proposal: Proposal, horizon: Horizon | None = None) -> PlanningModel:
-    """Assemble the LP for ``proposal`` over ``scenario``; raises ScenarioError for data it cannot plan."""
-    terms = resolve_terms(scenario, proposal, horizon)
-    arcs = build_arcs(scenario)
-    trucks = truck_movements(scenario, terms, arcs)
-    people = people_movements(scenario, terms, arcs)
-    grid = terms.grid
-    n_slots, n_places = grid.n_slots, len(scenario.places)
-    n_kinds = len(scenario.commodities)
-    place_index = {p.id: i for i, p in enumerate(scenario.places)}
-    commodity_index = {c.id: k for k, c in enumerate(scenario.commodities)}
-    horizon_days = grid.horizon_min / 1440.0
+    """Compile ``proposal`` over ``scenario`` and build its LP; raises ScenarioError for data it cannot plan."""
+    return build_lp(compile_problem(scenario, proposal, horizon))
 
-    # Stock becomes available at the slot containing its available_from time.
-    stock_place, stock_kind, stock_slot, stock_loads = [], [], [], []
-    payload = np.array([c.truck_payload for c in scenario.commodities])
-    problems = []
-    for i, stock in enumerate(scenario.stocks):
-        p, k = place_index[stock.place], commodity_index[stock.commodity]
-        if not scenario.places[p].allows_holding:
-            problems.append(Problem(f"stocks[{i}].place", f"stock cannot wait at '{stock.place}' (a {scenario.places[p].kind.value} without holding)", "put stock at a warehouse, or set holding: true on the place"))
-        minute = grid.to_minutes(stock.available_from) if stock.available_from else 0.0
-        if minute >= grid.horizon_min:
-            continue
-        slot = int(np.searchsorted(grid.boundaries_min, max(minute, 0.0), side="right") - 1)
-        stock_place.append(p), stock_kind.append(k), stock_slot.append(slot), stock_loads.append(stock.quantity / payload[k])
-    if problems:
-        raise ScenarioError(problems)
+
+def build_lp(problem: PlanningProblem) -> PlanningModel:
+    """The LP of a compiled problem: node numbering, then one ``define_*`` call per family."""
+    scenario, terms, arcs, trucks, people = problem.scenario, problem.terms, problem.arcs, problem.trucks, problem.people
+    n_slots, n_places = problem.n_slots, len(scenario.places)
+    n_kinds = len(scenario.commodities)
+    stock = problem.stock
 
     truck_nodes = _node_index(
         n_places, n_kinds,
-        np.concatenate([arcs.tail[trucks.arc], arcs.head[trucks.arc], np.array(stock_place, dtype=np.int64)]),
-        np.concatenate([trucks.kind, trucks.kind, np.array(stock_kind, dtype=np.int64)]),
+        np.concatenate([arcs.tail[trucks.arc], arcs.head[trucks.arc], stock.place]),
+        np.concatenate([trucks.kind, trucks.kind, stock.kind]),
         n_slots,
     )
     supply_trucks = np.zeros((truck_nodes.n_pairs, n_slots))
-    if stock_place:
-        pairs = truck_nodes.lookup[np.array(stock_place), np.array(stock_kind)]
-        np.add.at(supply_trucks, (pairs, np.array(stock_slot)), np.array(stock_loads))
+    if len(stock):
+        np.add.at(supply_trucks, (truck_nodes.lookup[stock.place, stock.kind], stock.slot), stock.loads)
 
-    origins, assembly, safe_places = people_sources_and_sinks(scenario)
+    origins, assembly, safe_mask = problem.origins, problem.assembly, problem.safe_mask
     n_origins = len(origins)
-    safe_mask = np.zeros((n_places, max(n_origins, 1)), dtype=bool)
-    for o, places in enumerate(safe_places):
-        safe_mask[list(places), o] = True
     walk_heads_unsafe = ~safe_mask[arcs.head[people.arc], people.kind] if len(people) else np.zeros(0, dtype=bool)
     people_nodes = _node_index(
         n_places, max(n_origins, 1),
@@ -145,25 +126,21 @@ def build_planning_model(scenario: Scenario, proposal: Proposal, horizon: Horizo
     )
     supply_people = np.zeros((people_nodes.n_pairs, n_slots))
     for o, zone_index in enumerate(origins):
-        supply_people[people_nodes.lookup[assembly[o], o], 0] += scenario.zones[zone_index].evacuation.wants_to_leave
-
-    need_ppd = np.zeros((len(scenario.zones), n_kinds))
-    population = np.array([z.population for z in scenario.zones])
-    for z, zone in enumerate(scenario.zones):
-        for commodity_id, amount in zone.needs_per_person_per_day.items():
-            need_ppd[z, commodity_index[commodity_id]] = amount
-    need_units = need_ppd * population[:, None] * horizon_days
+        evacuation = scenario.zones[zone_index].evacuation
+        assert evacuation is not None  # origins are zones with an evacuation
+        supply_people[people_nodes.lookup[assembly[o], o], 0] += evacuation.wants_to_leave
 
     lp = LPMatrix()
+    empty = np.zeros(0, dtype=np.int64)
     model = PlanningModel(
-        scenario, proposal, terms, arcs, trucks, people, lp, truck_nodes, people_nodes,
-        storage_pairs=np.zeros(0, dtype=np.int64), unload_place=np.zeros(0, dtype=np.int64), unload_kind=np.zeros(0, dtype=np.int64),
-        unload_slot=np.zeros(0, dtype=np.int64), tier_zone=np.zeros(0, dtype=np.int64), tier_kind=np.zeros(0, dtype=np.int64),
-        tier_index=np.zeros(0, dtype=np.int64), excess_zone=np.zeros(0, dtype=np.int64), excess_kind=np.zeros(0, dtype=np.int64),
-        holding_pairs=np.zeros(0, dtype=np.int64), origins=origins, assembly=assembly, safe_places=safe_places,
-        supply_trucks=supply_trucks, supply_people=supply_people, need_units=need_units, payload=payload, horizon_days=horizon_days,
+        problem, scenario, problem.proposal, terms, arcs, trucks, people, lp, truck_nodes, people_nodes,
+        storage_pairs=empty, unload_place=empty, unload_kind=empty, unload_slot=empty, tier_zone=empty, tier_kind=empty,
+        tier_index=empty, excess_zone=empty, excess_kind=empty, holding_pairs=empty, origins=origins, assembly=assembly,
+        safe_places=problem.safe_places, supply_trucks=supply_trucks, supply_people=supply_people,
+        need_units=problem.need_units, payload=problem.payload, horizon_days=problem.horizon_days,
     )
-    _define_columns(model, need_ppd, safe_mask)
+    define_truck_columns(model)
+    define_people_columns(model)
     define_truck_balance_constraints(model)
     define_people_balance_constraints(model)
     define_place_truck_throughput_constraints(model)
@@ -176,14 +153,15 @@ def build_planning_model(scenario: Scenario, proposal: Proposal, horizon: Horizo
     return model
 
 
-def _define_columns(model: PlanningModel, need_ppd: np.ndarray, safe_mask: np.ndarray) -> None:
-    """Create every variable family with its objective coefficient (person-days) and bounds."""
-    scenario, terms, lp, arcs = model.scenario, model.terms, model.lp, model.arcs
-    grid = terms.grid
+def define_truck_columns(model: PlanningModel) -> None:
+    """The truck families, with their objective coefficients (person-days) and bounds:
+    x (moving), s (holding), u (offloading), g (delivered by value tier), e (beyond need)."""
+    problem, lp = model.problem, model.lp
+    scenario, terms, grid = problem.scenario, problem.terms, problem.grid
     objective = scenario.objective
     n_slots = grid.n_slots
-    horizon_min = grid.horizon_min
-    trucks, people = model.trucks, model.people
+    trucks = model.trucks
+    need_ppd = problem.need_ppd
 
     # x: loaded trucks moving. A small cost per truck-hour so no truck moves for nothing.
     truck_hours = (grid.boundaries_min[trucks.arr] - grid.boundaries_min[trucks.dep]) / 60.0
@@ -195,8 +173,8 @@ def _define_columns(model: PlanningModel, need_ppd: np.ndarray, safe_mask: np.nd
     lp.add_columns("s", len(model.storage_pairs) * n_slots)
 
     # u: offloading at distribution points of zones that need the commodity, while the point is open.
-    zone_of = np.array([_zone_index(scenario, p.zone) for p in scenario.places], dtype=np.int64)
-    dp = np.array([p.kind == PlaceKind.distribution_point for p in scenario.places], dtype=bool)
+    zone_of = problem.place_zone
+    dp = problem.is_kind(PlaceKind.distribution_point)
     pairs = np.flatnonzero(dp[model.truck_nodes.pair_place] & (zone_of[model.truck_nodes.pair_place] >= 0))
     pair_zone = zone_of[model.truck_nodes.pair_place[pairs]]
     pairs = pairs[need_ppd[pair_zone, model.truck_nodes.pair_kind[pairs]] > 0]
@@ -211,44 +189,40 @@ def _define_columns(model: PlanningModel, need_ppd: np.ndarray, safe_mask: np.nd
     delivered = np.zeros(need_ppd.shape, dtype=bool)
     delivered[zone_of[model.unload_place], model.unload_kind] = True
     zk = np.argwhere(delivered)
-    tiers = objective.tiers
-    shares = np.array([0.0] + [t.up_to_share for t in tiers])
-    weights = np.array([t.weight for t in tiers])
-    priority = np.array([c.priority for c in scenario.commodities])
-    model.tier_zone = np.repeat(zk[:, 0], len(tiers))
-    model.tier_kind = np.repeat(zk[:, 1], len(tiers))
-    model.tier_index = np.tile(np.arange(len(tiers)), len(zk))
+    n_tiers = len(problem.tier_weight)
+    model.tier_zone = np.repeat(zk[:, 0], n_tiers)
+    model.tier_kind = np.repeat(zk[:, 1], n_tiers)
+    model.tier_index = np.tile(np.arange(n_tiers), len(zk))
     person_days_per_unit = 1.0 / need_ppd[model.tier_zone, model.tier_kind] if len(zk) else np.zeros(0)
     lp.add_columns(
         "g", len(model.tier_zone),
-        cost=weights[model.tier_index] * priority[model.tier_kind] * person_days_per_unit,
-        upper=np.diff(shares)[model.tier_index] * model.need_units[model.tier_zone, model.tier_kind],
+        cost=problem.tier_weight[model.tier_index] * problem.priority[model.tier_kind] * person_days_per_unit,
+        upper=np.diff(problem.tier_share)[model.tier_index] * problem.need_units[model.tier_zone, model.tier_kind],
     )
     model.excess_zone, model.excess_kind = zk[:, 0], zk[:, 1]
     lp.add_columns("e", len(zk))
 
-    # y: people walking; arriving at a safe place is worth person_days_per_person_safe, more if earlier.
+
+def define_people_columns(model: PlanningModel) -> None:
+    """The people families: y (walking; reaching a safe place is worth person_days_per_person_safe,
+    more if earlier) and h (waiting at home or at places that allow it until a window opens)."""
+    problem, lp = model.problem, model.lp
+    scenario, grid, arcs, people = problem.scenario, problem.grid, problem.arcs, model.people
+    objective = scenario.objective
     if len(people):
-        arrives_safe = safe_mask[arcs.head[people.arc], people.kind]
+        arrives_safe = problem.safe_mask[arcs.head[people.arc], people.kind]
         arrive_min = grid.boundaries_min[people.arr]
-        value = objective.person_days_per_person_safe * (1.0 + objective.earliness_bonus * (1.0 - arrive_min / horizon_min))
+        value = objective.person_days_per_person_safe * (1.0 + objective.earliness_bonus * (1.0 - arrive_min / grid.horizon_min))
         walk_hours = (grid.boundaries_min[people.arr] - grid.boundaries_min[people.dep]) / 60.0
         cost = np.where(arrives_safe, value, 0.0) - PERSON_HOUR_COST * walk_hours
     else:
         cost = np.zeros(0)
     lp.add_columns("y", len(people), cost=cost)
 
-    # h: people waiting (at home, at places that allow it) until a window opens.
-    holds_people = holds.copy()
+    holds_people = np.array([p.allows_holding for p in scenario.places], dtype=bool)
     holds_people[model.assembly] = True
     model.holding_pairs = np.flatnonzero(holds_people[model.people_nodes.pair_place]) if model.origins else np.zeros(0, dtype=np.int64)
-    lp.add_columns("h", len(model.holding_pairs) * n_slots)
-
-
-def _zone_index(scenario: Scenario, zone_id: str | None) -> int:
-    if zone_id is None:
-        return -1
-    return next(i for i, z in enumerate(scenario.zones) if z.id == zone_id)
+    lp.add_columns("h", len(model.holding_pairs) * grid.n_slots)
 
 
 def _balance_rows(model: PlanningModel, name: str, kind: str, nodes, moves: Movements, col: Block, hold_pairs: np.ndarray, hold_col: Block, supply: np.ndarray, head_ok: np.ndarray) -> int:
@@ -303,22 +277,9 @@ def define_people_balance_constraints(model: PlanningModel) -> None:
     _balance_rows(model, "people_balance", "people", model.people_nodes, model.people, model.col("y"), model.holding_pairs, model.col("h"), model.supply_people, head_ok)
 
 
-def whole_unit_capacity(rate_per_hour: np.ndarray, open_mask: np.ndarray, length_min: np.ndarray) -> np.ndarray:
-    """Per-slot capacity in whole units that adds up to the rate over time (entities × slots).
-
-    A rate of 2.5 trucks/hour over one-hour slots gives 2, 3, 2, 3 …: in every slot a whole number of
-    trucks, and over any run of slots from the start never more than rate × open hours. Fractional
-    per-slot capacities would let the LP promise half trucks that no integer plan can deliver."""
-    hours = open_mask * (length_min[None, :] / 60.0)
-    finite = np.where(np.isfinite(rate_per_hour), rate_per_hour, 0.0)
-    cumulative = np.floor(np.cumsum(finite[:, None] * hours, axis=1) + 1e-9)
-    capacity = np.diff(np.concatenate([np.zeros((len(rate_per_hour), 1)), cumulative], axis=1), axis=1)
-    return np.where(np.isfinite(rate_per_hour)[:, None], capacity, np.inf)
-
-
-def _grouped_rows(model: PlanningModel, name: str, kind: str, entity: np.ndarray, slot: np.ndarray, cols: np.ndarray, capacity_per_hour: np.ndarray, labels: list[str], unit: str, open_mask: np.ndarray | None = None) -> None:
+def _grouped_rows(model: PlanningModel, name: str, kind: str, entity: np.ndarray, slot: np.ndarray, cols: np.ndarray, capacity: np.ndarray, labels: list[str], unit: str) -> None:
     """One ≤ row per distinct (entity, slot) among the given columns: Σ cols ≤ capacity[entity, slot],
-    the whole-unit capacity of ``capacity_per_hour`` over the entity's open slots."""
+    the compiled problem's whole-unit capacity (entities × slots)."""
     if len(cols) == 0:
         model.lp.add_rows(name, kind, np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), labels, unit=unit)
         return
@@ -326,12 +287,8 @@ def _grouped_rows(model: PlanningModel, name: str, kind: str, entity: np.ndarray
     n_slots = grid.n_slots
     keys, inverse = np.unique(entity * n_slots + slot, return_inverse=True)
     row_entity, row_slot = keys // n_slots, keys % n_slots
-    used = np.unique(row_entity)
-    mask = np.ones((len(used), n_slots), dtype=bool) if open_mask is None else open_mask[used]
-    capacity = whole_unit_capacity(capacity_per_hour[used], mask, grid.length_min)
-    position = np.searchsorted(used, row_entity)
     hours = grid.length_min[row_slot] / 60.0
-    block = model.lp.add_rows(name, kind, -np.inf, capacity[position, row_slot], row_entity, row_slot, labels, scale=hours, unit=unit)
+    block = model.lp.add_rows(name, kind, -np.inf, capacity[row_entity, row_slot], row_entity, row_slot, labels, scale=hours, unit=unit)
     model.lp.add_entries(block.start + inverse, cols, 1.0)
 
 
@@ -341,7 +298,7 @@ def define_place_truck_throughput_constraints(model: PlanningModel) -> None:
         Σ_{m: tail=p, dep=t} x[m] + Σ_k u[p,k,t] ≤ cap[p,t],  Σ_{t'≤t} cap[p,t'] = ⌊trucks_per_hour[p] · open hours to t⌋
     (whole trucks per slot; closed slots have no columns at all)."""
     scenario, arcs = model.scenario, model.arcs
-    rate = np.array([p.trucks_per_hour or np.inf for p in scenario.places])
+    rate = model.problem.place_truck_rate
     x, u = model.col("x"), model.col("u")
     place = np.concatenate([arcs.tail[model.trucks.arc], model.unload_place])
     slot = np.concatenate([model.trucks.dep, model.unload_slot])
@@ -349,22 +306,22 @@ def define_place_truck_throughput_constraints(model: PlanningModel) -> None:
     limited = np.isfinite(rate[place])
     kinds = {PlaceKind.crossing: "crossing", PlaceKind.inspection: "inspection", PlaceKind.checkpoint: "checkpoint"}
     kind_of = [kinds.get(p.kind, "place") for p in scenario.places]
-    _grouped_rows(model, "place_trucks", "place", place[limited], slot[limited], cols[limited], rate, [f"{kind_of[i]}:{p.id}" for i, p in enumerate(scenario.places)], "truck per hour", model.terms.place_open)
+    _grouped_rows(model, "place_trucks", "place", place[limited], slot[limited], cols[limited], model.problem.place_trucks_cap, [f"{kind_of[i]}:{p.id}" for i, p in enumerate(scenario.places)], "truck per hour")
 
 
 def define_road_truck_capacity_constraints(model: PlanningModel) -> None:
     """Trucks entering a road (per direction) per slot stay within its capacity:
 
         Σ_{m: arc=a, dep=t} x[m] ≤ cap[a,t]  (whole trucks per slot adding up to trucks_per_hour · hours)"""
-    _road_rows(model, "road_trucks", model.trucks, model.col("x"), model.arcs.trucks_per_hour, "truck per hour")
+    _road_rows(model, "road_trucks", model.trucks, model.col("x"), model.arcs.trucks_per_hour, model.problem.road_trucks_cap, "truck per hour")
 
 
-def _road_rows(model: PlanningModel, name: str, moves: Movements, col: Block, rate_per_hour: np.ndarray, unit: str) -> None:
+def _road_rows(model: PlanningModel, name: str, moves: Movements, col: Block, rate_per_hour: np.ndarray, capacity: np.ndarray, unit: str) -> None:
     """Capacity rows per (directed arc, slot) for the moves on arcs with a finite rate."""
     arcs = model.arcs
     limited = np.isfinite(rate_per_hour[moves.arc])
     labels = [model.scenario.roads[arcs.road[a]].id for a in range(len(arcs))]
-    _grouped_rows(model, name, name, moves.arc[limited], moves.dep[limited], col.start + np.flatnonzero(limited), rate_per_hour, labels, unit)
+    _grouped_rows(model, name, name, moves.arc[limited], moves.dep[limited], col.start + np.flatnonzero(limited), capacity, labels, unit)
 
 
 def define_place_people_throughput_constraints(model: PlanningModel) -> None:
@@ -372,18 +329,18 @@ def define_place_people_throughput_constraints(model: PlanningModel) -> None:
 
         Σ_{m: tail=p, dep=t} y[m] ≤ people_per_hour[p] · L_t"""
     scenario, arcs, y = model.scenario, model.arcs, model.col("y")
-    rate = np.array([p.people_per_hour or np.inf for p in scenario.places])
+    rate = model.problem.place_people_rate
     place = arcs.tail[model.people.arc]
     limited = np.isfinite(rate[place])
     labels = [f"{p.kind.value}:{p.id}" for p in scenario.places]
-    _grouped_rows(model, "place_people", "place_people", place[limited], model.people.dep[limited], y.start + np.flatnonzero(limited), rate, labels, "person per hour", model.terms.place_open)
+    _grouped_rows(model, "place_people", "place_people", place[limited], model.people.dep[limited], y.start + np.flatnonzero(limited), model.problem.place_people_cap, labels, "person per hour")
 
 
 def define_road_people_capacity_constraints(model: PlanningModel) -> None:
     """People entering a road section per slot stay within its pedestrian capacity:
 
         Σ_{m: arc=a, dep=t} y[m] ≤ people_per_hour[road(a)] · L_t"""
-    _road_rows(model, "road_people", model.people, model.col("y"), model.arcs.people_per_hour, "person per hour")
+    _road_rows(model, "road_people", model.people, model.col("y"), model.arcs.people_per_hour, model.problem.road_people_cap, "person per hour")
 
 
 def define_quota_constraints(model: PlanningModel) -> None:
@@ -416,11 +373,15 @@ def define_quota_constraints(model: PlanningModel) -> None:
 
 
 def define_fleet_constraints(model: PlanningModel) -> None:
-    """The fleet bounds trucks on the road, counting each loaded truck's empty return:
+    """The fleet bounds trucks in use: a truck is in use from its first departure until it is back,
+    so it counts while it moves loaded (with its empty return), and while it waits loaded anywhere
+    but at its origin (queued at an inspection point or a crossing, waiting for a window or for a
+    distribution point to open):
 
         f[d,t] = Σ_{m: arr-dep = d, dep = t} x[m]
-        (1 + return_factor) · Σ_d Σ_{t-d < t' ≤ t} f[d,t'] ≤ fleet   for every slot t
-    Grouping departures by duration keeps the matrix small: each row has Σ_d d entries."""
+        (1 + return_factor) · Σ_d Σ_{t-d < t' ≤ t} f[d,t'] + Σ_{(p,k) not a stock origin} s[p,k,t] ≤ fleet   for every slot t
+    Truckloads held at a place with stock of their commodity are stock, not trucks. Grouping
+    departures by duration keeps the matrix small: each row has Σ_d d entries."""
     fleet = model.scenario.fleet
     n_slots = model.terms.grid.n_slots
     lp, x = model.lp, model.col("x")
@@ -442,6 +403,13 @@ def define_fleet_constraints(model: PlanningModel) -> None:
         for lag in range(int(d)):
             t_prime = np.arange(n_slots - lag)
             lp.add_entries(rows.start + t_prime + lag, f.start + j * n_slots + t_prime, factor)
+    # s[p,k,t]: loaded trucks waiting at the end of slot t (they leave, or wait on, in slot t + 1).
+    s = model.col("s")
+    waiting = np.flatnonzero(model.supply_trucks[model.storage_pairs].sum(axis=1) == 0)
+    if len(waiting):
+        t = np.arange(n_slots)
+        cols = s.start + (waiting[:, None] * n_slots + t[None, :]).ravel()
+        lp.add_entries(rows.start + np.tile(t, len(waiting)), cols, 1.0)
 
 
 def define_need_tier_constraints(model: PlanningModel) -> None:
@@ -459,7 +427,7 @@ def define_need_tier_constraints(model: PlanningModel) -> None:
     tier_rows = np.array([row_of[int(k)] for k in model.tier_zone * n_kinds + model.tier_kind], dtype=np.int64)
     lp.add_entries(block.start + tier_rows, g.start + np.arange(g.size), 1.0)
     lp.add_entries(block.start + np.arange(e.size), e.start + np.arange(e.size), 1.0)
-    zone_of = np.array([_zone_index(scenario, p.zone) for p in scenario.places], dtype=np.int64)
+    zone_of = model.problem.place_zone
     lookup = np.full(len(scenario.zones) * n_kinds, -1, dtype=np.int64)
     lookup[pairs] = np.arange(len(pairs))
     u_rows = lookup[zone_of[model.unload_place] * n_kinds + model.unload_kind]

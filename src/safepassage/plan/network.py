@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from safepassage.errors import Problem, ScenarioError
 from safepassage.plan.terms import Terms
 from safepassage.scenario.model import PlaceKind, Scenario
 
@@ -223,19 +222,15 @@ def truck_movements(scenario: Scenario, terms: Terms, arcs: Arcs) -> Movements:
 def people_sources_and_sinks(scenario: Scenario) -> tuple[list[int], list[int], list[set[int]]]:
     """Origin zones with people wanting to leave: (zone index, assembly place, safe places)."""
     place_index = {p.id: i for i, p in enumerate(scenario.places)}
-    zones, assembly, safe = [], [], []
-    problems = []
+    zones: list[int] = []
+    assembly: list[int] = []
+    safe: list[set[int]] = []
     for z, zone in enumerate(scenario.zones):
         if zone.evacuation is None or zone.evacuation.wants_to_leave <= 0:
             continue
-        places = {i for i, p in enumerate(scenario.places) if p.zone in zone.evacuation.destinations}
-        if not places:
-            problems.append(Problem(f"zones[{z}].evacuation.destinations", "no place lies in any destination zone", "add a shelter (or any place) with zone: set to a destination"))
         zones.append(z)
         assembly.append(place_index[zone.evacuation.assembly_place])
-        safe.append(places)
-    if problems:
-        raise ScenarioError(problems)
+        safe.append({i for i, p in enumerate(scenario.places) if p.zone in zone.evacuation.destinations})
     return zones, assembly, safe
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+from safepassage.errors import PlanInvariantError
 from safepassage.plan.bottleneck import find_bottlenecks
 from safepassage.plan.integer import round_and_repair
 from safepassage.plan.kpi import plan_kpis
@@ -19,9 +20,31 @@ from safepassage.plan.lp_build import build_planning_model
 from safepassage.plan.result import Bottleneck, PlanResult, iso
 from safepassage.plan.schedule import build_convoys, build_evacuations
 from safepassage.plan.solve import solve_lp
+from safepassage.plan.time_grid import to_utc
 from safepassage.scenario.model import Horizon, Proposal, Scenario
 
-__all__ = ["plan_proposal"]
+__all__ = ["plan_proposal", "check_within_bound", "BOUND_TOLERANCE"]
+
+# The LP optimum is exact only up to HiGHS's tolerances (1e-7 on feasibility and optimality); an
+# integer plan evaluated with the LP's own objective may exceed it by that much, and no more.
+BOUND_TOLERANCE = 1e-6
+
+
+def check_within_bound(value: float, bound: float) -> None:
+    """Raise ``PlanInvariantError`` if an integer plan's ``value`` exceeds the LP ``bound`` beyond
+    solver tolerance: the plan breaks a limit the LP respects, so it is not a plan at all.
+
+    >>> check_within_bound(99.0, 100.0)
+    >>> check_within_bound(101.0, 100.0)
+    Traceback (most recent call last):
+    ...
+    safepassage.errors.PlanInvariantError: the integer plan is worth 101 person-days, more than the LP bound 100 ...
+    """
+    if value > bound + BOUND_TOLERANCE * max(1.0, abs(bound)):
+        raise PlanInvariantError(
+            f"the integer plan is worth {value:.6g} person-days, more than the LP bound {bound:.6g} "
+            "(it must break a limit the LP respects); please report this as a bug with the scenario"
+        )
 
 
 def plan_proposal(scenario: Scenario, proposal: str, horizon: Horizon | None = None, time_limit_s: float | None = None, bottlenecks: int = 5, threads: int | None = None, window_value: bool = False) -> PlanResult:
@@ -42,7 +65,8 @@ def plan_proposal(scenario: Scenario, proposal: str, horizon: Horizon | None = N
     plan = round_and_repair(model, solution)
     rounded = time.perf_counter()
     bound = solution.objective
-    value = min(plan.value, bound)  # equal up to solver tolerance when the plan loses nothing
+    value = plan.value
+    check_within_bound(value, bound)
     gap = (bound - value) / abs(bound) if abs(bound) > 1e-9 else 0.0
     grid = model.terms.grid
     result = PlanResult(
@@ -55,7 +79,7 @@ def plan_proposal(scenario: Scenario, proposal: str, horizon: Horizon | None = N
         status=solution.status,
         objective=value,
         bound=bound,
-        gap=max(gap, 0.0),
+        gap=gap,
         kpis=plan_kpis(model, plan),
         convoys=build_convoys(model, plan),
         evacuations=build_evacuations(model, plan),
@@ -79,7 +103,8 @@ def _with_window_value(found: list[Bottleneck], scenario: Scenario, proposal: Pr
     gain = extended - bound
     if gain <= 1e-6 * max(1.0, abs(bound)):
         return found
-    hours = sum((w.end - w.start).total_seconds() / 3600.0 * w.repeat_days for w in proposal.windows) / sum(w.repeat_days for w in proposal.windows)
+    tz = scenario.timezone
+    hours = sum((to_utc(b, tz) - to_utc(a, tz)).total_seconds() / 3600.0 for w in proposal.windows for a, b in w.occurrences()) / sum(w.repeat_days for w in proposal.windows)
     # Ranked with the others by the value of 10% more: windows 10% longer, valued linearly.
     window = Bottleneck("window", f"{proposal.id}.windows", round(gain, 4), "hour more per window", sum(w.repeat_days for w in proposal.windows), round(gain * 0.1 * hours, 2))
     return sorted(found + [window], key=lambda b: -b.value_of_10pct)[:top]

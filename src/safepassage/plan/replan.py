@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from safepassage.errors import Problem, ScenarioError
 from safepassage.plan.planner import plan_proposal
 from safepassage.plan.result import PlanResult
+from safepassage.plan.time_grid import to_utc
 from safepassage.scenario.model import Evacuation, Scenario, Stock
 
 __all__ = ["CurrentState", "StockPosition", "state_scenario", "replan"]
@@ -58,9 +60,12 @@ def state_scenario(scenario: Scenario, state: CurrentState) -> Scenario:
     and closures replaced by the observed state. Raises ScenarioError for references it lacks or a
     time outside the horizon."""
     horizon = scenario.horizon
-    end = horizon.start + dt.timedelta(days=horizon.days)
+    # Absolute time: a daylight-saving change inside the horizon must not shift its end or the time left.
+    start_utc, at_utc = to_utc(horizon.start, scenario.timezone), to_utc(state.at, scenario.timezone)
+    end_utc = start_utc + dt.timedelta(days=horizon.days)
+    end = end_utc.astimezone(ZoneInfo(scenario.timezone)).replace(tzinfo=None)
     problems = []
-    if not horizon.start <= state.at < end:
+    if not start_utc <= at_utc < end_utc:
         problems.append(Problem("state.at", f"{state.at.isoformat()} is outside the horizon {horizon.start.isoformat()} – {end.isoformat()}", "re-plan at a time inside the horizon"))
     place_ids = {p.id for p in scenario.places}
     road_ids = {r.id for r in scenario.roads}
@@ -77,8 +82,10 @@ def state_scenario(scenario: Scenario, state: CurrentState) -> Scenario:
     if problems:
         raise ScenarioError(problems, source="re-plan state")
 
-    remaining_days = (end - state.at).total_seconds() / 86400.0
-    update: dict = {"horizon": horizon.model_copy(update={"start": state.at, "days": remaining_days, "coarse_after_hours": None if horizon.coarse_after_hours is None else max(0.0, horizon.coarse_after_hours - (state.at - horizon.start).total_seconds() / 3600.0)})}
+    remaining_days = (end_utc - at_utc).total_seconds() / 86400.0
+    elapsed_hours = (at_utc - start_utc).total_seconds() / 3600.0
+    coarse_after = None if horizon.coarse_after_hours is None else max(0.0, horizon.coarse_after_hours - elapsed_hours)
+    update: dict = {"horizon": horizon.model_copy(update={"start": state.at, "days": remaining_days, "coarse_after_hours": coarse_after})}
     if state.stock is not None:
         update["stocks"] = [
             Stock(place=s.place, commodity=s.commodity, quantity=s.quantity, available_from=max(s.available_from, state.at) if s.available_from else state.at)

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from safepassage.errors import Problem, ScenarioError
 from safepassage.plan.time_grid import TimeGrid, build_time_grid
+from safepassage.scenario.checks import require_plannable
+from safepassage.scenario.coverage import covered_road_mask, covered_zone_ids
 from safepassage.scenario.model import Horizon, PlaceKind, Proposal, Quota, Scenario
 
-__all__ = ["Terms", "resolve_terms", "DayQuota"]
+__all__ = ["Terms", "resolve_terms", "DayQuota", "WindowSpan"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,16 @@ class DayQuota:
 
 
 @dataclass(frozen=True)
+class WindowSpan:
+    """One occurrence of a pause window on the grid: minutes from the horizon start (absolute time),
+    and the roads it covers (bool per ``scenario.roads``, by the rule in ``scenario/coverage.py``)."""
+
+    start_min: float
+    end_min: float
+    roads: np.ndarray  # bool (R,)
+
+
+@dataclass(frozen=True)
 class Terms:
     """Slot masks for one proposal over one scenario (index order: scenario.places/roads/commodities)."""
 
@@ -46,6 +57,7 @@ class Terms:
     admitted_slots: np.ndarray  # bool (K, T): commodity may leave a crossing in slot t
     slot_day: np.ndarray  # int (T,): local day of each slot
     quotas: list[DayQuota]
+    window_spans: list[WindowSpan]  # every occurrence of every window, in minutes, with the roads it covers
 
     @property
     def admitted(self) -> np.ndarray:
@@ -62,6 +74,7 @@ class Terms:
 
 def resolve_terms(scenario: Scenario, proposal: Proposal, horizon: Horizon | None = None) -> Terms:
     """Masks and quotas for ``proposal`` on ``scenario`` over ``horizon`` (default: the scenario's)."""
+    require_plannable(scenario)  # the same checks as ``validate``: nothing valid fails here for data reasons
     horizon = horizon or scenario.horizon
     breakpoints = [t for w in proposal.windows for occ in w.occurrences() for t in occ]
     grid0 = build_time_grid(horizon, scenario.timezone)
@@ -73,9 +86,6 @@ def resolve_terms(scenario: Scenario, proposal: Proposal, horizon: Horizon | Non
     place_index = {p.id: i for i, p in enumerate(scenario.places)}
     zone_index = {z.id: i for i, z in enumerate(scenario.zones)}
     commodity_index = {c.id: i for i, c in enumerate(scenario.commodities)}
-    problems = [Problem(f"proposals[{proposal.id}].opens", f"unknown place '{p}'") for p in proposal.opens if p not in place_index]
-    if problems:
-        raise ScenarioError(problems)
 
     place_open = np.zeros((len(scenario.places), n_slots), dtype=bool)
     for i, place in enumerate(scenario.places):
@@ -86,26 +96,16 @@ def resolve_terms(scenario: Scenario, proposal: Proposal, horizon: Horizon | Non
     window_active = np.zeros(n_slots, dtype=bool)
     zone_covered = np.zeros((len(scenario.zones), n_slots), dtype=bool)
     road_covered = np.zeros((len(scenario.roads), n_slots), dtype=bool)
-    road_index = {r.id: i for i, r in enumerate(scenario.roads)}
-    place_zone = [zone_index.get(p.zone) if p.zone else None for p in scenario.places]
+    spans: list[WindowSpan] = []
     for window in proposal.windows:
-        mask = grid.mask_between([(grid.to_minutes(a), grid.to_minutes(b)) for a, b in window.occurrences()])
+        minutes = [(grid.to_minutes(a), grid.to_minutes(b)) for a, b in window.occurrences()]
+        mask = grid.mask_between(minutes)
         window_active |= mask
-        if window.everywhere:
-            zone_covered |= mask
-            road_covered |= mask
-            continue
-        for zone_id in window.zones:
-            zone_covered[zone_index[zone_id]] |= mask
-        for road_id in window.roads:
-            if road_id in road_index:  # a road closed for re-planning is gone from the scenario
-                road_covered[road_index[road_id]] |= mask
-    # A window covering a zone covers every road touching a place in that zone.
-    for r, road in enumerate(scenario.roads):
-        for end in (road.from_, road.to):
-            z = place_zone[place_index[end]]
-            if z is not None:
-                road_covered[r] |= zone_covered[z]
+        # The one coverage rule (scenario/coverage.py), shared with the simulation and the formats.
+        roads = np.array(covered_road_mask(scenario, window), dtype=bool)
+        zone_covered[[zone_index[z] for z in covered_zone_ids(scenario, window)]] |= mask
+        road_covered[roads] |= mask
+        spans += [WindowSpan(lo, hi, roads) for lo, hi in minutes]
     road_usable = np.ones((len(scenario.roads), n_slots), dtype=bool)
     for r, road in enumerate(scenario.roads):
         if road.requires_pause:
@@ -139,4 +139,4 @@ def resolve_terms(scenario: Scenario, proposal: Proposal, horizon: Horizon | Non
         quotas += [day_quota(q, day, f"{proposal.id}.quotas[{i}]", covered, True) for i, q in enumerate(proposal.quotas)]
         if covered < 1.0:
             quotas += [day_quota(q, day, label, 1.0 - covered, False) for q, label in policy]
-    return Terms(scenario, proposal, grid, place_open, road_usable, window_active, zone_covered, admitted, slot_day, quotas)
+    return Terms(scenario, proposal, grid, place_open, road_usable, window_active, zone_covered, admitted, slot_day, quotas, spans)

@@ -17,14 +17,17 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from safepassage.scenario.clock import to_utc
 from safepassage.scenario.model import WEEKDAYS, Horizon, OpeningHours, minutes_of
 
-__all__ = ["TimeGrid", "build_time_grid"]
+__all__ = ["TimeGrid", "build_time_grid", "to_utc"]
 
 
 @dataclass(frozen=True)
 class TimeGrid:
-    """Slot boundaries in minutes from ``start`` (local, in ``timezone``)."""
+    """Slot boundaries in minutes from ``start`` (local wall-clock time in ``timezone``).
+
+    Minutes are absolute: minute ``m`` is ``start`` (in UTC) plus ``m`` minutes, whatever the clocks do."""
 
     start: dt.datetime
     timezone: str
@@ -46,17 +49,26 @@ class TimeGrid:
     def midpoint_min(self) -> np.ndarray:
         return (self.boundaries_min[:-1] + self.boundaries_min[1:]) / 2.0
 
-    def to_minutes(self, local: dt.datetime) -> float:
-        """Minutes from the horizon start to a local wall-clock time (may be negative or past the end)."""
-        zone = ZoneInfo(self.timezone)
-        delta = local.replace(tzinfo=zone) - self.start.replace(tzinfo=zone)
-        return delta.total_seconds() / 60.0
+    @property
+    def start_utc(self) -> dt.datetime:
+        """The horizon start as an aware UTC datetime."""
+        return to_utc(self.start, self.timezone)
+
+    def to_minutes(self, moment: dt.datetime) -> float:
+        """Minutes from the horizon start to ``moment`` (may be negative or past the end).
+
+        A naive ``moment`` is a local wall-clock time in ``timezone``. Both ends are converted to UTC
+        before subtracting, so a daylight-saving change in between counts as the hour it really is:
+
+        >>> grid = TimeGrid(dt.datetime(2024, 3, 30, 12, 0), "Europe/Berlin", np.array([0.0, 1440.0]))
+        >>> grid.to_minutes(dt.datetime(2024, 3, 31, 12, 0))  # clocks went forward an hour that night
+        1380.0
+        """
+        return (to_utc(moment, self.timezone) - self.start_utc).total_seconds() / 60.0
 
     def to_local(self, minutes: float) -> dt.datetime:
         """Local wall-clock time (timezone-aware) ``minutes`` after the horizon start."""
-        zone = ZoneInfo(self.timezone)
-        aware = self.start.replace(tzinfo=zone).astimezone(dt.timezone.utc) + dt.timedelta(minutes=float(minutes))
-        return aware.astimezone(zone)
+        return (self.start_utc + dt.timedelta(minutes=float(minutes))).astimezone(ZoneInfo(self.timezone))
 
     def local_day_index(self) -> np.ndarray:
         """For each slot, the index of its local calendar day (0 = the day the horizon starts)."""

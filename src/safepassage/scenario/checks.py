@@ -1,7 +1,14 @@
-"""Whole-scenario checks that a single field cannot make: references, duplicates, overlaps.
+"""Whole-scenario checks that a single field cannot make.
 
-They run on the raw (parameter-substituted) data, tolerant of wrong types, so that they can be reported
-together with pydantic's field errors: the user sees every problem in one pass.
+- ``reference_problems``: references, duplicates, overlaps. They run on the raw (parameter-substituted)
+  data, tolerant of wrong types, so that they can be reported together with pydantic's field errors:
+  the user sees every problem in one pass.
+- ``plan_problems``: what makes a valid-looking scenario impossible to plan (stock where it cannot wait,
+  an evacuation with nowhere to go, a proposal opening an unknown place). ``load_scenario`` (hence
+  ``validate``) reports them, and the planner refuses a scenario built any other way with the same
+  check, so nothing that validates fails later for data reasons.
+- ``scenario_warnings``: figures that are allowed but probably wrong (a place outside its own zone,
+  latitude and longitude swapped, a road shorter than the straight line between its ends).
 """
 
 from __future__ import annotations
@@ -9,10 +16,25 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from safepassage.errors import Problem
+from safepassage.errors import Problem, ScenarioError
+from safepassage.scenario.clock import horizon_end_utc, to_utc
+from safepassage.scenario.model import Horizon, Scenario
 
-__all__ = ["reference_problems"]
+__all__ = [
+    "reference_problems",
+    "plan_problems",
+    "require_plannable",
+    "scenario_warnings",
+    "horizon_warnings",
+    "ROAD_SHORTER_THAN_LINE_SHARE",
+]
+
+# A road may be no shorter than this share of the straight line between its ends (the rest allows
+# for imprecise coordinates) before ``validate`` warns.
+ROAD_SHORTER_THAN_LINE_SHARE = 0.8
+EARTH_RADIUS_KM = 6371.0088
 
 
 def _items(data: Any, key: str) -> list[tuple[int, dict[str, Any]]]:
@@ -178,3 +200,120 @@ def _overlap_problems(out: _Collector, path: str, windows: list[tuple[int, dict[
                     "windows of one proposal must not overlap; merge them into one window or move one",
                 )
             )
+
+
+def plan_problems(scenario: Scenario) -> list[Problem]:
+    """What makes a validated scenario impossible to plan, each with its path and a fix (empty: none)."""
+    problems: list[Problem] = []
+    places = {p.id: p for p in scenario.places}
+    for i, stock in enumerate(scenario.stocks):
+        place = places.get(stock.place)
+        if place is not None and not place.allows_holding:
+            problems.append(Problem(
+                f"stocks[{i}].place",
+                f"stock cannot wait at '{stock.place}' (a {place.kind.value} without holding)",
+                "put stock at a warehouse, or set holding: true on the place",
+            ))
+    for z, zone in enumerate(scenario.zones):
+        if zone.evacuation is None:
+            continue
+        if not any(p.zone in zone.evacuation.destinations for p in scenario.places):
+            problems.append(Problem(
+                f"zones[{z}].evacuation.destinations",
+                f"no place lies in any destination zone ({', '.join(zone.evacuation.destinations)})",
+                "add a shelter (or any place) with zone: set to a destination",
+            ))
+    for i, proposal in enumerate(scenario.proposals):
+        for k, place_id in enumerate(proposal.opens):
+            if place_id not in places:
+                problems.append(Problem(f"proposals[{i}].opens[{k}]", f"unknown place '{place_id}'", _suggest(place_id, set(places))))
+    return problems
+
+
+def require_plannable(scenario: Scenario) -> None:
+    """Raise ``ScenarioError`` listing ``plan_problems`` if there are any (the planner's entry check)."""
+    problems = plan_problems(scenario)
+    if problems:
+        raise ScenarioError(problems, scenario.name)
+
+
+def _distance_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance (haversine) between two positions in degrees."""
+    import math
+
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((phi2 - phi1) / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def scenario_warnings(scenario: Scenario) -> list[Problem]:
+    """Figures that are allowed but probably wrong, each with the figures that make it suspect.
+
+    - a place whose point lies outside the polygon of its own zone (with the distance to it);
+    - a place whose latitude and longitude look swapped (the swapped point lies where the others are);
+    - a road whose ``length_km`` is below ``ROAD_SHORTER_THAN_LINE_SHARE`` of the straight-line
+      distance between its ends (a road cannot be shorter than the straight line).
+    """
+    from shapely.geometry import Point, shape
+    from shapely.ops import unary_union
+
+    warnings: list[Problem] = []
+    polygons = {z.id: shape(z.geometry.model_dump()) for z in scenario.zones}
+    area = unary_union(list(polygons.values())).buffer(0.5) if polygons else None  # ~50 km around the zones
+    for i, place in enumerate(scenario.places):
+        lon, lat = place.geometry.lon, place.geometry.lat
+        point, swapped = Point(lon, lat), Point(lat, lon)
+        if area is not None and not area.covers(point) and area.covers(swapped):
+            warnings.append(Problem(
+                f"places[{i}].geometry.coordinates",
+                f"[{lon:g}, {lat:g}] lies far from every zone, but [{lat:g}, {lon:g}] lies among them: latitude and longitude look swapped",
+                "GeoJSON positions are [longitude, latitude]",
+            ))
+            continue
+        zone = polygons.get(place.zone) if place.zone else None
+        if zone is not None and not zone.covers(point):
+            nearest = zone.exterior.interpolate(zone.exterior.project(point)) if zone.geom_type == "Polygon" else None
+            away = f"{_distance_km(lon, lat, nearest.x, nearest.y):.2f} km" if nearest is not None else f"{zone.distance(point):.4f} degrees"
+            warnings.append(Problem(
+                f"places[{i}].zone",
+                f"'{place.id}' at [{lon:g}, {lat:g}] lies outside its zone '{place.zone}' ({away} from its edge)",
+                "check the place's coordinates or its zone",
+            ))
+    places = {p.id: p for p in scenario.places}
+    for i, road in enumerate(scenario.roads):
+        a, b = places.get(road.from_), places.get(road.to)
+        if a is None or b is None:
+            continue
+        straight_km = _distance_km(a.geometry.lon, a.geometry.lat, b.geometry.lon, b.geometry.lat)
+        if road.length_km < ROAD_SHORTER_THAN_LINE_SHARE * straight_km:
+            warnings.append(Problem(
+                f"roads[{i}].length_km",
+                f"{road.length_km:g} km, but its ends '{road.from_}' and '{road.to}' are {straight_km:.2f} km apart in a straight line",
+                "check the length (in km) or the coordinates of its ends",
+            ))
+    return warnings
+
+
+def horizon_warnings(scenario: Scenario, horizon: Horizon) -> list[Problem]:
+    """A horizon made longer than the scenario's runs past the windows: say so, per proposal.
+
+    Windows are not stretched to a longer horizon (a pause is what the parties agreed), so the days
+    after a proposal's last window are planned without any pause."""
+    if horizon.days <= scenario.horizon.days:
+        return []
+    tz = scenario.timezone
+    start_utc, end_utc = to_utc(horizon.start, tz), horizon_end_utc(horizon.start, horizon.days, tz)
+    out = []
+    for i, proposal in enumerate(scenario.proposals):
+        ends = [to_utc(end, tz) for window in proposal.windows for _, end in window.occurrences()]
+        if ends and max(ends) < end_utc:
+            last = max(ends)
+            day = (last - start_utc).total_seconds() / 86400.0
+            local = last.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+            out.append(Problem(
+                f"proposals[{i}].windows",
+                f"'{proposal.id}': its last window ends {local.isoformat(timespec='minutes')} (day {day:.1f}), "
+                f"but the horizon runs {horizon.days:g} days: the rest is planned without a pause",
+                "add windows (or repeat_days) to cover the longer horizon, or plan fewer days",
+            ))
+    return out

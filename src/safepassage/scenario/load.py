@@ -9,6 +9,7 @@ references, validate it, and report every problem with its path, YAML line and a
 
 from __future__ import annotations
 
+import difflib
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,9 @@ import yaml
 from pydantic import ValidationError
 
 from safepassage.errors import Problem, ScenarioError
-from safepassage.scenario.checks import reference_problems
+from safepassage.scenario.checks import plan_problems, reference_problems
 from safepassage.scenario.model import Scenario
+from safepassage.scenario.yaml_limits import load_yaml
 
 __all__ = [
     "load_scenario",
@@ -91,13 +93,8 @@ def load_scenario(ref: str | Path, overrides: dict[str, float] | None = None) ->
 
 def parse_scenario(text: str, source: str = "scenario", overrides: dict[str, float] | None = None) -> Scenario:
     """Validate scenario YAML text; see ``load_scenario``."""
-    try:
-        data = yaml.safe_load(text)
-        lines = _line_map(yaml.compose(text))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise ScenarioError([Problem("(file)", f"not valid YAML: {getattr(exc, 'problem', exc)}", "fix the YAML syntax (indentation, quotes, colons)", line)], source) from exc
+    data, node = load_yaml(text, source)  # within size, alias and depth limits: hostile input fails fast
+    lines = _line_map(node)
     if not isinstance(data, dict):
         raise ScenarioError([Problem("(file)", "a scenario is a YAML mapping (name:, places:, roads: ...)", "see `safepassage schema`")], source)
     problems: list[Problem] = []
@@ -108,7 +105,12 @@ def parse_scenario(text: str, source: str = "scenario", overrides: dict[str, flo
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = _pydantic_problems(exc) + problems
+        # A field holding an unknown "$reference" has its problem already; pydantic's "not a number"
+        # about the same field would only mislead.
+        unresolved = {p.path for p in problems if p.message.startswith("unknown parameter reference")}
+        problems = [p for p in _pydantic_problems(exc) if p.path not in unresolved] + problems
+    if scenario is not None and not problems:
+        problems += plan_problems(scenario)
     problems = [_with_line(p, lines) for p in problems]
     if problems:
         raise ScenarioError(problems, source)
@@ -153,7 +155,9 @@ def _substitute_parameters(data: dict[str, Any], problems: list[Problem]) -> dic
             entry = parameters.get(name)
             if isinstance(entry, dict) and isinstance(entry.get("value"), (int, float)):
                 return entry["value"]
-            problems.append(Problem(path, f"unknown parameter reference '{node}'", f"define '{name}' under parameters with a numeric value"))
+            close = difflib.get_close_matches(name, sorted(parameters), n=1)
+            hint = f"did you mean '${close[0]}'?" if close else f"define '{name}' under parameters with a numeric value"
+            problems.append(Problem(path, f"unknown parameter reference '{node}'", hint))
             return node
         return node
 

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from sqlalchemy import select
 
-from safepassage.service.api import audit, directory, movements, notifications, plans
+from safepassage.service.api import audit, directory, hns, incidents, movements, notifications, plans, sites
 from safepassage.service.api.deps import Services
 from safepassage.service.audit import AuditLog, load_or_create_signing_key
 from safepassage.service.auth import Passwords, Role, TokenCache
@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         """Liveness: no database access."""
         return {"status": "ok"}
 
-    for module in (directory, plans, movements, notifications, audit):
+    for module in (directory, plans, movements, notifications, hns, sites, incidents, audit):
         app.include_router(module.router)
     app.add_exception_handler(DataError, _unstorable_value)
     install_web(app)  # the web UI (pages, static files): issue 13

@@ -16,6 +16,7 @@ __all__ = [
     "Base", "Organisation", "Party", "User", "ApiToken", "ScenarioRecord", "PlanRecord", "Movement",
     "MovementStatusChange", "Notification", "NotificationParty", "Acknowledgment", "Event",
     "IdempotencyRecord", "AuditEntry", "AuditHead", "utcnow",
+    "StaticSite", "HnsNotification", "HnsAddressee", "HnsResponse", "LegClearance", "MovementOutcome", "IncidentLocation", "IncidentLink",
 ]
 
 
@@ -250,3 +251,142 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+# --- humanitarian notifications (HNS): versions, confirmations, responses, static sites, incidents ---
+# (issue 9; migration 0003_notifications)
+
+class StaticSite(Base):
+    """A site on the parties' deconfliction list (warehouse, shelter, office …). Never public."""
+
+    __tablename__ = "static_site"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))
+    site_kind: Mapped[str] = mapped_column(String(40))
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    valid_from: Mapped[dt.datetime]
+    valid_until: Mapped[dt.datetime]
+    created_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class HnsNotification(Base):
+    """One version of a humanitarian notification of a movement or a static site.
+
+    Versions of one notification share ``series_id`` (the id of version 1). ``state``: draft, sent,
+    superseded (a later version was sent). ``diff`` is against ``diff_base_id``, the last version every
+    addressee confirmed receiving (else the previous version)."""
+
+    __tablename__ = "hns_notification"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    kind: Mapped[str] = mapped_column(String(10))  # movement | site
+    movement_id: Mapped[int | None] = mapped_column(ForeignKey("movement.id"), index=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("static_site.id"), index=True)
+    scenario_id: Mapped[int | None] = mapped_column(ForeignKey("scenario.id"))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    window_start: Mapped[dt.datetime]
+    window_end: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    emergency: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(12), default="draft", index=True)
+    change_reason: Mapped[str] = mapped_column(Text, default="")
+    diff: Mapped[list[Any] | None] = mapped_column(JSON)
+    diff_base_id: Mapped[int | None] = mapped_column(Integer)
+    receipt_due: Mapped[dt.datetime | None]
+    dissemination_due: Mapped[dt.datetime | None]
+    notice: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    sent_at: Mapped[dt.datetime | None]
+    addressees: Mapped[list[HnsAddressee]] = relationship(order_by="HnsAddressee.party_id", lazy="selectin", cascade="all, delete-orphan")
+
+
+class HnsAddressee(Base):
+    """A party told of one version: its two confirmations (receipt; dissemination to field units) and
+    its latest response, each time-stamped, with when a missing confirmation was escalated."""
+
+    __tablename__ = "hns_addressee"
+    hns_notification_id: Mapped[int] = mapped_column(ForeignKey("hns_notification.id"), primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("party.id"), primary_key=True)
+    receipt_at: Mapped[dt.datetime | None]
+    receipt_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    dissemination_at: Mapped[dt.datetime | None]
+    dissemination_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    dissemination_note: Mapped[str] = mapped_column(Text, default="")
+    response: Mapped[str | None] = mapped_column(String(40))
+    responded_at: Mapped[dt.datetime | None]
+    receipt_escalated_at: Mapped[dt.datetime | None]
+    dissemination_escalated_at: Mapped[dt.datetime | None]
+    __table_args__ = (Index("ix_hns_addressee_party", "party_id", "hns_notification_id"),)
+
+
+class HnsResponse(Base):
+    """A party's answer: facilitated, facilitated_with_conditions, denied, more_information_requested,
+    no_assurances; with its reason and conditions (a changed window or route makes a new version)."""
+
+    __tablename__ = "hns_response"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hns_notification_id: Mapped[int] = mapped_column(ForeignKey("hns_notification.id"), index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("party.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    response: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    conditions: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    new_version_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class LegClearance(Base):
+    """A party's green (or red) light for one leg of a notified route (waypoint i to i + 1)."""
+
+    __tablename__ = "hns_leg_clearance"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hns_notification_id: Mapped[int] = mapped_column(ForeignKey("hns_notification.id"), index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("party.id"))
+    leg_index: Mapped[int] = mapped_column(Integer)
+    light: Mapped[str] = mapped_column(String(10))  # green | red
+    note: Mapped[str] = mapped_column(Text, default="")
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class MovementOutcome(Base):
+    """How a movement went, in OCHA's words, with the time held at each checkpoint."""
+
+    __tablename__ = "movement_outcome"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    movement_id: Mapped[int] = mapped_column(ForeignKey("movement.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(40))
+    checkpoint_holds: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    held_minutes: Mapped[float] = mapped_column(Float, default=0.0)
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class IncidentLocation(Base):
+    """Where an incident event happened (exact: staff only, never public)."""
+
+    __tablename__ = "incident_location"
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), primary_key=True)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    radius_km: Mapped[float] = mapped_column(Float)
+    margin_minutes: Mapped[float] = mapped_column(Float)
+
+
+class IncidentLink(Base):
+    """An incident tied to a notified movement or site near it in place and time."""
+
+    __tablename__ = "incident_link"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    hns_notification_id: Mapped[int] = mapped_column(ForeignKey("hns_notification.id"), index=True)
+    distance_km: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

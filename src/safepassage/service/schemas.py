@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
+from safepassage.interop.hns import Contact, LineString, MovementContent, MovementWindow, SiteContent
 from safepassage.service.auth import Role
 from safepassage.service.lifecycle import MovementStatus
 
@@ -451,3 +452,291 @@ class AuditVerifyPublic(BaseModel):
     head_hash: str
     first_bad_seq: int | None
     problem: str
+
+
+# --- humanitarian notifications (HNS): versions, confirmations, responses, sites, incidents (issue 9) -
+
+HnsResponseKind = Literal["facilitated", "facilitated_with_conditions", "denied", "more_information_requested", "no_assurances"]
+# OCHA's vocabulary for how a humanitarian movement went.
+MovementOutcomeKind = Literal["facilitated", "partially_facilitated", "initially_facilitated_then_impeded", "denied", "postponed", "cancelled"]
+
+
+def _distinct_ids(value: list[int]) -> list[int]:
+    if len(set(value)) != len(value):
+        raise ValueError("list each party once")
+    return sorted(value)
+
+
+PartyIds = Annotated[list[Id], Field(min_length=1, max_length=50), AfterValidator(_distinct_ids)]
+
+
+class HnsDraftsCreate(_In):
+    """Draft one movement notification per convoy of a plan (not yet sent)."""
+
+    party_ids: PartyIds
+    organisation: Name
+    contact: Contact
+    emergency: bool = False
+    expires_after_arrival_hours: Annotated[float, Field(ge=0, le=720, allow_inf_nan=False)] = 12.0
+
+
+class HnsNotificationCreate(_In):
+    """A movement notification written by hand (drafted; ``POST …/send`` sends it). The scenario whose
+    roads the route must follow is the movement's plan's, or ``scenario_id``."""
+
+    movement_id: Id
+    scenario_id: Id | None = None
+    party_ids: PartyIds
+    emergency: bool = False
+    content: MovementContent
+
+
+class HnsDraftUpdate(_In):
+    content: MovementContent
+
+
+class HnsSend(_In):
+    """Send a draft. Deadlines for the two confirmations default to one hour after sending (receipt,
+    never after departure) and two hours before departure (dissemination to field units)."""
+
+    receipt_due: Moment | None = None
+    dissemination_due: Moment | None = None
+
+
+class ConfirmationCreate(_In):
+    """Receipt (the liaison has it) and dissemination (passed to the field units) are separate acts."""
+
+    kind: Literal["receipt", "dissemination"]
+    note: text(2_000) = ""
+
+
+class ResponseConditions(_In):
+    window: MovementWindow | None = None
+    route: LineString | None = None
+    other: text(2_000) = ""
+
+
+class HnsResponseCreate(_In):
+    response: HnsResponseKind
+    reason: Annotated[LongText, Field(validate_default=True)] = ""
+    conditions: Annotated[ResponseConditions | None, Field(validate_default=True)] = None
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_given(cls, value: str, info: ValidationInfo) -> str:
+        response = info.data.get("response")
+        if response in ("denied", "more_information_requested") and not value.strip():
+            raise ValueError("a denial gives its reason" if response == "denied" else "say what information is needed")
+        return value
+
+    @field_validator("conditions")
+    @classmethod
+    def _conditions_given(cls, value: ResponseConditions | None, info: ValidationInfo) -> ResponseConditions | None:
+        response = info.data.get("response")
+        if response == "facilitated_with_conditions" and (value is None or (value.window is None and value.route is None and not value.other.strip())):
+            raise ValueError("facilitated with conditions: give the conditions (a window, a route, or other)")
+        if response != "facilitated_with_conditions" and value is not None:
+            raise ValueError(f"only facilitated_with_conditions carries conditions, not {response}")
+        return value
+
+
+class LegClearanceCreate(_In):
+    light: Literal["green", "red"]
+    note: text(2_000) = ""
+
+
+class HnsAddresseePublic(BaseModel):
+    party_id: int
+    receipt_at: dt.datetime | None
+    receipt_by: int | None
+    dissemination_at: dt.datetime | None
+    dissemination_by: int | None
+    response: HnsResponseKind | None
+    responded_at: dt.datetime | None
+    receipt_overdue: bool
+    dissemination_overdue: bool
+    receipt_escalated_at: dt.datetime | None
+    dissemination_escalated_at: dt.datetime | None
+
+
+class LegPublic(BaseModel):
+    index: int
+    from_place: str | None
+    to_place: str | None
+    lights: dict[str, Literal["green", "red"]] = Field(description="party id -> latest light")
+
+
+class HnsNotificationPublic(BaseModel):
+    id: int
+    series_id: int
+    version: int
+    kind: Literal["movement", "site"]
+    movement_id: int | None
+    site_id: int | None
+    state: Literal["draft", "sent", "superseded"]
+    content: dict[str, Any]
+    window_start: dt.datetime
+    window_end: dt.datetime
+    expires_at: dt.datetime
+    expired: bool
+    emergency: bool
+    notice: dict[str, Any] | None = Field(description="required_hours, given_hours, late (flagged, never blocked), emergency")
+    missing_fields: list[str]
+    change_reason: str
+    diff: list[dict[str, Any]] | None = Field(description="RFC 6902 operations (with the old value) against diff_base_version")
+    diff_base_version: int | None
+    renotification: bool
+    receipt_due: dt.datetime | None
+    dissemination_due: dt.datetime | None
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+    addressees: list[HnsAddresseePublic]
+    legs: list[LegPublic]
+
+
+class HnsResponsePublic(_Out):
+    id: int
+    hns_notification_id: int
+    party_id: int
+    user_id: int
+    response: str
+    reason: str
+    conditions: dict[str, Any] | None
+    new_version_id: int | None
+    created_at: dt.datetime
+
+
+class HnsEscalationPublic(BaseModel):
+    hns_notification_id: int
+    series_id: int
+    version: int
+    party_id: int
+    missing: Literal["receipt", "dissemination"]
+    due: dt.datetime
+    escalated_at: dt.datetime | None
+
+
+class HnsSweepPublic(BaseModel):
+    escalated: list[HnsEscalationPublic]
+
+
+class CheckpointHold(_In):
+    place_id: Ref
+    held_from: Moment
+    held_until: Moment
+
+    @field_validator("held_until")
+    @classmethod
+    def _after(cls, value: dt.datetime, info: ValidationInfo) -> dt.datetime:
+        start = info.data.get("held_from")
+        if start is not None and value < start:
+            raise ValueError("held_until is before held_from")
+        return value
+
+
+class MovementOutcomeCreate(_In):
+    movement_id: Id
+    outcome: MovementOutcomeKind
+    checkpoint_holds: Annotated[list[CheckpointHold], Field(max_length=100)] = []
+    note: LongText = ""
+
+
+class MovementOutcomePublic(_Out):
+    id: int
+    movement_id: int
+    outcome: MovementOutcomeKind
+    checkpoint_holds: list[dict[str, Any]]
+    held_minutes: float
+    note: str
+    recorded_by: int
+    created_at: dt.datetime
+
+
+class StaticSiteCreate(_In):
+    party_ids: PartyIds
+    content: SiteContent
+
+
+class StaticSiteUpdate(_In):
+    content: SiteContent
+    change_reason: text(2_000) = ""
+
+
+class StaticSitePublic(BaseModel):
+    id: int
+    content: dict[str, Any]
+    current_notification_id: int | None
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class IncidentCreate(_In):
+    """An incident at a place and time; linked at once to notified movements and sites near it."""
+
+    occurred_at: Moment
+    lon: Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+    lat: Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+    incident_category: IncidentCategory
+    description: LongText = ""
+    movement_id: Id | None = None
+    radius_km: Annotated[float, Field(gt=0, le=50, allow_inf_nan=False)] = 2.0
+    margin_minutes: Annotated[float, Field(ge=0, le=1440, allow_inf_nan=False)] = 60.0
+
+
+class IncidentPartyRecord(BaseModel):
+    party_id: int
+    party: str
+    receipt_at: dt.datetime | None
+    receipt_by: str | None
+    receipt_before_incident: bool
+    dissemination_at: dt.datetime | None
+    dissemination_by: str | None
+    dissemination_before_incident: bool
+    response: str | None
+    responded_at: dt.datetime | None
+
+
+class IncidentHistoryResponse(BaseModel):
+    party_id: int
+    response: str
+    reason: str
+    at: dt.datetime
+    before_incident: bool
+
+
+class IncidentHistoryVersion(BaseModel):
+    hns_notification_id: int
+    version: int
+    sent_at: dt.datetime | None
+    change_reason: str
+    responses: list[IncidentHistoryResponse]
+
+
+class IncidentLinkPublic(BaseModel):
+    hns_notification_id: int
+    series_id: int
+    version: int
+    kind: Literal["movement", "site"]
+    movement_id: int | None
+    site_id: int | None
+    distance_km: float
+    notified_at: dt.datetime | None
+    notified_before_incident: bool
+    window_start: dt.datetime
+    window_end: dt.datetime
+    parties: list[IncidentPartyRecord] = Field(description="The standing version's addressees: confirmations and by whom")
+    history: list[IncidentHistoryVersion] = Field(description="Every version sent, with the parties' responses")
+
+
+class IncidentPublic(BaseModel):
+    event_id: int
+    occurred_at: dt.datetime
+    lon: float
+    lat: float
+    incident_category: str
+    description: str
+    movement_id: int | None
+    radius_km: float
+    margin_minutes: float
+    links: list[IncidentLinkPublic]

@@ -33,6 +33,8 @@ class Settings:
     bootstrap_admin_password: str | None = field(default=None, repr=False)
     deployment_name: str = "safepassage"
     sql_echo: bool = False
+    notice_hours: float = 48.0  # notice a movement notification should give (HNS); later is flagged, never blocked
+    emergency_notice_hours: float = 24.0  # the same for one marked as an emergency
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -59,6 +61,12 @@ class Settings:
             values["bootstrap_admin_password"] = env["SAFEPASSAGE_ADMIN_PASSWORD"]
         if env.get("SAFEPASSAGE_DEPLOYMENT"):
             values["deployment_name"] = env["SAFEPASSAGE_DEPLOYMENT"]
+        for name, variable in (("notice_hours", "SAFEPASSAGE_NOTICE_HOURS"), ("emergency_notice_hours", "SAFEPASSAGE_EMERGENCY_NOTICE_HOURS")):
+            if env.get(variable):
+                try:
+                    values[name] = float(env[variable])
+                except ValueError:
+                    raise ValueError(f"{variable} must be a number of hours, got {env[variable]!r}") from None
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
 

@@ -9,12 +9,27 @@ without re-planning, and the sensitivity of the verdict to the uncertain figures
 """
 
 from safepassage.simulate.bands import monte_carlo_bands
-from safepassage.simulate.disruptions import DISRUPTION_ASSUMPTIONS, Disruptions, load_disruptions
+from safepassage.simulate.disruptions import (
+    DISRUPTION_ASSUMPTIONS,
+    Disruptions,
+    load_disruptions,
+)
 from safepassage.simulate.execution import Outcome, execute
-from safepassage.simulate.montecarlo import MonteCarloResult, SimulationJob, prepare_job, replication_rngs, simulate_proposal
+from safepassage.simulate.montecarlo import (
+    MonteCarloResult,
+    SimulationJob,
+    prepare_job,
+    replication_rngs,
+    simulate_proposal,
+)
 from safepassage.simulate.outcome import metric_names, outcome_kpis
 from safepassage.simulate.schedule import Schedule, compile_schedule
-from safepassage.simulate.sensitivity import SensitivityReport, sensitivity_analysis, tornado_chart, uncertain_parameters
+from safepassage.simulate.sensitivity import (
+    SensitivityReport,
+    sensitivity_analysis,
+    tornado_chart,
+    uncertain_parameters,
+)
 from safepassage.simulate.world import SimulationWorld, build_world, realise
 
 __all__ = [

@@ -11,7 +11,12 @@ import numpy as np
 
 from safepassage.scenario.model import Horizon
 from safepassage.simulate.disruptions import Disruptions
-from safepassage.simulate.montecarlo import MonteCarloResult, Policy, prepare_job, simulate_proposal
+from safepassage.simulate.montecarlo import (
+    MonteCarloResult,
+    Policy,
+    prepare_job,
+    simulate_proposal,
+)
 
 __all__ = ["monte_carlo_bands", "comparison_horizon"]
 

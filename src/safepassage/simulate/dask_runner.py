@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from safepassage.simulate.montecarlo import SimulationJob, run_batch
+from safepassage.simulate.replication import SimulationJob, run_batch
 
 __all__ = ["dask_client", "run_on_dask", "default_batch_size"]
 

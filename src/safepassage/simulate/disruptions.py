@@ -21,10 +21,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from safepassage.errors import Problem, ScenarioError
+from safepassage.scenario.yaml_limits import load_yaml
 
 __all__ = ["Disruptions", "load_disruptions", "DISRUPTION_ASSUMPTIONS"]
 
@@ -108,9 +108,10 @@ def load_disruptions(path: str | Path) -> Disruptions:
     Raises ``ScenarioError`` naming each bad field."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError([Problem(str(path), f"cannot read disruptions: {exc}", "give a YAML file with fields of `Disruptions`")], str(path)) from exc
+    data = load_yaml(text, str(path))[0] or {}
     if not isinstance(data, dict):
         raise ScenarioError([Problem("(file)", "a disruptions file is a YAML mapping of field: value", "e.g. inspection_rejection_rate: 0.05")], str(path))
     try:

@@ -14,28 +14,22 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from safepassage.plan.lp_build import whole_unit_capacity
-from safepassage.plan.network import build_arcs
-from safepassage.plan.terms import resolve_terms
+from safepassage.plan.problem import PlanningProblem, compile_problem
+from safepassage.plan.terms import WindowSpan
 from safepassage.scenario.model import Horizon, PlaceKind, Proposal, Scenario
 from safepassage.simulate.disruptions import Disruptions
 
-__all__ = ["SimulationWorld", "Realisation", "build_world", "realise"]
-
-
-@dataclass(frozen=True)
-class WindowOccurrence:
-    """One occurrence of a pause window: minutes from the horizon start, and the roads it covers."""
-
-    start_min: float
-    end_min: float
-    roads: np.ndarray  # bool (R,)
+__all__ = ["SimulationWorld", "Realisation", "build_world", "world_of", "realise"]
 
 
 @dataclass
 class SimulationWorld:
-    """Static arrays for one proposal over one horizon (index order: scenario places/roads/commodities)."""
+    """Static arrays for one proposal over one horizon (index order: scenario places/roads/commodities).
 
+    It is the compiled planning problem (``problem``), the same object the planner solves, with its
+    arrays laid out for the event simulation; a ``Realisation`` adds one draw of the disruptions."""
+
+    problem: PlanningProblem
     scenario: Scenario
     proposal: Proposal
     horizon: Horizon
@@ -58,7 +52,7 @@ class SimulationWorld:
     road_trucks: np.ndarray  # (A, T)
     road_people: np.ndarray  # (A, T)
     road_pause: np.ndarray  # bool (R,)
-    windows: list[WindowOccurrence]
+    windows: list[WindowSpan]  # every window occurrence, with the roads it covers (the one coverage rule)
     quota_day: np.ndarray  # (Q,)
     quota_window: np.ndarray  # (Q,) -1: the whole day; 1: only slots inside a window; 0: only slots outside
     window_active: np.ndarray  # bool (T,) some window of the proposal is active (as planned)
@@ -107,74 +101,42 @@ class SimulationWorld:
 
 def build_world(scenario: Scenario, proposal: str | Proposal, horizon: Horizon | None = None) -> SimulationWorld:
     """The static world of ``proposal`` over ``horizon`` (default: the scenario's), on the planner's grid."""
-    chosen = scenario.proposal(proposal) if isinstance(proposal, str) else proposal
-    horizon = horizon or scenario.horizon
-    terms = resolve_terms(scenario, chosen, horizon)
-    grid = terms.grid
-    n_slots = grid.n_slots
-    arcs = build_arcs(scenario)
-    length = grid.length_min
-    truck_rate = np.array([p.trucks_per_hour or np.inf for p in scenario.places])
-    people_rate = np.array([p.people_per_hour or np.inf for p in scenario.places])
-    place_trucks = np.where(terms.place_open, whole_unit_capacity(truck_rate, terms.place_open, length), 0.0)
-    place_people = np.where(terms.place_open, whole_unit_capacity(people_rate, terms.place_open, length), 0.0)
-    ones = np.ones((len(arcs), n_slots), dtype=bool)
-    road_trucks = whole_unit_capacity(arcs.trucks_per_hour, ones, length) if len(arcs) else np.zeros((0, n_slots))
-    road_people = whole_unit_capacity(arcs.people_per_hour, ones, length) if len(arcs) else np.zeros((0, n_slots))
-    place_ids = [p.id for p in scenario.places]
-    arc_of = {(scenario.roads[arcs.road[a]].id, place_ids[arcs.tail[a]], place_ids[arcs.head[a]]): a for a in range(len(arcs))}
-    zone_index = {z.id: i for i, z in enumerate(scenario.zones)}
-    place_zone = np.array([zone_index.get(p.zone, -1) if p.zone else -1 for p in scenario.places], dtype=np.int64)
+    return world_of(compile_problem(scenario, proposal, horizon))
 
-    windows = [WindowOccurrence(grid.to_minutes(a), grid.to_minutes(b), _covered_roads(scenario, w)) for w in chosen.windows for a, b in w.occurrences()]
+
+def world_of(problem: PlanningProblem) -> SimulationWorld:
+    """The simulation's view of a compiled problem (no second interpretation of the scenario)."""
+    scenario, terms, arcs, grid = problem.scenario, problem.terms, problem.arcs, problem.grid
+    n_slots = grid.n_slots
+    place_ids = problem.ids.places
+    arc_of = {(scenario.roads[arcs.road[a]].id, place_ids[arcs.tail[a]], place_ids[arcs.head[a]]): a for a in range(len(arcs))}
     n_quotas = len(terms.quotas)
     quota_member = np.zeros((n_quotas, len(scenario.places), len(scenario.commodities)), dtype=bool)
     for q, quota in enumerate(terms.quotas):
         quota_member[np.ix_([q], list(quota.places), list(quota.commodities))] = True
-    commodity_index = {c.id: k for k, c in enumerate(scenario.commodities)}
-    need_ppd = np.zeros((len(scenario.zones), len(scenario.commodities)))
-    for z, zone in enumerate(scenario.zones):
-        for commodity_id, amount in zone.needs_per_person_per_day.items():
-            need_ppd[z, commodity_index[commodity_id]] = amount
-    population = np.array([z.population for z in scenario.zones])
-    wanting = int(sum(z.evacuation.wants_to_leave for z in scenario.zones if z.evacuation is not None and z.evacuation.wants_to_leave > 0))
     slot_day = terms.slot_day
     n_days = int(slot_day.max()) + 1
     day_first_slot = np.array([int(np.argmax(slot_day == d)) for d in range(n_days)] + [n_slots], dtype=np.int64)
     return SimulationWorld(
-        scenario=scenario, proposal=chosen, horizon=horizon,
+        problem=problem, scenario=scenario, proposal=problem.proposal, horizon=problem.horizon,
         boundaries_min=grid.boundaries_min.copy(),
         boundary_date=[grid.to_local(m).date().isoformat() for m in grid.boundaries_min],
-        slot_day=slot_day, day_first_slot=day_first_slot, place_open=terms.place_open, place_zone=place_zone,
-        is_crossing=np.array([p.kind == PlaceKind.crossing for p in scenario.places]),
-        is_inspection=np.array([p.kind == PlaceKind.inspection for p in scenario.places]),
-        place_trucks=place_trucks, place_people=place_people,
+        slot_day=slot_day, day_first_slot=day_first_slot, place_open=terms.place_open, place_zone=problem.place_zone,
+        is_crossing=problem.is_kind(PlaceKind.crossing), is_inspection=problem.is_kind(PlaceKind.inspection),
+        place_trucks=problem.place_trucks_cap, place_people=problem.place_people_cap,
         arc_tail=arcs.tail, arc_head=arcs.head, arc_road=arcs.road, arc_truck_min=arcs.truck_min, arc_walk_min=arcs.walk_min, arc_of=arc_of,
-        road_trucks=road_trucks, road_people=road_people,
+        road_trucks=problem.road_trucks_cap, road_people=problem.road_people_cap,
         road_pause=np.array([r.requires_pause for r in scenario.roads], dtype=bool),
-        windows=windows,
+        windows=problem.windows,
         quota_day=np.array([q.day for q in terms.quotas], dtype=np.int64),
-        quota_window=np.array([-1 if getattr(q, "during_window", None) is None else int(q.during_window) for q in terms.quotas], dtype=np.int64),
+        quota_window=np.array([-1 if q.during_window is None else int(q.during_window) for q in terms.quotas], dtype=np.int64),
         window_active=terms.window_active.copy(),
         quota_cap=np.floor(np.array([q.trucks_per_day for q in terms.quotas], dtype=np.float64) + 1e-9),
         quota_member=quota_member, admitted=terms.admitted,
-        payload=np.array([c.truck_payload for c in scenario.commodities]),
-        tonnes_per_unit=np.array([c.tonnes_per_unit for c in scenario.commodities]),
-        priority=np.array([c.priority for c in scenario.commodities]),
-        need_units=need_ppd * population[:, None] * (grid.horizon_min / 1440.0), need_ppd=need_ppd,
-        wanting=wanting, start_local=grid.to_local(0.0),
+        payload=problem.payload, tonnes_per_unit=problem.tonnes_per_unit, priority=problem.priority,
+        need_units=problem.need_units, need_ppd=problem.need_ppd,
+        wanting=problem.wanting_to_leave, start_local=grid.to_local(0.0),
     )
-
-
-def _covered_roads(scenario: Scenario, window) -> np.ndarray:
-    """Roads a window covers: every road if ``everywhere``, its listed roads, and every road touching a
-    place in one of its zones (the planner's rule in ``plan/terms.py``)."""
-    if window.everywhere:
-        return np.ones(len(scenario.roads), dtype=bool)
-    zone_of = {p.id: p.zone for p in scenario.places}
-    zones = set(window.zones)
-    listed = set(window.roads)
-    return np.array([r.id in listed or zone_of.get(r.from_) in zones or zone_of.get(r.to) in zones for r in scenario.roads], dtype=bool)
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""Code that serves tests and benchmarks, not the domain: random scenarios (``synthetic``)."""
