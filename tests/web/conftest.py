@@ -91,6 +91,7 @@ class Browse:
     def __init__(self, browser: Any, world: World, username: str | None, viewport: dict[str, int] = DESKTOP, javascript: bool = True) -> None:
         self.world = world
         self.context = browser.new_context(viewport=viewport, java_script_enabled=javascript)
+        self.context_has_js = javascript
         self.requests: list[str] = []
         self.documents: list[tuple[str, int, dict[str, str]]] = []
         self.errors: list[str] = []
@@ -128,13 +129,15 @@ class Browse:
         return [{"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"][:3]]}
                 for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
-    def screenshots(self, name: str) -> None:
+    def screenshots(self, name: str, full_page: bool = False) -> None:
         """The current page at desktop and at 360-px phone size, under out/screenshots/."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
             self.page.set_viewport_size(size)
+            if self.context_has_js:
+                self.page.evaluate("() => window.scrollTo(0, 0)")  # the top of the page, not where the last field left it
             self.page.wait_for_timeout(300)
-            self.page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"))
+            self.page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=full_page)
         self.page.set_viewport_size(DESKTOP)
 
     def check(self) -> None:

@@ -3,6 +3,7 @@ a plan of each of its proposals (planned once per test session; each takes secon
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import httpx
 
 from safepassage.scenario import resolve_scenario_path
+from tests.service.hns_helpers import movement_content, tiny_at, whole_hour
 
 __all__ = ["World", "seed", "PASSWORD", "USERS"]
 
@@ -29,6 +31,7 @@ class World:
     party_ids: dict[str, int]
     scenario_id: int
     plans: dict[str, dict[str, Any]] = field(default_factory=dict)
+    hns: dict[str, dict[str, Any]] = field(default_factory=dict)  # party name -> a sent humanitarian notification
 
 
 def _write(client: httpx.Client, token: str, path: str, body: Any) -> Any:
@@ -57,4 +60,19 @@ def seed(url: str, admin_password: str, proposals: list[str] | None = None) -> W
         world = World(url, parties, scenario["id"])
         for name in proposals or scenario["proposals"]:
             world.plans[name] = _write(client, coordinator, "/plans", {"scenario_id": scenario["id"], "proposal": name})
+        _seed_hns(client, coordinator, world)
         return world
+
+
+def _seed_hns(client: httpx.Client, coordinator: str, world: World) -> None:
+    """One humanitarian notification sent to each party, for a convoy two days ahead on the tiny
+    scenario (the Gaza week is in the past, and an expired notification takes no answer)."""
+    start = whole_hour(dt.datetime.now(dt.UTC) + dt.timedelta(days=2))
+    tiny = _write(client, coordinator, "/scenarios", {"yaml": tiny_at(start)})
+    for index, party in enumerate(("Party A", "Party B")):
+        departs, arrives = start + dt.timedelta(hours=6 + index), start + dt.timedelta(hours=9 + index)
+        movement = _write(client, coordinator, "/movements", {"kind": "convoy", "reference": f"H-{index + 1}", "origin": "depot", "destination": "dp-south",
+                                                              "departs": departs.isoformat(), "arrives": arrives.isoformat(), "trucks": 3, "cargo": {"food": 3}})
+        draft = _write(client, coordinator, "/hns-notifications", {"movement_id": movement["id"], "scenario_id": tiny["id"], "party_ids": [world.party_ids[party]],
+                                                                   "content": movement_content(departs, arrives)})
+        world.hns[party] = _write(client, coordinator, f"/hns-notifications/{draft['id']}/send", None)

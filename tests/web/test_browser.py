@@ -3,6 +3,7 @@ journeys, with the security and accessibility checks on every page (see conftest
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -113,11 +114,41 @@ def test_party_liaison_sees_only_their_party_and_answers(browse: Any, world: Wor
     me.page.click("main form button[type=submit]")
     assert "needs a message" in me.page.inner_text("main")
 
+    # Humanitarian notification (HNS): receipt, dissemination, then facilitated with a changed window.
+    hns, other = world.hns["Party A"], world.hns["Party B"]
+    assert me.open(f"/ui/hns/{other['id']}").status == 404
+    me.open("/ui/inbox")
+    me.page.click(f"#hns-inbox a[href='/ui/hns/{hns['id']}']")
+    me.page.click("#confirm-receipt")
+    me.page.fill("#dis-note", "southern command posts")
+    me.page.click("#confirm-dissemination")
+    row = me.page.locator(f"#hns-addressees tr[data-party='{world.party_ids['Party A']}']").inner_text()
+    assert row.count("done ") == 2, row
+    later_start = dt.datetime.fromisoformat(hns["window_start"]) + dt.timedelta(hours=2)
+    later_end = dt.datetime.fromisoformat(hns["window_end"]) + dt.timedelta(hours=2)
+    me.page.check("input[name=response][value=facilitated_with_conditions]")
+    me.page.fill("#earliest", later_start.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M"))
+    me.page.fill("#latest", later_end.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M"))
+    me.page.fill("#other", "escort from the gate")
+    assert me.axe() == []
+    me.screenshots("hns-liaison")
+    me.page.click("#send-response")
+    assert "new version" in me.page.inner_text("main")
+    responses = api("coordinator").get(f"/hns-notifications/{hns['id']}/responses")
+    assert [r["response"] for r in responses] == ["facilitated_with_conditions"]
+    new_version = api("coordinator").get(f"/hns-notifications/{responses[0]['new_version_id']}")
+    assert new_version["version"] == 2 and dt.datetime.fromisoformat(new_version["window_start"]) == later_start
+    addressee = api("coordinator").get(f"/hns-notifications/{hns['id']}")["addressees"][0]
+    assert addressee["receipt_at"] and addressee["dissemination_at"] and addressee["response"] == "facilitated_with_conditions"
+
     csv_text = me.context.request.get(world.url + "/ui/inbox/notifications.csv").text()
     ids = {int(line.split(",", 1)[0]) for line in csv_text.splitlines()[1:]}
     assert ids == shown
     geo = me.context.request.get(world.url + "/ui/inbox/notifications.geojson").json()
-    assert {f["id"] for f in geo["features"]} == shown
+    assert {f["id"] for f in geo["features"] if isinstance(f["id"], int)} == shown
+    routes = [f for f in geo["features"] if f["id"] == f"hns/{hns['id']}"]
+    assert routes and routes[0]["geometry"]["type"] == "LineString"
+    assert not [f for f in geo["features"] if f["id"] == f"hns/{other['id']}"]
 
 
 def test_monitor_records_an_arrival_and_the_plan_page_shows_it(browse: Any, world: World, api: Any) -> None:
@@ -189,7 +220,7 @@ def test_public_page_in_arabic_and_english_without_javascript_or_sensitive_sites
         assert "<script" not in html
         checker.open(path)
         assert checker.axe() == []
-        checker.screenshots("public-" + lang + ("-print" if "print" in path else ""))
+        checker.screenshots("public-" + lang + ("-print" if "print" in path else ""), full_page=True)
     ics = reader.context.request.get(world.url + "/public/windows.ics")
     assert ics.headers["content-type"].startswith("text/calendar") and ics.text().count("BEGIN:VEVENT") == len(occurrences)
     feed = reader.context.request.get(world.url + "/public/alerts.xml").text()
@@ -230,3 +261,24 @@ def test_sign_in_page_cookies_csrf_and_headers(browse: Any, world: World) -> Non
     assert me.page.url.endswith("/ui/compare")
     me.page.click("button:text('Sign out')")
     assert me.open("/ui/compare").url.endswith("/login?next=/ui/compare")
+
+
+def test_staff_see_hns_versions_with_their_differences(browse: Any, world: World, api: Any) -> None:
+    hns = world.hns["Party B"]
+    api("liaison-b").post(f"/hns-notifications/{hns['id']}/confirmations", {"kind": "receipt"})
+    start = dt.datetime.fromisoformat(hns["window_start"]) + dt.timedelta(hours=1)
+    end = dt.datetime.fromisoformat(hns["window_end"]) + dt.timedelta(hours=1)
+    answer = api("liaison-b").post(f"/hns-notifications/{hns['id']}/responses", {"response": "facilitated_with_conditions", "conditions": {
+        "window": {"earliest_departure": start.isoformat(), "latest_arrival": end.isoformat()}}})
+    me = browse("coordinator")
+    me.open("/ui/notifications")
+    assert me.page.locator("#hns-notifications tbody tr").count() >= 2
+    me.open(f"/ui/hns/{answer['new_version_id']}")
+    diff = me.page.inner_text("#hns-versions")
+    assert "/window/earliest_departure" in diff and hns["content"]["window"]["earliest_departure"][:16] in diff
+    assert me.page.locator("#send-version").count() == 1  # a draft: the notifier sends it
+    me.page.click("#send-version")
+    assert api("coordinator").get(f"/hns-notifications/{answer['new_version_id']}")["state"] == "sent"
+    assert api("coordinator").get(f"/hns-notifications/{hns['id']}")["state"] == "superseded"
+    assert me.axe() == []
+    me.screenshots("hns-staff")

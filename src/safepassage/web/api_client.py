@@ -121,6 +121,31 @@ class ApiClient:
     async def sweep(self, key: str | None = None) -> dict[str, Any]:
         return dict(await self._post("/escalations/sweep", None, key))
 
+    # --- humanitarian notifications (HNS): versions, confirmations, responses ----------------------
+    async def hns_notifications(self, movement_id: int | None = None, state: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+        return list(await self._get("/hns-notifications", movement_id=movement_id, state=state, limit=limit))
+
+    async def hns_notification(self, notification_id: int) -> dict[str, Any]:
+        return dict(await self._get(f"/hns-notifications/{notification_id}"))
+
+    async def hns_versions(self, notification_id: int) -> list[dict[str, Any]]:
+        return list(await self._get(f"/hns-notifications/{notification_id}/versions"))
+
+    async def hns_responses(self, notification_id: int) -> list[dict[str, Any]]:
+        return list(await self._get(f"/hns-notifications/{notification_id}/responses"))
+
+    async def hns_confirm(self, notification_id: int, kind: str, note: str, key: str | None = None) -> dict[str, Any]:
+        return dict(await self._post(f"/hns-notifications/{notification_id}/confirmations", {"kind": kind, "note": note}, key))
+
+    async def hns_respond(self, notification_id: int, body: dict[str, Any], key: str | None = None) -> dict[str, Any]:
+        return dict(await self._post(f"/hns-notifications/{notification_id}/responses", body, key))
+
+    async def hns_send(self, notification_id: int, key: str | None = None) -> dict[str, Any]:
+        return dict(await self._post(f"/hns-notifications/{notification_id}/send", None, key))
+
+    async def hns_escalations(self) -> list[dict[str, Any]]:
+        return list(await self._get("/hns-escalations"))
+
     # --- movements and events -----------------------------------------------------------------------
     async def movement(self, movement_id: int) -> dict[str, Any]:
         return dict(await self._get(f"/movements/{movement_id}"))

@@ -72,10 +72,25 @@ def notifications_geojson(notes: list[dict[str, Any]], party_id: int | None) -> 
     return {"type": "FeatureCollection", "features": features}
 
 
+def hns_geojson(notes: list[dict[str, Any]], party_id: int | None) -> list[dict[str, Any]]:
+    """HNS movement notifications as features along their notified route."""
+    out = []
+    for n in notes:
+        content, own = n.get("content") or {}, _own(n, party_id)
+        window = content.get("window") or {}
+        out.append({"type": "Feature", "id": f"hns/{n['id']}", "geometry": content.get("route"), "properties": {
+            "kind": "humanitarian_notification", "series": n["series_id"], "version": n["version"], "organisation": content.get("organisation"),
+            "earliest_departure": window.get("earliest_departure"), "latest_arrival": window.get("latest_arrival"), "waypoints": content.get("waypoints", []),
+            "receipt_at": own.get("receipt_at"), "dissemination_at": own.get("dissemination_at"), "response": own.get("response")}})
+    return out
+
+
 @router.get("", response_class=HTMLResponse)
 async def inbox(request: Request, user: User) -> HTMLResponse:
     notes = await user.api.notifications()
-    return page(request, "inbox.html", {"user": user, "notes": [(n, _own(n, user.party_id)) for n in notes], "actions": ACTIONS})
+    hns = await user.api.hns_notifications()
+    return page(request, "inbox.html", {"user": user, "notes": [(n, _own(n, user.party_id)) for n in notes], "actions": ACTIONS,
+                                        "hns": [(n, _own(n, user.party_id)) for n in hns]})
 
 
 @router.get("/notifications.csv")
@@ -87,6 +102,7 @@ async def inbox_csv(user: User) -> Response:
 @router.get("/notifications.geojson")
 async def inbox_geojson(user: User) -> Response:
     body = notifications_geojson(await user.api.notifications(), user.party_id)
+    body["features"] += hns_geojson(await user.api.hns_notifications(), user.party_id)
     return security_headers(JSONResponse(body, media_type="application/geo+json", headers={"Content-Disposition": 'attachment; filename="notifications.geojson"'}))
 
 

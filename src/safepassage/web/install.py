@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 from pathlib import Path
 from typing import cast
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from safepassage.web import auth_pages, inbox_pages, public_pages, staff_pages
+from safepassage.web import auth_pages, hns_pages, inbox_pages, public_pages, staff_pages
 from safepassage.web.api_client import ApiError
 from safepassage.web.render import page
 from safepassage.web.security import security_headers
@@ -35,20 +37,20 @@ class _Static(StaticFiles):
 def install_web(app: FastAPI, tile_url: str | None = None) -> None:
     """Add the web UI to ``app``. ``tile_url`` (default ``$SAFEPASSAGE_WEB_TILE_URL``) is an optional basemap."""
     app.state.web_tile_url = tile_url if tile_url is not None else os.environ.get("SAFEPASSAGE_WEB_TILE_URL") or None
-    for module in (auth_pages, staff_pages, inbox_pages, public_pages):
+    for module in (auth_pages, staff_pages, inbox_pages, hns_pages, public_pages):
         app.include_router(module.router)
     app.mount("/static", _Static(directory=STATIC), name="static")
     app.add_exception_handler(ApiError, _api_error)
-    previous = app.exception_handlers.get(HTTPException)
+    previous = app.exception_handlers.get(HTTPException, http_exception_handler)  # the API keeps its own answers
 
     async def http_error(request: Request, exc: Exception) -> Response:
         error = cast(HTTPException, exc)
-        if _is_page(request) and error.status_code != 303:
+        if _is_page(request):
+            if error.status_code == 303:  # sign in first: a redirect with the same headers as every page
+                return security_headers(Response(status_code=303, headers=dict(error.headers or {})))
             return _error_page(request, error.status_code, str(error.detail))
-        if previous is not None:
-            return await previous(request, exc)  # type: ignore[no-any-return]
-        from fastapi.exception_handlers import http_exception_handler
-        return await http_exception_handler(request, exc)
+        answer = previous(request, exc)
+        return await answer if inspect.isawaitable(answer) else answer
 
     app.add_exception_handler(HTTPException, http_error)
 

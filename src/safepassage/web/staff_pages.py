@@ -173,8 +173,11 @@ async def notifications(request: Request, user: User, plan: int | None = None, o
         items = [n for n in items if n.get("movement_id") in ids]
     parties = {p["id"]: p["name"] for p in await user.api.parties()}
     escalations = await user.api.escalations() if user.is_staff else []
+    hns = await user.api.hns_notifications(limit=200)
+    hns_late = await user.api.hns_escalations() if user.is_staff else []
     now = dt.datetime.now(dt.UTC)
     return page(request, "notifications.html", {
+        "hns": hns, "hns_late": [(e, _overdue_by(e["due"], now)) for e in hns_late],
         "user": user, "items": items, "parties": parties, "plan": plan, "overdue": overdue,
         "escalations": [(e, _overdue_by(e["ack_due"], now)) for e in escalations],
         "timers": {n["id"]: _overdue_by(n["ack_due"], now) for n in items},
