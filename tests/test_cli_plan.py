@@ -47,7 +47,7 @@ def test_plan_writes_csv_and_json(runner, tiny_path, tmp_path):
 def test_compare_prints_table_and_bottlenecks(runner, tiny_path):
     result = runner.invoke(app, ["compare", str(tiny_path)])
     assert result.exit_code == 0, result.output
-    assert "pause is limited by: road r3" in result.output
+    assert "pause is limited by: walkers on r3, 100 people/hour" in result.output
     assert "none: no limit binds" in result.output
 
 

@@ -14,6 +14,7 @@ from safepassage.cli import app
 from safepassage.evaluate import Comparison, compare_proposals
 from safepassage.evaluate.report import find_chromium, html_to_png, render_report_html, write_report
 from safepassage.scenario import load_scenario
+from tests.public_leaks import leaks
 
 TINY = Path(__file__).parent.parent / "scenarios" / "tiny.yaml"
 needs_chromium = pytest.mark.skipif(find_chromium() is None, reason="Chromium not installed (bash scripts/system-deps.sh)")
@@ -26,20 +27,56 @@ def gaza_comparison() -> Comparison:
     return compare_proposals(gaza, horizon=gaza.horizon.model_copy(update={"days": 1, "slot_minutes": 60}))
 
 
-def test_report_has_every_section(gaza_comparison):
-    html = render_report_html(gaza_comparison)
-    for heading in ("Key figures", "Aid arriving per day", "People reaching safety", "Need met per zone", "Bottlenecks",
-                    "Public alert preview (CAP 1.2)", "Sources of the input figures"):
-        assert heading in html
-    assert len(re.findall(r'src="data:image/png;base64,', html)) == 3  # charts inlined: one file is the whole report
+@pytest.fixture(scope="module")
+def gaza_bands(gaza_comparison) -> dict:
+    from safepassage.simulate import monte_carlo_bands
+
+    return monte_carlo_bands(gaza_comparison, runs=8, seed=1)
+
+
+def test_report_has_every_section_in_order(gaza_comparison, gaza_bands):
+    html = render_report_html(gaza_comparison, gaza_bands)
+    headings = ["In brief", "1. Map", "2. Key figures", "3. Need met per zone and commodity", "4. Aid arriving per day",
+                "5. People reaching safety", "6. What limits each proposal", "7. Public alert preview (CAP 1.2)",
+                "8. Sources of the input figures", "Appendix: the optimiser"]
+    positions = [html.index(f"<h2>{h}") for h in headings]
+    assert positions == sorted(positions), "summary first, optimiser figures last"
+    assert len(re.findall(r'src="data:image/png;base64,', html)) == 3  # map and two charts inlined: one file is the whole report
     assert not re.search(r'(src|href)="(https?:|file:|/)', html), "self-contained: no external resources"
+    appendix = html.index("<h2>Appendix")
     for result in gaza_comparison.results:
         assert f"({result.proposal})" in html and f"{result.kpis.total_trucks_arrived:,}" in html
+        assert html.index(f"<td class=\"num\">{result.bound:,.0f}</td>") > appendix  # optimiser figures only in the appendix
     scenario = gaza_comparison.scenario
-    for source_id, source in scenario.sources.items():
+    for source_id in scenario.sources:
         assert source_id in html
     assert 'class="conf-high"' in html
     assert 'lang="ar" dir="rtl"' in html and "هدنة إنسانية" in html
+    assert "word-break: break-all" not in html
+
+
+def test_report_gives_ranges_and_need_per_commodity(gaza_comparison, gaza_bands):
+    html = render_report_html(gaza_comparison, gaza_bands)
+    assert "8 simulated runs" in html or "of 8 runs" in html
+    for result in gaza_comparison.results:
+        band = gaza_bands["proposals"][result.proposal]["kpis"]["trucks_arrived"]
+        assert f"{band['p10']:,.0f}–{band['p90']:,.0f}" in html
+    # Need met per commodity, not averaged: a zone with no food but 100% medical shows both, not 50%.
+    result = gaza_comparison.results[0]
+    tables = re.findall(r"<h3>(.*?)</h3>\s*<table>(.*?)</table>", html, flags=re.S)
+    table = next(body for title, body in tables if title == result.proposal_name)
+    for zone in gaza_comparison.scenario.zones:
+        row = re.search(rf"<tr><td>{re.escape(zone.name)}</td>(.*?)</tr>", table, flags=re.S).group(1)
+        shown = re.findall(r'<td class="num [a-z]*">(\d+)%', row)
+        expected = [f"{result.kpis.need_met.get(zone.id, {}).get(c.id, 0.0):.0%}".rstrip("%") for c in gaza_comparison.scenario.commodities]
+        assert shown == expected, zone.id
+
+
+def test_report_names_limits_in_words(gaza_comparison):
+    html = render_report_html(gaza_comparison)
+    assert "daily entry quota, 44 trucks/day" in html
+    assert "policy.daily_quotas" not in html and ".quotas[" not in html
+    assert "No simulation was run" in html or "no simulation was run" in html
 
 
 def test_report_exposes_no_sensitive_site_or_position(gaza_comparison):
@@ -47,8 +84,8 @@ def test_report_exposes_no_sensitive_site_or_position(gaza_comparison):
     for place in gaza_comparison.scenario.places:
         if place.sensitive:
             assert place.name not in html and place.id not in html.replace(f"{place.id}-", "")
-        lon, lat = place.geometry.coordinates
-        assert f"{lat:.4f}"[:-1] not in html and f"{lon:.4f}"[:-1] not in html, place.id  # not even to ~100 m
+    assert leaks(gaza_comparison.scenario, html) == []
+    assert "31.45 N" not in html and "34.40-34.42" not in html  # the checkpoint note's approximate position is withheld
 
 
 @needs_chromium

@@ -45,3 +45,14 @@ def nearest_sensitive_m(gaza: Scenario):
         return min(math.hypot((lon - a) * math.cos(math.radians(lat)), lat - b) * 111_320 for a, b in sites)
 
     return distance
+
+
+def short_horizon(scenario: Scenario, days: float = 2):
+    """The scenario's horizon cut to ``days`` days of hour slots (plans in about a second)."""
+    return scenario.horizon.model_copy(update={"days": days, "slot_minutes": 60})
+
+
+@pytest.fixture(scope="session")
+def gaza_plans(gaza: Scenario) -> dict[str, PlanResult]:
+    """Every Gaza proposal planned over two days with hour slots."""
+    return {p.id: plan_proposal(gaza, p.id, horizon=short_horizon(gaza)) for p in gaza.proposals}

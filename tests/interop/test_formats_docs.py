@@ -26,6 +26,8 @@ def test_every_documented_command_runs(runner, tmp_path, monkeypatch):
     assert (tmp_path / "report" / "report.html").is_file()
     assert len(list((tmp_path / "alerts").glob("*.xml"))) == 5
     assert (tmp_path / "daily-4h-north.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")
+    assert b"SEQUENCE:0" in (tmp_path / "daily-4h-north-v2.ics").read_bytes()  # published again unchanged
+    assert (tmp_path / "hxl" / "zones.plain.csv").is_file()
 
 
 def test_public_api_is_complete():

@@ -25,7 +25,8 @@ def test_scenario_round_trips_through_hxl(gaza, tmp_path):
     places_csv, zones_csv = write_scenario_hxl(gaza, tmp_path)
     tags, rows = parse(zones_csv)
     assert {"#adm1+code", "#adm1+name", "#population", "#geo+wkt", "#value+need+food"} <= set(tags)
-    assert [r["#adm1+code"] for r in rows] == [z.id for z in gaza.zones]
+    assert [r["#adm1+id"] for r in rows] == [z.id for z in gaza.zones]
+    assert [r["#adm1+code"] for r in rows] == ["PS-NGZ", "PS-GZA", "PS-DEB", "PS-KYS", "PS-RFH"]  # ISO 3166-2:PS P-codes
     assert [float(r["#population"]) for r in rows] == [z.population for z in gaza.zones]
     tags, rows = parse(places_csv)
     assert {"#loc+code", "#geo+lat", "#geo+lon", "#adm1+code"} <= set(tags)
@@ -39,7 +40,7 @@ def test_scenario_round_trips_through_hxl(gaza, tmp_path):
 def test_plan_round_trips_through_libhxl(gaza, gaza_daily_plan, tmp_path):
     convoys_csv, evacuations_csv, kpis_csv = write_plan_hxl(gaza, gaza_daily_plan, tmp_path, audience="internal")
     _, rows = parse(convoys_csv)
-    expected = [(c.id, c.departs, c.arrives, c.trucks, k, q) for c in gaza_daily_plan.convoys for k, q in c.cargo.items()]
+    expected = [(c.id, c.departs, c.arrives, c.cargo_trucks[k], k, q) for c in gaza_daily_plan.convoys for k, q in c.cargo.items()]
     assert expected, "the plan moves aid"
     got = [(r["#activity+code"], r["#date+start"], r["#date+end"], int(r["#indicator+trucks+num"]), r["#item+code"], float(r["#value+quantity"])) for r in rows]
     assert got == expected
@@ -138,7 +139,29 @@ def test_cli_import_bad_row_exits_2_naming_it(runner, tiny_path, tmp_path):
 def test_cli_export_hxl(runner, tiny_path, tmp_path):
     result = runner.invoke(app, ["export", str(tiny_path), "--proposal", "pause", "--format", "hxl", "--out", str(tmp_path / "hxl")])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in (tmp_path / "hxl").iterdir()) == ["convoys.csv", "evacuations.csv", "kpis.csv", "places.csv", "zones.csv"]
+    names = ["convoys", "evacuations", "kpis", "places", "zones"]
+    assert sorted(p.name for p in (tmp_path / "hxl").iterdir()) == sorted([f"{n}.csv" for n in names] + [f"{n}.plain.csv" for n in names])
+
+
+def test_summing_trucks_in_convoys_csv_gives_trucks_arrived_for_every_proposal(gaza, gaza_plans, tmp_path):
+    for proposal, result in gaza_plans.items():
+        folder = tmp_path / proposal
+        write_plan_hxl(gaza, result, folder)
+        _, rows = parse(folder / "convoys.csv")
+        per_commodity = sum(int(r["#indicator+trucks+num"]) for r in rows)
+        per_convoy = sum(int(r["#indicator+trucks+convoy"]) for r in rows if r["#indicator+trucks+convoy"])
+        assert per_commodity == per_convoy == result.kpis.total_trucks_arrived, proposal
+        assert len({r["#activity+code"] for r in rows if r["#indicator+trucks+convoy"]}) == len(result.convoys)  # once per convoy
+
+
+def test_zone_table_gives_units_and_a_plain_csv_for_gis_tools(gaza, tmp_path):
+    write_scenario_hxl(gaza, tmp_path)
+    header = (tmp_path / "zones.csv").read_text(encoding="utf-8").splitlines()[0]
+    for commodity in gaza.commodities:
+        assert f"Need {commodity.id} ({commodity.unit} per person per day)" in header
+    plain = (tmp_path / "zones.plain.csv").read_text(encoding="utf-8").splitlines()
+    assert plain[0] == header and not plain[1].startswith("#")  # no hashtag row for GDAL to read as a zone
+    assert len(plain) == 1 + len(gaza.zones)
 
 
 def test_import_keeps_parameter_references_and_comments(gaza, tmp_path):

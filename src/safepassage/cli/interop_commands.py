@@ -16,7 +16,7 @@ from safepassage.cli.scenario_commands import ScenarioArg
 from safepassage.errors import Problem, ScenarioError
 from safepassage.scenario import load_scenario
 
-__all__ = ["ExportFormat", "Audience"]
+__all__ = ["Audience", "ExportFormat"]
 
 
 class ExportFormat(str, Enum):
@@ -70,10 +70,12 @@ def export(
     audience: Annotated[Audience, typer.Option("--audience", help="public: generalised geometry, no sensitive sites; internal: exact (coordinators only).")] = Audience.public,
     days: DaysOpt = None,
     slot_minutes: SlotOpt = None,
-    previous: Annotated[Path | None, typer.Option("--previous", help="cap: folder of alerts sent before; changed windows become Update, withdrawn ones Cancel.")] = None,
-    status: Annotated[CapStatus, typer.Option("--status", help="cap: alert status; Actual only when an authority issues it.")] = CapStatus.Draft,
+    previous: Annotated[Path | None, typer.Option("--previous", help="cap: folder of alerts sent before (changed windows become Update, withdrawn ones Cancel); ics: the .ics published before (SEQUENCE, STATUS:CANCELLED).")] = None,
+    status: Annotated[CapStatus, typer.Option("--status", help="cap: alert status; Actual only when an authority issues it (needs --sender and --web).")] = CapStatus.Draft,
     sender: Annotated[str, typer.Option("--sender", help="cap: sender id (no spaces or commas), e.g. alerts.example.org.")] = "safepassage.invalid",
-    sent: Annotated[str | None, typer.Option("--sent", help="cap: sending time with offset, e.g. 2023-11-24T07:00:00+02:00 (default: now).")] = None,
+    sent: Annotated[str | None, typer.Option("--sent", help="cap: sending time with offset, e.g. 2023-11-24T07:00:00+02:00 (required: it decides urgency and which windows are over).")] = None,
+    web: Annotated[str, typer.Option("--web", help="cap: the issuing authority's public page for the alert.")] = "https://safepassage.invalid/public",
+    contact: Annotated[str, typer.Option("--contact", help="cap: how the public reaches the issuing authority.")] = "",
 ) -> None:
     """Export a scenario, a proposal's plan, its calendar or its public alerts in a standard format."""
     loaded = load_scenario(scenario)
@@ -98,22 +100,34 @@ def export(
 
         paths = write_geojson(loaded, out, result=plan(), proposal=chosen, audience=audience.value)
     elif format is ExportFormat.ics:
-        from safepassage.interop.calendar import write_calendar
+        from safepassage.interop.calendar import read_calendar, write_calendar
 
-        paths = [write_calendar(loaded, chosen, out)]  # type: ignore[arg-type]
+        earlier_calendar = None
+        if previous is not None:
+            if not previous.is_file():
+                raise ScenarioError([Problem("--previous", f"{previous} is not a file", "give the .ics file published before")], source="export")
+            try:
+                earlier_calendar = read_calendar(previous)
+            except ValueError as exc:
+                raise ScenarioError([Problem("--previous", f"{previous} is not an iCalendar file: {exc}", "give the .ics file published before")], source="export") from None
+        paths = [write_calendar(loaded, plan(), out, previous=earlier_calendar)]  # type: ignore[arg-type]
     else:
         from safepassage.interop.cap import proposal_alerts, read_alerts, write_alerts
 
-        when = None
-        if sent is not None:
-            try:
-                when = dt.datetime.fromisoformat(sent)
-            except ValueError:
-                when = None
-            if when is None or when.tzinfo is None:
-                raise ScenarioError([Problem("--sent", f"{sent!r} is not a date-time with a UTC offset", "e.g. 2023-11-24T07:00:00+02:00")], source="export")
+        if sent is None:
+            raise ScenarioError([Problem("--sent", "CAP alerts need the time they are sent (it sets urgency and which windows are over)",
+                                         "add --sent with a UTC offset, e.g. --sent 2023-11-24T07:00:00+02:00")], source="export")
+        try:
+            when = dt.datetime.fromisoformat(sent)
+        except ValueError:
+            when = None
+        if when is None or when.tzinfo is None:
+            raise ScenarioError([Problem("--sent", f"{sent!r} is not a date-time with a UTC offset", "e.g. 2023-11-24T07:00:00+02:00")], source="export")
+        if status is CapStatus.Actual and (sender.endswith(".invalid") or ".invalid" in web):
+            raise ScenarioError([Problem("--status", "an Actual alert needs the issuing authority's own --sender and --web, not the placeholders",
+                                         "give --sender (e.g. alerts.example.org) and --web, or keep --status Draft")], source="export")
         earlier = read_alerts(previous) if previous is not None else None
-        alerts = proposal_alerts(loaded, chosen, sent=when, sender=sender, status=status.value, previous=earlier)  # type: ignore[arg-type]
+        alerts = proposal_alerts(loaded, plan(), sent=when, sender=sender, status=status.value, previous=earlier, web=web, contact=contact)  # type: ignore[arg-type]
         paths = write_alerts(alerts, out)
         kinds = ", ".join(f"{sum(a.msg_type == k for a in alerts)} {k}" for k in ("Alert", "Update", "Cancel") if any(a.msg_type == k for a in alerts))
         console.print(f"{len(alerts)} CAP 1.2 alert(s) ({kinds or 'nothing changed'}), each valid against the OASIS schema", highlight=False)
@@ -131,6 +145,8 @@ def report(
     slot_minutes: SlotOpt = None,
     pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also print report.pdf with headless Chromium (when installed).")] = True,
     png: Annotated[bool, typer.Option("--png", help="Also save report.png, a screenshot of the first page (needs Chromium).")] = False,
+    runs: Annotated[int, typer.Option("--runs", min=0, max=10_000, help="Simulated runs per proposal for the P10-P90 ranges (0: none).")] = 30,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulation (same seed, same ranges).")] = 0,
 ) -> None:
     """Compare the proposals and write a self-contained HTML report (and PDF) with charts and sources."""
     from safepassage.evaluate import compare_proposals
@@ -139,9 +155,16 @@ def report(
     loaded = load_scenario(scenario)
     for name in proposal or []:
         loaded.proposal(name)  # unknown names fail before any solve
+    horizon = horizon_with(loaded, days, slot_minutes)
     with err_console.status("planning the proposals"):
-        comparison = compare_proposals(loaded, proposal or None, horizon_with(loaded, days, slot_minutes))
-    html = write_report(comparison, out, pdf=pdf)
+        comparison = compare_proposals(loaded, proposal or None, horizon)
+    bands = None
+    if runs and comparison.results:
+        from safepassage.simulate import monte_carlo_bands
+
+        with err_console.status(f"simulating {runs} runs per proposal"):
+            bands = monte_carlo_bands(comparison, runs, seed=seed, horizon=horizon)
+    html = write_report(comparison, out, pdf=pdf, bands=bands)
     console.print(f"report written to [bold]{html}[/]", highlight=False)
     if pdf:
         if (out / "report.pdf").is_file():

@@ -15,6 +15,7 @@ from safepassage.cli.scenario_commands import ScenarioArg
 from safepassage.evaluate import Comparison, compare_proposals, write_comparison
 from safepassage.evaluate.compare import default_workers
 from safepassage.evaluate.export import write_plan
+from safepassage.evaluate.limits import limit_label
 from safepassage.evaluate.report import write_report
 from safepassage.plan import PlanResult
 from safepassage.scenario import Scenario, load_scenario
@@ -56,7 +57,7 @@ def comparison_table(comparison: Comparison) -> Table:
         table.add_column(f"{commodity} t", justify="right")
     table.add_column("people safe", justify="right")
     table.add_column("90% safe (h)", justify="right")
-    table.add_column("binding limit (value of +10%)")
+    table.add_column("binding limit")
     table.add_column("gap", justify="right")
     for r in comparison.results:
         bottleneck = r.bottlenecks[0] if r.bottlenecks else None
@@ -66,7 +67,7 @@ def comparison_table(comparison: Comparison) -> Table:
             *[f"{r.kpis.tonnes_arrived.get(c, 0):,.0f}" for c in commodities],
             f"{r.kpis.people_reached_safety:,}",
             "—" if r.kpis.hours_to_90pct_safe is None else f"{r.kpis.hours_to_90pct_safe:g}",
-            f"{bottleneck.kind} {bottleneck.id}" if bottleneck else "none",
+            limit_label(comparison.scenario, bottleneck) if bottleneck else "none",
             f"{r.gap:.2%}",
         )
     return table
@@ -139,7 +140,7 @@ def need_table(comparison: Comparison) -> Table:
 def _print_bottlenecks(comparison: Comparison) -> None:
     for r in comparison.results:
         if r.bottlenecks:
-            named = "; ".join(f"{b.kind} {b.id} (+{b.value_per_unit:,.0f} person-days per {b.unit})" for b in r.bottlenecks[:3])
+            named = "; ".join(f"{limit_label(comparison.scenario, b)} (10% more: +{b.value_of_10pct:,.0f} person-days)" for b in r.bottlenecks[:3])
             console.print(f"  [bold]{r.proposal}[/] is limited by: {named}", highlight=False)
         else:
             console.print(f"  [bold]{r.proposal}[/]: no limit binds", highlight=False)

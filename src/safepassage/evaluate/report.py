@@ -1,11 +1,16 @@
 """The comparison report: one self-contained HTML file (charts inlined) and, when Chromium is
 available, the same as PDF.
 
-Sections: the KPI table; charts of aid arriving per day by commodity, people reaching safety over
-time and need met per zone; the binding limits (bottlenecks); a preview of the public CAP alert for
-each proposal with windows (English and Arabic); and the sources of every input figure with their
-confidence. The report is a public document: it names no exact position, and a sensitive place is
-named only as "a site in <zone>".
+Written for decision makers, in this order: the conclusions in plain words (what each proposal
+delivers, what limits it, how sure we are); a map per proposal (zones coloured by need met, the public
+corridor and convoy routes, the crossings), drawn from the scenario's own geometry with no tiles; the
+key figures with P10–P90 ranges from a Monte Carlo run (``bands``); need met per zone and commodity
+(never averaged over commodities); charts of aid per day and people reaching safety; the limits, each
+with a human label; the public alert preview (English and Arabic, from the same public picture as the
+alerts); the sources of every input figure; and, in an appendix, the optimiser's own figures.
+
+The report is a public document: every text goes through the one redaction rule
+(``interop.generalise``), so it names no sensitive site and gives no position within 2 km of one.
 
 >>> from safepassage.scenario import load_scenario
 >>> from safepassage.evaluate import compare_proposals
@@ -20,6 +25,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
+import math
 import os
 import re
 import shutil
@@ -31,22 +37,11 @@ from typing import Any
 
 from safepassage.errors import SafePassageError
 from safepassage.evaluate.compare import Comparison
-from safepassage.plan import PlanResult
+from safepassage.scenario.model import Scenario
 
-__all__ = ["write_report", "render_report_html", "find_chromium", "html_to_pdf", "html_to_png", "ReportRenderError"]
+__all__ = ["ReportRenderError", "find_chromium", "html_to_pdf", "html_to_png", "render_report_html", "write_report"]
 
 _CONFIDENCE_ORDER = {"high": 0, "medium": 1, "low": 2, "assumption": 3}
-# Positions written in free text (source notes, assumptions): decimal degrees with three or more
-# decimals (about 100 m or finer), and degrees-minutes-seconds. The report is public: drop them.
-_POSITION_TEXT = re.compile(
-    r"-?[1-9]\d{0,2}\.\d{3,}\s*°?\s*[NSEW]?"
-    r"|\d{1,3}\s*°\s*\d{1,2}\s*['′]\s*(\d{1,2}(\.\d+)?\s*[\"″]\s*)?[NSEW]?"
-)
-
-
-def _without_positions(text: str) -> str:
-    """``text`` with exact positions replaced by "[position omitted]"."""
-    return _POSITION_TEXT.sub("[position omitted]", text)
 
 
 class ReportRenderError(SafePassageError):
@@ -99,6 +94,10 @@ def html_to_png(html: Path, png: Path, width: int = 1200, height: int = 2400, ti
 
 
 # Charts -----------------------------------------------------------------------------------------
+_STYLES = ("-", "--", ":", "-.")
+_MARKERS = ("o", "s", "^", "D", "v", "P")
+
+
 def _figure_uri(figure: Any) -> str:
     import matplotlib.pyplot as plt
 
@@ -108,7 +107,7 @@ def _figure_uri(figure: Any) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _pyplot():
+def _pyplot() -> Any:
     import matplotlib
 
     matplotlib.use("Agg", force=False)  # no display here; never pops a window
@@ -126,7 +125,6 @@ def _aid_chart(comparison: Comparison) -> str:
     rows = (len(results) + columns - 1) // columns or 1
     figure, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.0 * rows), sharey=True, squeeze=False)
     colours = plt.get_cmap("tab10")
-    peak = 0.0
     for ax, result in zip(axes.flat, results):
         bottom = [0.0] * len(days)
         for index, commodity in enumerate(commodities):
@@ -134,8 +132,7 @@ def _aid_chart(comparison: Comparison) -> str:
             if any(values):
                 ax.bar(range(len(days)), values, bottom=bottom, color=colours(index % 10), label=commodity)
                 bottom = [b + v for b, v in zip(bottom, values)]
-        peak = max(peak, max(bottom, default=0.0))
-        ax.set_title(result.proposal, fontsize=10)
+        ax.set_title(result.proposal_name if len(result.proposal_name) < 40 else result.proposal, fontsize=9)
         ax.set_xticks(range(len(days)), [d[5:] for d in days], rotation=45, fontsize=8)
         ax.grid(axis="y", alpha=0.3)
     for ax in axes.flat[len(results):]:
@@ -151,23 +148,31 @@ def _aid_chart(comparison: Comparison) -> str:
 
 
 def _safety_chart(comparison: Comparison) -> str:
+    """Cumulative people reaching safety; proposals whose lines coincide get distinct dashes and markers,
+    and the legend says which lines lie on top of each other, so no line hides another unseen."""
     plt = _pyplot()
     figure, ax = plt.subplots(figsize=(8, 3.6))
     start = dt.datetime.fromisoformat(comparison.results[0].horizon_start) if comparison.results else None
+    curves = []
     for result in comparison.results:
         arrivals: dict[float, int] = defaultdict(int)
         for movement in result.evacuations:
             if movement.destination_zone != movement.origin_zone:
                 hours = (dt.datetime.fromisoformat(movement.arrives) - start).total_seconds() / 3600 if start else 0.0
                 arrivals[hours] += movement.people
-        times, total, xs, ys = sorted(arrivals), 0, [0.0], [0]
-        for t in times:
+        xs, ys, total = [0.0], [0], 0
+        for t in sorted(arrivals):
             total += arrivals[t]
             xs.append(t)
             ys.append(total)
         xs.append(result.horizon_days * 24)
         ys.append(total)
-        ax.step(xs, ys, where="post", label=f"{result.proposal} ({total:,})", linewidth=2)
+        curves.append((result, xs, ys, total))
+    for index, (result, xs, ys, total) in enumerate(curves):
+        same = [other.proposal for other, oxs, oys, _ in curves if other is not result and (oxs, oys) == (xs, ys)]
+        label = f"{result.proposal} ({total:,})" + (f" = {', '.join(same)}" if same else "")
+        ax.step(xs, ys, where="post", label=label, linewidth=2.2 - 0.3 * (index % 4), linestyle=_STYLES[index % 4],
+                marker=_MARKERS[index % len(_MARKERS)], markevery=max(1, len(xs) // 8), markersize=4)
     wanting = max((r.kpis.people_wanting_to_leave for r in comparison.results), default=0)
     if wanting:
         ax.axhline(wanting, color="grey", linestyle="--", linewidth=1)
@@ -184,71 +189,226 @@ def _safety_chart(comparison: Comparison) -> str:
     return _figure_uri(figure)
 
 
-def _mean_need(result: PlanResult, zone: str) -> float | None:
-    shares = list(result.kpis.need_met.get(zone, {}).values())
-    return sum(shares) / len(shares) if shares else None
+def _map_commodity(scenario: Scenario) -> str | None:
+    """The commodity the map colours zones by: the highest-priority one with a need (food in Gaza)."""
+    needed = [c for c in scenario.commodities if any(z.needs_per_person_per_day.get(c.id) for z in scenario.zones)]
+    return max(needed, key=lambda c: c.priority).id if needed else None
 
 
-def _need_chart(comparison: Comparison) -> str:
+def _map_chart(comparison: Comparison) -> str:
+    """Small multiples, one per proposal: zones coloured by the share of need met for one commodity,
+    the public evacuation corridor and convoy routes (bands from the public picture), and the crossings
+    the public may see. Drawn from the scenario's own geometry: no tiles, no network."""
+    from matplotlib.colors import Normalize
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MplPath
+    from shapely.geometry import shape
+
+    from safepassage.interop.generalise import Generaliser, polygons_of
+    from safepassage.interop.public_picture import public_picture
+
     plt = _pyplot()
-    zones = comparison.scenario.zones
+    scenario = comparison.scenario
+    generaliser = Generaliser(scenario)
+    commodity = _map_commodity(scenario)
     results = comparison.results
-    figure, ax = plt.subplots(figsize=(8, max(2.8, 0.8 + 0.22 * len(zones) * max(len(results), 1))))
-    height = 0.8 / max(len(results), 1)
-    for index, result in enumerate(results):
-        values = [100 * (_mean_need(result, z.id) or 0.0) for z in zones]
-        ax.barh([i + index * height for i in range(len(zones))], values, height=height, label=result.proposal)
-    ax.set_yticks([i + 0.4 - height / 2 for i in range(len(zones))], [z.name for z in zones], fontsize=9)
-    ax.invert_yaxis()
-    ax.axvline(100, color="grey", linestyle="--", linewidth=1)
-    ax.set_xlabel("share of the zone's need over the horizon met (%, mean over commodities)")
-    ax.grid(axis="x", alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    ax.set_title("Need met per zone")
-    figure.tight_layout()
+    columns = min(len(results), 5) or 1
+    rows = (len(results) + columns - 1) // columns or 1
+    figure, axes = plt.subplots(rows, columns, figsize=(2.3 * columns + 1.2, 4.4 * rows), squeeze=False)
+    colours = plt.get_cmap("RdYlGn")
+    norm = Normalize(0, 1)
+
+    def patch(geometry: Any, **style: Any) -> list[Any]:
+        out = []
+        for polygon in polygons_of(geometry):
+            rings = [polygon.exterior, *polygon.interiors]
+            vertices = [xy for ring in rings for xy in ring.coords]
+            codes = [code for ring in rings for code in [MplPath.MOVETO] + [MplPath.LINETO] * (len(ring.coords) - 2) + [MplPath.CLOSEPOLY]]
+            out.append(PathPatch(MplPath(vertices, codes), **style))
+        return out
+
+    crossings = [(p, generaliser.public_point(p)) for p in scenario.places if p.kind.value == "crossing"]
+    aoi = generaliser.area_of_operation
+    minx, miny, maxx, maxy = aoi.bounds
+    for ax, result in zip(axes.flat, results):
+        picture = public_picture(scenario, result)
+        for zone in scenario.zones:
+            share = result.kpis.need_met.get(zone.id, {}).get(commodity or "", 0.0)
+            for item in patch(shape(zone.geometry.model_dump()), facecolor=colours(norm(min(share, 1.0))), edgecolor="#333", linewidth=0.6):
+                ax.add_patch(item)
+            anchor = shape(zone.geometry.model_dump()).representative_point()
+            ax.annotate(f"{min(share, 9.99):.0%}", (anchor.x, anchor.y), fontsize=7, ha="center", va="center")
+        for road in picture.roads:
+            if road.geometry is None:
+                continue
+            evacuees = "evacuees" in road.carries
+            for item in patch(road.geometry, facecolor="none", edgecolor="#1f4e9c" if evacuees else "#444",
+                              linewidth=1.4 if evacuees else 0.8, linestyle="-" if evacuees else "--", hatch="////" if evacuees else None, zorder=3):
+                ax.add_patch(item)
+        for place, point in crossings:
+            if point is None:
+                continue
+            opened = not place.closed or place.id in scenario.proposal(result.proposal).opens
+            ax.plot(point.x, point.y, marker="^" if opened else "x", color="black" if opened else "#b00", markersize=6, zorder=4)
+        ax.set_xlim(minx - 0.02, maxx + 0.02)
+        ax.set_ylim(miny - 0.02, maxy + 0.02)
+        ax.set_aspect(1 / math.cos(math.radians((miny + maxy) / 2)))
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(result.proposal, fontsize=8)
+    for ax in axes.flat[len(results):]:
+        ax.axis("off")
+    mappable = plt.cm.ScalarMappable(norm=norm, cmap=colours)
+    bar = figure.colorbar(mappable, ax=list(axes.flat), shrink=0.8, pad=0.02)
+    bar.set_label(f"share of {commodity or 'need'} need met over the horizon")
+    bar.ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
     return _figure_uri(figure)
 
 
 # Tables -----------------------------------------------------------------------------------------
-def _kpi_rows(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
-    commodities = [c.id for c in comparison.scenario.commodities if any(r.kpis.tonnes_arrived.get(c.id) for r in comparison.results)]
-    header = ["proposal", "trucks crossed", "trucks arrived", *[f"{c} (t)" for c in commodities], "people safe", "of wanting to leave",
-              "50% safe (h)", "90% safe (h)", "value (person-days)", "bound", "gap"]
+def _band(bands: dict[str, Any] | None, proposal: str, metric: str) -> dict[str, Any] | None:
+    if not bands:
+        return None
+    found = bands.get("proposals", {}).get(proposal, {}).get("kpis", {}).get(metric)
+    return found if found and found.get("p10") is not None else None
+
+
+def _range(bands: dict[str, Any] | None, proposal: str, metric: str, scale: float = 1.0, percent: bool = False) -> str:
+    band = _band(bands, proposal, metric)
+    if band is None:
+        return ""
+    low, high = band["p10"] * scale, band["p90"] * scale
+    return f"{low:.0%}–{high:.0%}" if percent else f"{low:,.0f}–{high:,.0f}"
+
+
+def _kpi_rows(comparison: Comparison, bands: dict[str, Any] | None) -> tuple[list[str], list[list[str]]]:
+    header = ["proposal", "pause", "trucks arrived (planned)", "P10–P90", "tonnes arrived", "P10–P90", "people safe", "P10–P90",
+              "of wanting to leave", "90% safe after (h)"]
     rows = []
     for r in comparison.results:
         k = r.kpis
+        proposal = comparison.scenario.proposal(r.proposal)
+        pause = "none" if not proposal.windows else ("unilateral" if proposal.agreement == "unilateral" else "agreed by all parties")
         rows.append([
-            f"{r.proposal_name} ({r.proposal})", f"{sum(k.trucks_crossed.values()):,}", f"{k.total_trucks_arrived:,}",
-            *[f"{k.tonnes_arrived.get(c, 0.0):,.0f}" for c in commodities],
-            f"{k.people_reached_safety:,}", f"{k.people_wanting_to_leave:,}",
-            "—" if k.hours_to_50pct_safe is None else f"{k.hours_to_50pct_safe:g}",
+            f"{r.proposal_name} ({r.proposal})", pause, f"{k.total_trucks_arrived:,}", _range(bands, r.proposal, "trucks_arrived"),
+            f"{sum(k.tonnes_arrived.values()):,.0f}", _range(bands, r.proposal, "tonnes_arrived"),
+            f"{k.people_reached_safety:,}", _range(bands, r.proposal, "people_reached_safety"), f"{k.people_wanting_to_leave:,}",
             "—" if k.hours_to_90pct_safe is None else f"{k.hours_to_90pct_safe:g}",
-            f"{r.objective:,.0f}", f"{r.bound:,.0f}", f"{r.gap:.2%}",
         ])
     return header, rows
 
 
-def _bottleneck_rows(comparison: Comparison) -> list[dict[str, Any]]:
+def _need_tables(comparison: Comparison, bands: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Per proposal: a zone × commodity table of the share of need met (planned, with P10–P90)."""
+    scenario = comparison.scenario
+    commodities = [c for c in scenario.commodities if any(z.needs_per_person_per_day.get(c.id) for z in scenario.zones)]
+    tables = []
+    for r in comparison.results:
+        proposal = scenario.proposal(r.proposal)
+        restricted = set(scenario.policy.restricted_commodities) - set(proposal.admits)
+        rows = []
+        for zone in scenario.zones:
+            cells = []
+            for c in commodities:
+                if not zone.needs_per_person_per_day.get(c.id):
+                    cells.append({"text": "—", "level": ""})
+                    continue
+                share = r.kpis.need_met.get(zone.id, {}).get(c.id, 0.0)
+                spread = _range(bands, r.proposal, f"need_met.{zone.id}.{c.id}", percent=True)
+                note = "not admitted" if c.id in restricted and share == 0 else ""
+                level = "low" if share < 0.25 else ("mid" if share < 0.75 else "high")
+                cells.append({"text": f"{share:.0%}", "range": spread, "note": note, "level": level})
+            rows.append({"zone": zone.name, "cells": cells})
+        tables.append({"proposal": r.proposal_name, "id": r.proposal, "commodities": [f"{c.name.split(' (')[0]} ({c.unit})" for c in commodities],
+                       "rows": rows})
+    return tables
+
+
+def _limit_rows(comparison: Comparison) -> list[dict[str, Any]]:
+    from safepassage.evaluate.limits import limit_label
     from safepassage.interop.generalise import Generaliser
 
     generaliser = Generaliser(comparison.scenario)
-    place_ids = {p.id for p in comparison.scenario.places}
     out = []
     for r in comparison.results:
-        items = [{"kind": b.kind, "what": generaliser.place_label(b.id) if b.id in place_ids else b.id,
-                  "value": f"{b.value_per_unit:,.1f} person-days per {b.unit}", "slots": b.binding_slots} for b in r.bottlenecks]
-        out.append({"proposal": r.proposal, "items": items})
+        items = [{"what": limit_label(comparison.scenario, b, generaliser), "value": f"{b.value_of_10pct:,.0f}"} for b in r.bottlenecks]
+        out.append({"proposal": r.proposal_name, "items": items})
     return out
 
 
-def _sources(comparison: Comparison) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    """(sources with the figures citing them, parameters, figures without any source)."""
+def _appendix_rows(comparison: Comparison) -> list[list[str]]:
+    from safepassage.evaluate.limits import limit_label
+
+    rows = []
+    for r in comparison.results:
+        shadow = "; ".join(f"{limit_label(comparison.scenario, b)}: {b.value_per_unit:,.1f} person-days per {b.unit}" for b in r.bottlenecks[:3])
+        rows.append([r.proposal, f"{r.objective:,.0f}", f"{r.bound:,.0f}", f"{r.gap:.2%}", f"{r.lp_rows:,} × {r.lp_cols:,}",
+                     f"{r.solve_seconds:.1f}", shadow])
+    return rows
+
+
+def _spread_words(bands: dict[str, Any] | None, proposal: str, metric: str) -> str:
+    """" (between a and b in 8 of 10 simulated runs)", or " (the same in every simulated run)"."""
+    band = _band(bands, proposal, metric)
+    if band is None:
+        return ""
+    if round(band["p10"]) == round(band["p90"]):
+        return f" ({band['p10']:,.0f} in at least 8 of 10 simulated runs)"
+    return f" (between {band['p10']:,.0f} and {band['p90']:,.0f} in 8 of 10 simulated runs)"
+
+
+def _summary(comparison: Comparison, bands: dict[str, Any] | None) -> list[str]:
+    """The conclusions in plain words: what each proposal delivers, what limits it, how sure we are."""
+    from safepassage.evaluate.limits import limit_label
+
     scenario = comparison.scenario
-    cited: dict[str, list[str]] = defaultdict(list)
-    unsourced: list[dict[str, Any]] = []
+    results = comparison.results
+    if not results:
+        return ["No proposal was planned."]
+    lines = []
+    commodity = _map_commodity(scenario)
+    name = {c.id: c.name.split(" (")[0].lower() for c in scenario.commodities}
+    for r in results:
+        proposal = scenario.proposal(r.proposal)
+        trucks = f"{r.kpis.total_trucks_arrived:,} trucks of aid arrive" + _spread_words(bands, r.proposal, "trucks_arrived")
+        people = (f"{r.kpis.people_reached_safety:,} of the {r.kpis.people_wanting_to_leave:,} people who want to leave reach safety"
+                  + _spread_words(bands, r.proposal, "people_reached_safety"))
+        worst = ""
+        if commodity:
+            shares = {z.name: r.kpis.need_met.get(z.id, {}).get(commodity, 0.0) for z in scenario.zones if z.needs_per_person_per_day.get(commodity)}
+            if shares:
+                low = min(shares, key=shares.__getitem__)
+                worst = f" The least {name[commodity]} reaches {low}: {shares[low]:.0%} of its need."
+        limit = f" What limits it most: {limit_label(scenario, r.bottlenecks[0])}." if r.bottlenecks else ""
+        kind = " A pause announced by one side only: other parties have not accepted it." if proposal.windows and proposal.agreement == "unilateral" else ""
+        lines.append(f"{r.proposal_name}: {trucks}; {people}.{worst}{limit}{kind}")
+    most_aid = max(results, key=lambda r: r.kpis.total_trucks_arrived)
+    most_safe = max(results, key=lambda r: r.kpis.people_reached_safety)
+    lines.append(f"Most aid: {most_aid.proposal_name}. Most people to safety: {most_safe.proposal_name}.")
+    if bands and bands.get("beats_next"):
+        titles = {r.proposal: r.proposal_name for r in results}
+        sure = []
+        for pair in bands["beats_next"]:
+            share = pair["probability"]
+            verdict = "clearly" if share >= 0.9 else ("usually" if share >= 0.6 else "not reliably")
+            sure.append(f"{titles.get(pair['proposal'], pair['proposal'])} does better than {titles.get(pair['next'], pair['next'])} "
+                        f"{verdict} ({share:.0%} of {bands['runs']} runs)")
+        lines.append("How sure: with delays, closures and incidents drawn at random, " + "; ".join(sure) + ".")
+    else:
+        lines.append("How sure: no simulation was run for this report (give --runs to see P10–P90 ranges).")
+    return lines
+
+
+def _sources(comparison: Comparison) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """(sources with the figures citing them, parameters, figures without any source), every text
+    through the redaction rule (``Generaliser.text``)."""
     from safepassage.interop.generalise import Generaliser
 
+    scenario = comparison.scenario
     generaliser = Generaliser(scenario)
+    public = generaliser.text
+    cited: dict[str, list[str]] = defaultdict(list)
+    unsourced: list[dict[str, Any]] = []
     place_label = {p.id: generaliser.place_label(p.id) for p in scenario.places}
 
     def note(label: str, figures: str, sources: list[str]) -> None:
@@ -261,7 +421,7 @@ def _sources(comparison: Comparison) -> tuple[list[dict[str, Any]], list[dict[st
         figures = ", ".join(f for f in (f"{p.trucks_per_hour:g} trucks/h" if p.trucks_per_hour else "", f"{p.people_per_hour:g} people/h" if p.people_per_hour else "") if f)
         note(f"place: {place_label[p.id]}", figures, p.sources)
     for r in scenario.roads:
-        note(f"road: {r.name or r.id}", f"{r.length_km:g} km", r.sources)
+        note(f"road: {generaliser.road_label(r)}", f"{r.length_km:g} km", r.sources)
     for z in scenario.zones:
         note(f"zone: {z.name}", f"population {z.population:,.0f}", z.sources)
     for c in scenario.commodities:
@@ -279,11 +439,11 @@ def _sources(comparison: Comparison) -> tuple[list[dict[str, Any]], list[dict[st
         note(f"parameter: {name}", f"{parameter.value:g} {parameter.unit}", parameter.sources)
     sources = []
     for source_id, source in sorted(scenario.sources.items(), key=lambda item: (_CONFIDENCE_ORDER.get(item[1].confidence.value, 9), item[0])):
-        sources.append({"id": source_id, "title": _without_positions(source.title), "date": source.date, "confidence": source.confidence.value,
-                        "urls": [_without_positions(u) for u in source.urls], "note": _without_positions(source.note), "used_by": sorted(set(cited.get(source_id, [])))})
+        sources.append({"id": source_id, "title": public(source.title), "date": source.date, "confidence": source.confidence.value,
+                        "urls": [public(u) for u in source.urls], "note": public(source.note), "used_by": sorted(set(cited.get(source_id, [])))})
     parameters = [{"name": name, "value": f"{p.value:g}", "unit": p.unit,
                    "range": "" if p.low is None and p.high is None else f"{p.low if p.low is not None else p.value:g} – {p.high if p.high is not None else p.value:g}",
-                   "confidence": p.confidence.value, "assumption": _without_positions(p.assumption), "sources": list(p.sources)}
+                   "confidence": p.confidence.value, "assumption": public(p.assumption), "sources": list(p.sources)}
                   for name, p in scenario.parameters.items()]
     return sources, parameters, unsourced
 
@@ -292,11 +452,14 @@ def _unbroken(info: Any) -> Any:
     """The info with hyphens between digits made non-breaking, so a date never wraps mid-way on the page."""
     from dataclasses import replace
 
-    fix = lambda text: re.sub(r"(?<=\d)-(?=\d)", "\u2060-\u2060", text)  # word joiners: no break, same hyphen  # noqa: E731
+    def fix(text: str) -> str:
+        return re.sub(r"(?<=\d)-(?=\d)", "\u2060-\u2060", text)  # word joiners: no break, same hyphen
+
     return replace(info, headline=fix(info.headline), description=fix(info.description), instruction=fix(info.instruction))
 
 
 def _cap_previews(comparison: Comparison) -> list[dict[str, Any]]:
+    """The first alert each proposal would send, sent when notice is due before its first window."""
     from safepassage.interop.cap import proposal_alerts
     from safepassage.interop.windows import aware
 
@@ -306,52 +469,65 @@ def _cap_previews(comparison: Comparison) -> list[dict[str, Any]]:
         proposal = scenario.proposal(result.proposal)
         if not proposal.windows:
             continue
-        first = proposal.windows[0]
+        first = min(proposal.windows, key=lambda w: w.start)
         # Absolute hours of notice: subtract in UTC, then show the moment in local time.
         start = aware(first.start, scenario.timezone)
         sent = (start.astimezone(dt.timezone.utc) - dt.timedelta(hours=proposal.notice_hours)).astimezone(start.tzinfo)
-        alerts = proposal_alerts(scenario, proposal.id, sent=sent)
+        alerts = proposal_alerts(scenario, result, sent=sent)
         if alerts:
-            previews.append({"proposal": proposal.name, "count": len(alerts), "infos": [_unbroken(i) for i in alerts[0].infos],
-                             "effective": alerts[0].effective.isoformat() if alerts[0].effective else "",
+            infos = [_unbroken(i) for i in alerts[0].infos]
+            pairs = [infos[i:i + 2] for i in range(0, len(infos), 2)]
+            previews.append({"proposal": proposal.name, "count": len(alerts), "pairs": pairs,
+                             "onset": alerts[0].onset.isoformat() if alerts[0].onset else "",
                              "expires": alerts[0].expires.isoformat() if alerts[0].expires else ""})
     return previews
 
 
 # Report -----------------------------------------------------------------------------------------
-def render_report_html(comparison: Comparison) -> str:
-    """The report as one HTML document (charts inlined as PNG data URIs)."""
+def render_report_html(comparison: Comparison, bands: dict[str, Any] | None = None) -> str:
+    """The report as one HTML document (charts inlined as PNG data URIs). ``bands``: the document of
+    ``simulate.monte_carlo_bands`` for the same comparison (P10–P90 ranges); without it the report
+    shows planned figures only and says so."""
     import jinja2
+
+    from safepassage.interop.generalise import Generaliser
 
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("safepassage.evaluate", "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
         undefined=jinja2.StrictUndefined,
     )
-    header, rows = _kpi_rows(comparison)
+    header, rows = _kpi_rows(comparison, bands)
     sources, parameters, unsourced = _sources(comparison)
     scenario = comparison.scenario
-    return environment.get_template("report.html.j2").render(
+    generaliser = Generaliser(scenario)
+    html = environment.get_template("report.html.j2").render(
         scenario=scenario,
-        description=_without_positions(scenario.description),
+        description=generaliser.text(scenario.description),
         horizon_start=comparison.results[0].horizon_start if comparison.results else scenario.horizon.start.isoformat(),
         horizon_days=comparison.horizon_days,
-        generated=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         counting=comparison.to_json()["counting"],
+        summary=_summary(comparison, bands),
+        runs=bands.get("runs", 0) if bands else 0,
         kpi_header=header,
         kpi_rows=rows,
+        map_chart=_map_chart(comparison) if comparison.results and scenario.zones else "",
+        map_commodity=_map_commodity(scenario) or "",
         aid_chart=_aid_chart(comparison) if comparison.results else "",
         safety_chart=_safety_chart(comparison) if comparison.results else "",
-        need_chart=_need_chart(comparison) if comparison.results and scenario.zones else "",
-        bottlenecks=_bottleneck_rows(comparison),
+        need_tables=_need_tables(comparison, bands) if scenario.zones else [],
+        limits=_limit_rows(comparison),
+        appendix=_appendix_rows(comparison),
         previews=_cap_previews(comparison),
         sources=sources,
         parameters=parameters,
         unsourced=unsourced,
     )
+    return html
 
 
-def write_report(comparison: Comparison, folder: Path, pdf: bool = True) -> Path:
+def write_report(comparison: Comparison, folder: Path, pdf: bool = True, bands: dict[str, Any] | None = None) -> Path:
     """Write ``report.html`` (self-contained) into ``folder`` and, with ``pdf`` and when Chromium is
     installed, ``report.pdf`` beside it. Returns the HTML path.
 
@@ -362,7 +538,7 @@ def write_report(comparison: Comparison, folder: Path, pdf: bool = True) -> Path
     folder.mkdir(parents=True, exist_ok=True)
     html = folder / "report.html"
     staging = folder / ".report.html.tmp"
-    staging.write_text(render_report_html(comparison), encoding="utf-8")
+    staging.write_text(render_report_html(comparison, bands), encoding="utf-8")
     staging.replace(html)
     if pdf and find_chromium() is not None:
         html_to_pdf(html, folder / "report.pdf")

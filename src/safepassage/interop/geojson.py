@@ -24,11 +24,12 @@ from typing import Any, Literal
 from shapely.geometry import mapping, shape
 
 from safepassage.interop.generalise import Generaliser
+from safepassage.interop.public_picture import PublicPicture, public_picture
 from safepassage.interop.windows import covered_roads, window_occurrences
 from safepassage.plan import PlanResult
 from safepassage.scenario.model import Proposal, Scenario
 
-__all__ = ["Audience", "zones_collection", "corridors_collection", "plan_collection", "write_geojson"]
+__all__ = ["Audience", "corridors_collection", "plan_collection", "write_geojson", "zones_collection"]
 
 Audience = Literal["public", "internal"]
 
@@ -67,6 +68,8 @@ def zones_collection(scenario: Scenario, audience: Audience = "public") -> dict[
             "kind": "zone",
             "id": zone.id,
             "name": zone.name,
+            "name_ar": zone.name_ar,
+            "pcode": zone.pcode,
             "population": zone.population,
             "hazard": zone.hazard,
             "needs_per_person_per_day": dict(zone.needs_per_person_per_day),
@@ -78,41 +81,46 @@ def zones_collection(scenario: Scenario, audience: Audience = "public") -> dict[
         for place in scenario.places:
             features.append(_feature(f"place/{place.id}", {"type": "Point", "coordinates": list(place.geometry.coordinates)},
                                      {"kind": "place", "id": place.id, "name": place.name, "place_kind": place.kind.value,
-                                      "zone": place.zone, "sensitive": place.sensitive}))
+                                      "name_ar": place.name_ar, "zone": place.zone, "sensitive": place.sensitive}))
     return _collection(features, name=f"{scenario.name} zones", audience=audience)
 
 
-def corridors_collection(scenario: Scenario, proposal: str | None = None, audience: Audience = "public") -> dict[str, Any]:
-    """Roads (public: coarse bands) with their capacities and, for ``proposal``, the windows that open them."""
-    chosen = scenario.proposal(proposal) if proposal else None
+def corridors_collection(scenario: Scenario, plan: PlanResult | PublicPicture | None = None, audience: Audience = "public") -> dict[str, Any]:
+    """Roads and the corridor of a plan.
+
+    Public (needs a plan): the roads the plan actually uses inside the area of operation, from its public
+    picture — ``carries`` says whether evacuees, convoys or both use a road, and ``windows`` lists the
+    window occurrences in which they do; roads through a sensitive site go together under their way
+    name. A road nobody uses (e.g. to a closed crossing) is not in it. Internal: every road, exact.
+    """
+    if audience == "public":
+        if plan is None:
+            return _collection([], name=f"{scenario.name} corridors", audience=audience, proposal=None,
+                               note="the public corridor comes from a plan: give a proposal")
+        picture = plan if isinstance(plan, PublicPicture) else public_picture(scenario, plan)
+        features = []
+        for index, public_road in enumerate(picture.roads, start=1):
+            if public_road.geometry is None:
+                continue
+            ids = set(public_road.road_ids)
+            used_in = [{"start": w.start.isoformat(), "end": w.end.isoformat()} for w in picture.windows
+                       if ids & (set(w.corridor_roads) | set(w.convoy_roads))]
+            features.append(_feature(f"corridor/{index}", _geometry(public_road.geometry), {
+                "kind": "corridor", "name": public_road.names["en"], "name_ar": public_road.names["ar"], "carries": list(public_road.carries),
+                "evacuation_corridor": "evacuees" in public_road.carries, "windows": used_in}))
+        return _collection(features, name=f"{scenario.name} corridors", audience=audience, proposal=picture.proposal.id,
+                           pause=picture.proposal.agreement)
+    result = plan.result if isinstance(plan, PublicPicture) else plan  # type: ignore[union-attr]
+    chosen = scenario.proposal(result.proposal) if result is not None else None
     windows = _windows_of_road(scenario, chosen)
-    generaliser = Generaliser(scenario)
     places = {p.id: p for p in scenario.places}
     features = []
     for road in scenario.roads:
-        if audience == "public":
-            band = generaliser.corridor([road])
-            if band is None:
-                continue
-            geometry = _geometry(band)
-            ends = [generaliser.place_label(road.from_), generaliser.place_label(road.to)]
-        else:
-            geometry = {"type": "LineString", "coordinates": [list(places[road.from_].geometry.coordinates), list(places[road.to].geometry.coordinates)]}
-            ends = [road.from_, road.to]
-        properties = {
-            "kind": "corridor",
-            "id": road.id,
-            "name": road.name,
-            "from": ends[0],
-            "to": ends[1],
-            "length_km": road.length_km,
-            "trucks_per_hour": road.trucks_per_hour,
-            "people_per_hour": road.people_per_hour,
-            "walkable": road.walk_minutes is not None,
-            "requires_pause": road.requires_pause,
-            "windows": windows.get(road.id, []),
-        }
-        features.append(_feature(f"corridor/{road.id}", geometry, properties))
+        geometry = {"type": "LineString", "coordinates": [list(places[road.from_].geometry.coordinates), list(places[road.to].geometry.coordinates)]}
+        features.append(_feature(f"corridor/{road.id}", geometry, {
+            "kind": "corridor", "id": road.id, "name": road.name, "name_ar": road.name_ar, "from": road.from_, "to": road.to,
+            "length_km": road.length_km, "trucks_per_hour": road.trucks_per_hour, "people_per_hour": road.people_per_hour,
+            "walkable": road.walk_minutes is not None, "requires_pause": road.requires_pause, "windows": windows.get(road.id, [])}))
     return _collection(features, name=f"{scenario.name} corridors", audience=audience, proposal=chosen.id if chosen else None)
 
 
@@ -194,8 +202,9 @@ def write_geojson(scenario: Scenario, folder: Path, result: PlanResult | None = 
     """Write ``zones.geojson``, ``corridors.geojson`` and (with a plan) ``plan.geojson`` into ``folder``."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    documents = {"zones.geojson": zones_collection(scenario, audience),
-                 "corridors.geojson": corridors_collection(scenario, proposal or (result.proposal if result else None), audience)}
+    documents = {"zones.geojson": zones_collection(scenario, audience)}
+    if result is not None or audience == "internal":
+        documents["corridors.geojson"] = corridors_collection(scenario, result, audience)
     if result is not None:
         documents["plan.geojson"] = plan_collection(scenario, result, audience)
     paths = []

@@ -44,33 +44,35 @@ from safepassage.plan import PlanResult
 from safepassage.scenario.model import Scenario
 
 __all__ = [
-    "PLACE_COLUMNS",
-    "ZONE_COLUMNS",
     "CONVOY_COLUMNS",
     "EVACUATION_COLUMNS",
     "KPI_COLUMNS",
-    "read_hxl",
-    "merge_hxl",
-    "import_hxl",
-    "write_scenario_hxl",
-    "write_plan_hxl",
+    "PLACE_COLUMNS",
+    "ZONE_COLUMNS",
     "hxl_text",
+    "import_hxl",
+    "merge_hxl",
+    "read_hxl",
+    "write_plan_hxl",
+    "write_scenario_hxl",
 ]
 
 Audience = Literal["public", "internal"]
 
 PLACE_COLUMNS = [
-    ("Place", "#loc+code"), ("Name", "#loc+name"), ("Kind", "#loc+type"), ("Latitude", "#geo+lat"), ("Longitude", "#geo+lon"),
-    ("Zone", "#adm1+code"), ("Trucks per hour", "#capacity+trucks_per_hour"), ("People per hour", "#capacity+people_per_hour"),
+    ("Place", "#loc+code"), ("Name", "#loc+name"), ("Name (Arabic)", "#loc+name+i_ar"), ("Kind", "#loc+type"), ("Latitude", "#geo+lat"),
+    ("Longitude", "#geo+lon"), ("Zone", "#adm1+id"), ("Zone P-code", "#adm1+code"), ("Trucks per hour", "#capacity+trucks_per_hour"), ("People per hour", "#capacity+people_per_hour"),
     ("Closed", "#status+closed"), ("Sensitive", "#meta+sensitive"), ("Sources", "#meta+source"),
 ]
 ZONE_COLUMNS = [
-    ("Zone", "#adm1+code"), ("Name", "#adm1+name"), ("Population", "#population"), ("Hazard", "#severity+hazard"),
-    ("Outline (WKT)", "#geo+wkt"), ("Sources", "#meta+source"),
+    ("Zone", "#adm1+id"), ("P-code", "#adm1+code"), ("Name", "#adm1+name"), ("Name (Arabic)", "#adm1+name+i_ar"),
+    ("Population (people)", "#population"), ("Hazard", "#severity+hazard"), ("Outline (WKT, WGS 84)", "#geo+wkt"), ("Sources", "#meta+source"),
 ]
+_ZONE_FIXED = 7  # columns before the need columns
 CONVOY_COLUMNS = [
     ("Convoy", "#activity+code"), ("Origin", "#loc+origin+code"), ("Destination", "#loc+dest+code"), ("Zone", "#adm1+dest+code"),
-    ("Departs", "#date+start"), ("Arrives", "#date+end"), ("Trucks", "#indicator+trucks+num"), ("Commodity", "#item+code"),
+    ("Departs", "#date+start"), ("Arrives", "#date+end"), ("Trucks carrying this commodity", "#indicator+trucks+num"),
+    ("Trucks in the convoy", "#indicator+trucks+convoy"), ("Commodity", "#item+code"),
     ("Quantity", "#value+quantity"), ("Unit", "#item+unit"), ("Route", "#meta+route"), ("Crossings", "#loc+crossing"),
     ("Needs a pause", "#status+pause"),
 ]
@@ -100,12 +102,13 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def hxl_text(columns: list[tuple[str, str]], rows: Iterable[list[Any]]) -> str:
-    """CSV text with a header row and an HXL hashtag row."""
+def hxl_text(columns: list[tuple[str, str]], rows: Iterable[list[Any]], hashtags: bool = True) -> str:
+    """CSV text with a header row and (unless ``hashtags`` is false) an HXL hashtag row."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([header for header, _ in columns])
-    writer.writerow([tag for _, tag in columns])
+    if hashtags:
+        writer.writerow([tag for _, tag in columns])
     for row in rows:
         writer.writerow([_cell(v) for v in row])
     return buffer.getvalue()
@@ -123,26 +126,44 @@ def write_scenario_hxl(scenario: Scenario, folder: Path, audience: Audience = "i
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     generaliser = Generaliser(scenario)
+    zones = {z.id: z for z in scenario.zones}
     place_rows = []
     for p in scenario.places:
         if audience == "public":
-            point = None if p.sensitive else generaliser.public_point(p)
-            if point is None:
+            if p.sensitive:
                 continue
-            lat, lon = point.y, point.x
+            point = generaliser.public_point(p)  # None within 2 km of a sensitive site: named, not placed
+            lat, lon = (point.y, point.x) if point is not None else (None, None)
         else:
             lat, lon = p.geometry.lat, p.geometry.lon
-        place_rows.append([p.id, p.name, p.kind.value, lat, lon, p.zone, p.trucks_per_hour, p.people_per_hour, p.closed, p.sensitive, " ".join(p.sources)])
-    commodities = [c.id for c in scenario.commodities]
-    zone_columns = ZONE_COLUMNS[:5] + [(f"Need {c} per person per day", NEED_TAG.format(_attribute(c))) for c in commodities] + ZONE_COLUMNS[5:]
+        zone = zones.get(p.zone or "")
+        place_rows.append([p.id, p.name, p.name_ar, p.kind.value, lat, lon, p.zone, zone.pcode or zone.id if zone else None,
+                           p.trucks_per_hour, p.people_per_hour, p.closed, p.sensitive, " ".join(p.sources)])
+    commodities = scenario.commodities
+    zone_columns = ZONE_COLUMNS[:_ZONE_FIXED] + [
+        (f"Need {c.id} ({c.unit} per person per day)", NEED_TAG.format(_attribute(c.id))) for c in commodities] + ZONE_COLUMNS[_ZONE_FIXED:]
     zone_rows = []
     for z in scenario.zones:
         outline = generaliser.zone(z) if audience == "public" else shape(z.geometry.model_dump())
-        needs = [z.needs_per_person_per_day.get(c) for c in commodities]
-        zone_rows.append([z.id, z.name, z.population, z.hazard, outline.wkt, *needs, " ".join(z.sources)])
-    paths = [folder / "places.csv", folder / "zones.csv"]
-    paths[0].write_text(hxl_text(PLACE_COLUMNS, place_rows), encoding="utf-8")
-    paths[1].write_text(hxl_text(zone_columns, zone_rows), encoding="utf-8")
+        needs = [z.needs_per_person_per_day.get(c.id) for c in commodities]
+        zone_rows.append([z.id, z.pcode or z.id, z.name, z.name_ar, z.population, z.hazard, outline.wkt, *needs, " ".join(z.sources)])
+    if audience == "public":
+        place_rows = [[generaliser.text(v) if isinstance(v, str) else v for v in row] for row in place_rows]
+        zone_rows = [[generaliser.text(v) if isinstance(v, str) and i != 6 else v for i, v in enumerate(row)] for row in zone_rows]
+    return _write_tables(folder, [("places", PLACE_COLUMNS, place_rows), ("zones", zone_columns, zone_rows)])
+
+
+def _write_tables(folder: Path, tables: list[tuple[str, list[tuple[str, str]], list[list[Any]]]]) -> list[Path]:
+    """Each table as ``<name>.csv`` (header row, HXL hashtag row, data) and, for GIS tools that would
+    read the hashtag row as a record (GDAL's CSV driver), ``<name>.plain.csv`` without it. Returns the
+    HXL files' paths (each plain file sits beside its HXL file)."""
+    paths = []
+    for name, columns, rows in tables:
+        path = folder / f"{name}.csv"
+        path.write_text(hxl_text(columns, rows), encoding="utf-8")
+        plain = folder / f"{name}.plain.csv"
+        plain.write_text(hxl_text(columns, rows, hashtags=False), encoding="utf-8")
+        paths.append(path)
     return paths
 
 
@@ -158,20 +179,24 @@ def write_plan_hxl(scenario: Scenario, result: PlanResult, folder: Path, audienc
 
     units = {c.id: c.unit for c in scenario.commodities}
     convoy_rows = [
-        [c.id, place(c.origin), place(c.destination), c.zone, c.departs, c.arrives, c.trucks, commodity, quantity, units.get(commodity, ""),
+        [c.id, place(c.origin), place(c.destination), c.zone, c.departs, c.arrives, c.cargo_trucks.get(commodity, 0),
+         c.trucks if index == 0 else None, commodity, quantity, units.get(commodity, ""),
          _ROUTE_SEP.join(place(p) for p in c.route), " ".join(place(p) for p in c.crossings), c.requires_pause]
-        for c in result.convoys for commodity, quantity in c.cargo.items()
+        for c in result.convoys for index, (commodity, quantity) in enumerate(c.cargo.items())
     ]
+    mismatched = [c.id for c in result.convoys if sum(c.cargo_trucks.get(k, 0) for k in c.cargo) != c.trucks]
+    if mismatched:  # the per-commodity truck counts must add up, or summing the column would mislead
+        raise ValueError(f"convoys whose trucks by commodity do not add up to their trucks: {', '.join(mismatched[:5])}")
     evacuation_rows = [
         [e.id, e.origin_zone, e.destination_zone, place(e.destination), e.departs, e.arrives, e.people,
          _ROUTE_SEP.join(place(p) for p in e.corridor), e.requires_pause]
         for e in result.evacuations
     ]
-    paths = [folder / "convoys.csv", folder / "evacuations.csv", folder / "kpis.csv"]
-    paths[0].write_text(hxl_text(CONVOY_COLUMNS, convoy_rows), encoding="utf-8")
-    paths[1].write_text(hxl_text(EVACUATION_COLUMNS, evacuation_rows), encoding="utf-8")
-    paths[2].write_text(hxl_text(KPI_COLUMNS, kpi_rows(scenario, result)), encoding="utf-8")
-    return paths
+    if audience == "public":
+        convoy_rows = [[generaliser.text(v) if isinstance(v, str) else v for v in row] for row in convoy_rows]
+        evacuation_rows = [[generaliser.text(v) if isinstance(v, str) else v for v in row] for row in evacuation_rows]
+    return _write_tables(folder, [("convoys", CONVOY_COLUMNS, convoy_rows), ("evacuations", EVACUATION_COLUMNS, evacuation_rows),
+                                  ("kpis", KPI_COLUMNS, kpi_rows(scenario, result))])
 
 
 def kpi_rows(scenario: Scenario, result: PlanResult) -> list[list[Any]]:
@@ -300,7 +325,7 @@ def _merge_zones(data: dict[str, Any], table: _Table) -> None:
     from shapely.errors import ShapelyError
     from shapely.geometry import mapping
 
-    if not table.require("#adm1+code"):
+    if _find(table.columns, "#adm1+id") is None and not table.require("#adm1+code"):
         return
     commodity_of = {_attribute(c["id"]): c["id"] for c in data.get("commodities", []) if isinstance(c, dict) and "id" in c}
     need_columns = []
@@ -315,9 +340,11 @@ def _merge_zones(data: dict[str, Any], table: _Table) -> None:
             need_columns.append((index, column.display_tag, commodity_of[rest[0]]))
     zones = data.setdefault("zones", [])
     by_id = {z.get("id"): z for z in zones if isinstance(z, dict)}
+    by_pcode = {z.get("pcode"): z.get("id") for z in zones if isinstance(z, dict) and z.get("pcode")}
     for row in table.rows:
         line = table.line(row)
-        zone_id = table.text(row, "#adm1+code")
+        zone_id = table.text(row, "#adm1+id") or table.text(row, "#adm1+code")
+        zone_id = by_pcode.get(zone_id, zone_id)
         if zone_id is None:
             table.problems.append(Problem(table.where("#adm1+code"), "zone id is empty", "give the zone's id", line))
             continue
@@ -361,6 +388,7 @@ def _merge_places(data: dict[str, Any], table: _Table) -> None:
         return
     places = data.setdefault("places", [])
     by_id = {p.get("id"): p for p in places if isinstance(p, dict)}
+    by_pcode = {z.get("pcode"): z.get("id") for z in data.get("zones", []) if isinstance(z, dict) and z.get("pcode")}
     for row in table.rows:
         line = table.line(row)
         place_id = table.text(row, "#loc+code")
@@ -371,10 +399,10 @@ def _merge_places(data: dict[str, Any], table: _Table) -> None:
         fresh = place is None
         if fresh:
             place = {"id": place_id}
-        for key, tag in (("name", "#loc+name"), ("kind", "#loc+type"), ("zone", "#adm1+code")):
+        for key, tag in (("name", "#loc+name"), ("kind", "#loc+type"), ("zone", "#adm1+code"), ("zone", "#adm1+id")):
             value = table.text(row, tag)
             if value is not None:
-                place[key] = value
+                place[key] = by_pcode.get(value, value) if key == "zone" else value
         lat, lon = table.number(row, "#geo+lat"), table.number(row, "#geo+lon")
         if (lat is None) != (lon is None):
             table.problems.append(Problem(f"{table.path}: place {place_id}", "give both #geo+lat and #geo+lon, or neither", "fill the empty one", line))

@@ -20,7 +20,7 @@ from safepassage.plan.decompose import SINK, FlowEdges, Path, decompose
 from safepassage.plan.lp_build import PlanningModel
 from safepassage.plan.solve import LPSolution
 
-__all__ = ["FlowPaths", "IntegerPlan", "truck_paths", "people_paths", "round_and_repair", "plan_value"]
+__all__ = ["FlowPaths", "IntegerPlan", "DecodedPath", "decode_paths", "integer_plan", "truck_paths", "people_paths", "round_and_repair", "plan_value"]
 
 TOL = 1e-6
 
@@ -37,15 +37,67 @@ class FlowPaths:
     end_place: np.ndarray
 
 
+@dataclass(frozen=True)
+class DecodedPath:
+    """A group of whole trucks (or people) moving together, in problem terms, not LP columns:
+    ``kind`` is the commodity (trucks) or origin index (people); ``legs`` are (arc, departure slot,
+    arrival slot) in order; the group ends offloaded (trucks) or safe (people) at ``end_place`` in
+    ``end_slot``."""
+
+    kind: int
+    amount: int
+    legs: tuple[tuple[int, int, int], ...]
+    end_place: int
+    end_slot: int
+
+    @property
+    def departs_slot(self) -> int:
+        """Slot of the first departure (the end slot for a group that does not move)."""
+        return self.legs[0][1] if self.legs else self.end_slot
+
+
 @dataclass
 class IntegerPlan:
-    """Whole trucks per truck path and whole people per people path, with the plan's value."""
+    """Whole trucks per truck path and whole people per people path, with the plan's value.
+
+    ``truck_routes`` and ``people_routes`` are the decoded groups with a positive amount, in path
+    order: KPIs, the schedule and re-planning read these, never the LP's column offsets."""
 
     trucks: FlowPaths
     people: FlowPaths
     trucks_int: np.ndarray
     people_int: np.ndarray
     value: float
+    truck_routes: list[DecodedPath]
+    people_routes: list[DecodedPath]
+
+
+def decode_paths(model: PlanningModel, flow: FlowPaths, amounts: np.ndarray, column_block: str) -> list[DecodedPath]:
+    """The paths of ``flow`` with a positive whole ``amount``, decoded (``column_block``: "x" for
+    trucks, "y" for people)."""
+    block = model.col(column_block)
+    moves = model.trucks if column_block == "x" else model.people
+    out = []
+    for j, amount in enumerate(amounts):
+        if amount <= 0:
+            continue
+        legs = []
+        for edge in flow.paths[j].edges:
+            if flow.edges.edge_type[edge] == 0:
+                m = flow.edges.ref[edge] - block.start
+                legs.append((int(moves.arc[m]), int(moves.dep[m]), int(moves.arr[m])))
+        out.append(DecodedPath(int(flow.kind[j]), int(amount), tuple(legs), int(flow.end_place[j]), int(flow.end_slot[j])))
+    return out
+
+
+def integer_plan(model: PlanningModel, trucks: FlowPaths, people: FlowPaths, trucks_int: np.ndarray, people_int: np.ndarray) -> IntegerPlan:
+    """An integer plan from whole amounts per path: valued with the LP's objective, and decoded."""
+    trucks_int = np.asarray(trucks_int).astype(np.int64)
+    people_int = np.asarray(people_int).astype(np.int64)
+    return IntegerPlan(
+        trucks, people, trucks_int, people_int, plan_value(model, trucks, trucks_int, people, people_int),
+        decode_paths(model, trucks, trucks_int, "x"), decode_paths(model, people, people_int, "y"),
+    )
 
 
 def _truck_edges(model: PlanningModel, x_all: np.ndarray) -> FlowEdges:
@@ -243,8 +295,7 @@ def round_and_repair(model: PlanningModel, solution: LPSolution, max_passes: int
         # The path program gets time in proportion to the LP's own (at least 1 s, at most 10 s).
         mip_time_limit_s = min(10.0, max(1.0, 0.3 * solution.solve_seconds))
         trucks_int = _repair(model, trucks, trucks_int, people, people_int, max_passes, mip_time_limit_s)
-    value = plan_value(model, trucks, trucks_int, people, people_int)
-    return IntegerPlan(trucks, people, trucks_int.astype(np.int64), people_int.astype(np.int64), value)
+    return integer_plan(model, trucks, people, trucks_int, people_int)
 
 
 def _path_program(trucks: FlowPaths, trucks_int: np.ndarray, valuer: _Valuer, per_path: sp.csc_matrix, upper: np.ndarray, stock_member: sp.csr_matrix, stock: np.ndarray, time_limit_s: float) -> np.ndarray | None:

@@ -19,31 +19,26 @@ def plan_kpis(model: PlanningModel, plan: IntegerPlan) -> ProposalKPIs:
     scenario, grid, arcs = model.scenario, model.terms.grid, model.arcs
     commodities = [c.id for c in scenario.commodities]
     crossing = np.array([p.kind == PlaceKind.crossing for p in scenario.places], dtype=bool)
-    trucks = plan.trucks
-    x = model.col("x")
+    routes = plan.truck_routes
 
     crossed = np.zeros(len(commodities), dtype=np.int64)
-    for j, n in enumerate(plan.trucks_int):
-        if n:
-            path = trucks.paths[j]
-            moves = [trucks.edges.ref[e] - x.start for e in path.edges if trucks.edges.edge_type[e] == 0]
-            crossed[trucks.kind[j]] += n * int(crossing[arcs.tail[model.trucks.arc[moves]]].sum())
-    arrived = np.bincount(trucks.kind, weights=plan.trucks_int, minlength=len(commodities)).astype(np.int64) if len(trucks.paths) else np.zeros(len(commodities), dtype=np.int64)
+    arrived = np.zeros(len(commodities), dtype=np.int64)
+    for route in routes:
+        crossed[route.kind] += route.amount * sum(int(crossing[arcs.tail[a]]) for a, _, _ in route.legs)
+        arrived[route.kind] += route.amount
     quantity = arrived * model.payload
-    tonnes = quantity * np.array([c.tonnes_per_unit for c in scenario.commodities])
+    tonnes = quantity * model.problem.tonnes_per_unit
 
-    zone_ids = {i: z.id for i, z in enumerate(scenario.zones)}
     zone_of = {i: p.zone for i, p in enumerate(scenario.places)}
     by_zone: dict[str, dict[str, float]] = {z.id: {} for z in scenario.zones}
     by_day: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for j, n in enumerate(plan.trucks_int):
-        if not n:
-            continue
-        k = trucks.kind[j]
-        zone = zone_of[int(trucks.end_place[j])]
-        amount = float(n * model.payload[k])
+    for route in routes:
+        k = route.kind
+        zone = zone_of[route.end_place]
+        assert zone is not None  # trucks offload only at distribution points in a zone
+        amount = float(route.amount * model.payload[k])
         by_zone[zone][commodities[k]] = by_zone[zone].get(commodities[k], 0.0) + amount
-        day = grid.to_local(grid.boundaries_min[trucks.end_slot[j]]).date().isoformat()
+        day = grid.to_local(grid.boundaries_min[route.end_slot]).date().isoformat()
         by_day[day][commodities[k]] += amount * scenario.commodities[k].tonnes_per_unit
     need_met: dict[str, dict[str, float]] = {}
     for z, zone in enumerate(scenario.zones):
@@ -54,23 +49,22 @@ def plan_kpis(model: PlanningModel, plan: IntegerPlan) -> ProposalKPIs:
                 shares[commodity] = round(by_zone[zone.id].get(commodity, 0.0) / need, 6)
         need_met[zone.id] = shares
 
-    people = plan.people
-    wanting = int(sum(scenario.zones[z].evacuation.wants_to_leave for z in model.origins))
-    reached = int(plan.people_int.sum())
-    order = np.argsort(people.end_slot, kind="stable") if len(people.paths) else np.zeros(0, dtype=np.int64)
-    cumulative = np.cumsum(plan.people_int[order]) if len(order) else np.zeros(0)
+    walks = plan.people_routes
+    wanting = model.problem.wanting_to_leave
+    reached = int(sum(w.amount for w in walks))
+    end_slot = np.array([w.end_slot for w in walks], dtype=np.int64)
+    order = np.argsort(end_slot, kind="stable")
+    cumulative = np.cumsum(np.array([w.amount for w in walks], dtype=np.int64)[order]) if len(order) else np.zeros(0)
 
     def hours_to(share: float) -> float | None:
         if wanting <= 0 or not len(cumulative) or cumulative[-1] < share * wanting:
             return None
         first = int(np.searchsorted(cumulative, share * wanting - 1e-9))
-        return round(float(grid.boundaries_min[people.end_slot[order[first]]]) / 60.0, 2)
+        return round(float(grid.boundaries_min[end_slot[order[first]]]) / 60.0, 2)
 
     safe_by_day: dict[str, int] = defaultdict(int)
-    for j, n in enumerate(plan.people_int):
-        if n:
-            safe_by_day[grid.to_local(grid.boundaries_min[people.end_slot[j]]).date().isoformat()] += int(n)
-    del zone_ids
+    for walk in walks:
+        safe_by_day[grid.to_local(grid.boundaries_min[walk.end_slot]).date().isoformat()] += walk.amount
     return ProposalKPIs(
         trucks_crossed={c: int(crossed[k]) for k, c in enumerate(commodities)},
         trucks_arrived={c: int(arrived[k]) for k, c in enumerate(commodities)},

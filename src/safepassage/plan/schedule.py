@@ -4,26 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-
-
-from safepassage.plan.integer import FlowPaths, IntegerPlan
+from safepassage.plan.integer import IntegerPlan
 from safepassage.plan.lp_build import PlanningModel
 from safepassage.plan.result import Convoy, EvacuationMovement, Leg, iso
 
 __all__ = ["build_convoys", "build_evacuations"]
-
-
-def _legs(model: PlanningModel, flow: FlowPaths, path_index: int, column_block: str) -> list[tuple[int, int, int]]:
-    """(arc, dep, arr) of each move along a path, in order."""
-    path = flow.paths[path_index]
-    block = model.col(column_block)
-    moves = model.trucks if column_block == "x" else model.people
-    out = []
-    for edge in path.edges:
-        if flow.edges.edge_type[edge] == 0:
-            m = flow.edges.ref[edge] - block.start
-            out.append((int(moves.arc[m]), int(moves.dep[m]), int(moves.arr[m])))
-    return out
 
 
 def _leg_records(model: PlanningModel, legs: list[tuple[int, int, int]]) -> list[Leg]:
@@ -45,12 +30,8 @@ def build_convoys(model: PlanningModel, plan: IntegerPlan) -> list[Convoy]:
     fleet's ``max_convoy_trucks``; ordered by departure."""
     scenario, grid, arcs = model.scenario, model.terms.grid, model.arcs
     groups: dict[tuple, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for j, trucks in enumerate(plan.trucks_int):
-        if trucks <= 0:
-            continue
-        legs = tuple(_legs(model, plan.trucks, j, "x"))
-        key = (legs, int(plan.trucks.end_place[j]), int(plan.trucks.end_slot[j]))
-        groups[key][int(plan.trucks.kind[j])] += int(trucks)
+    for route in plan.truck_routes:
+        groups[(route.legs, route.end_place, route.end_slot)][route.kind] += route.amount
     limit = scenario.fleet.max_convoy_trucks if scenario.fleet and scenario.fleet.max_convoy_trucks else None
     crossing = {i for i, p in enumerate(scenario.places) if p.kind.value == "crossing"}
     convoys = []
@@ -107,12 +88,9 @@ def build_evacuations(model: PlanningModel, plan: IntegerPlan) -> list[Evacuatio
     """Group people paths with the same corridor and times into evacuation movements."""
     scenario, grid, arcs = model.scenario, model.terms.grid, model.arcs
     groups: dict[tuple, int] = defaultdict(int)
-    for j, people in enumerate(plan.people_int):
-        if people <= 0:
-            continue
-        legs = tuple(_legs(model, plan.people, j, "y"))
-        if legs:
-            groups[(int(plan.people.kind[j]), legs)] += int(people)
+    for walk in plan.people_routes:
+        if walk.legs:
+            groups[(walk.kind, walk.legs)] += walk.amount
     movements = []
     for (origin, legs), people in sorted(groups.items(), key=lambda item: (item[0][1][0][1], item[0][0])):
         head = int(arcs.head[legs[-1][0]])

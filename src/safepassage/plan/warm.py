@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-from safepassage.plan.integer import TOL, IntegerPlan, people_paths, plan_value, round_and_repair, truck_paths
+from safepassage.plan.integer import TOL, integer_plan, people_paths, round_and_repair, truck_paths
 from safepassage.plan.lp_build import PlanningModel, build_planning_model
 from safepassage.plan.result import Convoy, EvacuationMovement
 from safepassage.plan.schedule import build_convoys, build_evacuations
@@ -207,6 +207,6 @@ class WarmPlanner:
             trucks, people = truck_paths(model, solution), people_paths(model, solution)
             trucks_int = np.floor(trucks.amount + TOL)
             people_int = np.floor(people.amount + TOL)
-            plan = IntegerPlan(trucks, people, trucks_int.astype(np.int64), people_int.astype(np.int64), plan_value(model, trucks, trucks_int, people, people_int))
+            plan = integer_plan(model, trucks, people, trucks_int, people_int)
         convoys, evacuations = build_convoys(model, plan), build_evacuations(model, plan)
         return WarmReplan(convoys, evacuations, solution.objective, time.perf_counter() - started, solution.iterations, solve_seconds)

@@ -204,6 +204,7 @@ class Place(_Model):
 
     id: Id
     name: str
+    name_ar: str | None = None
     kind: PlaceKind
     geometry: PointGeometry
     zone: Id | None = None
@@ -234,6 +235,7 @@ class Road(_Model):
 
     id: Id
     name: str = ""
+    name_ar: str | None = None
     from_: Id = Field(alias="from")
     to: Id
     length_km: Positive
@@ -272,10 +274,16 @@ class Evacuation(_Model):
 
 
 class Zone(_Model):
-    """An area with people in it: population, daily needs per person by commodity, hazard."""
+    """An area with people in it: population, daily needs per person by commodity, hazard.
+
+    ``pcode`` is the area's code in the common operational datasets (e.g. an OCHA COD / ISO 3166-2
+    code such as ``PS-NGZ``); public tabular exports use it as the admin code when it is given.
+    """
 
     id: Id
     name: str
+    name_ar: str | None = None
+    pcode: Annotated[str, Field(pattern=r"^[A-Z]{2}[A-Z0-9\-]{1,20}$")] | None = None
     population: NonNegative
     geometry: PolygonGeometry
     hazard: Literal["low", "medium", "high", "extreme"] = "medium"
@@ -386,6 +394,8 @@ class Extension(_Model):
 class Proposal(_Model):
     """A pause proposal: its windows, notice, the quotas and admissions agreed with it, and extensions.
 
+    ``agreement`` says whether all parties agreed the pause or one side announced it (``unilateral``);
+    ``agreed_by`` names who agreed. Public outputs say plainly when a pause is unilateral.
     ``quotas`` replace the policy's daily quotas on every local day a window of this proposal touches;
     ``admits`` lifts restrictions on those commodities (e.g. fuel during a truce); ``opens`` opens places
     that are otherwise closed (e.g. a crossing) for the whole horizon.
@@ -394,6 +404,8 @@ class Proposal(_Model):
     id: Id
     name: str
     description: str = ""
+    agreement: Literal["all_parties", "unilateral"] = "all_parties"
+    agreed_by: list[str] = []
     windows: list[Window] = Field(default_factory=list)
     notice_hours: NonNegative = 0.0
     quotas: list[Quota] | None = None

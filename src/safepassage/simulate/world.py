@@ -70,15 +70,15 @@ class SimulationWorld:
 
     @property
     def n_slots(self) -> int:
-        return len(self.boundaries_min) - 1
+        return self.problem.n_slots
 
     @property
     def horizon_min(self) -> float:
-        return float(self.boundaries_min[-1])
+        return self.problem.grid.horizon_min
 
     @property
     def horizon_days(self) -> float:
-        return self.horizon_min / 1440.0
+        return self.problem.horizon_days
 
     def quotas_for(self, place: int, kind: int, slot: int) -> np.ndarray:
         """Indices of the daily quotas that count a truck of ``kind`` leaving ``place`` in ``slot`` (its

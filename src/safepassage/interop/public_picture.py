@@ -1,0 +1,258 @@
+"""The public picture of a plan: the single source of truth for what the public is told.
+
+CAP alerts, the public GeoJSON, the iCalendar, the report's map and alert preview (and the public web
+page) all read a ``PublicPicture`` rather than working it out again. Everything in it comes from the
+plan's actual movements, not from what a window could cover:
+
+- the **evacuation corridor** is the roads that carry evacuees in the plan (a road to a closed
+  crossing that nobody walks is not in it; a road through a checkpoint that people do walk is);
+- **origins** are the zones people leave in the plan, **destinations** the zones they arrive in;
+- **convoy routes** are the roads convoys use, kept only where they lie inside the area of operation;
+- each **window** occurrence carries the times of the movements planned in it (first departure,
+  last arrival), so an instruction never says "arrive before 14:00" when the plan arrives at 15:15.
+
+Areas are the public geometry of ``generalise`` (clipped to the area of operation, clear of sensitive
+sites) and are grouped by the response the public should take: ``Evacuate`` for origin zones only,
+``Monitor`` for destination zones, ``Avoid`` for convoy routes; within one group no two areas overlap.
+
+>>> from safepassage.scenario import load_scenario
+>>> from safepassage.plan import plan_proposal
+>>> scenario = load_scenario("tests/scenarios/tiny.yaml")
+>>> picture = public_picture(scenario, plan_proposal(scenario, "pause"))
+>>> picture.origins, picture.destinations, sorted(picture.corridor_roads)
+(('north',), ('south',), ['r3'])
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.ops import unary_union
+
+from safepassage.interop.generalise import Generaliser, Language
+from safepassage.interop.windows import WindowOccurrence, window_occurrences
+from safepassage.plan import PlanResult
+from safepassage.scenario.model import Proposal, Scenario
+
+__all__ = ["AREA_DESC_MAX_CHARS", "PublicArea", "PublicPicture", "PublicRoad", "PublicWindow", "ResponseType", "covered_area", "public_picture"]
+
+ResponseType = Literal["Evacuate", "Monitor", "Avoid"]
+AREA_DESC_MAX_CHARS = 50  # what aggregators show of an area's name (Google Public Alerts guidance)
+_CONVOY_NAME = {"en": "Aid convoy routes", "ar": "طرق قوافل المساعدات"}
+
+
+@dataclass(frozen=True)
+class PublicArea:
+    """One public area: its names (at most ``AREA_DESC_MAX_CHARS`` characters) and its public geometry."""
+
+    key: str  # zone id, "corridor" or "convoy-routes" (internal; never printed)
+    names: dict[str, str]  # language -> name
+    geometry: Polygon | MultiPolygon
+
+
+@dataclass(frozen=True)
+class PublicRoad:
+    """A road as the public sees it: one public name for roads that pass a sensitive site together."""
+
+    road_ids: tuple[str, ...]  # internal road ids (never printed in public outputs)
+    names: dict[str, str]
+    carries: tuple[str, ...]  # "evacuees", "convoys"
+    geometry: Polygon | MultiPolygon | None
+
+
+@dataclass(frozen=True)
+class PublicWindow:
+    """One occurrence of a pause window and the movements the plan puts in it (aware local times)."""
+
+    occurrence: WindowOccurrence
+    origins: tuple[str, ...]
+    destinations: tuple[str, ...]
+    corridor_roads: tuple[str, ...]
+    convoy_roads: tuple[str, ...]
+    people: int
+    first_departure: dt.datetime | None
+    last_departure: dt.datetime | None
+    last_arrival: dt.datetime | None
+    longest_walk_hours: float | None
+    convoys: int
+    first_convoy: dt.datetime | None
+    last_convoy: dt.datetime | None
+    areas: dict[str, tuple[PublicArea, ...]] = field(default_factory=dict)  # response type -> areas
+
+    @property
+    def key(self) -> str:
+        return self.occurrence.key
+
+    @property
+    def start(self) -> dt.datetime:
+        return self.occurrence.start
+
+    @property
+    def end(self) -> dt.datetime:
+        return self.occurrence.end
+
+
+@dataclass(frozen=True)
+class PublicPicture:
+    """What the public is told about one proposal's plan (see the module docstring)."""
+
+    scenario: Scenario
+    proposal: Proposal
+    result: PlanResult
+    generaliser: Generaliser
+    corridor_roads: tuple[str, ...]
+    convoy_roads: tuple[str, ...]
+    origins: tuple[str, ...]
+    destinations: tuple[str, ...]
+    windows: tuple[PublicWindow, ...]
+    roads: tuple[PublicRoad, ...]
+
+    @property
+    def unilateral(self) -> bool:
+        return self.proposal.agreement == "unilateral"
+
+    def zone_names(self, zones: tuple[str, ...] | list[str], language: Language) -> list[str]:
+        return [self.generaliser.zone_name(z, language) for z in zones]
+
+    def road_names(self, road_ids: tuple[str, ...] | list[str], language: Language) -> list[str]:
+        """Public names of these roads, each once, in the order of the public road list."""
+        wanted = set(road_ids)
+        return [r.names[language] for r in self.roads if wanted & set(r.road_ids)]
+
+    def way_names(self, road_ids: tuple[str, ...] | list[str], language: Language) -> list[str]:
+        """The names of the ways these roads belong to (a road's name up to its first comma), each once:
+        what people call a route ("Salah al-Din", "Al-Rashid")."""
+        out: list[str] = []
+        for name in self.road_names(road_ids, language):
+            way = re.split(r"[,،]", name, maxsplit=1)[0].strip()
+            if way not in out:
+                out.append(way)
+        return out
+
+    @property
+    def area_of_operation(self) -> Polygon | MultiPolygon:
+        return self.generaliser.area_of_operation
+
+
+def _aware(value: str | dt.datetime) -> dt.datetime:
+    """A plan time as an aware datetime (plans give ISO 8601 text with the offset; a datetime passes through)."""
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
+
+
+def _overlaps(departs: str | dt.datetime, arrives: str | dt.datetime, occurrence: WindowOccurrence) -> bool:
+    return _aware(departs) < occurrence.end and _aware(arrives) > occurrence.start
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= AREA_DESC_MAX_CHARS else name[: AREA_DESC_MAX_CHARS - 1].rstrip() + "…"
+
+
+def _public_roads(scenario: Scenario, generaliser: Generaliser, evacuee_roads: set[str], convoy_roads: set[str]) -> tuple[PublicRoad, ...]:
+    """Public roads: each road alone, except roads through the same sensitive site, which go together
+    under their way name (so the site is neither named nor located)."""
+    places = {p.id: p for p in scenario.places}
+    groups: dict[tuple[str, str], list[str]] = {}
+    order: list[tuple[str, str]] = []
+    for road in scenario.roads:
+        if road.id not in evacuee_roads | convoy_roads:
+            continue
+        hidden = next((p for p in (road.from_, road.to) if places[p].sensitive), None)
+        key = (generaliser.road_label(road), hidden) if hidden else (road.id, "")
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(road.id)
+    roads_by_id = {r.id: r for r in scenario.roads}
+    out = []
+    for key in order:
+        ids = tuple(groups[key])
+        first = roads_by_id[ids[0]]
+        carries = tuple(k for k, s in (("evacuees", evacuee_roads), ("convoys", convoy_roads)) if set(ids) & s)
+        out.append(PublicRoad(ids, {"en": generaliser.road_label(first, "en"), "ar": generaliser.road_label(first, "ar")}, carries,
+                              generaliser.corridor([roads_by_id[i] for i in ids])))
+    return tuple(out)
+
+
+def _areas(generaliser: Generaliser, scenario: Scenario, origins: tuple[str, ...], destinations: tuple[str, ...],
+           convoy_roads: tuple[str, ...]) -> dict[str, tuple[PublicArea, ...]]:
+    """Areas by response type, clipped to the area of operation, not overlapping within a type."""
+    zones = {z.id: z for z in scenario.zones}
+    out: dict[str, tuple[PublicArea, ...]] = {}
+    public = {z: generaliser.clip(generaliser.zone(zones[z])) for z in (*destinations, *origins)}
+    # Where an origin's public outline reaches into a destination (the outlines are grown, and cleared
+    # around sensitive sites), the ground belongs to the destination: nobody there is told to evacuate.
+    destination_ground = unary_union([public[z] for z in destinations if public[z] is not None]) if destinations else None
+    for response, zone_ids, taken in (("Monitor", destinations, None), ("Evacuate", origins, destination_ground)):
+        areas = []
+        for zone_id in zone_ids:
+            shape = public[zone_id]
+            shape = generaliser.without(shape, taken) if shape is not None else None
+            if shape is None:
+                continue
+            taken = shape if taken is None else unary_union([taken, shape])
+            areas.append(PublicArea(zone_id, {lang: _short(generaliser.zone_name(zone_id, lang)) for lang in ("en", "ar")}, shape))
+        if areas:
+            out[response] = tuple(areas)
+    if convoy_roads:
+        roads = [r for r in scenario.roads if r.id in convoy_roads]
+        band = generaliser.corridor(roads)
+        if band is not None:
+            out["Avoid"] = (PublicArea("convoy-routes", dict(_CONVOY_NAME), band),)
+    return {response: out[response] for response in ("Evacuate", "Monitor", "Avoid") if response in out}
+
+
+def public_picture(scenario: Scenario, result: PlanResult) -> PublicPicture:
+    """The public picture of ``result`` (a plan of one of ``scenario``'s proposals)."""
+    proposal = scenario.proposal(result.proposal)
+    generaliser = Generaliser(scenario)
+    zone_ids = {z.id for z in scenario.zones}
+    places = {p.id: p for p in scenario.places}
+
+    def inside(road_id: str) -> bool:
+        # A road with no end in a zone lies outside the area of operation (e.g. Al-Arish to Nitzana).
+        road = next(r for r in scenario.roads if r.id == road_id)
+        return any(places[p].zone in zone_ids for p in (road.from_, road.to))
+
+    evacuee_roads = {leg.road for e in result.evacuations for leg in e.legs if e.people > 0}
+    convoy_all = {leg.road for c in result.convoys for leg in c.legs if c.trucks > 0}
+    convoy_roads = {r for r in convoy_all if inside(r)}
+    zone_order = [z.id for z in scenario.zones]
+    origins = tuple(z for z in zone_order if any(e.origin_zone == z and e.people > 0 for e in result.evacuations))
+    destinations = tuple(z for z in zone_order if any(e.destination_zone == z and e.people > 0 for e in result.evacuations) and z not in origins)
+    roads = _public_roads(scenario, generaliser, evacuee_roads, convoy_roads)
+
+    windows = []
+    for occurrence in window_occurrences(scenario, proposal):
+        moving = [e for e in result.evacuations if e.people > 0 and _overlaps(e.departs, e.arrives, occurrence)]
+        convoys = [c for c in result.convoys if c.trucks > 0 and any(leg.road in convoy_roads and _overlaps(leg.departs, leg.arrives, occurrence) for leg in c.legs)]
+        w_origins = tuple(z for z in origins if any(e.origin_zone == z for e in moving))
+        w_destinations = tuple(z for z in destinations if any(e.destination_zone == z for e in moving))
+        w_corridor = tuple(sorted({leg.road for e in moving for leg in e.legs}))
+        w_convoy = tuple(sorted({leg.road for c in convoys for leg in c.legs if leg.road in convoy_roads and _overlaps(leg.departs, leg.arrives, occurrence)}))
+        walks = [(_aware(e.arrives) - _aware(e.departs)).total_seconds() / 3600 for e in moving]
+        legs = [leg for c in convoys for leg in c.legs if leg.road in convoy_roads and _overlaps(leg.departs, leg.arrives, occurrence)]
+        windows.append(PublicWindow(
+            occurrence, w_origins, w_destinations, w_corridor, w_convoy, people=sum(e.people for e in moving),
+            first_departure=min((_aware(e.departs) for e in moving), default=None),
+            last_departure=max((_aware(e.departs) for e in moving), default=None),
+            last_arrival=max((_aware(e.arrives) for e in moving), default=None),
+            longest_walk_hours=max(walks, default=None), convoys=len(convoys),
+            first_convoy=min((_aware(leg.departs) for leg in legs), default=None),
+            last_convoy=max((_aware(leg.arrives) for leg in legs), default=None),
+            areas=_areas(generaliser, scenario, w_origins, w_destinations, w_convoy),
+        ))
+    return PublicPicture(scenario, proposal, result, generaliser, tuple(r for r in (r.id for r in scenario.roads) if r in evacuee_roads),
+                         tuple(r for r in (r.id for r in scenario.roads) if r in convoy_roads), origins, destinations, tuple(windows), roads)
+
+
+def covered_area(picture: PublicPicture, window: PublicWindow) -> Polygon | MultiPolygon | None:
+    """Every public area of a window together (for a withdrawn window's Cancel, or a window with no movement)."""
+    shapes = [a.geometry for areas in window.areas.values() for a in areas]
+    if not shapes:
+        zones = {z.id: z for z in picture.scenario.zones}
+        shapes = [s for s in (picture.generaliser.clip(picture.generaliser.zone(zones[z])) for z in window.occurrence.zones) if s is not None]
+    return unary_union(shapes) if shapes else None

@@ -1,0 +1,489 @@
+"""An independent check of a plan against its scenario, written without the planner's code.
+
+It re-reads the scenario YAML (substituting ``$parameters`` itself), rebuilds time with ``zoneinfo``
+(every instant in UTC), and checks every convoy and evacuation movement of a plan's JSON
+(``PlanResult.to_dict()``) against the rules the planner promises:
+
+- routes: roads exist, join the legs' places in an allowed direction, carry trucks (convoys) or
+  people on foot (evacuations); legs chain; waits only where waiting is allowed;
+- timing: inside the horizon, each leg at least as long as its travel time, legs in order;
+- pause-only roads: used only while a window covering the road is on, for the whole leg;
+- opening hours: departures from open places, offloading while the distribution point is open;
+- throughput: trucks (people) leaving a place, and entering a road, per hour;
+- daily quotas (prorated on days a proposal's windows cover in part), restricted goods;
+- stock lot by lot: what leaves an origin never outruns what has arrived there;
+- fleet: (1 + return_factor) x trucks moving loaded + trucks waiting loaded away from a stock
+  origin <= fleet, at every moment;
+- KPIs: totals recomputed from the schedule, need met, people safe, objective <= bound.
+
+``check_plan`` returns the violations as readable strings (empty: the plan keeps every rule). The
+only thing taken from Safe Passage is nothing at all: the inputs are YAML text and plan JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections import defaultdict
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+
+UTC = dt.timezone.utc
+TOL_MIN = 1.0  # plan times are printed to the minute
+_HOLD_DEFAULT_OFF = {"checkpoint", "junction"}
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _substitute(node: Any, parameters: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        return {k: (v if k == "parameters" else _substitute(v, parameters)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_substitute(v, parameters) for v in node]
+    if isinstance(node, str) and node.startswith("$") and node[1:] in parameters:
+        return parameters[node[1:]]["value"]
+    return node
+
+
+def read_scenario(text: str) -> dict[str, Any]:
+    """The scenario mapping with every ``$parameter`` replaced by its value."""
+    data = yaml.safe_load(text)
+    return _substitute(data, data.get("parameters") or {})
+
+
+def _naive(value: Any) -> dt.datetime:
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+
+
+class _Clock:
+    """Local wall-clock times of the scenario to UTC, and back."""
+
+    def __init__(self, timezone: str) -> None:
+        self.zone = ZoneInfo(timezone)
+
+    def utc(self, value: Any) -> dt.datetime:
+        moment = _naive(value)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=self.zone)
+        return moment.astimezone(UTC)
+
+    def local_date(self, moment: dt.datetime) -> dt.date:
+        return moment.astimezone(self.zone).date()
+
+
+def _minutes(a: dt.datetime, b: dt.datetime) -> float:
+    return (b - a).total_seconds() / 60.0
+
+
+def _merge(spans: list[tuple[dt.datetime, dt.datetime]]) -> list[tuple[dt.datetime, dt.datetime]]:
+    out: list[list[dt.datetime]] = []
+    for lo, hi in sorted(spans):
+        if out and lo <= out[-1][1] + dt.timedelta(minutes=TOL_MIN):
+            out[-1][1] = max(out[-1][1], hi)
+        else:
+            out.append([lo, hi])
+    return [(lo, hi) for lo, hi in out]
+
+
+def _inside(spans: list[tuple[dt.datetime, dt.datetime]], lo: dt.datetime, hi: dt.datetime) -> bool:
+    slack = dt.timedelta(minutes=TOL_MIN)
+    return any(a - slack <= lo and hi <= b + slack for a, b in _merge(spans))
+
+
+def _overlap_hours(spans: list[tuple[dt.datetime, dt.datetime]], lo: dt.datetime, hi: dt.datetime) -> float:
+    return sum(max(0.0, (min(b, hi) - max(a, lo)).total_seconds()) for a, b in _merge(spans)) / 3600.0
+
+
+class PlanChecker:
+    """The rules of one scenario and proposal, ready to check plans (see the module docstring)."""
+
+    def __init__(self, scenario_text: str, proposal_id: str, days: float | None = None) -> None:
+        s = read_scenario(scenario_text)
+        self.s = s
+        self.clock = _Clock(s["timezone"])
+        horizon = s["horizon"]
+        self.start = self.clock.utc(horizon["start"])
+        self.days = float(days if days is not None else horizon.get("days", 7.0))
+        self.end = self.start + dt.timedelta(days=self.days)
+        self.max_slot_min = float(max(horizon.get("slot_minutes", 15), horizon.get("coarse_slot_minutes") or 0))
+        self.places = {p["id"]: p for p in s["places"]}
+        self.roads = {r["id"]: r for r in s.get("roads") or []}
+        self.zones = {z["id"]: z for z in s.get("zones") or []}
+        self.commodities = {c["id"]: c for c in s["commodities"]}
+        self.proposal = next(p for p in s.get("proposals") or [] if p["id"] == proposal_id)
+        self.fleet = s.get("fleet")
+        self.policy = s.get("policy") or {}
+        # Window occurrences in UTC, each with the roads it covers (everywhere; listed roads; roads
+        # touching a place in a listed zone).
+        self.occurrences: list[tuple[dt.datetime, dt.datetime, set[str]]] = []
+        for window in self.proposal.get("windows") or []:
+            if window.get("everywhere"):
+                covered = set(self.roads)
+            else:
+                zones = set(window.get("zones") or [])
+                covered = {
+                    rid for rid, r in self.roads.items()
+                    if rid in set(window.get("roads") or []) or self.places[r["from"]].get("zone") in zones or self.places[r["to"]].get("zone") in zones
+                }
+            start, end = _naive(window["start"]), _naive(window["end"])
+            for day in range(int(window.get("repeat_days", 1))):
+                shift = dt.timedelta(days=day)  # the same local clock time each day
+                self.occurrences.append((self.clock.utc(start + shift), self.clock.utc(end + shift), covered))
+        self.window_spans = [(a, b) for a, b, _ in self.occurrences]
+
+    # -- facts -------------------------------------------------------------------------------------
+    def holds(self, place_id: str) -> bool:
+        place = self.places[place_id]
+        if place.get("holding") is not None:
+            return bool(place["holding"])
+        return place["kind"] not in _HOLD_DEFAULT_OFF
+
+    def open_spans(self, place_id: str) -> list[tuple[dt.datetime, dt.datetime]]:
+        place = self.places[place_id]
+        if place.get("closed") and place_id not in (self.proposal.get("opens") or []):
+            return []
+        hours = place.get("opening_hours")
+        if hours is None:
+            return [(self.start - dt.timedelta(days=1), self.end + dt.timedelta(days=1))]
+        spans = []
+        day = self.clock.local_date(self.start) - dt.timedelta(days=1)
+        while day <= self.clock.local_date(self.end):
+            for period in hours:
+                if WEEKDAYS[day.weekday()] in period.get("days", WEEKDAYS):
+                    midnight = dt.datetime.combine(day, dt.time())
+                    lo = midnight + dt.timedelta(minutes=_hhmm(period.get("open", "00:00")))
+                    hi = midnight + dt.timedelta(minutes=_hhmm(period.get("close", "24:00")))
+                    spans.append((self.clock.utc(lo), self.clock.utc(hi)))
+            day += dt.timedelta(days=1)
+        return spans
+
+    def is_open(self, place_id: str, at: dt.datetime) -> bool:
+        slack = dt.timedelta(minutes=TOL_MIN)
+        return any(a - slack <= at < b for a, b in self.open_spans(place_id))
+
+    def truck_minutes(self, road: dict[str, Any]) -> float | None:
+        if road.get("trucks", True) is False or road.get("truck_speed_kmh") is None:
+            return None
+        return road["length_km"] / road["truck_speed_kmh"] * 60.0
+
+    def walk_minutes(self, road: dict[str, Any]) -> float | None:
+        if road.get("walking_minutes") is not None:
+            return float(road["walking_minutes"])
+        if road.get("walking_speed_kmh") is not None:
+            return road["length_km"] / road["walking_speed_kmh"] * 60.0
+        return None
+
+    def window_active(self, at: dt.datetime) -> bool:
+        """Some window of the proposal is on at ``at`` (start inclusive, end exclusive)."""
+        half = dt.timedelta(seconds=30)
+        return any(a - half <= at < b - half for a, b in self.window_spans)
+
+    # -- the check ---------------------------------------------------------------------------------
+    def check(self, plan: dict[str, Any]) -> list[str]:
+        out: list[str] = []
+        schedule = plan["schedule"]
+        convoys, evacuations = schedule["convoys"], schedule["evacuations"]
+        truck_leaves: dict[str, list[tuple[dt.datetime, int]]] = defaultdict(list)  # place -> (time, trucks)
+        arc_trucks: dict[tuple[str, str, str], list[tuple[dt.datetime, int]]] = defaultdict(list)
+        people_leaves: dict[str, list[tuple[dt.datetime, int]]] = defaultdict(list)
+        arc_people: dict[tuple[str, str, str], list[tuple[dt.datetime, int]]] = defaultdict(list)
+        for convoy in convoys:
+            out += self._check_movement(convoy, "convoy", truck_leaves, arc_trucks)
+        for movement in evacuations:
+            out += self._check_movement(movement, "evacuation", people_leaves, arc_people)
+        out += self._check_rates(truck_leaves, arc_trucks, "trucks_per_hour", "trucks")
+        out += self._check_rates(people_leaves, arc_people, "people_per_hour", "people")
+        out += self._check_quotas_and_restrictions(convoys)
+        out += self._check_stock(convoys)
+        out += self._check_fleet(convoys)
+        out += self._check_kpis(plan, convoys, evacuations)
+        return out
+
+    def _check_movement(self, item: dict[str, Any], what: str, leaves: dict, arc_use: dict) -> list[str]:
+        out = []
+        name = f"{what} {item['id']}"
+        legs = item["legs"]
+        count = item["trucks"] if what == "convoy" else item["people"]
+        if count <= 0:
+            out.append(f"{name}: moves {count} {'trucks' if what == 'convoy' else 'people'}")
+        if not legs:
+            return out + [f"{name}: has no legs"]
+        departs, arrives = self.clock.utc(item["departs"]), self.clock.utc(item["arrives"])
+        if departs < self.start - dt.timedelta(minutes=TOL_MIN) or arrives > self.end + dt.timedelta(minutes=TOL_MIN):
+            out.append(f"{name}: {item['departs']} - {item['arrives']} is outside the horizon")
+        route = item["route"] if what == "convoy" else item["corridor"]
+        if route != [legs[0]["from_place"]] + [leg["to_place"] for leg in legs]:
+            out.append(f"{name}: route {route} does not follow its legs")
+        previous_arrival = departs
+        for i, leg in enumerate(legs):
+            where = f"{name} leg {i + 1} ({leg['road']} {leg['from_place']}->{leg['to_place']})"
+            road = self.roads.get(leg["road"])
+            if road is None:
+                out.append(f"{where}: no such road")
+                continue
+            if (road["from"], road["to"]) != (leg["from_place"], leg["to_place"]) and (
+                road.get("one_way") or (road["to"], road["from"]) != (leg["from_place"], leg["to_place"])
+            ):
+                out.append(f"{where}: the road does not join these places in this direction")
+            if i and legs[i - 1]["to_place"] != leg["from_place"]:
+                out.append(f"{where}: does not start where the previous leg ended")
+            lo, hi = self.clock.utc(leg["departs"]), self.clock.utc(leg["arrives"])
+            travel = self.truck_minutes(road) if what == "convoy" else self.walk_minutes(road)
+            if travel is None:
+                out.append(f"{where}: the road is not open to {'trucks' if what == 'convoy' else 'people on foot'}")
+            elif _minutes(lo, hi) < travel - TOL_MIN:
+                out.append(f"{where}: takes {_minutes(lo, hi):.0f} min, less than its travel time {travel:.0f} min")
+            if lo < previous_arrival - dt.timedelta(minutes=TOL_MIN):
+                out.append(f"{where}: departs {leg['departs']} before arriving there")
+            if i and lo > previous_arrival + dt.timedelta(minutes=TOL_MIN):
+                waiting_ok = self.holds(leg["from_place"]) or (what == "evacuation" and leg["from_place"] == self._assembly(item))
+                if not waiting_ok:
+                    out.append(f"{where}: waits at '{leg['from_place']}', where waiting is not allowed")
+            if road.get("requires_pause"):
+                spans = [(a, b) for a, b, roads in self.occurrences if leg["road"] in roads]
+                if not _inside(spans, lo, hi):
+                    out.append(f"{where}: on a pause-only road at {leg['departs']} - {leg['arrives']}, outside every window covering it")
+            if not self.is_open(leg["from_place"], lo):
+                out.append(f"{where}: leaves '{leg['from_place']}' at {leg['departs']}, when it is closed")
+            if not self.open_spans(leg["to_place"]):
+                out.append(f"{where}: goes to '{leg['to_place']}', which is closed all horizon")
+            leaves[leg["from_place"]].append((lo, count))
+            arc_use[(leg["road"], leg["from_place"], leg["to_place"])].append((lo, count))
+            previous_arrival = hi
+        if what == "convoy":
+            out += self._check_convoy_ends(item, name, previous_arrival, arrives, leaves)
+        else:
+            out += self._check_evacuation_ends(item, name)
+        return out
+
+    def _check_convoy_ends(self, convoy: dict[str, Any], name: str, last_arrival: dt.datetime, offload: dt.datetime, leaves: dict) -> list[str]:
+        out = []
+        destination = self.places[convoy["destination"]]
+        if destination["kind"] != "distribution_point":
+            out.append(f"{name}: offloads at '{convoy['destination']}', not a distribution point")
+        if destination.get("zone") != convoy["zone"]:
+            out.append(f"{name}: zone '{convoy['zone']}' is not the destination's zone")
+        if convoy["legs"][-1]["to_place"] != convoy["destination"]:
+            out.append(f"{name}: the last leg does not reach the destination")
+        if offload < last_arrival - dt.timedelta(minutes=TOL_MIN):
+            out.append(f"{name}: offloads at {convoy['arrives']}, before it arrives")
+        if offload > last_arrival + dt.timedelta(minutes=TOL_MIN) and not self.holds(convoy["destination"]):
+            out.append(f"{name}: waits at '{convoy['destination']}' where waiting is not allowed")
+        if not self.is_open(convoy["destination"], offload):
+            out.append(f"{name}: offloads at {convoy['arrives']}, when '{convoy['destination']}' is closed")
+        needs = (self.zones.get(convoy["zone"]) or {}).get("needs_per_person_per_day") or {}
+        trucks = 0
+        for commodity, n in convoy["cargo_trucks"].items():
+            trucks += n
+            if needs.get(commodity, 0) <= 0:
+                out.append(f"{name}: carries {commodity}, which zone '{convoy['zone']}' does not need")
+            payload = self.commodities[commodity]["truck_payload"]
+            if abs(convoy["cargo"][commodity] - n * payload) > 1e-6 * max(1.0, n * payload):
+                out.append(f"{name}: {convoy['cargo'][commodity]} {commodity} is not {n} truckloads of {payload}")
+        if trucks != convoy["trucks"]:
+            out.append(f"{name}: cargo fills {trucks} trucks, not {convoy['trucks']}")
+        limit = (self.fleet or {}).get("max_convoy_trucks")
+        if limit and convoy["trucks"] > limit:
+            out.append(f"{name}: {convoy['trucks']} trucks, more than max_convoy_trucks {limit}")
+        if convoy["requires_pause"] != any(self.roads.get(leg["road"], {}).get("requires_pause") for leg in convoy["legs"]):
+            out.append(f"{name}: requires_pause is wrong")
+        leaves[convoy["destination"]].append((offload, convoy["trucks"]))  # offloading uses the place's throughput
+        return out
+
+    def _assembly(self, movement: dict[str, Any]) -> str:
+        return self.zones[movement["origin_zone"]]["evacuation"]["assembly_place"]
+
+    def _check_evacuation_ends(self, movement: dict[str, Any], name: str) -> list[str]:
+        out = []
+        evacuation = self.zones[movement["origin_zone"]].get("evacuation")
+        if not evacuation:
+            return [f"{name}: zone '{movement['origin_zone']}' has no evacuation"]
+        if movement["corridor"][0] != evacuation["assembly_place"]:
+            out.append(f"{name}: starts at '{movement['corridor'][0]}', not the assembly place '{evacuation['assembly_place']}'")
+        destination = self.places[movement["destination"]]
+        if destination.get("zone") not in evacuation["destinations"] or movement["destination_zone"] != destination.get("zone"):
+            out.append(f"{name}: ends at '{movement['destination']}', not in a safe zone {evacuation['destinations']}")
+        for leg in movement["legs"][:-1]:
+            if self.places[leg["to_place"]].get("zone") in evacuation["destinations"]:
+                out.append(f"{name}: passes through a safe place '{leg['to_place']}' and walks on")
+                break
+        return out
+
+    def _check_rates(self, leaves: dict, arc_use: dict, field: str, unit: str) -> list[str]:
+        """Cumulative leaving between any two departure times stays within rate x open hours (+1 for
+        the whole-unit rounding of a slot, and one slot of slack at the end)."""
+        out = []
+        for place_id, events in leaves.items():
+            rate = self.places[place_id].get(field)
+            if rate:
+                out += self._rate_violations(events, rate, self.open_spans(place_id), f"place '{place_id}'", unit)
+        for (road_id, a, b), events in arc_use.items():
+            rate = self.roads[road_id].get(field)
+            if rate:
+                always = [(self.start - dt.timedelta(days=1), self.end + dt.timedelta(days=1))]
+                out += self._rate_violations(events, rate, always, f"road '{road_id}' {a}->{b}", unit)
+        return out
+
+    def _rate_violations(self, events: list[tuple[dt.datetime, int]], rate: float, open_spans: list, where: str, unit: str) -> list[str]:
+        per_time: dict[dt.datetime, int] = defaultdict(int)
+        for moment, n in events:
+            per_time[moment] += n
+        times = sorted(per_time)
+        counts = [per_time[t] for t in times]
+        slot = dt.timedelta(minutes=self.max_slot_min)
+        for i in range(len(times)):
+            total = 0
+            for j in range(i, len(times)):
+                total += counts[j]
+                allowed = rate * _overlap_hours(open_spans, times[i], times[j] + slot) + 1.0
+                if total > allowed + 1e-6:
+                    return [f"{where}: {total} {unit} leave between {times[i].isoformat()} and {times[j].isoformat()}, more than {allowed:.1f} allowed at {rate}/h"]
+        return []
+
+    def _check_quotas_and_restrictions(self, convoys: list[dict[str, Any]]) -> list[str]:
+        out = []
+        crossings = {pid for pid, p in self.places.items() if p["kind"] == "crossing"}
+        restricted = set(self.policy.get("restricted_commodities") or [])
+        admits = set(self.proposal.get("admits") or [])
+        # (local day, inside a window?, place, commodity) -> trucks leaving a crossing
+        leaving: dict[tuple[dt.date, bool, str, str], int] = defaultdict(int)
+        for convoy in convoys:
+            for leg in convoy["legs"]:
+                if leg["from_place"] not in crossings:
+                    continue
+                at = self.clock.utc(leg["departs"])
+                inside = self.window_active(at)
+                for commodity, n in convoy["cargo_trucks"].items():
+                    if commodity in restricted and not (commodity in admits and inside):
+                        out.append(f"convoy {convoy['id']}: restricted {commodity} leaves crossing '{leg['from_place']}' at {leg['departs']} without admission")
+                    leaving[(self.clock.local_date(at), inside, leg["from_place"], commodity)] += n
+        days = sorted({key[0] for key in leaving})
+        for day in days:
+            lo = max(self.start, self.clock.utc(dt.datetime.combine(day, dt.time())))
+            hi = min(self.end, self.clock.utc(dt.datetime.combine(day + dt.timedelta(days=1), dt.time())))
+            share = _overlap_hours(self.window_spans, lo, hi) / max((hi - lo).total_seconds() / 3600.0, 1e-9)
+            share = min(1.0, share)
+            proposal_quotas = self.proposal.get("quotas")
+            if proposal_quotas is None or share <= 1e-9:
+                rules = [(q, 1.0, None, "policy") for q in self.policy.get("daily_quotas") or []]
+            else:
+                rules = [(q, share, True, "proposal") for q in proposal_quotas]
+                if share < 1.0:
+                    rules += [(q, 1.0 - share, False, "policy") for q in self.policy.get("daily_quotas") or []]
+            for quota, part, during, origin in rules:
+                places = set(quota.get("places") or crossings)
+                kinds = set(quota.get("commodities") or self.commodities)
+                used = sum(n for (d, inside, p, k), n in leaving.items() if d == day and p in places and k in kinds and (during is None or inside == during))
+                cap = math.floor(quota["trucks_per_day"] * part + 1e-9)
+                if used > cap:
+                    out.append(f"{origin} quota {quota['trucks_per_day']}/day ({part:.2f} of {day}): {used} trucks, more than {cap}")
+        return out
+
+    def _check_stock(self, convoys: list[dict[str, Any]]) -> list[str]:
+        out = []
+        lots: dict[tuple[str, str], list[tuple[dt.datetime, float]]] = defaultdict(list)
+        for stock in self.s.get("stocks") or []:
+            at = self.clock.utc(stock["available_from"]) if stock.get("available_from") else self.start
+            lots[(stock["place"], stock["commodity"])].append((at, float(stock["quantity"])))
+        shipped: dict[tuple[str, str], list[tuple[dt.datetime, float]]] = defaultdict(list)
+        for convoy in convoys:
+            for commodity, quantity in convoy["cargo"].items():
+                shipped[(convoy["origin"], commodity)].append((self.clock.utc(convoy["departs"]), quantity))
+        for key, moves in shipped.items():
+            if key not in lots:
+                out.append(f"stock: {key[1]} leaves '{key[0]}', which holds none")
+                continue
+            total = 0.0
+            for when, quantity in sorted(moves):
+                total += quantity
+                arrived = sum(q for at, q in lots[key] if at <= when + dt.timedelta(minutes=TOL_MIN))
+                if total > arrived + 1e-6 * max(1.0, arrived):
+                    out.append(f"stock: {total:g} {key[1]} has left '{key[0]}' by {when.isoformat()}, but only {arrived:g} had arrived")
+                    break
+        return out
+
+    def _check_fleet(self, convoys: list[dict[str, Any]]) -> list[str]:
+        if not self.fleet:
+            return []
+        factor = 1.0 + float(self.fleet.get("return_factor", 1.0))
+        stock_at = {(s["place"], s["commodity"]) for s in self.s.get("stocks") or []}
+        events: list[tuple[dt.datetime, float]] = []
+        for convoy in convoys:
+            legs = convoy["legs"]
+            for commodity, n in convoy["cargo_trucks"].items():
+                for i, leg in enumerate(legs):
+                    lo, hi = self.clock.utc(leg["departs"]), self.clock.utc(leg["arrives"])
+                    events += [(lo, factor * n), (hi, -factor * n)]
+                    until = self.clock.utc(legs[i + 1]["departs"]) if i + 1 < len(legs) else self.clock.utc(convoy["arrives"])
+                    if until > hi and (leg["to_place"], commodity) not in stock_at:
+                        events += [(hi, n), (until, -n)]
+        level, peak, when = 0.0, 0.0, None
+        for moment, change in sorted(events, key=lambda e: (e[0], e[1])):
+            level += change
+            if level > peak:
+                peak, when = level, moment
+        if peak > self.fleet["trucks"] + 1e-6:
+            return [f"fleet: {peak:g} trucks in use at {when.isoformat() if when else '?'}, more than {self.fleet['trucks']}"]
+        return []
+
+    def _check_kpis(self, plan: dict[str, Any], convoys: list[dict[str, Any]], evacuations: list[dict[str, Any]]) -> list[str]:
+        out = []
+        crossings = {pid for pid, p in self.places.items() if p["kind"] == "crossing"}
+        arrived: dict[str, int] = defaultdict(int)
+        crossed: dict[str, int] = defaultdict(int)
+        by_zone: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for convoy in convoys:
+            n_crossings = sum(1 for leg in convoy["legs"] if leg["from_place"] in crossings)
+            for commodity, n in convoy["cargo_trucks"].items():
+                arrived[commodity] += n
+                crossed[commodity] += n * n_crossings
+                by_zone[convoy["zone"]][commodity] += convoy["cargo"][commodity]
+        kpis = plan["kpis"]
+        for commodity in self.commodities:
+            if kpis["trucks_arrived"].get(commodity, 0) != arrived[commodity]:
+                out.append(f"kpis.trucks_arrived[{commodity}] = {kpis['trucks_arrived'].get(commodity)}, the schedule has {arrived[commodity]}")
+            if kpis["trucks_crossed"].get(commodity, 0) != crossed[commodity]:
+                out.append(f"kpis.trucks_crossed[{commodity}] = {kpis['trucks_crossed'].get(commodity)}, the schedule has {crossed[commodity]}")
+            tonnes = arrived[commodity] * self.commodities[commodity]["truck_payload"] * self.commodities[commodity].get("tonnes_per_unit", 1.0)
+            if abs(kpis["tonnes_arrived"].get(commodity, 0.0) - tonnes) > 1e-3 * max(1.0, tonnes):
+                out.append(f"kpis.tonnes_arrived[{commodity}] = {kpis['tonnes_arrived'].get(commodity)}, the schedule has {tonnes:g}")
+        for zone_id, zone in self.zones.items():
+            for commodity, per_person in (zone.get("needs_per_person_per_day") or {}).items():
+                need = per_person * zone["population"] * self.days
+                if need <= 0:
+                    continue
+                share = by_zone[zone_id].get(commodity, 0.0) / need
+                if abs(kpis["need_met"][zone_id].get(commodity, 0.0) - share) > 1e-4:
+                    out.append(f"kpis.need_met[{zone_id}][{commodity}] = {kpis['need_met'][zone_id].get(commodity)}, the schedule gives {share:.6f}")
+        safe = sum(m["people"] for m in evacuations)
+        if kpis["people_reached_safety"] != safe:
+            out.append(f"kpis.people_reached_safety = {kpis['people_reached_safety']}, the schedule has {safe}")
+        by_origin: dict[str, int] = defaultdict(int)
+        for movement in evacuations:
+            by_origin[movement["origin_zone"]] += movement["people"]
+        for zone_id, n in by_origin.items():
+            wanting = (self.zones[zone_id].get("evacuation") or {}).get("wants_to_leave", 0)
+            if n > wanting + 1e-6:
+                out.append(f"zone '{zone_id}': {n} people moved, but only {wanting} want to leave")
+        bound, objective = plan["bound"], plan["objective"]
+        if objective > bound + 1e-6 * max(1.0, abs(bound)):
+            out.append(f"objective {objective} is above the bound {bound}")
+        expected_gap = (bound - objective) / abs(bound) if abs(bound) > 1e-9 else 0.0
+        if abs(plan["gap"] - expected_gap) > 1e-9:
+            out.append(f"gap {plan['gap']} is not (bound - objective) / bound = {expected_gap}")
+        return out
+
+
+def _hhmm(text: str) -> int:
+    match = re.match(r"^(\d\d):(\d\d)$", text)
+    if not match:
+        raise ValueError(f"not HH:MM: {text!r}")
+    return int(match.group(1)) * 60 + int(match.group(2))
+
+
+def check_plan(scenario_text: str, plan: dict[str, Any], days: float | None = None) -> list[str]:
+    """Every rule a plan (``PlanResult.to_dict()``) breaks on its scenario (YAML text); [] if none.
+    ``days``: the horizon length the plan was made for, if not the scenario's."""
+    return PlanChecker(scenario_text, plan["name"], days).check(plan)
