@@ -61,6 +61,7 @@ def seed(url: str, admin_password: str, proposals: list[str] | None = None) -> W
         for name in proposals or scenario["proposals"]:
             world.plans[name] = _write(client, coordinator, "/plans", {"scenario_id": scenario["id"], "proposal": name})
         _seed_hns(client, coordinator, world)
+        client.get("/public").raise_for_status()  # the public picture plans the newest proposal once: do it now
         return world
 
 

@@ -14,7 +14,8 @@ from safepassage.interop.windows import window_occurrences
 from safepassage.scenario import load_scenario
 from safepassage.web.inbox_pages import notifications_csv, notifications_geojson
 from safepassage.web.plan_view import binding_limits_in_words, plan_page_data, zone_need_met_share
-from safepassage.web.public_picture import public_picture
+from safepassage.plan import plan_proposal
+from safepassage.web.public_picture import public_view
 from safepassage.web.security import check_csrf, check_same_origin, content_security_policy, csrf_token
 from safepassage.web.staff_pages import key_fingerprint, latest_plans_by_proposal
 
@@ -59,16 +60,17 @@ def test_plan_page_flows_and_people_safe_follow_the_movements() -> None:
     assert len(data["windows"]) == len(window_occurrences(scenario, scenario.proposals[0]))
 
 
-def test_public_picture_of_gaza_has_every_window_in_both_languages_and_no_sensitive_site() -> None:
+def test_public_view_of_gaza_has_every_alert_in_both_languages_and_no_sensitive_site() -> None:
+    import datetime as dt
+
     scenario = load_scenario("gaza-2023-11")
-    proposal = scenario.proposal("daily-4h-north")
-    picture = public_picture(scenario, proposal.id)
-    assert len(picture.windows) == len(window_occurrences(scenario, proposal))
-    assert all(set(w.headline) == {"en", "ar"} and w.headline["ar"] != w.headline["en"] for w in picture.windows)
-    text = repr(picture.windows) + repr(picture.corridors) + repr(picture.map_svg)
+    view = public_view(scenario, plan_proposal(scenario, "single-4h-pause"), sent=dt.datetime(2023, 11, 23, tzinfo=dt.UTC))
+    assert view.windows and len(view.windows) == len([a for a in view.alerts if a.onset is not None])
+    assert all(set(w.headline) == {"en", "ar"} and w.headline["ar"] != w.headline["en"] for w in view.windows)
+    text = repr(view.windows) + repr(view.corridors) + repr(view.map_svg)
     for place in (p for p in scenario.places if p.sensitive):
         assert place.name not in text and f"{place.geometry.coordinates[0]}" not in text
-    assert not picture.unilateral
+    assert view.unilateral is (scenario.proposal("single-4h-pause").agreement == "unilateral")
 
 
 def test_liaison_downloads_carry_their_own_answer_only() -> None:

@@ -14,8 +14,9 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from safepassage.interop.calendar import proposal_calendar
+from safepassage.plan import plan_proposal
 from safepassage.web.api_client import ApiError
-from safepassage.web.public_picture import PublicPicture, public_picture
+from safepassage.web.public_picture import PublicView, public_view
 from safepassage.web.render import page
 from safepassage.web.scenario_source import latest_planned_proposal, stored_scenario
 from safepassage.web.security import security_headers
@@ -27,8 +28,11 @@ _lock = threading.Lock()
 ATOM = "http://www.w3.org/2005/Atom"
 
 
-def current_picture(request: Request) -> PublicPicture | None:
-    """The public picture of the newest plan's proposal (cached until a newer plan exists)."""
+def current_picture(request: Request) -> PublicView | None:
+    """The public view of the newest plan's proposal (cached until a newer plan exists).
+
+    The public picture is built from a plan's convoys and evacuations with their legs, which the
+    service does not store: the proposal is planned again here (seconds, once per newest plan)."""
     latest = latest_planned_proposal(request.app)
     if latest is None:
         return None
@@ -39,7 +43,7 @@ def current_picture(request: Request) -> PublicPicture | None:
     scenario = stored_scenario(request.app, latest[0])
     if scenario is None:
         return None
-    picture = public_picture(scenario, latest[1], sent=latest[2].replace(microsecond=0))
+    picture = public_view(scenario, plan_proposal(scenario, latest[1]), sent=latest[2].replace(microsecond=0))
     with _lock:
         cache.clear()
         cache[latest] = picture
@@ -56,9 +60,8 @@ TEXT = {
         "guarantee": "Notifying the parties of a movement is no guarantee of safety, and a pause does not make an area safe.",
         "times": "All times are local time ({tz}).",
         "windows": "When: the pause windows",
-        "corridors": "Where: corridors open during the pause",
-        "corridor": "{name}: from {start} to {end}",
-        "on_foot": "open to people on foot",
+        "corridors": "Where: the roads in use during the pause",
+        "on_foot": "evacuation corridor: open to people on foot",
         "convoys": "used by aid convoys: keep clear",
         "windows_count": "during {n} window(s)",
         "map": "Map (approximate areas only; no exact positions)",
@@ -82,9 +85,8 @@ TEXT = {
         "guarantee": "إبلاغ الأطراف بأي تحرك لا يضمن السلامة، والهدنة لا تعني أن المنطقة آمنة.",
         "times": "جميع الأوقات بالتوقيت المحلي ({tz}).",
         "windows": "متى: فترات الهدنة",
-        "corridors": "أين: الممرات المفتوحة خلال الهدنة",
-        "corridor": "{name}: من {start} إلى {end}",
-        "on_foot": "مفتوح للمشاة",
+        "corridors": "أين: الطرق المستخدمة خلال الهدنة",
+        "on_foot": "ممر إخلاء: مفتوح للمشاة",
         "convoys": "تستخدمه قوافل المساعدات: ابتعد عنه",
         "windows_count": "خلال {n} فترة",
         "map": "خريطة (مناطق تقريبية فقط، دون مواقع دقيقة)",
@@ -122,11 +124,10 @@ def public_ar(request: Request, print: bool = False) -> HTMLResponse:  # noqa: A
 
 @router.get("/windows.ics")
 def windows_ics(request: Request) -> Response:
-    latest = latest_planned_proposal(request.app)
-    scenario = stored_scenario(request.app, latest[0]) if latest else None
-    if latest is None or scenario is None:
+    picture = current_picture(request)
+    if picture is None or picture.picture is None:
         raise ApiError(404, "no pause has been announced")
-    body = proposal_calendar(scenario, latest[1], stamp=latest[2]).to_ical()
+    body = proposal_calendar(picture.picture.scenario, picture.picture, stamp=picture.alerts[0].sent if picture.alerts else None).to_ical()
     return security_headers(Response(body, media_type="text/calendar; charset=utf-8", headers={"Content-Disposition": 'attachment; filename="pause-windows.ics"'}))
 
 
