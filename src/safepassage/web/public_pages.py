@@ -14,7 +14,9 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from safepassage.interop.calendar import proposal_calendar
+from safepassage.interop.windows import window_occurrences
 from safepassage.plan import plan_proposal
+from safepassage.scenario import Scenario
 from safepassage.web.api_client import ApiError
 from safepassage.web.public_picture import PublicView, public_view
 from safepassage.web.render import page
@@ -26,6 +28,18 @@ __all__ = ["router", "current_picture"]
 router = APIRouter(prefix="/public", include_in_schema=False)
 _lock = threading.Lock()
 ATOM = "http://www.w3.org/2005/Atom"
+
+
+def announced_at(scenario: Scenario, proposal: str, planned_at: dt.datetime) -> dt.datetime:
+    """When the alerts count as sent: when the plan was made, or, for a plan made after its first
+    window began (a past period, such as the packaged Gaza week), as it would have been announced: the
+    proposal's notice before its first window (at least one hour)."""
+    chosen = scenario.proposal(proposal)
+    occurrences = window_occurrences(scenario, chosen)
+    if not occurrences:
+        return planned_at.replace(microsecond=0)
+    first = min(o.start for o in occurrences)
+    return min(planned_at, first - dt.timedelta(hours=max(1.0, chosen.notice_hours))).replace(microsecond=0)
 
 
 def current_picture(request: Request) -> PublicView | None:
@@ -43,7 +57,8 @@ def current_picture(request: Request) -> PublicView | None:
     scenario = stored_scenario(request.app, latest[0])
     if scenario is None:
         return None
-    picture = public_view(scenario, plan_proposal(scenario, latest[1]), sent=latest[2].replace(microsecond=0))
+    result = plan_proposal(scenario, latest[1])
+    picture = public_view(scenario, result, sent=announced_at(scenario, latest[1], latest[2]))
     with _lock:
         cache.clear()
         cache[latest] = picture
@@ -59,6 +74,7 @@ TEXT = {
         "agreed": "This pause is reported as agreed by the parties.",
         "guarantee": "Notifying the parties of a movement is no guarantee of safety, and a pause does not make an area safe.",
         "times": "All times are local time ({tz}).",
+        "past": "Every window below has ended: this page shows a pause of a past period, as it was announced.",
         "windows": "When: the pause windows",
         "corridors": "Where: the roads in use during the pause",
         "on_foot": "evacuation corridor: open to people on foot",
@@ -84,6 +100,7 @@ TEXT = {
         "agreed": "أُفيد بأن الأطراف وافقت على هذه الهدنة.",
         "guarantee": "إبلاغ الأطراف بأي تحرك لا يضمن السلامة، والهدنة لا تعني أن المنطقة آمنة.",
         "times": "جميع الأوقات بالتوقيت المحلي ({tz}).",
+        "past": "انتهت جميع الفترات أدناه: تعرض هذه الصفحة هدنة من فترة سابقة كما أُعلنت.",
         "windows": "متى: فترات الهدنة",
         "corridors": "أين: الطرق المستخدمة خلال الهدنة",
         "on_foot": "ممر إخلاء: مفتوح للمشاة",
@@ -106,7 +123,8 @@ TEXT = {
 
 def _public(request: Request, lang: str, printable: bool) -> HTMLResponse:
     picture = current_picture(request)
-    response = page(request, "public.html", {"user": None, "lang": lang, "dir": "rtl" if lang == "ar" else "ltr", "picture": picture,
+    past = bool(picture and picture.windows and max(w.end for w in picture.windows) < dt.datetime.now(dt.UTC))
+    response = page(request, "public.html", {"user": None, "lang": lang, "dir": "rtl" if lang == "ar" else "ltr", "picture": picture, "past": past,
                                              "printable": printable, "t": TEXT[lang], "here": "/public/ar" if lang == "ar" else "/public"})
     response.headers["Cache-Control"] = "public, max-age=60"
     return response
