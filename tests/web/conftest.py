@@ -24,14 +24,22 @@ from tests.service.server import Server
 from tests.web.seed import PASSWORD, World, seed, token
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "out" / "screenshots"
 ADMIN_PASSWORD = "an admin password for the web tests"
 DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 360, "height": 740}
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium is missing: run scripts/system-deps.sh")
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian's Chromium is missing: run scripts/system-deps.sh"
+)
 
 
 @pytest.fixture(scope="session")
@@ -88,7 +96,14 @@ def api(world: World) -> Any:
 class Browse:
     """One browser context (one user, or nobody) with its request log and page checks."""
 
-    def __init__(self, browser: Any, world: World, username: str | None, viewport: dict[str, int] = DESKTOP, javascript: bool = True) -> None:
+    def __init__(
+        self,
+        browser: Any,
+        world: World,
+        username: str | None,
+        viewport: dict[str, int] = DESKTOP,
+        javascript: bool = True,
+    ) -> None:
         self.world = world
         self.context = browser.new_context(viewport=viewport, java_script_enabled=javascript)
         self.context_has_js = javascript
@@ -100,7 +115,12 @@ class Browse:
         self.page = self.context.new_page()
         # A document's own status is the test's business (a 404 page is expected); anything else that
         # fails to load, and every console error (a CSP violation is one), is a fault.
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
+        self.page.on(
+            "console",
+            lambda m: self.errors.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None,
+        )
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         if username:
             self.sign_in(username)
@@ -124,10 +144,17 @@ class Browse:
     def axe(self) -> list[dict[str, Any]]:
         """Serious and critical axe-core violations of the current page (WCAG 2.x A and AA rules)."""
         if not self.page.evaluate("() => typeof window.axe !== 'undefined'"):
-            self.page.evaluate(AXE.read_text(encoding="utf-8"))  # evaluated by the driver: not subject to the page's CSP
-        result = self.page.evaluate("() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})")
-        return [{"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"][:3]]}
-                for v in result["violations"] if v["impact"] in ("serious", "critical")]
+            self.page.evaluate(
+                AXE.read_text(encoding="utf-8")
+            )  # evaluated by the driver: not subject to the page's CSP
+        result = self.page.evaluate(
+            "() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+        )
+        return [
+            {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"][:3]]}
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
 
     def screenshots(self, name: str, full_page: bool = False) -> None:
         """The current page at desktop and at 360-px phone size, under out/screenshots/."""
@@ -135,7 +162,9 @@ class Browse:
         for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
             self.page.set_viewport_size(size)
             if self.context_has_js:
-                self.page.evaluate("() => window.scrollTo(0, 0)")  # the top of the page, not where the last field left it
+                self.page.evaluate(
+                    "() => window.scrollTo(0, 0)"
+                )  # the top of the page, not where the last field left it
             self.page.wait_for_timeout(300)
             self.page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=full_page)
         self.page.set_viewport_size(DESKTOP)
@@ -143,9 +172,17 @@ class Browse:
     def check(self) -> None:
         """Every request went to the server's own origin; every page had the CSP; no console error."""
         own = urlsplit(self.world.url).netloc
-        foreign = [u for u in self.requests if urlsplit(u).scheme in ("http", "https", "ws", "wss") and urlsplit(u).netloc != own]
+        foreign = [
+            u
+            for u in self.requests
+            if urlsplit(u).scheme in ("http", "https", "ws", "wss") and urlsplit(u).netloc != own
+        ]
         assert not foreign, f"requests to other hosts: {foreign[:5]}"
-        missing = [url for url, _status, headers in self.documents if "script-src 'self'" not in headers.get("content-security-policy", "")]
+        missing = [
+            url
+            for url, _status, headers in self.documents
+            if "script-src 'self'" not in headers.get("content-security-policy", "")
+        ]
         assert not missing, f"pages without the Content-Security-Policy: {missing}"
         assert not self.errors, f"console errors (a CSP violation is one): {self.errors[:5]}"
 

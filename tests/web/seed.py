@@ -35,7 +35,9 @@ class World:
 
 
 def _write(client: httpx.Client, token: str, path: str, body: Any) -> Any:
-    response = client.post(path, json=body, headers={"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())})
+    response = client.post(
+        path, json=body, headers={"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())}
+    )
     response.raise_for_status()
     return response.json()
 
@@ -56,7 +58,12 @@ def seed(url: str, admin_password: str, proposals: list[str] | None = None) -> W
                 body["party_id"] = parties[party]
             _write(client, admin, "/users", body)
         coordinator = token(client, "coordinator")
-        scenario = _write(client, coordinator, "/scenarios", {"yaml": resolve_scenario_path("gaza-2023-11").read_text(encoding="utf-8")})
+        scenario = _write(
+            client,
+            coordinator,
+            "/scenarios",
+            {"yaml": resolve_scenario_path("gaza-2023-11").read_text(encoding="utf-8")},
+        )
         world = World(url, parties, scenario["id"])
         for name in proposals or scenario["proposals"]:
             world.plans[name] = _write(client, coordinator, "/plans", {"scenario_id": scenario["id"], "proposal": name})
@@ -72,8 +79,30 @@ def _seed_hns(client: httpx.Client, coordinator: str, world: World) -> None:
     tiny = _write(client, coordinator, "/scenarios", {"yaml": tiny_at(start)})
     for index, party in enumerate(("Party A", "Party B")):
         departs, arrives = start + dt.timedelta(hours=6 + index), start + dt.timedelta(hours=9 + index)
-        movement = _write(client, coordinator, "/movements", {"kind": "convoy", "reference": f"H-{index + 1}", "origin": "depot", "destination": "dp-south",
-                                                              "departs": departs.isoformat(), "arrives": arrives.isoformat(), "trucks": 3, "cargo": {"food": 3}})
-        draft = _write(client, coordinator, "/hns-notifications", {"movement_id": movement["id"], "scenario_id": tiny["id"], "party_ids": [world.party_ids[party]],
-                                                                   "content": movement_content(departs, arrives)})
+        movement = _write(
+            client,
+            coordinator,
+            "/movements",
+            {
+                "kind": "convoy",
+                "reference": f"H-{index + 1}",
+                "origin": "depot",
+                "destination": "dp-south",
+                "departs": departs.isoformat(),
+                "arrives": arrives.isoformat(),
+                "trucks": 3,
+                "cargo": {"food": 3},
+            },
+        )
+        draft = _write(
+            client,
+            coordinator,
+            "/hns-notifications",
+            {
+                "movement_id": movement["id"],
+                "scenario_id": tiny["id"],
+                "party_ids": [world.party_ids[party]],
+                "content": movement_content(departs, arrives),
+            },
+        )
         world.hns[party] = _write(client, coordinator, f"/hns-notifications/{draft['id']}/send", None)

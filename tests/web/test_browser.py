@@ -23,7 +23,9 @@ def _notify_if_needed(api: Any, plan_id: int, party_id: int) -> list[dict[str, A
     return [n for n in api("coordinator").get("/notifications", limit=1000) if n["movement_id"] in ids]
 
 
-def test_coordinator_compares_opens_the_best_plan_and_sends_its_notifications(browse: Any, world: World, api: Any) -> None:
+def test_coordinator_compares_opens_the_best_plan_and_sends_its_notifications(
+    browse: Any, world: World, api: Any
+) -> None:
     best = best_plan(world)
     me = browse("coordinator")
     me.open(f"/ui/compare?scenario={world.scenario_id}")
@@ -139,7 +141,11 @@ def test_party_liaison_sees_only_their_party_and_answers(browse: Any, world: Wor
     new_version = api("coordinator").get(f"/hns-notifications/{responses[0]['new_version_id']}")
     assert new_version["version"] == 2 and dt.datetime.fromisoformat(new_version["window_start"]) == later_start
     addressee = api("coordinator").get(f"/hns-notifications/{hns['id']}")["addressees"][0]
-    assert addressee["receipt_at"] and addressee["dissemination_at"] and addressee["response"] == "facilitated_with_conditions"
+    assert (
+        addressee["receipt_at"]
+        and addressee["dissemination_at"]
+        and addressee["response"] == "facilitated_with_conditions"
+    )
 
     csv_text = me.context.request.get(world.url + "/ui/inbox/notifications.csv").text()
     ids = {int(line.split(",", 1)[0]) for line in csv_text.splitlines()[1:]}
@@ -155,7 +161,11 @@ def test_monitor_records_an_arrival_and_the_plan_page_shows_it(browse: Any, worl
     best = best_plan(world)
     notes = _notify_if_needed(api, best["id"], world.party_ids["Party A"])
     movements = {m["id"]: m for m in api("coordinator").get(f"/plans/{best['id']}/movements")}
-    note = next(n for n in notes if movements[n["movement_id"]]["kind"] == "convoy" and movements[n["movement_id"]]["status"] == "notified")
+    note = next(
+        n
+        for n in notes
+        if movements[n["movement_id"]]["kind"] == "convoy" and movements[n["movement_id"]]["status"] == "notified"
+    )
     movement = movements[note["movement_id"]]
     api("liaison-a").post(f"/notifications/{note['id']}/acknowledgments", {"decision": "acknowledged"})
 
@@ -190,7 +200,11 @@ def test_monitor_records_an_arrival_and_the_plan_page_shows_it(browse: Any, worl
     # The Gantt draws only the lanes in view; what it draws for this movement comes from the page's data.
     data = me.context.request.get(f"{world.url}/ui/plans/{best['id']}/data.json").json()
     lane = next(m for m in data["movements"] if m["id"] == movement["id"])
-    assert lane["status"] == "arrived" and lane["arrived_at"].startswith("2023-11-24T11:20") and lane["arrived_good"] == {commodity: 390.0}
+    assert (
+        lane["status"] == "arrived"
+        and lane["arrived_at"].startswith("2023-11-24T11:20")
+        and lane["arrived_good"] == {commodity: 390.0}
+    )
 
 
 def test_public_page_in_arabic_and_english_without_javascript_or_sensitive_sites(browse: Any, world: World) -> None:
@@ -208,7 +222,12 @@ def test_public_page_in_arabic_and_english_without_javascript_or_sensitive_sites
         validate_alert(reader.context.request.get(link).body())  # each alert is valid CAP 1.2
     ics = reader.context.request.get(world.url + "/public/windows.ics")
     assert ics.headers["content-type"].startswith("text/calendar") and ics.text().count("BEGIN:VEVENT") == len(links)
-    for path, lang in (("/public", "en"), ("/public/ar", "ar"), ("/public?print=1", "en"), ("/public/ar?print=1", "ar")):
+    for path, lang in (
+        ("/public", "en"),
+        ("/public/ar", "ar"),
+        ("/public?print=1", "en"),
+        ("/public/ar?print=1", "ar"),
+    ):
         response = reader.open(path)
         assert response.status == 200
         html = reader.page.content()
@@ -255,8 +274,20 @@ def test_sign_in_page_cookies_csrf_and_headers(browse: Any, world: World) -> Non
     # A write without the form's token, or from another origin, is refused.
     assert me.context.request.post(world.url + "/ui/escalations/sweep", form={"nonce": "x"}).status == 403
     token = me.page.locator("input[name=csrf]").first.get_attribute("value")
-    assert me.context.request.post(world.url + "/ui/escalations/sweep", form={"csrf": token, "nonce": "y"}, headers={"Origin": "https://evil.example"}).status == 403
-    assert me.context.request.post(world.url + "/ui/escalations/sweep", form={"csrf": token, "nonce": "z"}, headers={"Origin": world.url}).status == 200
+    assert (
+        me.context.request.post(
+            world.url + "/ui/escalations/sweep",
+            form={"csrf": token, "nonce": "y"},
+            headers={"Origin": "https://evil.example"},
+        ).status
+        == 403
+    )
+    assert (
+        me.context.request.post(
+            world.url + "/ui/escalations/sweep", form={"csrf": token, "nonce": "z"}, headers={"Origin": world.url}
+        ).status
+        == 200
+    )
     me.open("/")
     assert me.page.url.endswith("/ui/compare")
     me.page.click("button:text('Sign out')")
@@ -268,8 +299,13 @@ def test_staff_see_hns_versions_with_their_differences(browse: Any, world: World
     api("liaison-b").post(f"/hns-notifications/{hns['id']}/confirmations", {"kind": "receipt"})
     start = dt.datetime.fromisoformat(hns["window_start"]) + dt.timedelta(hours=1)
     end = dt.datetime.fromisoformat(hns["window_end"]) + dt.timedelta(hours=1)
-    answer = api("liaison-b").post(f"/hns-notifications/{hns['id']}/responses", {"response": "facilitated_with_conditions", "conditions": {
-        "window": {"earliest_departure": start.isoformat(), "latest_arrival": end.isoformat()}}})
+    answer = api("liaison-b").post(
+        f"/hns-notifications/{hns['id']}/responses",
+        {
+            "response": "facilitated_with_conditions",
+            "conditions": {"window": {"earliest_departure": start.isoformat(), "latest_arrival": end.isoformat()}},
+        },
+    )
     me = browse("coordinator")
     me.open("/ui/notifications")
     assert me.page.locator("#hns-notifications tbody tr").count() >= 2

@@ -35,7 +35,10 @@ def _message(response: httpx.Response) -> str:
     except ValueError:
         return response.text[:500]
     if isinstance(detail, list):  # FastAPI validation errors: say which field and why
-        return "; ".join(f"{'.'.join(str(p) for p in item.get('loc', [])[1:]) or 'request'}: {item.get('msg', '')}" for item in detail)
+        return "; ".join(
+            f"{'.'.join(str(p) for p in item.get('loc', [])[1:]) or 'request'}: {item.get('msg', '')}"
+            for item in detail
+        )
     return str(detail)
 
 
@@ -48,14 +51,20 @@ class ApiClient:
 
     def _client(self) -> httpx.AsyncClient:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self._app), base_url="http://api.internal", headers=headers, timeout=300)
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self._app), base_url="http://api.internal", headers=headers, timeout=300
+        )
 
     async def _get(self, path: str, **params: Any) -> Any:
         async with self._client() as client:
             response = await client.get(path, params={k: v for k, v in params.items() if v is not None})
         if response.status_code >= 400:
             raise ApiError(response.status_code, _message(response))
-        return response.json() if response.headers.get("content-type", "").startswith("application/json") else response.text
+        return (
+            response.json()
+            if response.headers.get("content-type", "").startswith("application/json")
+            else response.text
+        )
 
     async def _post(self, path: str, body: dict[str, Any] | None = None, key: str | None = None) -> Any:
         # The form's own key makes a double submit (or a browser retry) replay the first answer.
@@ -99,11 +108,15 @@ class ApiClient:
         return list(await self._get(f"/plans/{plan_id}/movements"))
 
     # --- notifications ------------------------------------------------------------------------------
-    async def notify_plan(self, plan_id: int, party_ids: list[int], notice_hours: float, message: str, key: str | None = None) -> list[dict[str, Any]]:
+    async def notify_plan(
+        self, plan_id: int, party_ids: list[int], notice_hours: float, message: str, key: str | None = None
+    ) -> list[dict[str, Any]]:
         body = {"party_ids": party_ids, "notice_hours": notice_hours, "message": message}
         return list(await self._post(f"/plans/{plan_id}/notifications", body, key))
 
-    async def notifications(self, movement_id: int | None = None, overdue: bool | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+    async def notifications(
+        self, movement_id: int | None = None, overdue: bool | None = None, limit: int = 1000
+    ) -> list[dict[str, Any]]:
         return list(await self._get("/notifications", movement_id=movement_id, overdue=overdue, limit=limit))
 
     async def notification(self, notification_id: int) -> dict[str, Any]:
@@ -113,7 +126,11 @@ class ApiClient:
         return list(await self._get(f"/notifications/{notification_id}/acknowledgments"))
 
     async def answer(self, notification_id: int, decision: str, message: str, key: str | None = None) -> dict[str, Any]:
-        return dict(await self._post(f"/notifications/{notification_id}/acknowledgments", {"decision": decision, "message": message}, key))
+        return dict(
+            await self._post(
+                f"/notifications/{notification_id}/acknowledgments", {"decision": decision, "message": message}, key
+            )
+        )
 
     async def escalations(self) -> list[dict[str, Any]]:
         return list(await self._get("/escalations"))
@@ -122,7 +139,9 @@ class ApiClient:
         return dict(await self._post("/escalations/sweep", None, key))
 
     # --- humanitarian notifications (HNS): versions, confirmations, responses ----------------------
-    async def hns_notifications(self, movement_id: int | None = None, state: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+    async def hns_notifications(
+        self, movement_id: int | None = None, state: str | None = None, limit: int = 1000
+    ) -> list[dict[str, Any]]:
         return list(await self._get("/hns-notifications", movement_id=movement_id, state=state, limit=limit))
 
     async def hns_notification(self, notification_id: int) -> dict[str, Any]:
@@ -135,7 +154,9 @@ class ApiClient:
         return list(await self._get(f"/hns-notifications/{notification_id}/responses"))
 
     async def hns_confirm(self, notification_id: int, kind: str, note: str, key: str | None = None) -> dict[str, Any]:
-        return dict(await self._post(f"/hns-notifications/{notification_id}/confirmations", {"kind": kind, "note": note}, key))
+        return dict(
+            await self._post(f"/hns-notifications/{notification_id}/confirmations", {"kind": kind, "note": note}, key)
+        )
 
     async def hns_respond(self, notification_id: int, body: dict[str, Any], key: str | None = None) -> dict[str, Any]:
         return dict(await self._post(f"/hns-notifications/{notification_id}/responses", body, key))
@@ -153,7 +174,9 @@ class ApiClient:
     async def change_status(self, movement_id: int, status: str, reason: str, key: str | None = None) -> dict[str, Any]:
         return dict(await self._post(f"/movements/{movement_id}/status", {"status": status, "reason": reason}, key))
 
-    async def events(self, kind: str | None = None, movement_id: int | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+    async def events(
+        self, kind: str | None = None, movement_id: int | None = None, limit: int = 1000
+    ) -> list[dict[str, Any]]:
         return list(await self._get("/events", kind=kind, movement_id=movement_id, limit=limit))
 
     async def record_event(self, body: dict[str, Any], key: str | None = None) -> dict[str, Any]:

@@ -10,7 +10,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from safepassage.web.api_client import ApiClient, ApiError
 from safepassage.web.forms import checked_form, field
 from safepassage.web.render import page, redirect, signed_in
-from safepassage.web.security import LOGIN_CSRF_COOKIE, SESSION_COOKIE, check_same_origin, clear_session, new_login_csrf, set_login_csrf, set_session
+from safepassage.web.security import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    check_same_origin,
+    clear_session,
+    new_login_csrf,
+    set_login_csrf,
+    set_session,
+)
 
 __all__ = ["router", "home_of"]
 
@@ -45,7 +53,9 @@ async def root(request: Request) -> HTMLResponse | RedirectResponse:
 @router.get("/login", response_class=HTMLResponse)
 async def login_form(request: Request, next: str | None = None) -> HTMLResponse:
     token = new_login_csrf()
-    response = page(request, "login.html", {"user": None, "next": _safe_next(next) or "", "error": None, "login_csrf": token})
+    response = page(
+        request, "login.html", {"user": None, "next": _safe_next(next) or "", "error": None, "login_csrf": token}
+    )
     set_login_csrf(response, request, token)
     return response
 
@@ -65,7 +75,17 @@ async def login(request: Request) -> HTMLResponse | RedirectResponse:
     except ApiError as exc:
         if exc.status_code >= 500:
             raise
-        retry = page(request, "login.html", {"user": None, "next": _safe_next(field(form, "next")) or "", "error": "Wrong username or password.", "login_csrf": cookie}, status_code=401)
+        retry = page(
+            request,
+            "login.html",
+            {
+                "user": None,
+                "next": _safe_next(field(form, "next")) or "",
+                "error": "Wrong username or password.",
+                "login_csrf": cookie,
+            },
+            status_code=401,
+        )
         return retry
     response = redirect(_safe_next(field(form, "next")) or home_of(str(me["role"])))
     set_session(response, request, token)

@@ -65,7 +65,10 @@ def response_body(response: str, reason: str, earliest: str, latest: str, other:
         if earliest or latest:
             if not (earliest and latest):
                 raise ApiError(422, "conditions.window: give both the earliest departure and the latest arrival")
-            conditions["window"] = {"earliest_departure": _utc(earliest, "earliest_departure"), "latest_arrival": _utc(latest, "latest_arrival")}
+            conditions["window"] = {
+                "earliest_departure": _utc(earliest, "earliest_departure"),
+                "latest_arrival": _utc(latest, "latest_arrival"),
+            }
         body["conditions"] = conditions
     return body
 
@@ -81,13 +84,29 @@ async def hns_page(request: Request, user: User, note_id: NoteId) -> HTMLRespons
     responses = await user.api.hns_responses(note_id)
     parties = {p["id"]: p["name"] for p in await user.api.parties()}
     now = dt.datetime.now(dt.UTC)
-    timers = {a["party_id"]: (deadline_in_words(note.get("receipt_due"), a.get("receipt_at"), now),
-                              deadline_in_words(note.get("dissemination_due"), a.get("dissemination_at"), now)) for a in note["addressees"]}
-    return page(request, "hns.html", {
-        "user": user, "note": note, "versions": versions, "responses": responses, "parties": parties, "timers": timers,
-        "own": _own(note, user.party_id), "responses_offered": RESPONSES, "is_liaison": user.role == "party_liaison",
-        "can_send": user.role in ("admin", "coordinator", "notifier") and note["state"] == "draft",
-    })
+    timers = {
+        a["party_id"]: (
+            deadline_in_words(note.get("receipt_due"), a.get("receipt_at"), now),
+            deadline_in_words(note.get("dissemination_due"), a.get("dissemination_at"), now),
+        )
+        for a in note["addressees"]
+    }
+    return page(
+        request,
+        "hns.html",
+        {
+            "user": user,
+            "note": note,
+            "versions": versions,
+            "responses": responses,
+            "parties": parties,
+            "timers": timers,
+            "own": _own(note, user.party_id),
+            "responses_offered": RESPONSES,
+            "is_liaison": user.role == "party_liaison",
+            "can_send": user.role in ("admin", "coordinator", "notifier") and note["state"] == "draft",
+        },
+    )
 
 
 @router.post("/{note_id}/confirm")
@@ -96,16 +115,26 @@ async def confirm(request: Request, user: User, note_id: NoteId) -> RedirectResp
     kind = field(form, "kind")
     if kind not in ("receipt", "dissemination"):
         raise ApiError(422, "kind: confirm receipt or dissemination")
-    await user.api.hns_confirm(note_id, kind, field(form, "note"), key=f"web-hns-{kind}-{note_id}-{field(form, 'nonce')}")
+    await user.api.hns_confirm(
+        note_id, kind, field(form, "note"), key=f"web-hns-{kind}-{note_id}-{field(form, 'nonce')}"
+    )
     return redirect(f"/ui/hns/{note_id}")
 
 
 @router.post("/{note_id}/respond")
 async def respond(request: Request, user: User, note_id: NoteId) -> RedirectResponse:
     form = await checked_form(request, user)
-    body = response_body(field(form, "response"), field(form, "reason"), field(form, "earliest_departure"), field(form, "latest_arrival"), field(form, "other"))
+    body = response_body(
+        field(form, "response"),
+        field(form, "reason"),
+        field(form, "earliest_departure"),
+        field(form, "latest_arrival"),
+        field(form, "other"),
+    )
     answer = await user.api.hns_respond(note_id, body, key=f"web-hns-respond-{note_id}-{field(form, 'nonce')}")
-    return redirect(f"/ui/hns/{note_id}" + (f"?new_version={answer['new_version_id']}" if answer.get("new_version_id") else ""))
+    return redirect(
+        f"/ui/hns/{note_id}" + (f"?new_version={answer['new_version_id']}" if answer.get("new_version_id") else "")
+    )
 
 
 @router.post("/{note_id}/send")

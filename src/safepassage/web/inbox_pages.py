@@ -33,7 +33,18 @@ ACTIONS: dict[str, tuple[str, bool, str]] = {
     "question": ("queried", True, "Ask for information"),
     "deny": ("rejected", True, "Deny, with the reason"),
 }
-CSV_COLUMNS = ("id", "kind", "title", "valid_from", "valid_until", "ack_due", "your_answer", "answered_at", "overdue", "message")
+CSV_COLUMNS = (
+    "id",
+    "kind",
+    "title",
+    "valid_from",
+    "valid_until",
+    "ack_due",
+    "your_answer",
+    "answered_at",
+    "overdue",
+    "message",
+)
 
 
 def _own(note: dict[str, Any], party_id: int | None) -> dict[str, Any]:
@@ -48,8 +59,20 @@ def notifications_csv(notes: list[dict[str, Any]], party_id: int | None) -> str:
     writer.writerow(CSV_COLUMNS)
     for n in notes:
         own = _own(n, party_id)
-        writer.writerow([n["id"], n["kind"], n["title"], n["valid_from"], n["valid_until"], n["ack_due"], own.get("latest_decision") or "",
-                         own.get("answered_at") or "", n.get("overdue", False), n.get("message", "")])
+        writer.writerow(
+            [
+                n["id"],
+                n["kind"],
+                n["title"],
+                n["valid_from"],
+                n["valid_until"],
+                n["ack_due"],
+                own.get("latest_decision") or "",
+                own.get("answered_at") or "",
+                n.get("overdue", False),
+                n.get("message", ""),
+            ]
+        )
     return out.getvalue()
 
 
@@ -66,9 +89,22 @@ def notifications_geojson(notes: list[dict[str, Any]], party_id: int | None) -> 
         else:
             geometry = None
         own = _own(n, party_id)
-        features.append({"type": "Feature", "id": n["id"], "geometry": geometry, "properties": {
-            "kind": n["kind"], "title": n["title"], "valid_from": n["valid_from"], "valid_until": n["valid_until"],
-            "ack_due": n["ack_due"], "your_answer": own.get("latest_decision"), "overdue": n.get("overdue", False)}})
+        features.append(
+            {
+                "type": "Feature",
+                "id": n["id"],
+                "geometry": geometry,
+                "properties": {
+                    "kind": n["kind"],
+                    "title": n["title"],
+                    "valid_from": n["valid_from"],
+                    "valid_until": n["valid_until"],
+                    "ack_due": n["ack_due"],
+                    "your_answer": own.get("latest_decision"),
+                    "overdue": n.get("overdue", False),
+                },
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -78,10 +114,25 @@ def hns_geojson(notes: list[dict[str, Any]], party_id: int | None) -> list[dict[
     for n in notes:
         content, own = n.get("content") or {}, _own(n, party_id)
         window = content.get("window") or {}
-        out.append({"type": "Feature", "id": f"hns/{n['id']}", "geometry": content.get("route"), "properties": {
-            "kind": "humanitarian_notification", "series": n["series_id"], "version": n["version"], "organisation": content.get("organisation"),
-            "earliest_departure": window.get("earliest_departure"), "latest_arrival": window.get("latest_arrival"), "waypoints": content.get("waypoints", []),
-            "receipt_at": own.get("receipt_at"), "dissemination_at": own.get("dissemination_at"), "response": own.get("response")}})
+        out.append(
+            {
+                "type": "Feature",
+                "id": f"hns/{n['id']}",
+                "geometry": content.get("route"),
+                "properties": {
+                    "kind": "humanitarian_notification",
+                    "series": n["series_id"],
+                    "version": n["version"],
+                    "organisation": content.get("organisation"),
+                    "earliest_departure": window.get("earliest_departure"),
+                    "latest_arrival": window.get("latest_arrival"),
+                    "waypoints": content.get("waypoints", []),
+                    "receipt_at": own.get("receipt_at"),
+                    "dissemination_at": own.get("dissemination_at"),
+                    "response": own.get("response"),
+                },
+            }
+        )
     return out
 
 
@@ -89,28 +140,52 @@ def hns_geojson(notes: list[dict[str, Any]], party_id: int | None) -> list[dict[
 async def inbox(request: Request, user: User) -> HTMLResponse:
     notes = await user.api.notifications()
     hns = await user.api.hns_notifications()
-    return page(request, "inbox.html", {"user": user, "notes": [(n, _own(n, user.party_id)) for n in notes], "actions": ACTIONS,
-                                        "hns": [(n, _own(n, user.party_id)) for n in hns]})
+    return page(
+        request,
+        "inbox.html",
+        {
+            "user": user,
+            "notes": [(n, _own(n, user.party_id)) for n in notes],
+            "actions": ACTIONS,
+            "hns": [(n, _own(n, user.party_id)) for n in hns],
+        },
+    )
 
 
 @router.get("/notifications.csv")
 async def inbox_csv(user: User) -> Response:
     body = notifications_csv(await user.api.notifications(), user.party_id)
-    return security_headers(Response(body, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": 'attachment; filename="notifications.csv"'}))
+    return security_headers(
+        Response(
+            body,
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="notifications.csv"'},
+        )
+    )
 
 
 @router.get("/notifications.geojson")
 async def inbox_geojson(user: User) -> Response:
     body = notifications_geojson(await user.api.notifications(), user.party_id)
     body["features"] += hns_geojson(await user.api.hns_notifications(), user.party_id)
-    return security_headers(JSONResponse(body, media_type="application/geo+json", headers={"Content-Disposition": 'attachment; filename="notifications.geojson"'}))
+    return security_headers(
+        JSONResponse(
+            body,
+            media_type="application/geo+json",
+            headers={"Content-Disposition": 'attachment; filename="notifications.geojson"'},
+        )
+    )
 
 
 @router.get("/{note_id}", response_class=HTMLResponse)
 async def inbox_item(request: Request, user: User, note_id: NoteId) -> HTMLResponse:
     note = await user.api.notification(note_id)  # 404 for a notification not addressed to this party
     answers = await user.api.answers(note_id)
-    return page(request, "inbox_item.html", {"user": user, "note": note, "own": _own(note, user.party_id), "answers": answers, "actions": ACTIONS})
+    return page(
+        request,
+        "inbox_item.html",
+        {"user": user, "note": note, "own": _own(note, user.party_id), "answers": answers, "actions": ACTIONS},
+    )
 
 
 @router.post("/{note_id}/answer")
@@ -122,6 +197,8 @@ async def answer(request: Request, user: User, note_id: NoteId) -> RedirectRespo
     decision, needs_message, label = ACTIONS[action]
     message = field(form, "message")
     if needs_message and not message:
-        raise ApiError(422, f"message: '{label}' needs a message saying {'what you ask' if action == 'question' else 'why'}")
+        raise ApiError(
+            422, f"message: '{label}' needs a message saying {'what you ask' if action == 'question' else 'why'}"
+        )
     await user.api.answer(note_id, decision, message, key=f"web-answer-{note_id}-{field(form, 'nonce')}")
     return redirect(f"/ui/inbox/{note_id}")

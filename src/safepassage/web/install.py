@@ -61,8 +61,25 @@ def _is_page(request: Request) -> bool:
 
 
 def _error_page(request: Request, status_code: int, message: str) -> HTMLResponse:
-    titles = {401: "Sign in first", 403: "Not allowed", 404: "Not found", 409: "Conflict", 413: "Too large", 422: "Please check the form"}
-    return page(request, "error.html", {"user": None, "status_code": status_code, "title": titles.get(status_code, "Something went wrong"), "message": message}, status_code=status_code)
+    titles = {
+        401: "Sign in first",
+        403: "Not allowed",
+        404: "Not found",
+        409: "Conflict",
+        413: "Too large",
+        422: "Please check the form",
+    }
+    return page(
+        request,
+        "error.html",
+        {
+            "user": None,
+            "status_code": status_code,
+            "title": titles.get(status_code, "Something went wrong"),
+            "message": message,
+        },
+        status_code=status_code,
+    )
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:

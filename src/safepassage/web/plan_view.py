@@ -36,8 +36,10 @@ def binding_limits_in_words(bottlenecks: list[dict[str, Any]]) -> list[str]:
     out = []
     for b in bottlenecks:
         what = _LIMIT_WORDS.get(str(b.get("kind")), str(b.get("kind", "a limit")))
-        out.append(f"{what} {b.get('id', '')} binds in {b.get('binding_slots', 0)} time slots; "
-                   f"one more {b.get('unit', 'unit')} would add {float(b.get('value_per_unit', 0)):,.0f} units of value")
+        out.append(
+            f"{what} {b.get('id', '')} binds in {b.get('binding_slots', 0)} time slots; "
+            f"one more {b.get('unit', 'unit')} would add {float(b.get('value_per_unit', 0)):,.0f} units of value"
+        )
     return out
 
 
@@ -52,7 +54,9 @@ def _utc(local: dt.datetime, tz: ZoneInfo) -> str:
     return moment.astimezone(dt.UTC).isoformat()
 
 
-def plan_page_data(scenario: Scenario, plan: dict[str, Any], movements: list[dict[str, Any]], events: list[dict[str, Any]]) -> dict[str, Any]:
+def plan_page_data(
+    scenario: Scenario, plan: dict[str, Any], movements: list[dict[str, Any]], events: list[dict[str, Any]]
+) -> dict[str, Any]:
     """Everything the plan page's map, timelines and chart draw (see the module docstring)."""
     tz = ZoneInfo(scenario.timezone)
     summary = plan.get("summary") or {}
@@ -77,27 +81,67 @@ def plan_page_data(scenario: Scenario, plan: dict[str, Any], movements: list[dic
                 else:
                     people_on[road] += int(m.get("people") or 0)
         recorded = [e for e in arrivals.get(int(m["id"]), []) if e["kind"] == "arrived"]
-        lanes.append({
-            "id": m["id"], "reference": m.get("reference", ""), "kind": m["kind"], "status": m["status"],
-            "departs": m["departs"], "arrives": m["arrives"], "trucks": m.get("trucks", 0), "people": m.get("people", 0),
-            "origin": m.get("origin"), "destination": m.get("destination"),
-            "path": [[places[p].geometry.coordinates[1], places[p].geometry.coordinates[0]] for p in route],
-            "arrived_at": recorded[-1]["occurred_at"] if recorded else None,
-            "arrived_good": recorded[-1].get("quantities_good", {}) if recorded else {},
-        })
+        lanes.append(
+            {
+                "id": m["id"],
+                "reference": m.get("reference", ""),
+                "kind": m["kind"],
+                "status": m["status"],
+                "departs": m["departs"],
+                "arrives": m["arrives"],
+                "trucks": m.get("trucks", 0),
+                "people": m.get("people", 0),
+                "origin": m.get("origin"),
+                "destination": m.get("destination"),
+                "path": [[places[p].geometry.coordinates[1], places[p].geometry.coordinates[0]] for p in route],
+                "arrived_at": recorded[-1]["occurred_at"] if recorded else None,
+                "arrived_good": recorded[-1].get("quantities_good", {}) if recorded else {},
+            }
+        )
 
     zones = []
     for z in scenario.zones:
         share = zone_need_met_share(need_met, z.id)
-        zones.append({"type": "Feature", "geometry": z.geometry.model_dump(mode="json"), "properties": {
-            "id": z.id, "name": z.name, "need_met": share, "need_met_by_commodity": need_met.get(z.id, {}), "population": z.population}})
+        zones.append(
+            {
+                "type": "Feature",
+                "geometry": z.geometry.model_dump(mode="json"),
+                "properties": {
+                    "id": z.id,
+                    "name": z.name,
+                    "need_met": share,
+                    "need_met_by_commodity": need_met.get(z.id, {}),
+                    "population": z.population,
+                },
+            }
+        )
     roads = []
     for r in scenario.roads:
         a, b = places[r.from_], places[r.to]
-        roads.append({"id": r.id, "name": r.name, "requires_pause": r.requires_pause, "trucks": trucks_on.get(r.id, 0), "people": people_on.get(r.id, 0),
-                      "path": [[a.geometry.coordinates[1], a.geometry.coordinates[0]], [b.geometry.coordinates[1], b.geometry.coordinates[0]]]})
-    crossings = [{"id": p.id, "name": p.name, "kind": p.kind.value, "lat": p.geometry.coordinates[1], "lon": p.geometry.coordinates[0]}
-                 for p in scenario.places if p.kind.value in ("crossing", "inspection", "checkpoint", "distribution_point", "warehouse")]
+        roads.append(
+            {
+                "id": r.id,
+                "name": r.name,
+                "requires_pause": r.requires_pause,
+                "trucks": trucks_on.get(r.id, 0),
+                "people": people_on.get(r.id, 0),
+                "path": [
+                    [a.geometry.coordinates[1], a.geometry.coordinates[0]],
+                    [b.geometry.coordinates[1], b.geometry.coordinates[0]],
+                ],
+            }
+        )
+    crossings = [
+        {
+            "id": p.id,
+            "name": p.name,
+            "kind": p.kind.value,
+            "lat": p.geometry.coordinates[1],
+            "lon": p.geometry.coordinates[0],
+        }
+        for p in scenario.places
+        if p.kind.value in ("crossing", "inspection", "checkpoint", "distribution_point", "warehouse")
+    ]
 
     windows: list[dict[str, Any]] = []
     try:
@@ -106,18 +150,40 @@ def plan_page_data(scenario: Scenario, plan: dict[str, Any], movements: list[dic
         proposal = None
     if proposal is not None:
         for o in window_occurrences(scenario, proposal):
-            windows.append({"id": f"{o.window}-{o.day}", "start": _utc(o.start, tz), "end": _utc(o.end, tz),
-                            "label": "pause: " + (", ".join(o.zones) or "listed roads")})
+            windows.append(
+                {
+                    "id": f"{o.window}-{o.day}",
+                    "start": _utc(o.start, tz),
+                    "end": _utc(o.end, tz),
+                    "label": "pause: " + (", ".join(o.zones) or "listed roads"),
+                }
+            )
 
-    planned_safe = sorted(((m["arrives"], int(m.get("people") or 0)) for m in movements if m["kind"] == "evacuation" and m["status"] not in FAILED))
-    recorded_safe = sorted(((e["occurred_at"], int(e.get("people") or 0)) for m in movements if m["kind"] == "evacuation"
-                            for e in arrivals.get(int(m["id"]), []) if e["kind"] == "arrived"))
+    planned_safe = sorted(
+        (
+            (m["arrives"], int(m.get("people") or 0))
+            for m in movements
+            if m["kind"] == "evacuation" and m["status"] not in FAILED
+        )
+    )
+    recorded_safe = sorted(
+        (
+            (e["occurred_at"], int(e.get("people") or 0))
+            for m in movements
+            if m["kind"] == "evacuation"
+            for e in arrivals.get(int(m["id"]), [])
+            if e["kind"] == "arrived"
+        )
+    )
     start = _utc(scenario.horizon.start, tz)
     end = _utc(scenario.horizon.start + dt.timedelta(days=scenario.horizon.days), tz)
     return {
         "plan": {"id": plan["id"], "proposal": plan["proposal"], "horizon_start": start, "horizon_end": end},
         "zones": {"type": "FeatureCollection", "features": zones},
-        "roads": roads, "places": crossings, "windows": windows, "movements": lanes,
+        "roads": roads,
+        "places": crossings,
+        "windows": windows,
+        "movements": lanes,
         "safe": {"planned": _cumulative(planned_safe), "recorded": _cumulative(recorded_safe)},
     }
 

@@ -69,10 +69,15 @@ TEXT = {
     "en": {
         "title": "Humanitarian pause: when and where movement is possible",
         "none": "No humanitarian pause has been announced here.",
-        "unilateral": "This pause is unilateral: one party announced it, and the other parties have not agreed to it. Take extra care.",
+        "unilateral": (
+            "This pause is unilateral: one party announced it, and the other parties have not agreed to it."
+            " Take extra care."
+        ),
         "agreed_by": "This pause was agreed by: {parties}.",
         "agreed": "This pause is reported as agreed by the parties.",
-        "guarantee": "Notifying the parties of a movement is no guarantee of safety, and a pause does not make an area safe.",
+        "guarantee": (
+            "Notifying the parties of a movement is no guarantee of safety, and a pause does not make an area safe."
+        ),
         "times": "All times are local time ({tz}).",
         "past": "Every window below has ended: this page shows a pause of a past period, as it was announced.",
         "windows": "When: the pause windows",
@@ -95,7 +100,9 @@ TEXT = {
     "ar": {
         "title": "هدنة إنسانية: متى وأين يمكن التنقل",
         "none": "لم يُعلن عن أي هدنة إنسانية هنا.",
-        "unilateral": "هذه الهدنة أحادية الجانب: أعلنها طرف واحد ولم توافق عليها الأطراف الأخرى. توخَّ مزيدًا من الحذر.",
+        "unilateral": (
+            "هذه الهدنة أحادية الجانب: أعلنها طرف واحد ولم توافق عليها الأطراف الأخرى. توخَّ مزيدًا من الحذر."
+        ),
         "agreed_by": "وافقت على هذه الهدنة: {parties}.",
         "agreed": "أُفيد بأن الأطراف وافقت على هذه الهدنة.",
         "guarantee": "إبلاغ الأطراف بأي تحرك لا يضمن السلامة، والهدنة لا تعني أن المنطقة آمنة.",
@@ -124,8 +131,20 @@ TEXT = {
 def _public(request: Request, lang: str, printable: bool) -> HTMLResponse:
     picture = current_picture(request)
     past = bool(picture and picture.windows and max(w.end for w in picture.windows) < dt.datetime.now(dt.UTC))
-    response = page(request, "public.html", {"user": None, "lang": lang, "dir": "rtl" if lang == "ar" else "ltr", "picture": picture, "past": past,
-                                             "printable": printable, "t": TEXT[lang], "here": "/public/ar" if lang == "ar" else "/public"})
+    response = page(
+        request,
+        "public.html",
+        {
+            "user": None,
+            "lang": lang,
+            "dir": "rtl" if lang == "ar" else "ltr",
+            "picture": picture,
+            "past": past,
+            "printable": printable,
+            "t": TEXT[lang],
+            "here": "/public/ar" if lang == "ar" else "/public",
+        },
+    )
     response.headers["Cache-Control"] = "public, max-age=60"
     return response
 
@@ -145,8 +164,16 @@ def windows_ics(request: Request) -> Response:
     picture = current_picture(request)
     if picture is None or picture.picture is None:
         raise ApiError(404, "no pause has been announced")
-    body = proposal_calendar(picture.picture.scenario, picture.picture, stamp=picture.alerts[0].sent if picture.alerts else None).to_ical()
-    return security_headers(Response(body, media_type="text/calendar; charset=utf-8", headers={"Content-Disposition": 'attachment; filename="pause-windows.ics"'}))
+    body = proposal_calendar(
+        picture.picture.scenario, picture.picture, stamp=picture.alerts[0].sent if picture.alerts else None
+    ).to_ical()
+    return security_headers(
+        Response(
+            body,
+            media_type="text/calendar; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="pause-windows.ics"'},
+        )
+    )
 
 
 @router.get("/alerts.xml")
@@ -157,7 +184,9 @@ def alerts_feed(request: Request) -> Response:
     feed = ET.Element(f"{{{ATOM}}}feed")
     ET.SubElement(feed, f"{{{ATOM}}}title").text = "Humanitarian pause alerts (CAP 1.2)"
     ET.SubElement(feed, f"{{{ATOM}}}id").text = str(request.url_for("alerts_feed"))
-    updated = max((a.sent for a in picture.alerts), default=dt.datetime.now(dt.UTC)) if picture else dt.datetime.now(dt.UTC)
+    updated = (
+        max((a.sent for a in picture.alerts), default=dt.datetime.now(dt.UTC)) if picture else dt.datetime.now(dt.UTC)
+    )
     ET.SubElement(feed, f"{{{ATOM}}}updated").text = updated.isoformat()
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=str(request.url_for("alerts_feed")))
     for alert in picture.alerts if picture else []:
@@ -165,7 +194,13 @@ def alerts_feed(request: Request) -> Response:
         ET.SubElement(entry, f"{{{ATOM}}}id").text = alert.identifier
         ET.SubElement(entry, f"{{{ATOM}}}title").text = alert.infos[0].headline if alert.infos else alert.identifier
         ET.SubElement(entry, f"{{{ATOM}}}updated").text = alert.sent.isoformat()
-        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", type="application/cap+xml", href=str(request.url_for("alert_xml", identifier=alert.identifier)))
+        ET.SubElement(
+            entry,
+            f"{{{ATOM}}}link",
+            rel="alternate",
+            type="application/cap+xml",
+            href=str(request.url_for("alert_xml", identifier=alert.identifier)),
+        )
     body = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
     return security_headers(Response(body, media_type="application/atom+xml; charset=utf-8"))
 

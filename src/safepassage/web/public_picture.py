@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from safepassage.interop.cap import CapAlert, proposal_alerts
+from safepassage.interop.generalise import Language
 from safepassage.interop.geojson import corridors_collection, zones_collection
 from safepassage.interop.public_picture import PublicPicture, public_picture
 from safepassage.plan import PlanResult
@@ -24,7 +25,7 @@ from safepassage.scenario import Scenario
 
 __all__ = ["PublicWindowView", "PublicView", "public_view", "svg_map"]
 
-LANGUAGES = ("en", "ar")
+LANGUAGES: tuple[Language, ...] = ("en", "ar")
 SVG_WIDTH, SVG_HEIGHT = 320.0, 420.0
 
 
@@ -64,24 +65,45 @@ def public_view(scenario: Scenario, result: PlanResult, sent: dt.datetime) -> Pu
         infos = {info.language: info for info in alert.infos}
         if alert.onset is None or alert.expires is None or "en" not in infos:
             continue
-        windows.append(PublicWindowView(
-            key=alert.key, start=alert.onset, end=alert.expires,
-            headline={lang: infos[lang].headline for lang in LANGUAGES if lang in infos},
-            description={lang: infos[lang].description for lang in LANGUAGES if lang in infos},
-            instruction={lang: infos[lang].instruction for lang in LANGUAGES if lang in infos},
-        ))
+        windows.append(
+            PublicWindowView(
+                key=alert.key,
+                start=alert.onset,
+                end=alert.expires,
+                headline={lang: infos[lang].headline for lang in LANGUAGES if lang in infos},
+                description={lang: infos[lang].description for lang in LANGUAGES if lang in infos},
+                instruction={lang: infos[lang].instruction for lang in LANGUAGES if lang in infos},
+            )
+        )
     corridors = corridors_collection(scenario, picture, audience="public")
     in_words = []
     for road in picture.roads:
         ids = set(road.road_ids)
         used = sum(1 for w in picture.windows if ids & (set(w.corridor_roads) | set(w.convoy_roads)))
-        in_words.append({"name": dict(road.names), "evacuees": "evacuees" in road.carries, "convoys": "convoys" in road.carries, "windows": used})
+        in_words.append(
+            {
+                "name": dict(road.names),
+                "evacuees": "evacuees" in road.carries,
+                "convoys": "convoys" in road.carries,
+                "windows": used,
+            }
+        )
     return PublicView(
-        scenario=scenario.name, title=scenario.title, proposal=picture.proposal.id, proposal_title=picture.proposal.name or picture.proposal.id,
-        timezone=scenario.timezone, unilateral=picture.unilateral, agreed_by=list(picture.proposal.agreed_by),
-        windows=sorted(windows, key=lambda w: w.start), corridors=in_words,
-        zone_names={z.id: {lang: picture.generaliser.zone_name(z.id, lang) for lang in LANGUAGES} for z in scenario.zones},  # type: ignore[arg-type]
-        map_svg=svg_map(zones_collection(scenario, audience="public"), corridors), alerts=alerts, picture=picture,
+        scenario=scenario.name,
+        title=scenario.title,
+        proposal=picture.proposal.id,
+        proposal_title=picture.proposal.name or picture.proposal.id,
+        timezone=scenario.timezone,
+        unilateral=picture.unilateral,
+        agreed_by=list(picture.proposal.agreed_by),
+        windows=sorted(windows, key=lambda w: w.start),
+        corridors=in_words,
+        zone_names={
+            z.id: {lang: picture.generaliser.zone_name(z.id, lang) for lang in LANGUAGES} for z in scenario.zones
+        },
+        map_svg=svg_map(zones_collection(scenario, audience="public"), corridors),
+        alerts=alerts,
+        picture=picture,
     )
 
 
@@ -118,7 +140,8 @@ def svg_map(zones: dict[str, Any], corridors: dict[str, Any]) -> dict[str, Any]:
         return sum(c[0] for c in coords) / len(coords), sum(c[1] for c in coords) / len(coords)
 
     return {
-        "width": SVG_WIDTH, "height": SVG_HEIGHT,
+        "width": SVG_WIDTH,
+        "height": SVG_HEIGHT,
         "zones": [{"id": f["properties"]["id"], "d": path(r), "label_at": centre(r)} for f, r in rings],
         "corridors": [{"d": path(r), "evacuation": bool(f["properties"].get("evacuation_corridor"))} for f, r in bands],
     }

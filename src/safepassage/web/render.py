@@ -18,7 +18,17 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from safepassage.web.api_client import ApiClient, ApiError
 from safepassage.web.security import SESSION_COOKIE, csrf_token, security_headers
 
-__all__ = ["WebUser", "templates", "page", "redirect", "signed_in", "anonymous_api", "tile_origin", "fmt_time", "fmt_number"]
+__all__ = [
+    "WebUser",
+    "templates",
+    "page",
+    "redirect",
+    "signed_in",
+    "anonymous_api",
+    "tile_origin",
+    "fmt_time",
+    "fmt_number",
+]
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -40,7 +50,12 @@ def fmt_number(value: float | int | None, digits: int = 0) -> str:
 
 
 def _build_env() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "xml"]), trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "xml"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["time"] = fmt_time
     env.filters["number"] = fmt_number
     env.filters["pct"] = lambda v, digits=0: "—" if v is None else f"{100 * v:.{digits}f}%"
@@ -81,7 +96,9 @@ def tile_origin(request: Request) -> str | None:
 
 
 def page(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
-    html = templates.get_template(template).render(request=request, tile_url=getattr(request.app.state, "web_tile_url", None), **context)
+    html = templates.get_template(template).render(
+        request=request, tile_url=getattr(request.app.state, "web_tile_url", None), **context
+    )
     response = HTMLResponse(html, status_code=status_code)
     security_headers(response, tile_origin(request))
     return response
@@ -105,7 +122,9 @@ async def signed_in(request: Request) -> WebUser:
                 raise
         else:
             return WebUser(int(me["id"]), str(me["username"]), str(me["role"]), me.get("party_id"), token, api)
-    raise HTTPException(status.HTTP_303_SEE_OTHER, "sign in first", headers={"Location": f"/login?next={request.url.path}"})
+    raise HTTPException(
+        status.HTTP_303_SEE_OTHER, "sign in first", headers={"Location": f"/login?next={request.url.path}"}
+    )
 
 
 def anonymous_api(request: Request) -> ApiClient:

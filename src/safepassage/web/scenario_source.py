@@ -41,5 +41,9 @@ def stored_scenario(app: FastAPI, scenario_id: int) -> Scenario | None:
 def latest_planned_proposal(app: FastAPI) -> tuple[int, str, dt.datetime] | None:
     """(scenario id, proposal, planned at) of the newest plan: the pause the deployment works on now."""
     with app.state.services.db.read_session() as session:
-        row = session.execute(select(PlanRecord.scenario_id, PlanRecord.proposal, PlanRecord.created_at).order_by(PlanRecord.id.desc()).limit(1)).first()
+        row = session.execute(
+            select(PlanRecord.scenario_id, PlanRecord.proposal, PlanRecord.created_at)
+            .order_by(PlanRecord.id.desc())
+            .limit(1)
+        ).first()
     return None if row is None else (int(row[0]), str(row[1]), row[2])

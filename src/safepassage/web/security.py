@@ -20,8 +20,17 @@ from urllib.parse import urlsplit
 from fastapi import HTTPException, Request, Response, status
 
 __all__ = [
-    "SESSION_COOKIE", "LOGIN_CSRF_COOKIE", "csrf_token", "check_csrf", "check_same_origin", "set_session", "clear_session",
-    "new_login_csrf", "set_login_csrf", "security_headers", "content_security_policy",
+    "SESSION_COOKIE",
+    "LOGIN_CSRF_COOKIE",
+    "csrf_token",
+    "check_csrf",
+    "check_same_origin",
+    "set_session",
+    "clear_session",
+    "new_login_csrf",
+    "set_login_csrf",
+    "security_headers",
+    "content_security_policy",
 ]
 
 SESSION_COOKIE = "sp_session"
@@ -37,7 +46,9 @@ def csrf_token(session_token: str) -> str:
 def check_csrf(request: Request, session_token: str | None, submitted: str | None) -> None:
     """403 unless the form's token is the session's (compared in constant time)."""
     if not session_token or not submitted or not hmac.compare_digest(csrf_token(session_token), submitted):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "the form's security token is missing or stale: reload the page and submit again")
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "the form's security token is missing or stale: reload the page and submit again"
+        )
 
 
 def check_same_origin(request: Request) -> None:
@@ -56,7 +67,15 @@ def _secure(request: Request) -> bool:
 
 
 def set_session(response: Response, request: Request, token: str) -> None:
-    response.set_cookie(SESSION_COOKIE, token, max_age=SESSION_MAX_AGE_S, httponly=True, samesite="strict", secure=_secure(request), path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=SESSION_MAX_AGE_S,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+        path="/",
+    )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
 
 
@@ -69,7 +88,9 @@ def new_login_csrf() -> str:
 
 
 def set_login_csrf(response: Response, request: Request, value: str) -> None:
-    response.set_cookie(LOGIN_CSRF_COOKIE, value, max_age=3600, httponly=True, samesite="strict", secure=_secure(request), path="/login")
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE, value, max_age=3600, httponly=True, samesite="strict", secure=_secure(request), path="/login"
+    )
 
 
 @lru_cache(maxsize=1)
@@ -84,7 +105,11 @@ def content_security_policy(tile_origin: str | None = None) -> str:
     """Same origin only; a configured tile server is the one exception, for images."""
     images = "'self' data:" + (f" {tile_origin}" if tile_origin else "")
     return (
-        "default-src 'none'; script-src 'self'; style-src 'self'; style-src-elem 'self' " + _vis_hashes() + "; style-src-attr 'unsafe-inline'; img-src " + images + "; connect-src 'self'; font-src 'self'; "
+        "default-src 'none'; script-src 'self'; style-src 'self'; style-src-elem 'self' "
+        + _vis_hashes()
+        + "; style-src-attr 'unsafe-inline'; img-src "
+        + images
+        + "; connect-src 'self'; font-src 'self'; "
         "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     )
 

@@ -38,11 +38,17 @@ def _json(data: Any) -> JSONResponse:
     return security_headers(JSONResponse(data))  # type: ignore[return-value]
 
 
-def latest_plans_by_proposal(plans: list[dict[str, Any]], scenario_id: int, proposals: list[str]) -> list[dict[str, Any] | None]:
+def latest_plans_by_proposal(
+    plans: list[dict[str, Any]], scenario_id: int, proposals: list[str]
+) -> list[dict[str, Any] | None]:
     """For each proposal in order, the newest plan the engine made for it (``None`` if never planned)."""
     newest: dict[str, dict[str, Any]] = {}
     for p in plans:
-        if p["scenario_id"] == scenario_id and p["origin"] == "planned" and (p["proposal"] not in newest or p["id"] > newest[p["proposal"]]["id"]):
+        if (
+            p["scenario_id"] == scenario_id
+            and p["origin"] == "planned"
+            and (p["proposal"] not in newest or p["id"] > newest[p["proposal"]]["id"])
+        ):
             newest[p["proposal"]] = p
     return [newest.get(name) for name in proposals]
 
@@ -55,7 +61,11 @@ def _best(rows: list[dict[str, Any] | None]) -> int | None:
 
 async def _scenario_choice(user: WebUser, scenario: int | None) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     scenarios = await user.api.scenarios()
-    chosen = next((s for s in scenarios if s["id"] == scenario), None) if scenario else (scenarios[-1] if scenarios else None)
+    chosen = (
+        next((s for s in scenarios if s["id"] == scenario), None)
+        if scenario
+        else (scenarios[-1] if scenarios else None)
+    )
     return scenarios, chosen
 
 
@@ -66,11 +76,20 @@ async def compare(request: Request, user: User, scenario: int | None = None) -> 
     if chosen:
         rows = latest_plans_by_proposal(await user.api.plans(), chosen["id"], chosen["proposals"])
     limits = {r["id"]: binding_limits_in_words(r["summary"].get("bottlenecks") or [])[:2] for r in rows if r}
-    return page(request, "compare.html", {
-        "user": user, "scenarios": scenarios, "chosen": chosen, "rows": list(zip(chosen["proposals"], rows)) if chosen else [],
-        "best": _best(rows), "limits": limits, "builtin": builtin_scenarios(),
-        "commodities": sorted({c for r in rows if r for c in (r["summary"].get("tonnes_arrived") or {})}),
-    })
+    return page(
+        request,
+        "compare.html",
+        {
+            "user": user,
+            "scenarios": scenarios,
+            "chosen": chosen,
+            "rows": list(zip(chosen["proposals"], rows)) if chosen else [],
+            "best": _best(rows),
+            "limits": limits,
+            "builtin": builtin_scenarios(),
+            "commodities": sorted({c for r in rows if r for c in (r["summary"].get("tonnes_arrived") or {})}),
+        },
+    )
 
 
 @router.get("/compare/data.json")
@@ -84,8 +103,16 @@ async def compare_data(user: User, scenario: int) -> JSONResponse:
         if r is None:
             continue
         s = r["summary"]
-        out.append({"proposal": name, "plan_id": r["id"], "trucks_arrived": s.get("trucks_arrived", 0), "people_reached_safety": s.get("people_reached_safety", 0),
-                    "tonnes_arrived": s.get("tonnes_arrived", {}), "bands": s.get("bands")})
+        out.append(
+            {
+                "proposal": name,
+                "plan_id": r["id"],
+                "trucks_arrived": s.get("trucks_arrived", 0),
+                "people_reached_safety": s.get("people_reached_safety", 0),
+                "tonnes_arrived": s.get("tonnes_arrived", {}),
+                "bands": s.get("bands"),
+            }
+        )
     return _json({"scenario": chosen["name"], "proposals": out})
 
 
@@ -96,7 +123,9 @@ async def load_scenario(request: Request, user: User) -> RedirectResponse:
     name = field(form, "name")
     if name not in builtin_scenarios():
         raise ApiError(422, f"name: no packaged scenario {name!r}; choose one of {', '.join(builtin_scenarios())}")
-    record = await user.api.create_scenario(resolve_scenario_path(name).read_text(encoding="utf-8"), key=f"web-scenario-{name}-{field(form, 'nonce')}")
+    record = await user.api.create_scenario(
+        resolve_scenario_path(name).read_text(encoding="utf-8"), key=f"web-scenario-{name}-{field(form, 'nonce')}"
+    )
     return redirect(f"/ui/compare?scenario={record['id']}")
 
 
@@ -122,12 +151,21 @@ async def plan_page(request: Request, user: User, plan_id: PlanId) -> HTMLRespon
     events = {e["movement_id"]: e for e in await user.api.events(kind="arrived") if e.get("movement_id")}
     parties = await user.api.parties()
     summary = plan.get("summary") or {}
-    return page(request, "plan.html", {
-        "user": user, "plan": plan, "summary": summary, "movements": movements, "arrivals": events, "parties": parties,
-        "limits": binding_limits_in_words(summary.get("bottlenecks") or []),
-        "requested": sum(m["status"] == "requested" for m in movements),
-        "can_notify": user.role in ("admin", "coordinator", "notifier"),
-    })
+    return page(
+        request,
+        "plan.html",
+        {
+            "user": user,
+            "plan": plan,
+            "summary": summary,
+            "movements": movements,
+            "arrivals": events,
+            "parties": parties,
+            "limits": binding_limits_in_words(summary.get("bottlenecks") or []),
+            "requested": sum(m["status"] == "requested" for m in movements),
+            "can_notify": user.role in ("admin", "coordinator", "notifier"),
+        },
+    )
 
 
 @router.get("/plans/{plan_id}/data.json")
@@ -153,7 +191,9 @@ async def notify_plan(request: Request, user: User, plan_id: PlanId) -> Redirect
         notice = float(field(form, "notice_hours", "24") or 24)
     except ValueError:
         raise ApiError(422, "notice_hours: give a number of hours, e.g. 24") from None
-    await user.api.notify_plan(plan_id, party_ids, notice, field(form, "message"), key=f"web-notify-{plan_id}-{field(form, 'nonce')}")
+    await user.api.notify_plan(
+        plan_id, party_ids, notice, field(form, "message"), key=f"web-notify-{plan_id}-{field(form, 'nonce')}"
+    )
     return redirect(f"/ui/notifications?plan={plan_id}")
 
 
@@ -166,7 +206,9 @@ def _overdue_by(ack_due: str, now: dt.datetime) -> str:
 
 
 @router.get("/notifications", response_class=HTMLResponse)
-async def notifications(request: Request, user: User, plan: int | None = None, overdue: bool | None = None) -> HTMLResponse:
+async def notifications(
+    request: Request, user: User, plan: int | None = None, overdue: bool | None = None
+) -> HTMLResponse:
     items = await user.api.notifications(overdue=overdue)
     if plan is not None:
         ids = {m["id"] for m in await user.api.plan_movements(plan)}
@@ -176,12 +218,21 @@ async def notifications(request: Request, user: User, plan: int | None = None, o
     hns = await user.api.hns_notifications(limit=200)
     hns_late = await user.api.hns_escalations() if user.is_staff else []
     now = dt.datetime.now(dt.UTC)
-    return page(request, "notifications.html", {
-        "hns": hns, "hns_late": [(e, _overdue_by(e["due"], now)) for e in hns_late],
-        "user": user, "items": items, "parties": parties, "plan": plan, "overdue": overdue,
-        "escalations": [(e, _overdue_by(e["ack_due"], now)) for e in escalations],
-        "timers": {n["id"]: _overdue_by(n["ack_due"], now) for n in items},
-    })
+    return page(
+        request,
+        "notifications.html",
+        {
+            "hns": hns,
+            "hns_late": [(e, _overdue_by(e["due"], now)) for e in hns_late],
+            "user": user,
+            "items": items,
+            "parties": parties,
+            "plan": plan,
+            "overdue": overdue,
+            "escalations": [(e, _overdue_by(e["ack_due"], now)) for e in escalations],
+            "timers": {n["id"]: _overdue_by(n["ack_due"], now) for n in items},
+        },
+    )
 
 
 @router.get("/notifications/{notification_id}", response_class=HTMLResponse)
@@ -190,10 +241,18 @@ async def notification_page(request: Request, user: User, notification_id: PlanI
     answers = await user.api.answers(notification_id)
     parties = {p["id"]: p["name"] for p in await user.api.parties()}
     movement = await user.api.movement(note["movement_id"]) if note.get("movement_id") and user.is_staff else None
-    return page(request, "notification.html", {
-        "user": user, "note": note, "answers": answers, "parties": parties, "movement": movement,
-        "timer": _overdue_by(note["ack_due"], dt.datetime.now(dt.UTC)),
-    })
+    return page(
+        request,
+        "notification.html",
+        {
+            "user": user,
+            "note": note,
+            "answers": answers,
+            "parties": parties,
+            "movement": movement,
+            "timer": _overdue_by(note["ack_due"], dt.datetime.now(dt.UTC)),
+        },
+    )
 
 
 @router.post("/escalations/sweep")
@@ -204,18 +263,32 @@ async def sweep(request: Request, user: User) -> RedirectResponse:
 
 
 @router.get("/events", response_class=HTMLResponse)
-async def events_page(request: Request, user: User, kind: str | None = None, movement: int | None = None) -> HTMLResponse:
+async def events_page(
+    request: Request, user: User, kind: str | None = None, movement: int | None = None
+) -> HTMLResponse:
     events = await user.api.events(kind=kind if kind in EVENT_KINDS else None, movement_id=movement)
     notified: dict[int, list[dict[str, Any]]] = {}
     for e in events:
         if e["kind"] in ("incident", "pause_violation") and e.get("movement_id") and e["movement_id"] not in notified:
             notified[e["movement_id"]] = await user.api.notifications(movement_id=e["movement_id"])
     parties = {p["id"]: p["name"] for p in await user.api.parties()}
-    return page(request, "events.html", {
-        "user": user, "events": list(reversed(events)), "kinds": EVENT_KINDS, "categories": INCIDENT_CATEGORIES, "kind": kind, "movement": movement,
-        "notified": notified, "parties": parties, "can_record": user.role in ("admin", "coordinator", "monitor"),
-        "now": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M"), "statuses": [s.value for s in MovementStatus],
-    })
+    return page(
+        request,
+        "events.html",
+        {
+            "user": user,
+            "events": list(reversed(events)),
+            "kinds": EVENT_KINDS,
+            "categories": INCIDENT_CATEGORIES,
+            "kind": kind,
+            "movement": movement,
+            "notified": notified,
+            "parties": parties,
+            "can_record": user.role in ("admin", "coordinator", "monitor"),
+            "now": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M"),
+            "statuses": [s.value for s in MovementStatus],
+        },
+    )
 
 
 def _quantities(text: str, name: str) -> dict[str, float]:
@@ -226,7 +299,11 @@ def _quantities(text: str, name: str) -> dict[str, float]:
         try:
             out[commodity.strip()] = float(amount)
         except ValueError:
-            raise ApiError(422, f"{name}: write commodity=quantity pairs separated by commas, e.g. food=390, water=12 (bad item {item!r})") from None
+            raise ApiError(
+                422,
+                f"{name}: write commodity=quantity pairs separated by commas, e.g. food=390, water=12"
+                f" (bad item {item!r})",
+            ) from None
     return out
 
 
@@ -239,7 +316,11 @@ async def record_event(request: Request, user: User) -> RedirectResponse:
         moment = dt.datetime.fromisoformat(occurred)
     except ValueError:
         raise ApiError(422, "occurred_at: give the date and time (UTC), e.g. 2023-11-24T10:30") from None
-    body: dict[str, Any] = {"kind": kind, "occurred_at": (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).isoformat(), "description": field(form, "description")}
+    body: dict[str, Any] = {
+        "kind": kind,
+        "occurred_at": (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).isoformat(),
+        "description": field(form, "description"),
+    }
     for name in ("movement_id", "people"):
         if field(form, name):
             if not field(form, name).isdigit():
@@ -262,7 +343,9 @@ async def change_status(request: Request, user: User) -> RedirectResponse:
     ident = field(form, "movement_id")
     if not ident.isdigit():
         raise ApiError(422, "movement_id: give the movement's number")
-    await user.api.change_status(int(ident), field(form, "status"), field(form, "reason"), key=f"web-status-{ident}-{field(form, 'nonce')}")
+    await user.api.change_status(
+        int(ident), field(form, "status"), field(form, "reason"), key=f"web-status-{ident}-{field(form, 'nonce')}"
+    )
     return redirect(f"/ui/events?movement={ident}")
 
 
@@ -270,18 +353,26 @@ def key_fingerprint(public_key_pem: str) -> str:
     """SHA-256 of the key's DER (SubjectPublicKeyInfo), as colon-separated hex pairs."""
     body = "".join(line for line in public_key_pem.strip().splitlines() if "-----" not in line)
     digest = hashlib.sha256(base64.b64decode(body)).hexdigest()
-    return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
+    return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
 
 
 @router.get("/audit", response_class=HTMLResponse)
 async def audit_page(request: Request, user: User) -> HTMLResponse:
     report = await user.api.audit_verify()
     export = await user.api.audit_export()
-    return page(request, "audit.html", {
-        "user": user, "report": report, "head": export["head"], "deployment": export.get("deployment"),
-        "fingerprint": key_fingerprint(export["public_key_pem"]), "public_key_pem": export["public_key_pem"],
-        "recent": list(reversed(export["entries"][-20:])),
-    })
+    return page(
+        request,
+        "audit.html",
+        {
+            "user": user,
+            "report": report,
+            "head": export["head"],
+            "deployment": export.get("deployment"),
+            "fingerprint": key_fingerprint(export["public_key_pem"]),
+            "public_key_pem": export["public_key_pem"],
+            "recent": list(reversed(export["entries"][-20:])),
+        },
+    )
 
 
 @router.get("/audit/export.json")
