@@ -35,6 +35,7 @@ from safepassage.service.models import User
 from safepassage.service.password_policy import password_problem
 from safepassage.service.schemas import UserPublic
 from safepassage.service.settings import Settings
+from safepassage.web.install import install_web
 
 __all__ = ["create_app", "build_services", "ensure_admin"]
 
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_exception_handler(DataError, _unstorable_value)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, method_not_allowed_handler)
+    install_web(app)  # the web UI (pages, static files): issue 13
     app.add_middleware(CheckpointHeader, current=lambda: services.audit.latest_checkpoint)
     app.add_middleware(BodyLimit, max_bytes=services.settings.max_body_bytes)
     return app

@@ -1,0 +1,320 @@
+"""The web UI in a real browser: the coordinator's, the liaison's, the monitor's and the public's
+journeys, with the security and accessibility checks on every page (see conftest.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from safepassage.interop.cap import validate_alert
+from safepassage.interop.windows import window_occurrences
+from safepassage.scenario import load_scenario
+from tests.web.conftest import best_plan
+from tests.web.seed import World
+
+
+def _notify_if_needed(api: Any, plan_id: int, party_id: int) -> list[dict[str, Any]]:
+    """The notifications of a plan's movements (sent to ``party_id`` through the API if none are yet)."""
+    movements = api("coordinator").get(f"/plans/{plan_id}/movements")
+    if any(m["status"] == "requested" for m in movements):
+        api("coordinator").post(f"/plans/{plan_id}/notifications", {"party_ids": [party_id], "notice_hours": 24})
+    ids = {m["id"] for m in movements}
+    return [n for n in api("coordinator").get("/notifications", limit=1000) if n["movement_id"] in ids]
+
+
+def test_coordinator_compares_opens_the_best_plan_and_sends_its_notifications(
+    browse: Any, world: World, api: Any
+) -> None:
+    best = best_plan(world)
+    me = browse("coordinator")
+    me.open(f"/ui/compare?scenario={world.scenario_id}")
+    rows = me.page.locator("table.kpi tbody tr")
+    assert rows.count() == len(world.plans)
+    for name, plan in world.plans.items():  # the table says what each plan's summary says
+        row = me.page.locator("table.kpi tbody tr", has=me.page.locator(f"th:text-is('{name}')"))
+        assert f"{plan['summary']['trucks_arrived']:,}" in row.inner_text()
+        assert f"{plan['summary']['people_reached_safety']:,}" in row.inner_text()
+    starred = me.page.locator("tr.best th").inner_text()
+    assert starred.startswith(best["proposal"])
+    me.page.wait_for_selector("#compare-charts svg")
+    assert me.page.locator("#compare-charts svg").count() == 2
+    assert me.axe() == []
+    me.screenshots("compare")
+
+    me.page.click(f"tr.best a[href='/ui/plans/{best['id']}']")
+    me.page.wait_for_selector("#plan-map[data-ready='true']")
+    assert me.page.locator("#plan-map path.leaflet-interactive").count() >= 5  # zones and flows are drawn
+    movements = api("coordinator").get(f"/plans/{best['id']}/movements")
+    assert me.page.locator("#movements tbody tr").count() == len(movements)
+    assert me.page.locator("#gantt .vis-item").count() > 0
+    assert me.page.locator("#windows-timeline .vis-item").count() > 0
+    before = me.page.inner_text("#time-now")
+    me.page.locator("#time-slider").fill("300")
+    assert me.page.inner_text("#time-now") != before
+    assert me.axe() == []
+    me.screenshots("plan")
+
+    # Party A only: party B's liaison must not see these.
+    me.page.check(f"input[name=party_id][value='{world.party_ids['Party A']}']")
+    me.page.click("#notify-h ~ form button[type=submit]")
+    me.page.wait_for_url(re.compile(r"/ui/notifications\?plan="))
+    sent = _notify_if_needed(api, best["id"], world.party_ids["Party A"])
+    assert len(sent) == len(movements)  # one per movement
+    assert all([a["party_id"] for a in n["addressees"]] == [world.party_ids["Party A"]] for n in sent)
+    assert f"{len(movements)} notification(s)" in me.page.inner_text("main")
+    assert me.axe() == []
+    me.screenshots("notifications")
+    me.open(f"/ui/notifications/{sent[0]['id']}")
+    assert sent[0]["title"] in me.page.inner_text("h1")
+    assert me.axe() == []
+    me.screenshots("notification")
+
+
+def test_party_liaison_sees_only_their_party_and_answers(browse: Any, world: World, api: Any) -> None:
+    best = best_plan(world)
+    mine = _notify_if_needed(api, best["id"], world.party_ids["Party A"])
+    other_plan = world.plans["no-pause"]
+    theirs = _notify_if_needed(api, other_plan["id"], world.party_ids["Party B"])
+    assert mine and theirs
+
+    me = browse("liaison-a")
+    assert me.page.url.endswith("/ui/inbox")
+    links = me.page.locator("ul.inbox a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    shown = {int(h.rsplit("/", 1)[1]) for h in links}
+    assert shown == {n["id"] for n in api("liaison-a").get("/notifications", limit=1000)}
+    assert {n["id"] for n in mine} <= shown and not shown & {n["id"] for n in theirs}
+    assert me.axe() == []
+    me.screenshots("inbox")
+
+    # Party B's notification by URL, and a staff page: the API's 404 and 403, not a hidden button.
+    assert me.open(f"/ui/inbox/{theirs[0]['id']}").status == 404
+    assert me.open(f"/ui/notifications/{theirs[0]['id']}").status == 404
+    assert me.open("/ui/compare").status == 403
+
+    target = mine[0]
+    me.open(f"/ui/inbox/{target['id']}")
+    me.page.check("input[name=action][value=receipt]")
+    me.page.click("main form button[type=submit]")
+    me.page.wait_for_url(f"**/ui/inbox/{target['id']}")
+    assert "acknowledged" in me.page.inner_text("#own-answer")
+    answers = api("coordinator").get(f"/notifications/{target['id']}/acknowledgments")
+    assert [a["decision"] for a in answers] == ["acknowledged"]
+    assert me.axe() == []
+    me.screenshots("inbox-item")
+
+    # Asking for a changed window (the API has no conditional facilitation yet): recorded with the question.
+    second = mine[1]
+    me.open(f"/ui/inbox/{second['id']}")
+    me.page.check("input[name=action][value=question]")
+    me.page.fill("#message", "Can the convoy move 2 hours later, 12:00-16:00?")
+    me.page.click("main form button[type=submit]")
+    me.page.wait_for_url(f"**/ui/inbox/{second['id']}")
+    assert "queried" in me.page.inner_text("#own-answer")
+    # A denial without a reason is refused with the reason why.
+    me.page.check("input[name=action][value=deny]")
+    me.page.click("main form button[type=submit]")
+    assert "needs a message" in me.page.inner_text("main")
+
+    # Humanitarian notification (HNS): receipt, dissemination, then facilitated with a changed window.
+    hns, other = world.hns["Party A"], world.hns["Party B"]
+    assert me.open(f"/ui/hns/{other['id']}").status == 404
+    me.open("/ui/inbox")
+    me.page.click(f"#hns-inbox a[href='/ui/hns/{hns['id']}']")
+    me.page.click("#confirm-receipt")
+    me.page.fill("#dis-note", "southern command posts")
+    me.page.click("#confirm-dissemination")
+    row = me.page.locator(f"#hns-addressees tr[data-party='{world.party_ids['Party A']}']").inner_text()
+    assert row.count("done ") == 2, row
+    later_start = dt.datetime.fromisoformat(hns["window_start"]) + dt.timedelta(hours=2)
+    later_end = dt.datetime.fromisoformat(hns["window_end"]) + dt.timedelta(hours=2)
+    me.page.check("input[name=response][value=facilitated_with_conditions]")
+    me.page.fill("#earliest", later_start.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M"))
+    me.page.fill("#latest", later_end.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M"))
+    me.page.fill("#other", "escort from the gate")
+    assert me.axe() == []
+    me.screenshots("hns-liaison")
+    me.page.click("#send-response")
+    assert "new version" in me.page.inner_text("main")
+    responses = api("coordinator").get(f"/hns-notifications/{hns['id']}/responses")
+    assert [r["response"] for r in responses] == ["facilitated_with_conditions"]
+    new_version = api("coordinator").get(f"/hns-notifications/{responses[0]['new_version_id']}")
+    assert new_version["version"] == 2 and dt.datetime.fromisoformat(new_version["window_start"]) == later_start
+    addressee = api("coordinator").get(f"/hns-notifications/{hns['id']}")["addressees"][0]
+    assert (
+        addressee["receipt_at"]
+        and addressee["dissemination_at"]
+        and addressee["response"] == "facilitated_with_conditions"
+    )
+
+    csv_text = me.context.request.get(world.url + "/ui/inbox/notifications.csv").text()
+    ids = {int(line.split(",", 1)[0]) for line in csv_text.splitlines()[1:]}
+    assert ids == shown
+    geo = me.context.request.get(world.url + "/ui/inbox/notifications.geojson").json()
+    assert {f["id"] for f in geo["features"] if isinstance(f["id"], int)} == shown
+    routes = [f for f in geo["features"] if f["id"] == f"hns/{hns['id']}"]
+    assert routes and routes[0]["geometry"]["type"] == "LineString"
+    assert not [f for f in geo["features"] if f["id"] == f"hns/{other['id']}"]
+
+
+def test_monitor_records_an_arrival_and_the_plan_page_shows_it(browse: Any, world: World, api: Any) -> None:
+    best = best_plan(world)
+    notes = _notify_if_needed(api, best["id"], world.party_ids["Party A"])
+    movements = {m["id"]: m for m in api("coordinator").get(f"/plans/{best['id']}/movements")}
+    note = next(
+        n
+        for n in notes
+        if movements[n["movement_id"]]["kind"] == "convoy" and movements[n["movement_id"]]["status"] == "notified"
+    )
+    movement = movements[note["movement_id"]]
+    api("liaison-a").post(f"/notifications/{note['id']}/acknowledgments", {"decision": "acknowledged"})
+
+    me = browse("monitor")
+    assert me.page.url.endswith("/ui/events")
+    # facilitated (a status change), then departed and arrived (events)
+    me.page.click("summary:text('Change a movement')")
+    me.page.fill("#st-movement", str(movement["id"]))
+    me.page.select_option("#st-status", "facilitated")
+    me.page.click("form[action='/ui/movements/status'] button")
+    commodity = next(iter(movement["cargo"]))
+    for kind, at in (("departed", "2023-11-24T08:05"), ("arrived", "2023-11-24T11:20")):
+        me.open("/ui/events")
+        me.page.select_option("#ev-kind", kind)
+        me.page.fill("#ev-at", at)
+        me.page.fill("#ev-movement", str(movement["id"]))
+        if kind == "arrived":
+            me.page.fill("#ev-good", f"{commodity}=390")
+            me.page.fill("#ev-damaged", f"{commodity}=10")
+        me.page.click("form[action='/ui/events'] button[type=submit]")
+        me.page.wait_for_url("**/ui/events")
+    assert api("coordinator").get(f"/movements/{movement['id']}")["status"] == "arrived"
+    assert me.page.locator("#events tbody tr").first.inner_text().startswith("2023-11-24 11:20")
+    assert me.axe() == []
+    me.screenshots("events")
+
+    me.open(f"/ui/plans/{best['id']}")
+    row = me.page.locator(f"#movements tr[data-movement='{movement['id']}']")
+    assert "arrived" in row.locator(".status").inner_text()
+    assert f"390 {commodity} good" in row.inner_text() and f"10 {commodity} damaged" in row.inner_text()
+    me.page.wait_for_selector("#plan-map[data-ready='true']")
+    # The Gantt draws only the lanes in view; what it draws for this movement comes from the page's data.
+    data = me.context.request.get(f"{world.url}/ui/plans/{best['id']}/data.json").json()
+    lane = next(m for m in data["movements"] if m["id"] == movement["id"])
+    assert (
+        lane["status"] == "arrived"
+        and lane["arrived_at"].startswith("2023-11-24T11:20")
+        and lane["arrived_good"] == {commodity: 390.0}
+    )
+
+
+def test_public_page_in_arabic_and_english_without_javascript_or_sensitive_sites(browse: Any, world: World) -> None:
+    scenario = load_scenario("gaza-2023-11")
+    newest = max(world.plans.values(), key=lambda p: p["id"])  # the public page shows the newest plan's pause
+    occurrences = window_occurrences(scenario, scenario.proposal(newest["proposal"]))
+    sensitive = [p for p in scenario.places if p.sensitive]
+    assert sensitive  # the check below means something
+    reader = browse(None, javascript=False)  # the public page must work without JavaScript
+    checker = browse(None)  # axe-core needs JavaScript to run; the page itself has none
+    feed = reader.context.request.get(world.url + "/public/alerts.xml").text()
+    links = re.findall(r'href="([^"]+/public/alerts/[^"]+\.xml)"', feed)
+    assert links
+    for link in links:
+        validate_alert(reader.context.request.get(link).body())  # each alert is valid CAP 1.2
+    ics = reader.context.request.get(world.url + "/public/windows.ics")
+    assert ics.headers["content-type"].startswith("text/calendar") and ics.text().count("BEGIN:VEVENT") == len(links)
+    for path, lang in (
+        ("/public", "en"),
+        ("/public/ar", "ar"),
+        ("/public?print=1", "en"),
+        ("/public/ar?print=1", "ar"),
+    ):
+        response = reader.open(path)
+        assert response.status == 200
+        html = reader.page.content()
+        assert reader.page.locator("html").get_attribute("lang") == lang
+        assert reader.page.locator("html").get_attribute("dir") == ("rtl" if lang == "ar" else "ltr")
+        assert reader.page.locator(".svgmap").get_attribute("dir") == "ltr"
+        assert reader.page.locator("li.window").count() == len(links)  # one per CAP alert, as the feed
+        assert occurrences[0].start.strftime("%Y-%m-%d") in reader.page.locator("li.window").first.inner_text()
+        assert ("هدنة إنسانية" if lang == "ar" else "Humanitarian pause") in html
+        assert ("لا يضمن السلامة" if lang == "ar" else "no guarantee of safety") in html
+        for place in sensitive:
+            assert place.name not in html and place.id not in html
+            lon, lat = place.geometry.coordinates
+            assert f"{lon}" not in html and f"{lat}" not in html
+        assert "<script" not in html
+        checker.open(path)
+        assert checker.axe() == []
+        checker.screenshots("public-" + lang + ("-print" if "print" in path else ""), full_page=True)
+
+
+def test_audit_chain_verifies_in_the_browser(browse: Any, world: World) -> None:
+    me = browse("coordinator")
+    me.open("/ui/audit")
+    fingerprint = me.page.inner_text("#fingerprint")
+    me.page.click("#verify-here")
+    me.page.wait_for_selector("#verify-result.ok, #verify-result.bad")
+    result = me.page.inner_text("#verify-result")
+    assert result.startswith("Verified in this browser"), result
+    assert fingerprint in result
+    assert me.axe() == []
+    me.screenshots("audit")
+
+
+def test_sign_in_page_cookies_csrf_and_headers(browse: Any, world: World) -> None:
+    me = browse(None)
+    response = me.open("/login")
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self';" in csp and "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert me.axe() == []
+    me.screenshots("login")
+    me.sign_in("coordinator")
+    cookie = next(c for c in me.context.cookies() if c["name"] == "sp_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    # A write without the form's token, or from another origin, is refused.
+    assert me.context.request.post(world.url + "/ui/escalations/sweep", form={"nonce": "x"}).status == 403
+    token = me.page.locator("input[name=csrf]").first.get_attribute("value")
+    assert (
+        me.context.request.post(
+            world.url + "/ui/escalations/sweep",
+            form={"csrf": token, "nonce": "y"},
+            headers={"Origin": "https://evil.example"},
+        ).status
+        == 403
+    )
+    assert (
+        me.context.request.post(
+            world.url + "/ui/escalations/sweep", form={"csrf": token, "nonce": "z"}, headers={"Origin": world.url}
+        ).status
+        == 200
+    )
+    me.open("/")
+    assert me.page.url.endswith("/ui/compare")
+    me.page.click("button:text('Sign out')")
+    assert me.open("/ui/compare").url.endswith("/login?next=/ui/compare")
+
+
+def test_staff_see_hns_versions_with_their_differences(browse: Any, world: World, api: Any) -> None:
+    hns = world.hns["Party B"]
+    api("liaison-b").post(f"/hns-notifications/{hns['id']}/confirmations", {"kind": "receipt"})
+    start = dt.datetime.fromisoformat(hns["window_start"]) + dt.timedelta(hours=1)
+    end = dt.datetime.fromisoformat(hns["window_end"]) + dt.timedelta(hours=1)
+    answer = api("liaison-b").post(
+        f"/hns-notifications/{hns['id']}/responses",
+        {
+            "response": "facilitated_with_conditions",
+            "conditions": {"window": {"earliest_departure": start.isoformat(), "latest_arrival": end.isoformat()}},
+        },
+    )
+    me = browse("coordinator")
+    me.open("/ui/notifications")
+    assert me.page.locator("#hns-notifications tbody tr").count() >= 2
+    me.open(f"/ui/hns/{answer['new_version_id']}")
+    diff = me.page.inner_text("#hns-versions")
+    assert "/window/earliest_departure" in diff and hns["content"]["window"]["earliest_departure"][:16] in diff
+    assert me.page.locator("#send-version").count() == 1  # a draft: the notifier sends it
+    me.page.click("#send-version")
+    assert api("coordinator").get(f"/hns-notifications/{answer['new_version_id']}")["state"] == "sent"
+    assert api("coordinator").get(f"/hns-notifications/{hns['id']}")["state"] == "superseded"
+    assert me.axe() == []
+    me.screenshots("hns-staff")
