@@ -509,7 +509,7 @@ def define_fair_evacuation_constraints(model: PlanningModel) -> None:
     if total <= 0 or len(rows) == 0:
         return
     y = model.col("y")
-    for r, o in enumerate(rows):
-        share = FAIR_SHARE * released[o] / total
-        coefficient = np.where(people.kind[arrives_safe] == o, 1.0 - share, -share)
+    for r, origin in enumerate(rows.tolist()):
+        share = FAIR_SHARE * released[origin] / total
+        coefficient = np.where(people.kind[arrives_safe] == origin, 1.0 - share, -share)
         model.lp.add_entries(np.full(len(arrives_safe), block.start + r), y.start + arrives_safe, coefficient)
