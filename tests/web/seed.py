@@ -4,6 +4,7 @@ a plan of each of its proposals (planned once per test session; each takes secon
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +43,23 @@ def _write(client: httpx.Client, token: str, path: str, body: Any) -> Any:
     return response.json()
 
 
+def _plan_of(client: httpx.Client, token: str, job: dict[str, Any], timeout_s: float = 600.0) -> Any:
+    """The plan a ``POST /plans`` job made: plans are jobs (202), polled until done."""
+    headers = {"Authorization": f"Bearer {token}"}
+    deadline = time.monotonic() + timeout_s
+    while True:
+        status = client.get(job["status_url"], headers=headers)
+        status.raise_for_status()
+        state = status.json()["status"]
+        if state == "done":
+            result = client.get(job["result_url"], headers=headers)
+            result.raise_for_status()
+            return result.json()
+        if state == "failed" or time.monotonic() > deadline:
+            raise RuntimeError(f"plan job {job['id']} for {job['proposal']}: {state} {status.json().get('error', '')}")
+        time.sleep(0.2)
+
+
 def token(client: httpx.Client, username: str, password: str = PASSWORD) -> str:
     response = client.post("/auth/token", data={"username": username, "password": password})
     response.raise_for_status()
@@ -66,7 +84,8 @@ def seed(url: str, admin_password: str, proposals: list[str] | None = None) -> W
         )
         world = World(url, parties, scenario["id"])
         for name in proposals or scenario["proposals"]:
-            world.plans[name] = _write(client, coordinator, "/plans", {"scenario_id": scenario["id"], "proposal": name})
+            job = _write(client, coordinator, "/plans", {"scenario_id": scenario["id"], "proposal": name})
+            world.plans[name] = _plan_of(client, coordinator, job)
         _seed_hns(client, coordinator, world)
         client.get("/public").raise_for_status()  # the public picture plans the newest proposal once: do it now
         return world

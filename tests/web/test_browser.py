@@ -177,14 +177,17 @@ def test_monitor_records_an_arrival_and_the_plan_page_shows_it(browse: Any, worl
     me.page.select_option("#st-status", "facilitated")
     me.page.click("form[action='/ui/movements/status'] button")
     commodity = next(iter(movement["cargo"]))
+    # What arrives is at most what the convoy carried (the service refuses more): most good, a little damaged.
+    carried = float(movement["cargo"][commodity])
+    good, damaged = round(carried * 0.9), round(carried * 0.9 * 0.01) or 1
     for kind, at in (("departed", "2023-11-24T08:05"), ("arrived", "2023-11-24T11:20")):
         me.open("/ui/events")
         me.page.select_option("#ev-kind", kind)
         me.page.fill("#ev-at", at)
         me.page.fill("#ev-movement", str(movement["id"]))
         if kind == "arrived":
-            me.page.fill("#ev-good", f"{commodity}=390")
-            me.page.fill("#ev-damaged", f"{commodity}=10")
+            me.page.fill("#ev-good", f"{commodity}={good}")
+            me.page.fill("#ev-damaged", f"{commodity}={damaged}")
         me.page.click("form[action='/ui/events'] button[type=submit]")
         me.page.wait_for_url("**/ui/events")
     assert api("coordinator").get(f"/movements/{movement['id']}")["status"] == "arrived"
@@ -195,7 +198,7 @@ def test_monitor_records_an_arrival_and_the_plan_page_shows_it(browse: Any, worl
     me.open(f"/ui/plans/{best['id']}")
     row = me.page.locator(f"#movements tr[data-movement='{movement['id']}']")
     assert "arrived" in row.locator(".status").inner_text()
-    assert f"390 {commodity} good" in row.inner_text() and f"10 {commodity} damaged" in row.inner_text()
+    assert f"{good:g} {commodity} good" in row.inner_text() and f"{damaged:g} {commodity} damaged" in row.inner_text()
     me.page.wait_for_selector("#plan-map[data-ready='true']")
     # The Gantt draws only the lanes in view; what it draws for this movement comes from the page's data.
     data = me.context.request.get(f"{world.url}/ui/plans/{best['id']}/data.json").json()
@@ -203,7 +206,7 @@ def test_monitor_records_an_arrival_and_the_plan_page_shows_it(browse: Any, worl
     assert (
         lane["status"] == "arrived"
         and lane["arrived_at"].startswith("2023-11-24T11:20")
-        and lane["arrived_good"] == {commodity: 390.0}
+        and lane["arrived_good"] == {commodity: float(good)}
     )
 
 
