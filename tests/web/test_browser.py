@@ -3,13 +3,28 @@ journeys, with the security and accessibility checks on every page (see conftest
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 import re
 from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from safepassage.interop.cap import validate_alert
 from safepassage.interop.windows import window_occurrences
 from safepassage.scenario import load_scenario
+from safepassage.service.audit import (
+    GENESIS_HASH,
+    entry_hash,
+    entry_leaf,
+    export_signature_input,
+    load_public_key,
+    public_key_pem,
+    verify_export,
+)
+from safepassage.service.transparency import merkle_root, parse_checkpoint, sign_checkpoint
+from safepassage.web.staff_pages import key_fingerprint
 from tests.web.conftest import best_plan
 from tests.web.seed import World
 
@@ -251,17 +266,118 @@ def test_public_page_in_arabic_and_english_without_javascript_or_sensitive_sites
         checker.screenshots("public-" + lang + ("-print" if "print" in path else ""), full_page=True)
 
 
+def _verify_here(me: Any) -> str:
+    me.page.click("#verify-here")
+    me.page.wait_for_selector("#verify-result.ok, #verify-result.bad")
+    return str(me.page.inner_text("#verify-result"))
+
+
 def test_audit_chain_verifies_in_the_browser(browse: Any, world: World) -> None:
     me = browse("coordinator")
     me.open("/ui/audit")
     fingerprint = me.page.inner_text("#fingerprint")
-    me.page.click("#verify-here")
-    me.page.wait_for_selector("#verify-result.ok, #verify-result.bad")
-    result = me.page.inner_text("#verify-result")
+    export = me.context.request.get(world.url + "/ui/audit/export.json").json()
+    assert export["entries"], "the seeded world has an audit record"
+    public_key = load_public_key(export["public_key_pem"])
+    assert verify_export(export, public_key).ok  # what the server's verifier says of the same document
+    assert fingerprint == key_fingerprint(export["public_key_pem"])
+    checkpoint = parse_checkpoint(export["checkpoint"], public_key)
+    result = _verify_here(me)
     assert result.startswith("Verified in this browser"), result
     assert fingerprint in result
+    assert f"Merkle tree of the {checkpoint.size} entries has root {checkpoint.root_b64}" in result
     assert me.axe() == []
     me.screenshots("audit")
+
+
+def _forge(
+    export: dict[str, Any],
+    key: Ed25519PrivateKey,
+    *,
+    edit: int | None = None,
+    sign_entries: bool = True,
+    checkpoint_size: int | None = None,
+    checkpoint_root: bytes | None = None,
+) -> dict[str, Any]:
+    """The export rebuilt and re-signed throughout with ``key`` (a self-consistent copy if no other
+    argument is given): entry ``edit`` gets another actor (its hash redone, its signature only if
+    ``sign_entries``), and the checkpoint may name another size or root."""
+    entries = [dict(e) for e in export["entries"]]
+    previous = GENESIS_HASH
+    for e in entries:
+        e["prev_hash"] = previous
+        if e["seq"] == edit:
+            e["actor"] = "someone-else"
+            if not sign_entries:
+                e["entry_hash"] = entry_hash(e)
+                previous = e["entry_hash"]
+                continue
+        e["entry_hash"] = entry_hash(e)
+        e["signature"] = base64.b64encode(key.sign(e["entry_hash"].encode("ascii"))).decode("ascii")
+        previous = e["entry_hash"]
+    leaves = [entry_leaf(e) for e in entries]
+    doc = {k: v for k, v in export.items() if k != "signature"}
+    doc["entries"] = entries
+    doc["head"] = {"seq": len(entries), "entry_hash": previous}
+    doc["public_key_pem"] = public_key_pem(key)
+    doc["checkpoint"] = sign_checkpoint(export["origin"], len(entries) if checkpoint_size is None else checkpoint_size,
+                                        merkle_root(leaves) if checkpoint_root is None else checkpoint_root, key)
+    doc["signature"] = base64.b64encode(key.sign(export_signature_input(doc))).decode("ascii")
+    return doc
+
+
+def test_audit_page_refuses_a_tampered_export(browse: Any, world: World) -> None:
+    """Each check the browser makes catches the tampering it is there for: the page is served forged
+    exports (Playwright answers its fetch) and must say NOT verified, and why."""
+    me = browse("coordinator")
+    me.open("/ui/audit")
+    export = me.context.request.get(world.url + "/ui/audit/export.json").json()
+    n = len(export["entries"])
+    assert n >= 3
+    serve: dict[str, Any] = {}
+    me.page.route("**/ui/audit/export.json", lambda route: route.fulfill(
+        status=200, content_type="application/json", body=json.dumps(serve["doc"], ensure_ascii=False)))
+
+    genuine_key = load_public_key(export["public_key_pem"])
+    other = Ed25519PrivateKey.generate()
+    trusted = {"key": genuine_key}
+
+    def check(doc: dict[str, Any], expected: str) -> None:
+        # The server's verifier, given the key the page shows, must come to the same verdict.
+        assert verify_export(doc, trusted["key"]).ok is (expected == "Verified"), expected
+        serve["doc"] = doc
+        result = _verify_here(me)
+        assert expected in result, (expected, result)
+        assert result.startswith("Verified in this browser" if expected == "Verified" else "NOT verified"), result
+
+    check(export, "Verified")  # the genuine export, served the same way
+    edited = json.loads(json.dumps(export))
+    edited["entries"][1]["actor"] = "someone-else"
+    check(edited, "the export signature does not verify")
+    check(dict(export, signature=base64.b64encode(b"\0" * 64).decode("ascii")), "the export signature does not verify")
+    check(_forge(export, other), "signed by another key")
+
+    # With a page that shows the forging key's fingerprint, each inner check must still catch its case.
+    me.page.evaluate("fp => { document.getElementById('fingerprint').textContent = fp; }",
+                     key_fingerprint(public_key_pem(other)))
+    trusted["key"] = other.public_key()
+    check(_forge(export, other), "Verified")  # the forgery itself is self-consistent
+    modified = _forge(export, other)
+    modified["entries"][1]["actor"] = "someone-else"
+    modified["signature"] = base64.b64encode(other.sign(export_signature_input(modified))).decode("ascii")
+    check(modified, "entry 2 does not match its hash")
+    check(_forge(export, other, edit=2, sign_entries=False), "entry 2 has no valid signature")
+    gap = _forge(export, other)
+    del gap["entries"][1]
+    gap["signature"] = base64.b64encode(other.sign(export_signature_input(gap))).decode("ascii")
+    check(gap, "entry 2 missing: deleted")
+    check(_forge(export, other, checkpoint_size=n - 1), "the signed checkpoint is for")
+    check(_forge(export, other, checkpoint_root=b"\1" * 32), "the Merkle root of the entries differs")
+    altered = _forge(export, other)
+    altered["checkpoint"] = altered["checkpoint"].replace(f"\n{n}\n", f"\n{n + 1}\n", 1)
+    altered["signature"] = base64.b64encode(other.sign(export_signature_input(altered))).decode("ascii")
+    check(altered, "the checkpoint signature does not verify")
+    me.page.unroute("**/ui/audit/export.json")
 
 
 def test_sign_in_page_cookies_csrf_and_headers(browse: Any, world: World) -> None:

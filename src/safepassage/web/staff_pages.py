@@ -367,6 +367,7 @@ async def audit_page(request: Request, user: User) -> HTMLResponse:
             "user": user,
             "report": report,
             "head": export["head"],
+            "checkpoint": export.get("checkpoint", ""),
             "deployment": export.get("deployment"),
             "fingerprint": key_fingerprint(export["public_key_pem"]),
             "public_key_pem": export["public_key_pem"],
