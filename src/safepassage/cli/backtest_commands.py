@@ -9,7 +9,6 @@ import typer
 from rich.table import Table
 
 from safepassage.cli.app import EXIT_BAD_INPUT, app, console, err_console, handle_errors
-from safepassage.evaluate.backtest import load_episode, run_backtest, shipped_episodes
 
 EpisodeArg = Annotated[
     str | None, typer.Argument(help="Episode YAML file, or the name of a shipped episode (see --list).")
@@ -23,6 +22,9 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document i
 def backtest(episode: EpisodeArg = None, list_: ListOpt = False, as_json: JsonOpt = False) -> None:
     """Replay a historical episode: predicted against observed per outcome, the ratio, whether it falls
     in the band, and whether it is in-sample (a figure was fitted to this episode) or out-of-sample."""
+    # Imported here: the planner (scipy, highspy, pydantic) loads only when a command needs it.
+    from safepassage.evaluate.backtest import load_episode, run_backtest, shipped_episodes
+
     if list_:
         table = Table("episode", "title", "outcomes")
         for name in shipped_episodes():
