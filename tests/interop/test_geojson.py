@@ -12,6 +12,7 @@ from shapely.geometry import shape
 
 from safepassage.cli import app
 from safepassage.interop.geojson import corridors_collection, plan_collection, zones_collection
+from safepassage.interop.public_picture import in_public_corridor
 
 
 @pytest.fixture(scope="module")
@@ -116,8 +117,7 @@ def test_public_corridor_is_the_roads_evacuees_walk(gaza, gaza_plans):
     for proposal in ("single-4h-pause", "daily-4h-north", "truce-4day"):
         result = gaza_plans[proposal]
         # The last step to a sensitive shelter is not drawn (its position is not public).
-        walked = {leg.road for e in result.evacuations if e.people > 0 for leg in e.legs
-                  if not (leg.to_place == e.destination and gaza.place(e.destination).sensitive)}
+        walked = {leg.road for e in result.evacuations if e.people > 0 for leg in e.legs if in_public_corridor(gaza, e, leg)}
         collection = corridors_collection(gaza, result)
         corridor = {f["properties"]["name"] for f in collection["features"] if f["properties"]["evacuation_corridor"]}
         assert corridor == {generaliser.road_label(roads[r]) for r in walked}, proposal

@@ -1,7 +1,7 @@
 """Human labels for the limits a plan runs into (its bottlenecks).
 
 The planner names a binding limit by its internal id (``policy.daily_quotas[0]``, ``rafah``,
-``truce-4day.quotas[1]``); people who decide need "daily entry quota, 44 trucks/day". Every table
+``truce-4day.quotas[1]``); people who decide need "daily entry quota, 38 trucks/day". Every table
 that shows a limit — the CLI comparison's "binding limit" column, the report — uses ``limit_label``.
 Sensitive places are named as the public may read them (``Generaliser.place_label``).
 
@@ -9,7 +9,7 @@ Sensitive places are named as the public may read them (``Generaliser.place_labe
 >>> from safepassage.plan import Bottleneck
 >>> scenario = load_scenario("gaza-2023-11")
 >>> limit_label(scenario, Bottleneck("quota", "policy.daily_quotas[0]", 1.0, "truck per day", 1))
-'daily entry quota, 44 trucks/day'
+'daily entry quota, 38 trucks/day'
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def _commodities(scenario: Scenario, ids: list[str] | None) -> str:
 
 
 def limit_label(scenario: Scenario, bottleneck: Bottleneck, generaliser: Generaliser | None = None) -> str:
-    """A plain-language name of the limit with its size, e.g. "daily entry quota, 44 trucks/day",
+    """A plain-language name of the limit with its size, e.g. "daily entry quota, 38 trucks/day",
     "crossing rate at Rafah crossing (Egypt-Gaza), 20 trucks/hour", "fleet, 300 trucks"."""
     generaliser = generaliser or Generaliser(scenario)
     places = {p.id: p for p in scenario.places}

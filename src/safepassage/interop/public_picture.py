@@ -5,7 +5,9 @@ page) all read a ``PublicPicture`` rather than working it out again. Everything 
 plan's actual movements, not from what a window could cover:
 
 - the **evacuation corridor** is the roads that carry evacuees in the plan (a road to a closed
-  crossing that nobody walks is not in it; a road through a checkpoint that people do walk is);
+  crossing that nobody walks is not in it; a road through a checkpoint that people do walk is), less
+  the last step into a sensitive destination such as a shelter, whose position is not public
+  (``in_public_corridor`` is that rule, for every output and test);
 - **origins** are the zones people leave in the plan, **destinations** the zones they arrive in;
 - **convoy routes** are the roads convoys use, kept only where they lie inside the area of operation;
 - each **window** occurrence carries the times of the movements planned in it (first departure,
@@ -20,7 +22,15 @@ sites) and are grouped by the response the public should take: ``Evacuate`` for 
 >>> scenario = load_scenario("tests/scenarios/tiny.yaml")
 >>> picture = public_picture(scenario, plan_proposal(scenario, "pause"))
 >>> picture.origins, picture.destinations, sorted(picture.corridor_roads)
-(('north',), ('south',), ['r3'])
+(('north',), ('south',), ['r3', 'r4'])
+
+People walk ``r3`` to the south and on along ``r4`` to its shelter; were the shelter sensitive, that
+last step would be left out:
+
+>>> hidden = scenario.model_copy(update={"places": [p.model_copy(update={"sensitive": True}) if p.id == "shelter" else p
+...                                                 for p in scenario.places]})
+>>> sorted(public_picture(hidden, plan_proposal(hidden, "pause")).corridor_roads)
+['r3']
 """
 
 from __future__ import annotations
@@ -36,9 +46,10 @@ from shapely.ops import unary_union
 from safepassage.interop.generalise import Generaliser, Language
 from safepassage.interop.windows import WindowOccurrence, window_occurrences
 from safepassage.plan import PlanResult
+from safepassage.plan.result import EvacuationMovement, Leg
 from safepassage.scenario.model import Proposal, Scenario
 
-__all__ = ["AREA_DESC_MAX_CHARS", "PublicArea", "PublicPicture", "PublicRoad", "PublicWindow", "ResponseType", "covered_area", "picture_document", "public_picture"]
+__all__ = ["AREA_DESC_MAX_CHARS", "PublicArea", "PublicPicture", "PublicRoad", "PublicWindow", "ResponseType", "covered_area", "in_public_corridor", "picture_document", "public_picture"]
 
 ResponseType = Literal["Evacuate", "Monitor", "Avoid"]
 AREA_DESC_MAX_CHARS = 50  # what aggregators show of an area's name (Google Public Alerts guidance)
@@ -141,6 +152,13 @@ class PublicPicture:
         return self.generaliser.area_of_operation
 
 
+def in_public_corridor(scenario: Scenario, evacuation: EvacuationMovement, leg: Leg) -> bool:
+    """Whether ``leg`` of ``evacuation`` is part of the public evacuation corridor: every road people walk
+    in the plan is, except the last step into a sensitive destination (a shelter whose position is not
+    public), which no public output draws or names."""
+    return evacuation.people > 0 and not (leg.to_place == evacuation.destination and scenario.place(evacuation.destination).sensitive)
+
+
 def _aware(value: str | dt.datetime) -> dt.datetime:
     """A plan time as an aware datetime (plans give ISO 8601 text with the offset; a datetime passes through)."""
     return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
@@ -224,7 +242,7 @@ def public_picture(scenario: Scenario, result: PlanResult) -> PublicPicture:
         road = next(r for r in scenario.roads if r.id == road_id)
         return any(places[p].zone in zone_ids for p in (road.from_, road.to))
 
-    evacuee_roads = {leg.road for e in result.evacuations for leg in e.legs if e.people > 0}
+    evacuee_roads = {leg.road for e in result.evacuations for leg in e.legs if in_public_corridor(scenario, e, leg)}
     convoy_all = {leg.road for c in result.convoys for leg in c.legs if c.trucks > 0}
     convoy_roads = {r for r in convoy_all if inside(r)}
     zone_order = [z.id for z in scenario.zones]
@@ -238,7 +256,7 @@ def public_picture(scenario: Scenario, result: PlanResult) -> PublicPicture:
         convoys = [c for c in result.convoys if c.trucks > 0 and any(leg.road in convoy_roads and _overlaps(leg.departs, leg.arrives, occurrence) for leg in c.legs)]
         w_origins = tuple(z for z in origins if any(e.origin_zone == z for e in moving))
         w_destinations = tuple(z for z in destinations if any(e.destination_zone == z for e in moving))
-        w_corridor = tuple(sorted({leg.road for e in moving for leg in e.legs}))
+        w_corridor = tuple(sorted({leg.road for e in moving for leg in e.legs if in_public_corridor(scenario, e, leg)}))
         w_convoy = tuple(sorted({leg.road for c in convoys for leg in c.legs if leg.road in convoy_roads and _overlaps(leg.departs, leg.arrives, occurrence)}))
         walks = [(_aware(e.arrives) - _aware(e.departs)).total_seconds() / 3600 for e in moving]
         legs = [leg for c in convoys for leg in c.legs if leg.road in convoy_roads and _overlaps(leg.departs, leg.arrives, occurrence)]
