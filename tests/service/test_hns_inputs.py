@@ -191,3 +191,51 @@ def test_missing_receipt_is_escalated_and_never_blocks(world: World) -> None:
     # A late receipt is still taken, time-stamped after the escalation.
     late = api.created("liaison-a", f"/hns-notifications/{draft['id']}/confirmations", {"kind": "receipt"})
     assert late["addressees"][0]["receipt_at"] > late["addressees"][0]["receipt_escalated_at"]
+
+
+def _pages(world: World, username: str, path: str, key: str | None = None, limit: int = 2, **params: Any) -> list[list[Any]]:
+    """Every page of a list, following ``Next-Cursor`` (each page's items, or their ``key``)."""
+    pages: list[list[Any]] = []
+    after: str | None = None
+    while True:
+        response = world.api.get(username, path, params={**params, "limit": limit, **({"after": after} if after else {})})
+        assert response.status_code == 200, response.text
+        pages.append([item[key] if key else item for item in response.json()])
+        after = response.headers.get("Next-Cursor")
+        if after is None:
+            assert "Link" not in response.headers
+            return pages
+        assert response.headers["Link"].endswith('; rel="next"') and f"after={after}" in response.headers["Link"]
+
+
+def test_hns_lists_page_with_a_cursor(world: World) -> None:
+    api = world.api
+    scenario_id, movement_id = _setup(world)
+    drafts = [api.created("notifier", "/hns-notifications", _body(world, scenario_id, movement_id))["id"] for _ in range(3)]
+    assert _pages(world, "coord", "/hns-notifications", "id") == [drafts[::-1][:2], drafts[::-1][2:]]  # newest first
+    assert _pages(world, "coord", "/hns-notifications", "id", state="draft", limit=1) == [[d] for d in drafts[::-1]]
+
+    site = {"organisation": "UN agency", "site_kind": "shelter", "name": "School shelter", "lon": 34.25, "lat": 31.0, "occupants": 10,
+            "valid_from": NOW.isoformat(), "valid_until": (NOW + dt.timedelta(days=30)).isoformat(), "contact": CONTACT}
+    sites = [api.created("notifier", "/sites", {"party_ids": [world.party_a if i != 1 else world.party_b], "content": site})["site_id"] for i in range(4)]
+    assert _pages(world, "coord", "/sites", "id") == [sites[:2], sites[2:]]
+    assert _pages(world, "liaison-a", "/sites", "id") == [[sites[0], sites[2]], [sites[3]]]  # party B's site is skipped, not a short page
+
+    outcomes = [api.created("monitor", "/movement-outcomes", {"movement_id": movement_id, "outcome": "postponed"})["id"] for _ in range(3)]
+    assert _pages(world, "coord", "/movement-outcomes", "id", movement_id=movement_id) == [outcomes[:2], outcomes[2:]]
+
+    moment = whole_hour(NOW) - dt.timedelta(days=2)
+    incidents = [api.created("monitor", "/incidents", {"occurred_at": t.isoformat(), "lon": 34.15, "lat": 31.1, "incident_category": "military_operations_and_hostilities"})["event_id"]
+                 for t in (moment, moment - dt.timedelta(hours=1), moment)]
+    assert _pages(world, "monitor", "/incidents", "event_id") == [[incidents[1], incidents[0]], [incidents[2]]]  # by time, then id
+    assert api.get("monitor", "/incidents", params={"after": "not-a-cursor"}).status_code == 422
+
+    due = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+    for draft in drafts[:2]:
+        api.created("notifier", f"/hns-notifications/{draft}/send", {"receipt_due": due.isoformat()})
+    time.sleep(1.3)
+    pages = [[(e["hns_notification_id"], e["party_id"], e["missing"]) for e in page] for page in _pages(world, "monitor", "/hns-escalations", limit=3)]
+    whole = [(e["hns_notification_id"], e["party_id"], e["missing"]) for e in api.get("monitor", "/hns-escalations").json()]
+    assert [e for page in pages for e in page] == whole and len(pages) > 1 and all(0 < len(page) <= 3 for page in pages)  # the sites are overdue too
+    assert {(d, p, "receipt") for d in drafts[:2] for p in (world.party_a, world.party_b)} <= set(whole)
+    assert api.get("monitor", "/hns-escalations", params={"after": "1-2"}).status_code == 422

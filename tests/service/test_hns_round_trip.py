@@ -36,7 +36,7 @@ def test_hns_round_trip_over_http(database_url: str, tmp_path: Path) -> None:
         yaml_text = tiny_at(whole_hour(now) + dt.timedelta(days=3))
         scenario = parse_scenario(yaml_text)
         stored = api.created("coord", "/scenarios", {"yaml": yaml_text})
-        plan = api.created("coord", "/plans", {"scenario_id": stored["id"], "proposal": "pause"})
+        plan = api.planned("coord", "/plans", {"scenario_id": stored["id"], "proposal": "pause"})
         convoys = [m for m in api.get("coord", f"/plans/{plan['id']}/movements").json() if m["kind"] == "convoy"]
         drafts = api.created("notifier", f"/plans/{plan['id']}/hns-drafts", {"party_ids": [a, b], "organisation": "UN agency", "contact": CONTACT})
         assert len(drafts) == len(convoys) == plan["summary"]["convoys"] > 0

@@ -50,6 +50,7 @@ from safepassage.service.schemas import HnsNotificationPublic
 from safepassage.service.settings import Settings
 
 __all__ = [
+    "CONFIRMATION_ORDER",
     "DISSEMINATION_BEFORE_DEPARTURE",
     "RECEIPT_WITHIN",
     "answerable",
@@ -258,6 +259,9 @@ def _iso(moment: dt.datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
 
 
+CONFIRMATION_ORDER = {"receipt": 0, "dissemination": 1}  # the order of two confirmations due at the same time
+
+
 def overdue_confirmations(session: Session, now: dt.datetime, unescalated_only: bool = False) -> Iterable[tuple[HnsNotification, HnsAddressee, str, dt.datetime]]:
     """``(version, addressee, "receipt" | "dissemination", due)`` for every confirmation past its deadline
     on a sent, unexpired version, oldest deadline first."""
@@ -269,7 +273,7 @@ def overdue_confirmations(session: Session, now: dt.datetime, unescalated_only: 
                 out.append((row, a, "receipt", row.receipt_due))
             if a.dissemination_at is None and row.dissemination_due is not None and now > row.dissemination_due and not (unescalated_only and a.dissemination_escalated_at):
                 out.append((row, a, "dissemination", row.dissemination_due))
-    return sorted(out, key=lambda item: (item[3], item[0].id, item[1].party_id))
+    return sorted(out, key=lambda item: (item[3], item[0].id, item[1].party_id, CONFIRMATION_ORDER[item[2]]))
 
 
 def movement_content(session: Session, scenario: Scenario, body_content: MovementContent, loc: list[str | int]) -> tuple[dict[str, Any], tuple[dt.datetime, dt.datetime]]:

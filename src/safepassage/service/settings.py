@@ -20,16 +20,16 @@ __all__ = ["Settings"]
 
 PasswordHashProfile = Literal["default", "fast"]
 DEPLOYMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-NUMBERS = {
-    "SAFEPASSAGE_MAX_BODY_BYTES": ("max_body_bytes", int),
-    "SAFEPASSAGE_SCENARIO_MAX_BYTES": ("scenario_max_bytes", int),
-    "SAFEPASSAGE_SCENARIO_MAX_ALIASES": ("scenario_max_aliases", int),
-    "SAFEPASSAGE_PLAN_JOB_MEMORY_MB": ("plan_job_memory_mb", int),
-    "SAFEPASSAGE_PLAN_JOB_TIME_LIMIT_S": ("plan_job_time_limit_s", float),
-    "SAFEPASSAGE_PLAN_JOB_CONCURRENCY": ("plan_job_concurrency", int),
-    "SAFEPASSAGE_SIGN_IN_FAILURES_BEFORE_DELAY": ("sign_in_failures_before_delay", int),
-    "SAFEPASSAGE_NOTICE_HOURS": ("notice_hours", float),
-    "SAFEPASSAGE_EMERGENCY_NOTICE_HOURS": ("emergency_notice_hours", float),
+NUMBERS: dict[str, tuple[str, type[int] | type[float], str]] = {  # variable: (field, type, what the value counts)
+    "SAFEPASSAGE_MAX_BODY_BYTES": ("max_body_bytes", int, "a whole number of bytes"),
+    "SAFEPASSAGE_SCENARIO_MAX_BYTES": ("scenario_max_bytes", int, "a whole number of bytes"),
+    "SAFEPASSAGE_SCENARIO_MAX_ALIASES": ("scenario_max_aliases", int, "a whole number of aliases"),
+    "SAFEPASSAGE_PLAN_JOB_MEMORY_MB": ("plan_job_memory_mb", int, "a whole number of megabytes"),
+    "SAFEPASSAGE_PLAN_JOB_TIME_LIMIT_S": ("plan_job_time_limit_s", float, "a number of seconds"),
+    "SAFEPASSAGE_PLAN_JOB_CONCURRENCY": ("plan_job_concurrency", int, "a whole number of jobs"),
+    "SAFEPASSAGE_SIGN_IN_FAILURES_BEFORE_DELAY": ("sign_in_failures_before_delay", int, "a whole number of failures"),
+    "SAFEPASSAGE_NOTICE_HOURS": ("notice_hours", float, "a number of hours"),
+    "SAFEPASSAGE_EMERGENCY_NOTICE_HOURS": ("emergency_notice_hours", float, "a number of hours"),
 }
 
 
@@ -102,12 +102,12 @@ class Settings:
             values["deployment_name"] = env["SAFEPASSAGE_DEPLOYMENT"]
         if env.get("SAFEPASSAGE_DASK_SCHEDULER"):
             values["dask_scheduler_address"] = env["SAFEPASSAGE_DASK_SCHEDULER"]
-        for variable, (name, kind) in NUMBERS.items():
+        for variable, (name, kind, unit) in NUMBERS.items():
             if env.get(variable):
                 try:
                     values[name] = kind(env[variable])
                 except ValueError:
-                    raise ValueError(f"{variable} must be a number, got {env[variable]!r}") from None
+                    raise ValueError(f"{variable} must be {unit}, got {env[variable]!r}") from None
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
 

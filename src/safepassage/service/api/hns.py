@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,7 @@ from safepassage.service.api.deps import (
 from safepassage.service.api.errors import conflict, not_found, unprocessable
 from safepassage.service.auth import Role
 from safepassage.service.hns_store import (
+    CONFIRMATION_ORDER,
     answerable,
     check_parties,
     check_route,
@@ -49,6 +50,7 @@ from safepassage.service.hns_store import (
 )
 from safepassage.service.lifecycle import TERMINAL, MovementStatus
 from safepassage.service.models import HnsNotification, HnsResponse, LegClearance, Movement, PlanRecord, utcnow
+from safepassage.service.pagination import DEFAULT_LIMIT, PAGINATION_HEADERS, After, Limit, next_page
 from safepassage.service.schemas import (
     MAX_ID,
     ConfirmationCreate,
@@ -113,16 +115,19 @@ def create_draft(body: HnsNotificationCreate, user: NotificationWriter, write: W
     return write.run(user, "hns.draft", body, perform)
 
 
-@router.get("/hns-notifications", response_model=list[HnsNotificationPublic])
+@router.get("/hns-notifications", response_model=list[HnsNotificationPublic], responses={200: {"headers": PAGINATION_HEADERS}})
 def list_notifications(
-    user: NotificationReader, session: SessionDep,
+    user: NotificationReader, session: SessionDep, request: Request, response: Response,
     movement_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     series_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     state: Annotated[str | None, Query(pattern="^(draft|sent|superseded)$")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200, offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    limit: Limit = DEFAULT_LIMIT, after: After = 0,
 ) -> list[dict[str, Any]]:
-    """Versions, newest first; a party liaison gets only those sent to their party."""
-    query = visible(user).order_by(HnsNotification.id.desc()).limit(limit).offset(offset)
+    """Versions, newest first, a page at a time (keyset on the id: ``after`` is the last id seen);
+    a party liaison gets only those sent to their party."""
+    query = visible(user).order_by(HnsNotification.id.desc()).limit(limit + 1)
+    if after:
+        query = query.where(HnsNotification.id < after)
     if movement_id is not None:
         query = query.where(HnsNotification.movement_id == movement_id)
     if series_id is not None:
@@ -130,7 +135,8 @@ def list_notifications(
     if state is not None:
         query = query.where(HnsNotification.state == state)
     now = utcnow()
-    return [payload(session, n, user, now) for n in session.execute(query).scalars()]
+    rows = list(session.execute(query).scalars())
+    return [payload(session, n, user, now) for n in next_page(rows, limit, lambda r: r.id, request, response)]
 
 
 @router.get("/hns-notifications/{notification_id}", response_model=HnsNotificationPublic)
@@ -287,11 +293,24 @@ def _escalation(row: HnsNotification, party_id: int, missing: str, due: dt.datet
                                due=due, escalated_at=escalated_at).model_dump(mode="json")
 
 
-@router.get("/hns-escalations", response_model=list[HnsEscalationPublic])
-def list_escalations(user: EscalationReader, session: SessionDep) -> list[dict[str, Any]]:
-    """Every confirmation (receipt, dissemination) past its deadline on a sent version, oldest first."""
+def _escalation_position(due: dt.datetime, notification_id: int, party_id: int, kind: str) -> tuple[int, int, int, int]:
+    return (int(due.replace(tzinfo=due.tzinfo or dt.UTC).timestamp() * 1_000_000), notification_id, party_id, CONFIRMATION_ORDER[kind])
+
+
+@router.get("/hns-escalations", response_model=list[HnsEscalationPublic], responses={200: {"headers": PAGINATION_HEADERS}})
+def list_escalations(
+    user: EscalationReader, session: SessionDep, request: Request, response: Response, limit: Limit = DEFAULT_LIMIT,
+    after: Annotated[str | None, Query(pattern=r"^\d{1,20}-\d{1,10}-\d{1,10}-[01]$", description="Cursor: the `Next-Cursor` of the previous page.")] = None,
+) -> list[dict[str, Any]]:
+    """Every confirmation (receipt, dissemination) past its deadline on a sent version, oldest first,
+    a page at a time (the cursor is the position of the last one seen: deadline, version, party, kind)."""
+    rows = list(overdue_confirmations(session, utcnow()))
+    if after is not None:
+        start = tuple(int(part) for part in after.split("-"))
+        rows = [r for r in rows if _escalation_position(r[3], r[0].id, r[1].party_id, r[2]) > start]
+    page = next_page(rows, limit, lambda r: "-".join(str(p) for p in _escalation_position(r[3], r[0].id, r[1].party_id, r[2])), request, response)
     return [_escalation(row, a.party_id, kind, due, a.receipt_escalated_at if kind == "receipt" else a.dissemination_escalated_at)
-            for row, a, kind, due in overdue_confirmations(session, utcnow())]
+            for row, a, kind, due in page]
 
 
 @router.post("/hns-escalations/sweep", response_model=HnsSweepPublic)

@@ -9,9 +9,9 @@ import io
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from safepassage.service.api.deps import (
@@ -26,6 +26,7 @@ from safepassage.service.api.deps import (
 from safepassage.service.api.errors import not_found, unprocessable
 from safepassage.service.incident_links import link_record, nearby_notifications
 from safepassage.service.models import Event, IncidentLink, IncidentLocation, Movement, MovementOutcome, utcnow
+from safepassage.service.pagination import DEFAULT_LIMIT, PAGINATION_HEADERS, After, Limit, next_page
 from safepassage.service.schemas import (
     MAX_ID,
     IncidentCreate,
@@ -78,9 +79,27 @@ def _all_incidents(session: Session) -> list[dict[str, Any]]:
     return [_incident(session, event, where) for event, where in rows]
 
 
-@router.get("/incidents", response_model=list[IncidentPublic])
-def list_incidents(user: EventReader, session: SessionDep) -> list[dict[str, Any]]:
-    return _all_incidents(session)
+def _incident_cursor(row: Any) -> str:
+    occurred = row[0].occurred_at
+    return f"{int(occurred.replace(tzinfo=occurred.tzinfo or dt.UTC).timestamp() * 1_000_000)}-{row[0].id}"
+
+
+@router.get("/incidents", response_model=list[IncidentPublic], responses={200: {"headers": PAGINATION_HEADERS}})
+def list_incidents(
+    user: EventReader, session: SessionDep, request: Request, response: Response, limit: Limit = DEFAULT_LIMIT,
+    after: Annotated[str | None, Query(pattern=r"^-?\d{1,20}-\d{1,10}$", description="Cursor: the `Next-Cursor` of the previous page.")] = None,
+) -> list[dict[str, Any]]:
+    """Incidents in the order they occurred, a page at a time (keyset on the time and id)."""
+    query = select(Event, IncidentLocation).join(IncidentLocation, IncidentLocation.event_id == Event.id).order_by(Event.occurred_at, Event.id).limit(limit + 1)
+    if after is not None:
+        micros, _, ident = after.rpartition("-")
+        try:
+            occurred = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=int(micros))
+        except OverflowError:
+            raise unprocessable(["query", "after"], "not a cursor from this list") from None
+        query = query.where(or_(Event.occurred_at > occurred, (Event.occurred_at == occurred) & (Event.id > int(ident))))
+    rows = list(session.execute(query).all())
+    return [_incident(session, event, where) for event, where in next_page(rows, limit, _incident_cursor, request, response)]
 
 
 @router.get("/incidents/{event_id}", response_model=IncidentPublic)
@@ -139,12 +158,15 @@ def record_outcome(body: MovementOutcomeCreate, user: MovementStatusWriter, writ
     return write.run(user, f"movement.outcome_{body.outcome}", body, perform)
 
 
-@router.get("/movement-outcomes", response_model=list[MovementOutcomePublic], tags=["movements"])
-def list_outcomes(user: MovementReader, session: SessionDep, movement_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None) -> list[MovementOutcome]:
-    query = select(MovementOutcome).order_by(MovementOutcome.id)
+@router.get("/movement-outcomes", response_model=list[MovementOutcomePublic], tags=["movements"], responses={200: {"headers": PAGINATION_HEADERS}})
+def list_outcomes(user: MovementReader, session: SessionDep, request: Request, response: Response,
+                  movement_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+                  limit: Limit = DEFAULT_LIMIT, after: After = 0) -> list[MovementOutcome]:
+    """Outcomes in the order recorded, a page at a time (keyset on the id)."""
+    query = select(MovementOutcome).where(MovementOutcome.id > after).order_by(MovementOutcome.id).limit(limit + 1)
     if movement_id is not None:
         query = query.where(MovementOutcome.movement_id == movement_id)
-    return list(session.execute(query).scalars())
+    return next_page(list(session.execute(query).scalars()), limit, lambda r: r.id, request, response)
 
 
 __all__ = ["router"]

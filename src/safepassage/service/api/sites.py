@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Path, Request, Response, status
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,7 @@ from safepassage.service.api.errors import not_found
 from safepassage.service.auth import Principal, Role
 from safepassage.service.hns_store import check_not_expired, check_parties, new_version, payload, send
 from safepassage.service.models import HnsAddressee, HnsNotification, StaticSite, utcnow
+from safepassage.service.pagination import DEFAULT_LIMIT, PAGINATION_HEADERS, After, Limit, next_page
 from safepassage.service.schemas import (
     MAX_ID,
     HnsNotificationPublic,
@@ -96,15 +97,19 @@ def change_site(site_id: PathId, body: StaticSiteUpdate, user: NotificationWrite
     return write.run(user, "site.change", {"site_id": site_id, **body.model_dump(mode="json")}, perform)
 
 
-@router.get("/sites", response_model=list[StaticSitePublic])
-def list_sites(user: NotificationReader, session: SessionDep) -> list[dict[str, Any]]:
-    """Sites, each as last notified; a party liaison gets only the sites notified to their party."""
-    out = []
-    for site in session.execute(select(StaticSite).order_by(StaticSite.id)).scalars():
+@router.get("/sites", response_model=list[StaticSitePublic], responses={200: {"headers": PAGINATION_HEADERS}})
+def list_sites(user: NotificationReader, session: SessionDep, request: Request, response: Response,
+               limit: Limit = DEFAULT_LIMIT, after: After = 0) -> list[dict[str, Any]]:
+    """Sites, each as last notified, a page at a time (keyset on the site id); a party liaison gets only
+    the sites notified to their party."""
+    shown: list[tuple[StaticSite, HnsNotification]] = []
+    for site in session.execute(select(StaticSite).where(StaticSite.id > after).order_by(StaticSite.id)).scalars():
         current = _current(session, site.id, user)
         if current is not None:
-            out.append(_site_public(site, current))
-    return out
+            shown.append((site, current))
+            if len(shown) > limit:
+                break
+    return [_site_public(site, current) for site, current in next_page(shown, limit, lambda r: r[0].id, request, response)]
 
 
 @router.get("/sites/{site_id}", response_model=StaticSitePublic)
