@@ -21,23 +21,19 @@ from pydantic import (
     field_validator,
 )
 
-from safepassage.interop.hns import Contact, LineString, MovementContent, MovementWindow, SiteContent
+from safepassage.interop.hns import (  # the NUL and year-range checks are the notification content's own
+    Contact,
+    LineString,
+    MovementContent,
+    MovementWindow,
+    SiteContent,
+    _no_nul,
+    _sane_moment,
+)
 from safepassage.service.auth import Role
 from safepassage.service.lifecycle import MovementStatus
 
 MAX_ID = 2**31 - 1
-
-
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
-def _sane_moment(value: dt.datetime) -> dt.datetime:
-    if not 1900 <= value.year <= 2200:
-        raise ValueError("must be between the years 1900 and 2200")
-    return value.astimezone(dt.UTC)
 
 
 def text(max_length: int, min_length: int = 0) -> Any:
