@@ -11,10 +11,17 @@ It re-reads the scenario YAML (substituting ``$parameters`` itself), rebuilds ti
 - opening hours: departures from open places, offloading while the distribution point is open;
 - throughput: trucks (people) leaving a place, and entering a road, per hour;
 - daily quotas (prorated on days a proposal's windows cover in part), restricted goods;
+- quota floors ("at least", prorated also by the part of the day inside the horizon) and shares
+  (of the trucks a quota counts in a period, at least ``share`` offloaded in its zones in that
+  period), each met or reported short in the plan's ``quota_shortfalls`` with the right figures;
+- agreement-hours quotas: counted over 24-hour days from the agreement's first window start, only
+  while a window is open (a truck before a ceasefire starts is never counted under its quota);
 - stock lot by lot: what leaves an origin never outruns what has arrived there;
 - fleet: (1 + return_factor) x trucks moving loaded + trucks waiting loaded away from a stock
   origin <= fleet, at every moment;
-- KPIs: totals recomputed from the schedule, need met, people safe, objective <= bound.
+- KPIs: totals recomputed from the schedule, need met (needs follow the people who moved, from
+  their arrival), people safe (returns apart: people going
+  back home are ``returned``, never "safe"), objective <= bound.
 
 ``check_plan`` returns the violations as readable strings (empty: the plan keeps every rule). The
 only thing taken from Safe Passage is nothing at all: the inputs are YAML text and plan JSON.
@@ -195,7 +202,7 @@ class PlanChecker:
             out += self._check_movement(movement, "evacuation", people_leaves, arc_people)
         out += self._check_rates(truck_leaves, arc_trucks, "trucks_per_hour", "trucks")
         out += self._check_rates(people_leaves, arc_people, "people_per_hour", "people")
-        out += self._check_quotas_and_restrictions(convoys)
+        out += self._check_quotas_and_restrictions(convoys, plan.get("quota_shortfalls"))
         out += self._check_stock(convoys)
         out += self._check_fleet(convoys)
         out += self._check_kpis(plan, convoys, evacuations)
@@ -365,14 +372,18 @@ class PlanChecker:
                     return [f"{where}: {total} {unit} leave between {times[i].isoformat()} and {times[j].isoformat()}, more than {allowed:.1f} allowed at {rate}/h"]
         return []
 
-    def _check_quotas_and_restrictions(self, convoys: list[dict[str, Any]]) -> list[str]:
+    def _check_quotas_and_restrictions(self, convoys: list[dict[str, Any]], shortfalls: list[dict[str, Any]] | None = None) -> list[str]:
         out = []
         crossings = {pid for pid, p in self.places.items() if p["kind"] == "crossing"}
         restricted = set(self.policy.get("restricted_commodities") or [])
         admits = set(self.proposal.get("admits") or [])
-        # (local day, inside a window?, place, commodity) -> trucks leaving a crossing
-        leaving: dict[tuple[dt.date, bool, str, str], int] = defaultdict(int)
+        # Every truck leaving a crossing: (time, inside a window?, place, commodity, trucks); and every
+        # offload: (time, zone, commodity, trucks).
+        leaving: list[tuple[dt.datetime, bool, str, str, int]] = []
+        offloads: list[tuple[dt.datetime, str, str, int]] = []
         for convoy in convoys:
+            for commodity, n in convoy["cargo_trucks"].items():
+                offloads.append((self.clock.utc(convoy["arrives"]), convoy["zone"], commodity, n))
             for leg in convoy["legs"]:
                 if leg["from_place"] not in crossings:
                     continue
@@ -381,27 +392,63 @@ class PlanChecker:
                 for commodity, n in convoy["cargo_trucks"].items():
                     if commodity in restricted and not (commodity in admits and inside):
                         out.append(f"convoy {convoy['id']}: restricted {commodity} leaves crossing '{leg['from_place']}' at {leg['departs']} without admission")
-                    leaving[(self.clock.local_date(at), inside, leg["from_place"], commodity)] += n
-        days = sorted({key[0] for key in leaving})
-        for day in days:
-            lo = max(self.start, self.clock.utc(dt.datetime.combine(day, dt.time())))
-            hi = min(self.end, self.clock.utc(dt.datetime.combine(day + dt.timedelta(days=1), dt.time())))
-            share = _overlap_hours(self.window_spans, lo, hi) / max((hi - lo).total_seconds() / 3600.0, 1e-9)
-            share = min(1.0, share)
-            proposal_quotas = self.proposal.get("quotas")
-            if proposal_quotas is None or share <= 1e-9:
-                rules = [(q, 1.0, None, "policy") for q in self.policy.get("daily_quotas") or []]
-            else:
-                rules = [(q, share, True, "proposal") for q in proposal_quotas]
-                if share < 1.0:
-                    rules += [(q, 1.0 - share, False, "policy") for q in self.policy.get("daily_quotas") or []]
-            for quota, part, during, origin in rules:
-                places = set(quota.get("places") or crossings)
-                kinds = set(quota.get("commodities") or self.commodities)
-                used = sum(n for (d, inside, p, k), n in leaving.items() if d == day and p in places and k in kinds and (during is None or inside == during))
-                cap = math.floor(quota["trucks_per_day"] * part + 1e-9)
+                    leaving.append((at, inside, leg["from_place"], commodity, n))
+        reported = {(r["quota"], self.clock.utc(r["period_start"]), r["rule"]): r for r in shortfalls or []}
+
+        def judge(quota: dict, label: str, part: float, lo: dt.datetime, hi: dt.datetime, during: bool | None, origin: str) -> None:
+            places = set(quota.get("places") or crossings)
+            kinds = set(quota.get("commodities") or self.commodities)
+            used = sum(n for at, inside, p, k, n in leaving if lo <= at < hi and p in places and k in kinds and (during is None or inside == during))
+            figure = quota["trucks_per_day"] * part
+            if not quota.get("at_least"):
+                cap = math.floor(figure + 1e-9)
                 if used > cap:
-                    out.append(f"{origin} quota {quota['trucks_per_day']}/day ({part:.2f} of {day}): {used} trucks, more than {cap}")
+                    out.append(f"{origin} quota {quota['trucks_per_day']}/day ({part:.2f} of the day from {lo.isoformat()}): {used} trucks, more than {cap}")
+            else:
+                floor = math.ceil(figure - 1e-9)
+                note = reported.get((label, lo, "floor"))
+                if used < floor and not (note and note["planned"] == used and note["required"] == floor):
+                    out.append(f"{origin} floor {quota['trucks_per_day']}/day ({part:.2f} of the day from {lo.isoformat()}): {used} trucks, fewer than {floor}, and no shortfall reported")
+            if quota.get("share") is not None:
+                zones = set(quota["zones"])
+                there = sum(n for at, z, k, n in offloads if lo <= at < hi and z in zones and k in kinds)
+                note = reported.get((label, lo, "share"))
+                if there < quota["share"] * used - 1e-6 and not (note and abs(note["planned"] - there) < 1e-6):
+                    out.append(f"{origin} share {quota['share']} to {sorted(zones)} (the day from {lo.isoformat()}): {there} of {used} trucks offloaded there, and no shortfall reported")
+
+        proposal_quotas = self.proposal.get("quotas")
+        agreed = list(enumerate(proposal_quotas or []))
+        by_day = [(i, q) for i, q in agreed if not q.get("during_agreement_hours")]
+        policy = list(enumerate(self.policy.get("daily_quotas") or []))
+        pid = self.proposal["id"]
+        day = self.clock.local_date(self.start)
+        while self.clock.utc(dt.datetime.combine(day, dt.time())) < self.end:
+            midnight, next_midnight = self.clock.utc(dt.datetime.combine(day, dt.time())), self.clock.utc(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
+            lo, hi = max(self.start, midnight), min(self.end, next_midnight)
+            in_horizon = (hi - lo) / (next_midnight - midnight)  # floors over a day the horizon cuts short
+            share = min(1.0, _overlap_hours(self.window_spans, lo, hi) / max((hi - lo).total_seconds() / 3600.0, 1e-9))
+            if proposal_quotas is None or share <= 1e-9:
+                rules = [(q, f"policy.daily_quotas[{i}]", 1.0, None, "policy") for i, q in policy]
+            else:
+                rules = [(q, f"{pid}.quotas[{i}]", share, True, "proposal") for i, q in by_day]
+                if share < 1.0:
+                    rules += [(q, f"policy.daily_quotas[{i}]", 1.0 - share, False, "policy") for i, q in policy]
+            for quota, label, part, during, origin in rules:
+                judge(quota, label, part * (in_horizon if quota.get("at_least") else 1.0), lo, hi, during, origin)
+            day += dt.timedelta(days=1)
+        # Agreement hours: 24-hour days from the agreement's first window start, counting only the
+        # hours a window is open; the last day a whole day, each cut to the horizon.
+        hours_quotas = [(i, q) for i, q in agreed if q.get("during_agreement_hours")]
+        if hours_quotas and self.window_spans:
+            first, last = min(a for a, _ in self.window_spans), max(b for _, b in self.window_spans)
+            lo = first
+            while lo < last:
+                hi = lo + dt.timedelta(days=1)
+                a, b = max(lo, self.start), min(hi, self.end)
+                if b > a:
+                    for i, quota in hours_quotas:
+                        judge(quota, f"{pid}.quotas[{i}]", (b - a) / dt.timedelta(days=1), a, b, True, "agreement-hours")
+                lo = hi
         return out
 
     def _check_stock(self, convoys: list[dict[str, Any]]) -> list[str]:
@@ -472,17 +519,34 @@ class PlanChecker:
             tonnes = arrived[commodity] * self.commodities[commodity]["truck_payload"] * self.commodities[commodity].get("tonnes_per_unit", 1.0)
             if abs(kpis["tonnes_arrived"].get(commodity, 0.0) - tonnes) > 1e-3 * max(1.0, tonnes):
                 out.append(f"kpis.tonnes_arrived[{commodity}] = {kpis['tonnes_arrived'].get(commodity)}, the schedule has {tonnes:g}")
+        # Needs follow people: from the moment they arrive, people count in the zone they reach and no
+        # longer in the one they left (unless the scenario's objective turns that off).
+        person_days: dict[str, float] = {zid: z["population"] * self.days for zid, z in self.zones.items()}
+        if (self.s.get("objective") or {}).get("needs_follow_people", False):
+            for movement in evacuations:
+                days_left = (self.end - self.clock.utc(movement["arrives"])).total_seconds() / 86400.0
+                person_days[movement["destination_zone"]] += movement["people"] * days_left
+                person_days[movement["origin_zone"]] -= movement["people"] * days_left
         for zone_id, zone in self.zones.items():
             for commodity, per_person in (zone.get("needs_per_person_per_day") or {}).items():
-                need = per_person * zone["population"] * self.days
+                need = per_person * person_days[zone_id]
                 if need <= 0:
                     continue
                 share = by_zone[zone_id].get(commodity, 0.0) / need
                 if abs(kpis["need_met"][zone_id].get(commodity, 0.0) - share) > 1e-4:
                     out.append(f"kpis.need_met[{zone_id}][{commodity}] = {kpis['need_met'][zone_id].get(commodity)}, the schedule gives {share:.6f}")
-        safe = sum(m["people"] for m in evacuations)
+        # People going back home (their zone's movement: return) are returned, never reaching safety.
+        returning = {zid for zid, z in self.zones.items() if (z.get("evacuation") or {}).get("movement") == "return"}
+        for movement in evacuations:
+            purpose = "return" if movement["origin_zone"] in returning else "evacuation"
+            if movement.get("purpose", "evacuation") != purpose:
+                out.append(f"evacuation {movement['id']}: purpose '{movement.get('purpose')}', but people from '{movement['origin_zone']}' make a {purpose}")
+        safe = sum(m["people"] for m in evacuations if m["origin_zone"] not in returning)
         if kpis["people_reached_safety"] != safe:
             out.append(f"kpis.people_reached_safety = {kpis['people_reached_safety']}, the schedule has {safe}")
+        returned = sum(m["people"] for m in evacuations if m["origin_zone"] in returning)
+        if kpis.get("people_returned", 0) != returned:
+            out.append(f"kpis.people_returned = {kpis.get('people_returned')}, the schedule has {returned}")
         by_origin: dict[str, int] = defaultdict(int)
         for movement in evacuations:
             by_origin[movement["origin_zone"]] += movement["people"]

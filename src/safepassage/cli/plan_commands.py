@@ -156,6 +156,8 @@ def _print_bottlenecks(comparison: Comparison) -> None:
             console.print(f"  [bold]{r.proposal}[/] is limited by: {named}", highlight=False)
         else:
             console.print(f"  [bold]{r.proposal}[/]: no limit binds", highlight=False)
+        for short in r.quota_shortfalls:  # an agreement's floor or share the plan cannot meet (docs/agreements.md)
+            console.print(f"  [bold]{r.proposal}[/] agreement not met: {short['message']}", highlight=False)
 
 
 @app.command()

@@ -66,7 +66,7 @@ def commodity_classes(model: PlanningModel) -> list[list[int]]:
         key = (
             next(iter(source_nodes)),
             terms.admitted_slots[k].tobytes(),
-            tuple(k in q.commodities for q in terms.quotas),
+            tuple(k in q.commodities for q in terms.quotas + terms.quota_floors),
             tuple(sorted(sinks[k])),
         )
         classes.setdefault(key, []).append(k)

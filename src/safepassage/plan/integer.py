@@ -18,6 +18,8 @@ import scipy.sparse as sp
 
 from safepassage.plan.decompose import SINK, FlowEdges, Path, decompose
 from safepassage.plan.lp_build import PlanningModel
+from safepassage.plan.moving_need import moved_need_units
+from safepassage.plan.quota_floors import QuotaFloors
 from safepassage.plan.solve import LPSolution
 
 __all__ = ["FlowPaths", "IntegerPlan", "DecodedPath", "decode_paths", "integer_plan", "truck_paths", "people_paths", "round_and_repair", "plan_value"]
@@ -216,7 +218,7 @@ class _Valuer:
     """The LP objective as a function of path amounts: linear moving costs and people values, plus
     concave tier values of aid per (zone, commodity)."""
 
-    def __init__(self, model: PlanningModel, trucks: FlowPaths, people: FlowPaths) -> None:
+    def __init__(self, model: PlanningModel, trucks: FlowPaths, people: FlowPaths, people_int: np.ndarray) -> None:
         scenario, grid = model.scenario, model.terms.grid
         objective = scenario.objective
         cost = np.concatenate(model.lp.cost)
@@ -224,8 +226,8 @@ class _Valuer:
         def linear(flow: FlowPaths) -> np.ndarray:
             out = np.zeros(len(flow.paths))
             for j, path in enumerate(flow.paths):
-                refs = flow.edges.ref[path.edges]
-                out[j] = cost[refs[flow.edges.edge_type[path.edges] == 0]].sum()
+                # Every edge's own cost: moves, and waiting (people waiting away from home cost, lp_build).
+                out[j] = cost[flow.edges.ref[path.edges]].sum()
             return out
 
         self.truck_linear = linear(trucks)
@@ -243,7 +245,8 @@ class _Valuer:
         else:
             self.truck_pair = np.zeros(0, dtype=np.int64)
             self.truck_units = np.zeros(0)
-        need = model.need_units[model.excess_zone, model.excess_kind]
+        # Needs follow the plan's own whole people (plan/moving_need.py).
+        need = moved_need_units(model, people, people_int)[model.excess_zone, model.excess_kind]
         shares = np.array([0.0] + [t.up_to_share for t in objective.tiers])
         self.tier_low = shares[:-1][None, :] * need[:, None]
         self.tier_size = np.diff(shares)[None, :] * need[:, None]
@@ -281,8 +284,11 @@ class _Valuer:
 
 
 def plan_value(model: PlanningModel, trucks: FlowPaths, trucks_int: np.ndarray, people: FlowPaths, people_int: np.ndarray) -> float:
-    """The LP objective evaluated at a plan given as path amounts (same terms as the LP)."""
-    return _Valuer(model, trucks, people).total(np.asarray(trucks_int, dtype=np.float64), np.asarray(people_int, dtype=np.float64))
+    """The LP objective evaluated at a plan given as path amounts (same terms as the LP, with the
+    cost of any quota floor or share left short: ``plan/quota_floors.py``)."""
+    trucks_int = np.asarray(trucks_int, dtype=np.float64)
+    people_int = np.asarray(people_int, dtype=np.float64)
+    return _Valuer(model, trucks, people, people_int).total(trucks_int, people_int) - QuotaFloors(model, trucks).cost(trucks_int)
 
 
 def round_and_repair(model: PlanningModel, solution: LPSolution, max_passes: int = 3) -> IntegerPlan:
@@ -399,7 +405,7 @@ def stock_limits(model: PlanningModel, trucks: FlowPaths) -> tuple[sp.csr_matrix
 
 
 def _repair(model: PlanningModel, trucks: FlowPaths, trucks_int: np.ndarray, people: FlowPaths, people_int: np.ndarray, max_passes: int, mip_time_limit_s: float = 1.0) -> np.ndarray:
-    valuer = _Valuer(model, trucks, people)
+    valuer = _Valuer(model, trucks, people, people_int)
     capacity, upper = _capacity_matrix(model)
     per_path = (capacity @ _incidence(trucks, model.lp.n_cols)).tocsc()
     activity = per_path @ trucks_int
@@ -426,7 +432,10 @@ def _repair(model: PlanningModel, trucks: FlowPaths, trucks_int: np.ndarray, peo
             added = True
         if not added:
             break
+    # Quota floors and shares (plan/quota_floors.py): meet what rounding left short, and value a plan with them.
+    floors = QuotaFloors(model, trucks)
+    trucks_int = floors.meet(trucks_int, per_path, upper, stock_member, stock)
     improved = _path_program(trucks, trucks_int, valuer, per_path, upper, stock_member, stock, time_limit_s=mip_time_limit_s)
-    if improved is not None and valuer.total(improved, people_int) > valuer.total(trucks_int, people_int) + TOL:
+    if improved is not None and valuer.total(improved, people_int) - floors.cost(improved) > valuer.total(trucks_int, people_int) - floors.cost(trucks_int) + TOL:
         return improved
     return trucks_int

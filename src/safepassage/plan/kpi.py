@@ -8,6 +8,7 @@ import numpy as np
 
 from safepassage.plan.integer import IntegerPlan
 from safepassage.plan.lp_build import PlanningModel
+from safepassage.plan.moving_need import moved_need_units
 from safepassage.plan.result import ProposalKPIs
 from safepassage.scenario.model import PlaceKind
 
@@ -15,7 +16,8 @@ __all__ = ["plan_kpis"]
 
 
 def plan_kpis(model: PlanningModel, plan: IntegerPlan) -> ProposalKPIs:
-    """Trucks crossing and arriving, quantities per zone, need met, people reaching safety and when."""
+    """Trucks crossing and arriving, quantities per zone, need met, people reaching safety and when,
+    and people returned home (``movement: return``), counted apart from people reaching safety."""
     scenario, grid, arcs = model.scenario, model.terms.grid, model.arcs
     commodities = [c.id for c in scenario.commodities]
     crossing = np.array([p.kind == PlaceKind.crossing for p in scenario.places], dtype=bool)
@@ -41,15 +43,21 @@ def plan_kpis(model: PlanningModel, plan: IntegerPlan) -> ProposalKPIs:
         day = grid.to_local(grid.boundaries_min[route.end_slot]).date().isoformat()
         by_day[day][commodities[k]] += amount * scenario.commodities[k].tonnes_per_unit
     need_met: dict[str, dict[str, float]] = {}
+    need_units = moved_need_units(model, plan.people, plan.people_int)  # needs follow the plan's people
     for z, zone in enumerate(scenario.zones):
         shares = {}
         for k, commodity in enumerate(commodities):
-            need = model.need_units[z, k]
+            need = need_units[z, k]
             if need > 0:
-                shares[commodity] = round(by_zone[zone.id].get(commodity, 0.0) / need, 6)
+                shares[commodity] = round(float(by_zone[zone.id].get(commodity, 0.0) / need), 6)
         need_met[zone.id] = shares
 
-    walks = plan.people_routes
+    returning = model.problem.returning
+    walks = [w for w in plan.people_routes if not returning[w.kind]]
+    returns = [w for w in plan.people_routes if returning[w.kind]]
+    returned_by_day: dict[str, int] = defaultdict(int)
+    for walk in returns:
+        returned_by_day[grid.to_local(grid.boundaries_min[walk.end_slot]).date().isoformat()] += walk.amount
     wanting = model.problem.wanting_to_leave
     reached = int(sum(w.amount for w in walks))
     end_slot = np.array([w.end_slot for w in walks], dtype=np.int64)
@@ -78,4 +86,7 @@ def plan_kpis(model: PlanningModel, plan: IntegerPlan) -> ProposalKPIs:
         hours_to_90pct_safe=hours_to(0.9),
         arrivals_by_day={d: {c: round(v, 3) for c, v in sorted(v_.items())} for d, v_ in sorted(by_day.items()) for v in [v_]},
         safe_by_day=dict(sorted(safe_by_day.items())),
+        people_returned=int(sum(w.amount for w in returns)),
+        people_wanting_to_return=model.problem.wanting_to_return,
+        returned_by_day=dict(sorted(returned_by_day.items())),
     )

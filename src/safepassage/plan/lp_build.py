@@ -20,13 +20,15 @@ import numpy as np
 
 from safepassage.plan.departure import people_released
 from safepassage.plan.lp_matrix import Block, LPMatrix
+from safepassage.plan.moving_need import define_need_follows_people_constraints
 from safepassage.plan.network import Arcs, Movements
 from safepassage.plan.problem import PlanningProblem, compile_problem, whole_unit_capacity
+from safepassage.plan.quotas import DayQuota
 from safepassage.plan.terms import Terms
 from safepassage.plan.window_rules import offload_mask
 from safepassage.scenario.model import Horizon, PlaceKind, Proposal, Scenario
 
-__all__ = ["PlanningModel", "build_planning_model", "build_lp", "whole_unit_capacity"]
+__all__ = ["PlanningModel", "build_planning_model", "build_lp", "floor_capacity", "floor_shortfall_cost", "quota_counted_moves", "whole_unit_capacity"]
 
 PERSON_HOUR_COST = 1e-3  # person-days per person-hour walked: only breaks ties towards shorter walks
 # Who goes first when zones share capacity: a zone's explicit evacuation_priority, else its hazard.
@@ -34,6 +36,8 @@ HAZARD_PRIORITY = {"low": 1.0, "medium": 1.0, "high": 1.02, "extreme": 1.05}
 # Every zone is served: each origin's people reaching safety are at least this share of its
 # proportional part (its released people over all released) of everyone reaching safety.
 FAIR_SHARE = 0.5
+# A truck short of an agreement's floor or share costs this many times the most a truckload is worth.
+FLOOR_SHORTFALL_WEIGHT = 100.0
 
 
 @dataclass
@@ -156,6 +160,7 @@ def build_lp(problem: PlanningProblem) -> PlanningModel:
     define_quota_constraints(model)
     define_fleet_constraints(model)
     define_need_tier_constraints(model)
+    define_need_follows_people_constraints(model)
     define_fair_evacuation_constraints(model)
     define_offload_constraints(model)
     return model
@@ -235,7 +240,11 @@ def define_people_columns(model: PlanningModel) -> None:
     holds_people = np.array([p.allows_holding for p in scenario.places], dtype=bool)
     holds_people[model.assembly] = True
     model.holding_pairs = np.flatnonzero(holds_people[model.people_nodes.pair_place]) if model.origins else np.zeros(0, dtype=np.int64)
-    lp.add_columns("h", len(model.holding_pairs) * grid.n_slots)
+    # Waiting is not free: a person-hour waiting away from home (its origin's assembly place) costs.
+    pair_place, pair_origin = model.people_nodes.pair_place[model.holding_pairs], model.people_nodes.pair_kind[model.holding_pairs]
+    at_home = pair_place == np.array(model.assembly, dtype=np.int64)[pair_origin] if model.origins else np.zeros(0, dtype=bool)
+    waiting_cost = objective.person_hour_waiting_cost * np.where(at_home[:, None], 0.0, grid.length_min[None, :] / 60.0)
+    lp.add_columns("h", len(model.holding_pairs) * grid.n_slots, cost=-waiting_cost.ravel())
 
 
 def _outside_window_inside_rule(scenario: Scenario, terms: Terms) -> np.ndarray:
@@ -390,32 +399,87 @@ def define_road_people_capacity_constraints(model: PlanningModel) -> None:
 
 
 def define_quota_constraints(model: PlanningModel) -> None:
-    """Daily quotas: trucks of the quota's commodities leaving its crossings on local day d:
+    """Quota ceilings: trucks of the quota's commodities leaving its crossings in the slots it counts
+    (a local day, or an agreement day's window hours: ``plan/quotas.py``):
 
-        Σ_{m: tail ∈ C_q, k ∈ K_q, day(dep) = d} x[m] ≤ ⌊trucks_per_day[q]⌋
+        Σ_{m: tail ∈ C_q, k ∈ K_q, dep ∈ S_q} x[m] ≤ ⌊trucks_per_day[q]⌋
     On a day a proposal's windows cover in part, the proposal's quotas count only slots inside its
-    windows and the policy's only slots outside, each prorated by the hours it covers."""
-    terms, arcs, x = model.terms, model.arcs, model.col("x")
-    quotas = terms.quotas
+    windows and the policy's only slots outside, each prorated by the hours it covers. Floors and
+    shares follow (``define_quota_floor_constraints``)."""
+    quotas = model.terms.quotas
     labels = sorted({q.label for q in quotas})
     label_index = {label: i for i, label in enumerate(labels)}
     block = model.lp.add_rows(
-        "quota", "quota", -np.inf, np.floor(np.array([q.trucks_per_day for q in quotas], dtype=np.float64) + 1e-9),
+        "quota", "quota", -np.inf, np.array([q.trucks_whole for q in quotas], dtype=np.float64),
         np.array([label_index[q.label] for q in quotas], dtype=np.int64), np.array([q.day for q in quotas], dtype=np.int64), labels, unit="truck per day",
     )
-    tail = arcs.tail[model.trucks.arc]
-    day = terms.slot_day[model.trucks.dep]
-    n_places, n_kinds = len(model.scenario.places), len(model.scenario.commodities)
     for r, quota in enumerate(quotas):
-        in_place = np.zeros(n_places, dtype=bool)
-        in_place[list(quota.places)] = True
-        in_kind = np.zeros(n_kinds, dtype=bool)
-        in_kind[list(quota.commodities)] = True
-        selected = in_place[tail] & in_kind[model.trucks.kind] & (day == quota.day)
-        if quota.during_window is not None:
-            selected &= terms.window_active[model.trucks.dep] == quota.during_window
-        cols = np.flatnonzero(selected)
-        model.lp.add_entries(np.full(len(cols), block.start + r), x.start + cols, 1.0)
+        cols = quota_counted_moves(model, quota)
+        model.lp.add_entries(np.full(len(cols), block.start + r), model.col("x").start + cols, 1.0)
+    define_quota_floor_constraints(model)
+
+
+def quota_counted_moves(model: PlanningModel, quota: DayQuota) -> np.ndarray:
+    """Truck movements (x indices) a quota counts: leaving its places, of its commodities, in its slots."""
+    tail = model.arcs.tail[model.trucks.arc]
+    in_place = np.zeros(len(model.scenario.places), dtype=bool)
+    in_place[list(quota.places)] = True
+    in_kind = np.zeros(len(model.scenario.commodities), dtype=bool)
+    in_kind[list(quota.commodities)] = True
+    return np.flatnonzero(in_place[tail] & in_kind[model.trucks.kind] & quota.slots[model.trucks.dep])
+
+
+def floor_shortfall_cost(model: PlanningModel) -> float:
+    """Objective cost (person-days) of one truck short of a floor or a share: FLOOR_SHORTFALL_WEIGHT
+    times the most any truckload is worth, so the plan meets every floor it can before anything else."""
+    g = model.col("g")
+    cost = model.lp.vectors()[0][g.slice()]
+    early = 1.0 + model.scenario.objective.aid_earliness_bonus
+    per_truck = cost * model.payload[model.tier_kind] * early if g.size else np.zeros(0)
+    return FLOOR_SHORTFALL_WEIGHT * max(1.0, float(per_truck.max()) if per_truck.size else 1.0)
+
+
+def floor_capacity(model: PlanningModel, quota: DayQuota) -> float:
+    """The most trucks a quota's crossings can pass in the slots it counts, while its commodities are
+    admitted (whole trucks; inf where a crossing has no limit)."""
+    terms = model.terms
+    slots = quota.slots & terms.admitted_slots[np.array(quota.commodities, dtype=np.int64)].any(axis=0)
+    cap = model.problem.place_trucks_cap[np.ix_(np.array(quota.places, dtype=np.int64), np.flatnonzero(slots))]
+    return float(cap.sum()) if cap.size else 0.0
+
+
+def define_quota_floor_constraints(model: PlanningModel) -> None:
+    """Quota floors and shares, soft: a shortfall column q[r] ≥ 0 per row, each truck short costing
+    ``floor_shortfall_cost`` (the plan reports every shortfall; see docs/agreements.md):
+
+        floor:  Σ_{m counted by q} x[m] + q[r] ≥ ⌈trucks_per_day[q]⌉   (0 when that is above its crossings' capacity in S_q)
+        share:  Σ_{p ∈ Z_q, k ∈ K_q, t ∈ period(q)} u[p,k,t] − share_q · Σ_{m counted by q} x[m] + q[r] ≥ 0
+    (of the trucks the quota counts in a period, at least ``share`` are offloaded in its zones in that
+    period)."""
+    floors = model.terms.quota_floors
+    rows = [(q, "floor") for q in floors if q.at_least] + [(q, "share") for q in floors if q.share is not None]
+    labels = sorted({q.label for q, _ in rows})
+    label_index = {label: i for i, label in enumerate(labels)}
+    # A floor above what its crossings can pass in the hours it counts cannot be met by any plan: it is
+    # reported as a shortfall with that limit named (plan/quota_floors.py), not planned and not penalised
+    # (a row forcing every crossing slot full would also give the crossings meaningless shadow prices).
+    lower = np.array(
+        [q.trucks_whole if kind == "floor" and q.trucks_whole <= floor_capacity(model, q) else 0.0 for q, kind in rows],
+        dtype=np.float64,
+    )
+    entity = np.array([label_index[q.label] for q, _ in rows], dtype=np.int64)
+    day = np.array([q.day for q, _ in rows], dtype=np.int64)
+    model.lp.add_columns("quota_shortfall", len(rows), cost=-floor_shortfall_cost(model))
+    block = model.lp.add_rows("quota_floor", "quota", lower, np.inf, entity, day, labels, unit="truck per day")
+    x, u, short = model.col("x"), model.col("u"), model.col("quota_shortfall")
+    model.lp.add_entries(block.start + np.arange(len(rows)), short.start + np.arange(len(rows)), 1.0)
+    for r, (quota, kind) in enumerate(rows):
+        cols = quota_counted_moves(model, quota)
+        model.lp.add_entries(np.full(len(cols), block.start + r), x.start + cols, 1.0 if kind == "floor" else -float(quota.share or 0.0))
+        if kind == "share":
+            in_zone = np.isin(model.problem.place_zone[model.unload_place], quota.zones)
+            offloads = np.flatnonzero(in_zone & np.isin(model.unload_kind, quota.commodities) & quota.period_slots[model.unload_slot])
+            model.lp.add_entries(np.full(len(offloads), block.start + r), u.start + offloads, 1.0)
 
 
 def define_fleet_constraints(model: PlanningModel) -> None:

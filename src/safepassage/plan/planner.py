@@ -27,6 +27,7 @@ from safepassage.plan.convoys import consolidate, consolidation_report, planned_
 from safepassage.plan.integer import round_and_repair
 from safepassage.plan.kpi import plan_kpis
 from safepassage.plan.lp_build import build_planning_model
+from safepassage.plan.quota_floors import quota_shortfalls
 from safepassage.plan.result import Bottleneck, PlanResult, iso
 from safepassage.plan.schedule import build_convoys, build_evacuations
 from safepassage.plan.time_grid import to_utc
@@ -106,6 +107,7 @@ def plan_proposal(scenario: Scenario, proposal: str, horizon: Horizon | None = N
     if consolidated is not None and rules is not None:
         result.planned_convoys = planned_convoys(model, consolidated, rules, result.convoys)
         result.consolidation = consolidation_report(consolidated, result.planned_convoys, bound)
+    result.quota_shortfalls = [short.record(grid) for short in quota_shortfalls(model, plan.trucks, plan.trucks_int)]
     result.timings = {"build_s": built - started, "solve_s": solved - built, "round_s": rounded - solved, "report_s": time.perf_counter() - rounded}
     return result
 

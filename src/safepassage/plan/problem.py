@@ -148,14 +148,28 @@ class PlanningProblem:
 
     @property
     def wanting_to_leave(self) -> int:
-        """People wanting to leave, all origin zones together."""
+        """People wanting to leave (evacuations, not returns), all origin zones together."""
+        return self._wanting("evacuation")
+
+    @property
+    def wanting_to_return(self) -> int:
+        """Displaced people wanting to go back home (``movement: return``), all zones together."""
+        return self._wanting("return")
+
+    def _wanting(self, movement: str) -> int:
         return int(
             sum(
                 z.evacuation.wants_to_leave
                 for z in self.scenario.zones
-                if z.evacuation is not None and z.evacuation.wants_to_leave > 0
+                if z.evacuation is not None and z.evacuation.wants_to_leave > 0 and z.evacuation.movement == movement
             )
         )
+
+    @property
+    def returning(self) -> np.ndarray:
+        """bool (origins,): the origin's people are returning home, not evacuating."""
+        movement = [self.scenario.zones[z].evacuation for z in self.origins]
+        return np.array([e is not None and e.movement == "return" for e in movement], dtype=bool)
 
     def is_kind(self, kind: PlaceKind) -> np.ndarray:
         """bool (P,): places of this kind."""

@@ -3,7 +3,8 @@
 Counting rules: a truck *crosses* when it leaves a crossing place; it *arrives* when it is offloaded at
 a distribution point (the aid counted as delivered to that point's zone). Quantities are in each
 commodity's own unit; tonnes use the commodity's ``tonnes_per_unit``. People *reach safety* when they
-arrive at any place in one of their zone's safe destination zones.
+arrive at any place in one of their zone's safe destination zones; people whose zone's movement is a
+``return`` are *returned* when they arrive home, counted apart and never as reaching safety.
 """
 
 from __future__ import annotations
@@ -97,6 +98,7 @@ class EvacuationMovement:
     destination_zone: str
     legs: list[Leg]
     requires_pause: bool
+    purpose: str = "evacuation"  # or "return": displaced people going home (counted as returned, not safe)
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,9 @@ class ProposalKPIs:
     hours_to_90pct_safe: float | None
     arrivals_by_day: dict[str, dict[str, float]]  # local date -> commodity -> tonnes offloaded
     safe_by_day: dict[str, int]  # local date -> people reaching safety
+    people_returned: int = 0  # displaced people arrived home (movement: return), never counted as safe
+    people_wanting_to_return: int = 0
+    returned_by_day: dict[str, int] = field(default_factory=dict)  # local date -> people returned
 
     @property
     def total_trucks_arrived(self) -> int:
@@ -159,6 +164,7 @@ class PlanResult:
     timings: dict[str, float] = field(default_factory=dict)
     planned_convoys: list[PlannedConvoy] = field(default_factory=list)  # the convoys, under the scenario's convoy rules
     consolidation: dict[str, Any] | None = None  # what grouping into convoys cost (plan/convoys.py)
+    quota_shortfalls: list[dict[str, Any]] = field(default_factory=list)  # floors and shares left short (plan/quota_floors.py)
 
     def summary(self) -> dict[str, Any]:
         """The documented JSON shape for one proposal (see the README)."""
@@ -172,6 +178,7 @@ class PlanResult:
             "arrived_by_zone": self.kpis.arrived_by_zone,
             "people_reached_safety": self.kpis.people_reached_safety,
             "people_wanting_to_leave": self.kpis.people_wanting_to_leave,
+            "people_returned": self.kpis.people_returned,
             "hours_to_50pct_safe": self.kpis.hours_to_50pct_safe,
             "hours_to_90pct_safe": self.kpis.hours_to_90pct_safe,
             "need_met": self.kpis.need_met,
@@ -183,6 +190,7 @@ class PlanResult:
             "convoys": len(self.convoys),
             "planned_convoys": len(self.planned_convoys),
             "consolidation": self.consolidation,
+            "quota_shortfalls": self.quota_shortfalls,
             "evacuation_movements": len(self.evacuations),
             "lp": {"rows": self.lp_rows, "cols": self.lp_cols, "nonzeros": self.lp_nonzeros},
         }

@@ -107,6 +107,7 @@ def build_evacuations(model: PlanningModel, plan: IntegerPlan) -> list[Evacuatio
                 destination_zone=scenario.places[head].zone or "",
                 legs=_leg_records(model, list(legs)),
                 requires_pause=any(scenario.roads[arcs.road[a]].requires_pause for a, _, _ in legs),
+                purpose="return" if model.problem.returning[origin] else "evacuation",
             )
         )
     return [_with_id(m, f"E{i + 1:04d}") for i, m in enumerate(movements)]

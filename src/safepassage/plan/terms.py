@@ -1,36 +1,21 @@
 """What a proposal means for the network, slot by slot: which places are open, which pause-only roads
-are usable, which commodities are admitted on which day, which daily quotas hold.
+are usable, which commodities are admitted on which day, which quotas hold (``plan/quotas.py``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from safepassage.plan.quotas import DayQuota, agreement_periods_min, resolve_quotas
 from safepassage.plan.time_grid import TimeGrid, build_time_grid
 from safepassage.scenario.checks import require_plannable
 from safepassage.scenario.coverage import covered_road_mask, covered_zone_ids
-from safepassage.scenario.model import Horizon, PlaceKind, Proposal, Quota, Scenario
+from safepassage.scenario.model import Horizon, Proposal, Scenario
 
 __all__ = ["Terms", "resolve_terms", "DayQuota", "WindowSpan"]
-
-
-@dataclass(frozen=True)
-class DayQuota:
-    """One daily quota in force on one local day: crossings (place indices), commodities (indices).
-
-    ``during_window``: None — the whole day; True — only the day's slots inside a window (a proposal's
-    quota); False — only those outside (the policy's quota on a day a window covers in part). On a
-    day split this way each quota is prorated by the share of the day's hours it covers."""
-
-    day: int
-    trucks_per_day: float
-    places: tuple[int, ...]
-    commodities: tuple[int, ...]
-    label: str
-    during_window: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -56,8 +41,9 @@ class Terms:
     zone_covered: np.ndarray  # bool (Z, T): some window covers the zone in slot t
     admitted_slots: np.ndarray  # bool (K, T): commodity may leave a crossing in slot t
     slot_day: np.ndarray  # int (T,): local day of each slot
-    quotas: list[DayQuota]
+    quotas: list[DayQuota]  # ceilings (plan/quotas.py)
     window_spans: list[WindowSpan]  # every occurrence of every window, in minutes, with the roads it covers
+    quota_floors: list[DayQuota] = field(default_factory=list)  # floors and shares (plan/quotas.py)
 
     @property
     def admitted(self) -> np.ndarray:
@@ -84,13 +70,13 @@ def resolve_terms(scenario: Scenario, proposal: Proposal, horizon: Horizon | Non
     breakpoints = [t for w in proposal.windows for occ in w.occurrences() for t in occ]
     grid0 = build_time_grid(horizon, scenario.timezone)
     opening_points = [m for p in scenario.places if p.opening_hours for span in grid0.opening_spans(p.opening_hours) for m in span]
+    if any(q.during_agreement_hours for q in proposal.quotas or []):
+        opening_points += [m for span in agreement_periods_min(proposal, grid0) for m in span]  # the agreement's days
     margin = dt.timedelta(hours=horizon.fine_margin_hours)
     fine_spans = [(t - margin, t + margin) for t in breakpoints]
     grid = build_time_grid(horizon, scenario.timezone, breakpoints, opening_points, fine_spans)
     n_slots = grid.n_slots
-    place_index = {p.id: i for i, p in enumerate(scenario.places)}
     zone_index = {z.id: i for i, z in enumerate(scenario.zones)}
-    commodity_index = {c.id: i for i, c in enumerate(scenario.commodities)}
 
     place_open = np.zeros((len(scenario.places), n_slots), dtype=bool)
     for i, place in enumerate(scenario.places):
@@ -117,7 +103,6 @@ def resolve_terms(scenario: Scenario, proposal: Proposal, horizon: Horizon | Non
             road_usable[r] = road_covered[r]
 
     slot_day = grid.local_day_index()
-    n_days = int(slot_day.max()) + 1
     restricted = set(scenario.policy.restricted_commodities)
     # A restricted commodity a proposal admits may cross while one of its windows is active.
     admitted = np.ones((len(scenario.commodities), n_slots), dtype=bool)
@@ -125,23 +110,5 @@ def resolve_terms(scenario: Scenario, proposal: Proposal, horizon: Horizon | Non
         if commodity.id in restricted:
             admitted[k] = window_active if commodity.id in proposal.admits else False
 
-    crossings = tuple(i for i, p in enumerate(scenario.places) if p.kind == PlaceKind.crossing)
-
-    def day_quota(quota: Quota, day: int, label: str, share: float, during: bool | None) -> DayQuota:
-        places = tuple(place_index[p] for p in quota.places) if quota.places else crossings
-        commodities = tuple(commodity_index[c] for c in quota.commodities) if quota.commodities else tuple(range(len(scenario.commodities)))
-        return DayQuota(day, quota.trucks_per_day * share, places, commodities, label, during)
-
-    hours = grid.length_min / 60.0
-    quotas: list[DayQuota] = []
-    for day in range(n_days):
-        in_day = slot_day == day
-        covered = float(hours[in_day & window_active].sum()) / float(hours[in_day].sum())
-        policy = [(q, f"policy.daily_quotas[{i}]") for i, q in enumerate(scenario.policy.daily_quotas)]
-        if proposal.quotas is None or covered == 0.0:
-            quotas += [day_quota(q, day, label, 1.0, None) for q, label in policy]
-            continue
-        quotas += [day_quota(q, day, f"{proposal.id}.quotas[{i}]", covered, True) for i, q in enumerate(proposal.quotas)]
-        if covered < 1.0:
-            quotas += [day_quota(q, day, label, 1.0 - covered, False) for q, label in policy]
-    return Terms(scenario, proposal, grid, place_open, road_usable, window_active, zone_covered, admitted, slot_day, quotas, spans)
+    quotas, floors = resolve_quotas(scenario, proposal, grid, slot_day, window_active)
+    return Terms(scenario, proposal, grid, place_open, road_usable, window_active, zone_covered, admitted, slot_day, quotas, spans, floors)

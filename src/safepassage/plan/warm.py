@@ -36,6 +36,7 @@ import numpy as np
 
 from safepassage.plan.integer import TOL, integer_plan, people_paths, round_and_repair, truck_paths
 from safepassage.plan.lp_build import PlanningModel, build_planning_model
+from safepassage.plan.moving_need import move_tier_bounds_to_rows
 from safepassage.plan.result import Convoy, EvacuationMovement
 from safepassage.plan.schedule import build_convoys, build_evacuations
 from safepassage.plan.solve import DEFAULT_SOLVER, LPSolution, _run, new_highs, to_highs_lp
@@ -164,6 +165,7 @@ class WarmPlanner:
         filled = np.clip(delivered - self._tier_low, 0.0, self._tier_size)
         g = self._g
         col_upper[g.start:g.stop] = np.maximum(self._tier_size - filled, 0.0)
+        move_tier_bounds_to_rows(model, col_upper, row_upper)  # where needs follow people (plan/moving_need.py)
         # Capacity already taken (or promised to movements under way) is not there to plan with.
         for name, left in (("place_trucks", state.place_trucks_left), ("road_trucks", state.road_trucks_left), ("place_people", state.place_people_left), ("road_people", state.road_people_left)):
             if left is not None:

@@ -273,11 +273,16 @@ class Road(_Model):
 
 
 class Evacuation(_Model):
-    """People in a zone who want to leave it, where they gather and which zones are safe for them."""
+    """People in a zone who want to leave it, where they gather and which zones are safe for them.
+
+    ``movement``: ``evacuation`` (people leaving danger; arriving, they *reach safety*) or ``return``
+    (displaced people going back home, e.g. north after a ceasefire; arriving, they are *returned*,
+    counted apart and never as reaching safety). Planned alike; named and counted apart."""
 
     wants_to_leave: NonNegative
     assembly_place: Id
     destinations: list[Id] = Field(min_length=1)
+    movement: Literal["evacuation", "return"] = "evacuation"
 
 
 class Zone(_Model):
@@ -393,6 +398,16 @@ class Policy(_Model):
     daily_quotas: list[Quota] = Field(default_factory=list)
     sources: list[str] = Field(default_factory=list)
     note: str = ""
+
+    @model_validator(mode="after")
+    def _no_agreement_hours(self) -> Policy:
+        for i, quota in enumerate(self.daily_quotas):
+            if quota.during_agreement_hours:
+                raise ValueError(
+                    f"daily_quotas[{i}]: during_agreement_hours applies to a proposal's quotas (the agreement's hours); "
+                    "move this quota under the proposal or remove during_agreement_hours"
+                )
+        return self
 
 
 class Window(_Model):
@@ -514,7 +529,12 @@ class Objective(_Model):
     tier, so aid spreads) plus people reaching safety (each worth ``person_days_per_person_safe``),
     earlier better (``earliness_bonus``: the share of value added for arriving at the horizon start).
     Aid delivered early counts up to ``1 + aid_earliness_bonus`` times towards the tiers; every truck-hour
-    on the road costs ``truck_hour_cost`` person-days, so no truck moves for nothing."""
+    on the road costs ``truck_hour_cost`` person-days, so no truck moves for nothing. Waiting is not free:
+    each hour a person waits away from home (at a corridor's entry, at screening, on the way) costs
+    ``person_hour_waiting_cost`` person-days, so no one sets out days before a window to wait at its
+    entry; waiting at home (the zone's assembly place) costs nothing. ``needs_follow_people: true``:
+    people who move take their needs with them, from the time they arrive (``plan/moving_need.py``;
+    off by default until the simulation's re-planner carries it, see docs/agreements.md)."""
 
     tiers: list[ObjectiveTier] = Field(
         default_factory=lambda: [
@@ -527,6 +547,8 @@ class Objective(_Model):
     earliness_bonus: Annotated[float, Field(ge=0, le=1)] = 0.2
     aid_earliness_bonus: Annotated[float, Field(ge=0, le=0.5)] = 0.05
     truck_hour_cost: NonNegative = 1.0
+    person_hour_waiting_cost: NonNegative = 0.01
+    needs_follow_people: bool = False
 
     @field_validator("tiers")
     @classmethod
@@ -572,6 +594,19 @@ class Scenario(_Model):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}; use an IANA name such as 'Asia/Gaza'") from exc
         return value
+
+    @model_validator(mode="after")
+    def _leavers_live_where_they_leave(self) -> Scenario:
+        if not self.objective.needs_follow_people:
+            return self
+        for i, zone in enumerate(self.zones):
+            if zone.evacuation is not None and zone.evacuation.wants_to_leave > zone.population:
+                raise ValueError(
+                    f"zones[{i}]: evacuation.wants_to_leave ({zone.evacuation.wants_to_leave:g}) is more than the zone's "
+                    f"population ({zone.population:g}); with needs_follow_people, people who leave take their needs "
+                    "with them, so they must live there: lower wants_to_leave or raise population"
+                )
+        return self
 
     # Lookups used everywhere; cheap enough to rebuild on demand for scenarios of this size.
     def place(self, place_id: str) -> Place:

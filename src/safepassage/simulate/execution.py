@@ -48,6 +48,7 @@ class Outcome:
     trucks_rejected: int = 0
     replans: int = 0
     removed_units: np.ndarray | None = None  # (Z, K) cargo removed at inspection, counted apart from good and damaged
+    presence_days: np.ndarray | None = None  # (Z,) person-days people who moved add to (take from) a zone (plan/moving_need.py)
     replan_seconds: list[float] = field(default_factory=list)
 
     @property
@@ -314,7 +315,19 @@ class Execution:
             yield env.timeout(self.bounds[arr_slot] - env.now)
             group.leg += 1
         self.outcome.people_by_boundary[self.boundary_at_or_after(env.now)] += int(group.load[0])
+        self._needs_move(group, env.now)
         group.leg = len(group.legs) + 1
+
+    def _needs_move(self, group: _Group, now_min: float) -> None:
+        """People who arrived take their needs with them for the rest of the horizon (plan/moving_need.py)."""
+        world = self.world
+        if self.outcome.presence_days is None:
+            self.outcome.presence_days = np.zeros(len(world.need_units))
+        reached = int(world.place_zone[world.arc_head[group.legs[-1].arc]]) if group.legs else -1
+        person_days = float(group.load[0]) * max(self.horizon - now_min, 0.0) / 1440.0
+        if reached >= 0:
+            self.outcome.presence_days[reached] += person_days
+        self.outcome.presence_days[group.origin] -= person_days
 
     # -- re-planning support --------------------------------------------------------------------------
     def withdraw_waiting(self, people_too: bool = True) -> tuple[list[InTransit], dict[int, int]]:

@@ -15,7 +15,7 @@ from safepassage.plan.result import ProposalKPIs
 from safepassage.simulate.execution import Outcome
 from safepassage.simulate.world import SimulationWorld
 
-__all__ = ["outcome_kpis", "metric_names", "metric_vector", "outcome_value"]
+__all__ = ["outcome_kpis", "metric_names", "metric_vector", "outcome_need", "outcome_value"]
 
 
 def _hours_to(world: SimulationWorld, people_by_boundary: np.ndarray, share: float) -> float | None:
@@ -27,6 +27,14 @@ def _hours_to(world: SimulationWorld, people_by_boundary: np.ndarray, share: flo
     return round(float(world.boundaries_min[first]) / 60.0, 2)
 
 
+def outcome_need(world: SimulationWorld, outcome: Outcome | None) -> np.ndarray:
+    """(Z, K) need over the horizon: the world's, moved with the people who arrived in this run when
+    the scenario's needs follow people (the planner's rule, ``plan/moving_need.py``)."""
+    if outcome is None or outcome.presence_days is None or not world.scenario.objective.needs_follow_people:
+        return world.need_units
+    return world.need_units + world.need_ppd * outcome.presence_days[:, None]
+
+
 def outcome_kpis(world: SimulationWorld, outcome: Outcome) -> ProposalKPIs:
     """The run's KPIs in the planner's shape (good aid only in quantities, tonnes and need met)."""
     scenario = world.scenario
@@ -36,8 +44,9 @@ def outcome_kpis(world: SimulationWorld, outcome: Outcome) -> ProposalKPIs:
         zone.id: {c: round(float(outcome.good_units[z, k]), 3) for k, c in enumerate(commodities) if outcome.good_units[z, k] > 0}
         for z, zone in enumerate(scenario.zones)
     }
+    need = outcome_need(world, outcome)
     need_met = {
-        zone.id: {c: round(float(outcome.good_units[z, k]) / world.need_units[z, k], 6) for k, c in enumerate(commodities) if world.need_units[z, k] > 0}
+        zone.id: {c: round(float(outcome.good_units[z, k]) / need[z, k], 6) for k, c in enumerate(commodities) if need[z, k] > 0}
         for z, zone in enumerate(scenario.zones)
     }
     by_day: dict[str, dict[str, float]] = {}
@@ -64,14 +73,14 @@ def outcome_kpis(world: SimulationWorld, outcome: Outcome) -> ProposalKPIs:
     )
 
 
-def outcome_value(world: SimulationWorld, good_units: np.ndarray, people_by_boundary: np.ndarray) -> float:
+def outcome_value(world: SimulationWorld, good_units: np.ndarray, people_by_boundary: np.ndarray, need: np.ndarray | None = None) -> float:
     """Person-days of value, by the planner's objective: priority-weighted need met in diminishing tiers
     plus people reaching safety (earlier worth more). Left out: the small earliness bonus on aid and
     the truck-hour cost, which rank plans rather than measure what reached people."""
     objective = world.scenario.objective
     shares = np.array([0.0] + [t.up_to_share for t in objective.tiers])
     weights = np.array([t.weight for t in objective.tiers])
-    need = world.need_units
+    need = world.need_units if need is None else need  # ``outcome_need``: moved with the run's people
     with np.errstate(divide="ignore", invalid="ignore"):
         per_unit = np.where(world.need_ppd > 0, world.priority[None, :] / world.need_ppd, 0.0)
     value = 0.0
@@ -107,11 +116,12 @@ def metric_vector(world: SimulationWorld, outcome: Outcome) -> np.ndarray:
     hours50 = _hours_to(world, outcome.people_by_boundary, 0.5)
     hours90 = _hours_to(world, outcome.people_by_boundary, 0.9)
     head = [
-        outcome_value(world, outcome.good_units, outcome.people_by_boundary), float(outcome.trucks_arrived.sum()), float(good.sum()),
+        outcome_value(world, outcome.good_units, outcome.people_by_boundary, outcome_need(world, outcome)), float(outcome.trucks_arrived.sum()), float(good.sum()),
         float(outcome.people_reached_safety), np.nan if hours50 is None else hours50, np.nan if hours90 is None else hours90, float(outcome.trucks_rejected), float(outcome.replans),
     ]
-    need = world.need_units
+    need = outcome_need(world, outcome)
+    static = world.need_units  # the metric names list the pairs with a static need
     with np.errstate(divide="ignore", invalid="ignore"):
-        need_met = (outcome.good_units / np.where(need > 0, need, 1.0))[need > 0]
+        need_met = (outcome.good_units / np.where(need > 0, need, 1.0))[static > 0]
     removed = (outcome.removed_units.sum(axis=0) if outcome.removed_units is not None else np.zeros(len(tonnes))) * tonnes
     return np.concatenate([np.array(head), outcome.trucks_arrived.astype(float), good.sum(axis=0), damaged, good.ravel(), need_met, removed])

@@ -57,6 +57,7 @@ class SimulationWorld:
     quota_window: np.ndarray  # (Q,) -1: the whole day; 1: only slots inside a window; 0: only slots outside
     window_active: np.ndarray  # bool (T,) some window of the proposal is active (as planned)
     quota_cap: np.ndarray  # (Q,)
+    quota_slots: np.ndarray  # bool (Q, T): the slots each quota counts
     quota_member: np.ndarray  # bool (Q, P, K)
     admitted: np.ndarray  # bool (K, D)
     payload: np.ndarray  # (K,) units per truck
@@ -81,14 +82,14 @@ class SimulationWorld:
         return self.problem.horizon_days
 
     def quotas_for(self, place: int, kind: int, slot: int) -> np.ndarray:
-        """Indices of the daily quotas that count a truck of ``kind`` leaving ``place`` in ``slot`` (its
-        local day, and whether a window is active then: the planner's rule in ``define_quota_constraints``)."""
-        day, active = int(self.slot_day[slot]), int(self.window_active[slot])
-        key = (place, kind, day, active)
+        """Indices of the quota ceilings that count a truck of ``kind`` leaving ``place`` in ``slot`` (the
+        slots each counts: its local day or agreement day, inside or outside windows, as the planner's
+        ``define_quota_constraints``). Floors and shares are the planner's targets, not limits here."""
+        key = (place, kind, slot)
         found = self._quota_cache.get(key)
         if found is None:
             found = (
-                np.flatnonzero(self.quota_member[:, place, kind] & (self.quota_day == day) & ((self.quota_window < 0) | (self.quota_window == active)))
+                np.flatnonzero(self.quota_member[:, place, kind] & self.quota_slots[:, slot])
                 if len(self.quota_day) else np.zeros(0, dtype=np.int64)
             )
             self._quota_cache[key] = found
@@ -131,8 +132,9 @@ def world_of(problem: PlanningProblem) -> SimulationWorld:
         quota_day=np.array([q.day for q in terms.quotas], dtype=np.int64),
         quota_window=np.array([-1 if q.during_window is None else int(q.during_window) for q in terms.quotas], dtype=np.int64),
         window_active=terms.window_active.copy(),
-        quota_cap=np.floor(np.array([q.trucks_per_day for q in terms.quotas], dtype=np.float64) + 1e-9),
+        quota_cap=np.array([q.trucks_whole for q in terms.quotas], dtype=np.float64),
         quota_member=quota_member, admitted=terms.admitted,
+        quota_slots=np.array([q.slots for q in terms.quotas], dtype=bool).reshape(len(terms.quotas), n_slots),
         payload=problem.payload, tonnes_per_unit=problem.tonnes_per_unit, priority=problem.priority,
         need_units=problem.need_units, need_ppd=problem.need_ppd,
         wanting=problem.wanting_to_leave, start_local=grid.to_local(0.0),
