@@ -58,9 +58,10 @@ def _compare_with_progress(scenario: Scenario, proposals: list[str] | None, hori
 def comparison_table(comparison: Comparison) -> Table:
     """The side-by-side table printed by ``run`` and ``compare``."""
     from safepassage.evaluate.limits import limit_label
+    from safepassage.plan.result import iso
 
     commodities = [c.id for c in comparison.scenario.commodities if any(r.kpis.tonnes_arrived.get(c.id) for r in comparison.results)]
-    table = Table(title=f"{comparison.scenario.title} — {comparison.horizon_days:g} days from {comparison.results[0].horizon_start if comparison.results else ''}", title_justify="left")
+    table = Table(title=f"{comparison.scenario.title} — {comparison.horizon_days:g} days from {iso(comparison.results[0].horizon_start) if comparison.results else ''}", title_justify="left")
     table.add_column("proposal")
     table.add_column("trucks arrived", justify="right")
     for commodity in commodities:
@@ -231,11 +232,13 @@ def plan(
 
 
 def _print_schedule(result: PlanResult, limit: int = 25) -> None:
+    from safepassage.plan.result import iso
+
     convoys = Table(title=f"Convoys ({len(result.convoys)})", title_justify="left")
     for column in ("id", "departs", "route", "trucks", "cargo", "offloads"):
         convoys.add_column(column)
     for c in result.convoys[:limit]:
-        convoys.add_row(c.id, c.departs, " > ".join(c.route), str(c.trucks), ", ".join(f"{k} {v:g}" for k, v in c.cargo.items()), c.arrives)
+        convoys.add_row(c.id, iso(c.departs), " > ".join(c.route), str(c.trucks), ", ".join(f"{k} {v:g}" for k, v in c.cargo.items()), iso(c.arrives))
     console.print(convoys)
     if len(result.convoys) > limit:
         console.print(f"… {len(result.convoys) - limit} more convoys (use --out or --json for all)")
@@ -244,7 +247,7 @@ def _print_schedule(result: PlanResult, limit: int = 25) -> None:
         for column in ("id", "from zone", "departs", "corridor", "people", "arrives"):
             moves.add_column(column)
         for e in result.evacuations[:limit]:
-            moves.add_row(e.id, e.origin_zone, e.departs, " > ".join(e.corridor), f"{e.people:,}", e.arrives)
+            moves.add_row(e.id, e.origin_zone, iso(e.departs), " > ".join(e.corridor), f"{e.people:,}", iso(e.arrives))
         console.print(moves)
 
 

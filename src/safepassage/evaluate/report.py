@@ -37,6 +37,7 @@ from typing import Any
 
 from safepassage.errors import SafePassageError
 from safepassage.evaluate.compare import Comparison
+from safepassage.plan.result import iso
 from safepassage.scenario.model import Scenario
 
 __all__ = ["ReportRenderError", "find_chromium", "html_to_pdf", "html_to_png", "render_report_html", "write_report"]
@@ -152,13 +153,13 @@ def _safety_chart(comparison: Comparison) -> str:
     and the legend says which lines lie on top of each other, so no line hides another unseen."""
     plt = _pyplot()
     figure, ax = plt.subplots(figsize=(8, 3.6))
-    start = dt.datetime.fromisoformat(comparison.results[0].horizon_start) if comparison.results else None
+    start = comparison.results[0].horizon_start if comparison.results else None
     curves = []
     for result in comparison.results:
         arrivals: dict[float, int] = defaultdict(int)
         for movement in result.evacuations:
             if movement.destination_zone != movement.origin_zone:
-                hours = (dt.datetime.fromisoformat(movement.arrives) - start).total_seconds() / 3600 if start else 0.0
+                hours = (movement.arrives - start).total_seconds() / 3600 if start else 0.0
                 arrivals[hours] += movement.people
         xs, ys, total = [0.0], [0], 0
         for t in sorted(arrivals):
@@ -178,7 +179,7 @@ def _safety_chart(comparison: Comparison) -> str:
         ax.axhline(wanting, color="grey", linestyle="--", linewidth=1)
         ax.annotate(f"want to leave: {wanting:,}", (comparison.horizon_days * 24, wanting), xytext=(-4, 4), textcoords="offset points",
                     fontsize=8, color="grey", ha="right")
-    ax.set_xlabel(f"hours after {comparison.results[0].horizon_start if comparison.results else ''}")
+    ax.set_xlabel(f"hours after {iso(comparison.results[0].horizon_start) if comparison.results else ''}")
     ax.set_ylabel("people reaching safety (cumulative)")
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.grid(alpha=0.3)
@@ -504,7 +505,7 @@ def render_report_html(comparison: Comparison, bands: dict[str, Any] | None = No
     html = environment.get_template("report.html.j2").render(
         scenario=scenario,
         description=generaliser.text(scenario.description),
-        horizon_start=comparison.results[0].horizon_start if comparison.results else scenario.horizon.start.isoformat(),
+        horizon_start=iso(comparison.results[0].horizon_start) if comparison.results else scenario.horizon.start.isoformat(),
         horizon_days=comparison.horizon_days,
         generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         counting=comparison.to_json()["counting"],

@@ -41,6 +41,7 @@ from typing import Any, Literal
 from safepassage.errors import Problem, ScenarioError
 from safepassage.interop.generalise import Generaliser
 from safepassage.plan import PlanResult
+from safepassage.plan.result import iso
 from safepassage.scenario.model import Scenario
 
 __all__ = [
@@ -179,7 +180,7 @@ def write_plan_hxl(scenario: Scenario, result: PlanResult, folder: Path, audienc
 
     units = {c.id: c.unit for c in scenario.commodities}
     convoy_rows = [
-        [c.id, place(c.origin), place(c.destination), c.zone, c.departs, c.arrives, c.cargo_trucks.get(commodity, 0),
+        [c.id, place(c.origin), place(c.destination), c.zone, iso(c.departs), iso(c.arrives), c.cargo_trucks.get(commodity, 0),
          c.trucks if index == 0 else None, commodity, quantity, units.get(commodity, ""),
          _ROUTE_SEP.join(place(p) for p in c.route), " ".join(place(p) for p in c.crossings), c.requires_pause]
         for c in result.convoys for index, (commodity, quantity) in enumerate(c.cargo.items())
@@ -188,7 +189,7 @@ def write_plan_hxl(scenario: Scenario, result: PlanResult, folder: Path, audienc
     if mismatched:  # the per-commodity truck counts must add up, or summing the column would mislead
         raise ValueError(f"convoys whose trucks by commodity do not add up to their trucks: {', '.join(mismatched[:5])}")
     evacuation_rows = [
-        [e.id, e.origin_zone, e.destination_zone, place(e.destination), e.departs, e.arrives, e.people,
+        [e.id, e.origin_zone, e.destination_zone, place(e.destination), iso(e.departs), iso(e.arrives), e.people,
          _ROUTE_SEP.join(place(p) for p in e.corridor), e.requires_pause]
         for e in result.evacuations
     ]
