@@ -15,6 +15,7 @@ from safepassage.cli.scenario_commands import ScenarioArg
 
 if TYPE_CHECKING:  # the planner (HiGHS, scipy) loads in the commands that plan, not for --help
     from safepassage.evaluate import Comparison
+    from safepassage.evaluate.bands import ComparisonBands
     from safepassage.plan import PlanResult
     from safepassage.scenario import Scenario
     from safepassage.scenario.model import Horizon
@@ -84,9 +85,9 @@ def comparison_table(comparison: Comparison) -> Table:
     return table
 
 
-def _bands(comparison: Comparison, runs: int, seed: int, horizon: Horizon, quiet: bool) -> dict:
-    """Monte Carlo bands for every plan of the comparison (see ``safepassage.simulate``)."""
-    from safepassage.simulate import monte_carlo_bands
+def _bands(comparison: Comparison, runs: int, seed: int, horizon: Horizon, quiet: bool) -> ComparisonBands:
+    """Monte Carlo bands for every plan of the comparison (see ``safepassage.evaluate.bands``)."""
+    from safepassage.evaluate.bands import monte_carlo_bands
 
     total = runs * len(comparison.results)
     with progress_bar(quiet) as progress:
@@ -103,11 +104,12 @@ def _bands(comparison: Comparison, runs: int, seed: int, horizon: Horizon, quiet
 HEADLINE_BANDS = ("trucks_arrived", "tonnes_arrived", "people_reached_safety", "value")
 
 
-def _add_bands(document: dict, bands: dict) -> None:
+def _add_bands(document: dict, bands: ComparisonBands) -> None:
     """Put "p10", "p50", "p90" (and the mean) next to each KPI of each proposal in the JSON document."""
-    document["simulation"] = {k: bands[k] for k in ("runs", "seed", "policy", "disruptions", "ranking", "beats_next") if k in bands}
+    whole = bands.to_json()
+    document["simulation"] = {k: whole[k] for k in ("runs", "seed", "policy", "disruptions", "ranking", "beats_next")}
     for proposal in document["proposals"]:
-        kpis = bands["proposals"].get(proposal["name"], {}).get("kpis", {})
+        kpis = bands.kpis_json(proposal["name"])
         proposal["bands"] = kpis
         for name in HEADLINE_BANDS:
             if name in kpis:
@@ -115,21 +117,20 @@ def _add_bands(document: dict, bands: dict) -> None:
                     proposal[f"{name}_{stat}"] = kpis[name][stat]
 
 
-def bands_table(comparison: Comparison, bands: dict) -> Table:
+def bands_table(comparison: Comparison, bands: ComparisonBands) -> Table:
     """What survives disruption: P10 / P50 / P90 of the headline KPIs, and who beats whom how often."""
-    table = Table(title=f"Under disruption: {bands['runs']} simulated runs per proposal (seed {bands['seed']}), P10 / P50 / P90", title_justify="left")
+    table = Table(title=f"Under disruption: {bands.runs} simulated runs per proposal (seed {bands.seed}), P10 / P50 / P90", title_justify="left")
     for column in ("proposal", "trucks arrived", "tonnes arrived", "people safe", "beats the next"):
         table.add_column(column, justify="left" if column == "proposal" else "right")
-    beats = {b["proposal"]: b for b in bands.get("beats_next", [])}
+    beats = {b.proposal: b for b in bands.beats_next}
     for r in comparison.results:
-        kpis = bands["proposals"].get(r.proposal, {}).get("kpis", {})
 
-        def band(name: str, kpis: dict = kpis) -> str:
-            k = kpis.get(name)
-            return "—" if not k else f"{k['p10']:,.0f} / {k['p50']:,.0f} / {k['p90']:,.0f}"
+        def band(name: str, proposal: str = r.proposal) -> str:
+            k = bands.band(proposal, name)
+            return "—" if k is None or k.p10 is None or k.p50 is None or k.p90 is None else f"{k.p10:,.0f} / {k.p50:,.0f} / {k.p90:,.0f}"
 
         b = beats.get(r.proposal)
-        table.add_row(r.proposal, band("trucks_arrived"), band("tonnes_arrived"), band("people_reached_safety"), f"{b['probability']:.0%} vs {b['next']}" if b else "—")
+        table.add_row(r.proposal, band("trucks_arrived"), band("tonnes_arrived"), band("people_reached_safety"), f"{b.probability:.0%} vs {b.next}" if b else "—")
     return table
 
 
