@@ -94,7 +94,7 @@ def test_release_curve_is_an_upper_bound_the_planner_respects():
         set_out[move.departs] = set_out.get(move.departs, 0) + move.people
     cumulative_released = np.cumsum(released)
     for departs, _ in sorted(set_out.items()):
-        minute = (dt.datetime.fromisoformat(departs).astimezone(dt.timezone.utc) - dt.datetime(2024, 3, 5, 4, tzinfo=dt.timezone.utc)).total_seconds() / 60
+        minute = (departs.astimezone(dt.timezone.utc) - dt.datetime(2024, 3, 5, 4, tzinfo=dt.timezone.utc)).total_seconds() / 60
         gone = sum(n for d, n in set_out.items() if d <= departs)
         assert gone <= cumulative_released[int(minute // 60)] + 1
 

@@ -28,8 +28,8 @@ def gaza_comparison() -> Comparison:
 
 
 @pytest.fixture(scope="module")
-def gaza_bands(gaza_comparison) -> dict:
-    from safepassage.simulate import monte_carlo_bands
+def gaza_bands(gaza_comparison):
+    from safepassage.evaluate.bands import monte_carlo_bands
 
     return monte_carlo_bands(gaza_comparison, runs=8, seed=1)
 
@@ -59,8 +59,8 @@ def test_report_gives_ranges_and_need_per_commodity(gaza_comparison, gaza_bands)
     html = render_report_html(gaza_comparison, gaza_bands)
     assert "8 simulated runs" in html or "of 8 runs" in html
     for result in gaza_comparison.results:
-        band = gaza_bands["proposals"][result.proposal]["kpis"]["trucks_arrived"]
-        assert f"{band['p10']:,.0f}–{band['p90']:,.0f}" in html
+        band = gaza_bands.band(result.proposal, "trucks_arrived")
+        assert f"{band.p10:,.0f}–{band.p90:,.0f}" in html
     # Need met per commodity, not averaged: a zone with no food but 100% medical shows both, not 50%.
     result = gaza_comparison.results[0]
     tables = re.findall(r"<h3>(.*?)</h3>\s*<table>(.*?)</table>", html, flags=re.S)

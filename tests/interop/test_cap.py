@@ -229,8 +229,8 @@ def test_instruction_times_are_the_plans_movements(gaza, gaza_plans):
     result = gaza_plans["single-4h-pause"]
     (alert,) = proposal_alerts(gaza, result, sent=SENT)
     moving = [e for e in result.evacuations if e.people > 0]
-    last_arrival = max(dt.datetime.fromisoformat(e.arrives) for e in moving)
-    first_departure = min(dt.datetime.fromisoformat(e.departs) for e in moving)
+    last_arrival = max(e.arrives for e in moving)
+    first_departure = min(e.departs for e in moving)
     window_end = window_occurrences(gaza, gaza.proposal("single-4h-pause"))[0].end
     assert last_arrival > window_end  # the plan's walkers arrive after the window closes ...
     instruction = next(i for i in infos(alert) if i["responses"] == ["Evacuate"] and i["language"] == "en")["instruction"]

@@ -10,6 +10,7 @@ import pytest
 from safepassage.cli import app
 from safepassage.errors import ScenarioError
 from safepassage.interop.hxl import import_hxl, write_plan_hxl, write_scenario_hxl
+from safepassage.plan.result import iso
 
 OPTIONS = hxl.InputOptions(allow_local=True)
 
@@ -40,7 +41,7 @@ def test_scenario_round_trips_through_hxl(gaza, tmp_path):
 def test_plan_round_trips_through_libhxl(gaza, gaza_daily_plan, tmp_path):
     convoys_csv, evacuations_csv, kpis_csv = write_plan_hxl(gaza, gaza_daily_plan, tmp_path, audience="internal")
     _, rows = parse(convoys_csv)
-    expected = [(c.id, c.departs, c.arrives, c.cargo_trucks[k], k, q) for c in gaza_daily_plan.convoys for k, q in c.cargo.items()]
+    expected = [(c.id, iso(c.departs), iso(c.arrives), c.cargo_trucks[k], k, q) for c in gaza_daily_plan.convoys for k, q in c.cargo.items()]
     assert expected, "the plan moves aid"
     got = [(r["#activity+code"], r["#date+start"], r["#date+end"], int(r["#indicator+trucks+num"]), r["#item+code"], float(r["#value+quantity"])) for r in rows]
     assert got == expected
@@ -48,7 +49,7 @@ def test_plan_round_trips_through_libhxl(gaza, gaza_daily_plan, tmp_path):
 
     _, rows = parse(evacuations_csv)
     assert [(r["#activity+code"], r["#adm1+origin+code"], r["#adm1+dest+code"], int(r["#population+evacuated"]), r["#date+end"]) for r in rows] == [
-        (e.id, e.origin_zone, e.destination_zone, e.people, e.arrives) for e in gaza_daily_plan.evacuations
+        (e.id, e.origin_zone, e.destination_zone, e.people, iso(e.arrives)) for e in gaza_daily_plan.evacuations
     ]
 
     _, rows = parse(kpis_csv)

@@ -43,8 +43,8 @@ def test_every_offload_and_empty_return_lies_inside_a_window(enclave, proposal):
     exit_min = exit_minutes(enclave)[[p.id for p in enclave.places].index("dp-enclave")]
     slot_min = enclave.horizon.slot_minutes
     for convoy in plan.convoys:
-        entered = dt.datetime.fromisoformat(convoy.legs[-1].departs).replace(tzinfo=None)
-        offloaded_by = dt.datetime.fromisoformat(convoy.arrives).replace(tzinfo=None) + dt.timedelta(minutes=slot_min + dp.offload_minutes_per_truck)
+        entered = convoy.legs[-1].departs.replace(tzinfo=None)
+        offloaded_by = convoy.arrives.replace(tzinfo=None) + dt.timedelta(minutes=slot_min + dp.offload_minutes_per_truck)
         back_out = offloaded_by + dt.timedelta(minutes=float(exit_min))
         assert any(s <= entered and back_out <= e for s, e in windows), convoy
 

@@ -4,8 +4,6 @@ re-plan from the basis the first one left is still right."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import pytest
 
@@ -49,7 +47,7 @@ def test_warm_replan_equals_a_cold_solve_of_the_same_state(planner):
     at = grid.to_local(float(grid.boundaries_min[deviation.at_slot]))
     tz = planner.model.scenario.timezone
     assert warm.convoys
-    assert all(to_utc(dt.datetime.fromisoformat(c.departs), tz) >= to_utc(at, tz) for c in warm.convoys)
+    assert all(to_utc(c.departs, tz) >= to_utc(at, tz) for c in warm.convoys)
 
 
 def test_a_second_replan_from_the_kept_basis(planner):

@@ -88,8 +88,8 @@ def scenarios(draw) -> dict:
     }
 
 
-def _minutes(iso: str, tz_start: dt.datetime) -> float:
-    return (dt.datetime.fromisoformat(iso) - tz_start).total_seconds() / 60.0
+def _minutes(moment: dt.datetime, tz_start: dt.datetime) -> float:
+    return (moment - tz_start).total_seconds() / 60.0
 
 
 @settings(max_examples=int(__import__("os").environ.get("SAFEPASSAGE_PROPERTY_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -170,7 +170,7 @@ def test_every_plan_respects_the_rules(data):
         for convoy in result.convoys:
             for leg in convoy.legs:
                 if leg.from_place == "gate":
-                    local = dt.datetime.fromisoformat(leg.departs)
+                    local = leg.departs
                     assert open_from <= local.hour * 60 + local.minute < open_to
 
     # Pause-only roads only inside a window covering them, for trucks and for people.
@@ -180,11 +180,11 @@ def test_every_plan_respects_the_rules(data):
         for window in proposal.windows:
             if window.everywhere or road_id in window.roads or zones & set(window.zones):
                 for a, b in window.occurrences():
-                    if _minutes(a.isoformat(), START) <= begin and end <= _minutes(b.isoformat(), START):
+                    if _minutes(a, START) <= begin and end <= _minutes(b, START):
                         return True
         return False
 
-    naive = lambda iso: (dt.datetime.fromisoformat(iso).replace(tzinfo=None) - START).total_seconds() / 60.0  # noqa: E731
+    naive = lambda moment: (moment.replace(tzinfo=None) - START).total_seconds() / 60.0  # noqa: E731
     for legs in [c.legs for c in result.convoys]:
         for leg in legs:
             if roads[leg.road].requires_pause:
@@ -207,7 +207,7 @@ def test_every_plan_respects_the_rules(data):
         offloaded_by = naive(convoy.arrives) + scenario.horizon.slot_minutes + (dp.offload_minutes_per_truck or 0.0)
         entered = naive(convoy.legs[-1].departs)
         assert any(
-            _minutes(a.isoformat(), START) <= entered and offloaded_by + exits[place_index[dp.id]] <= _minutes(b.isoformat(), START)
+            _minutes(a, START) <= entered and offloaded_by + exits[place_index[dp.id]] <= _minutes(b, START)
             for w in proposal.windows for a, b in w.occurrences()
         ), convoy
 
@@ -221,5 +221,5 @@ def test_every_plan_respects_the_rules(data):
         for convoy in result.convoys:
             for leg in convoy.legs:
                 if leg.from_place == "gate":
-                    per_day[dt.datetime.fromisoformat(leg.departs).date()] += convoy.trucks
+                    per_day[leg.departs.date()] += convoy.trucks
         assert all(n <= quota.trucks_per_day for n in per_day.values())

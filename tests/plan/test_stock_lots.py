@@ -26,7 +26,7 @@ def lot_violations(scenario: Scenario, convoys: list) -> list[tuple]:
     shipped: dict[tuple[str, str], list[tuple[dt.datetime, float]]] = {}
     for convoy in convoys:
         for commodity, quantity in convoy.cargo.items():
-            shipped.setdefault((convoy.origin, commodity), []).append((dt.datetime.fromisoformat(convoy.departs), quantity))
+            shipped.setdefault((convoy.origin, commodity), []).append((convoy.departs, quantity))
     found = []
     for key, moves in shipped.items():
         total = 0.0

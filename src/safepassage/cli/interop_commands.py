@@ -162,7 +162,7 @@ def report(
         comparison = compare_proposals(loaded, proposal or None, horizon)
     bands = None
     if runs and comparison.results:
-        from safepassage.simulate import monte_carlo_bands
+        from safepassage.evaluate.bands import monte_carlo_bands
 
         with err_console.status(f"simulating {runs} runs per proposal"):
             bands = monte_carlo_bands(comparison, runs, seed=seed, horizon=horizon)

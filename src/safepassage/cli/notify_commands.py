@@ -62,12 +62,12 @@ def notify(
     expiry = dt.timedelta(hours=expires_after_hours)
     # One per convoy under the scenario's convoy rules; without rules, one per journey of the plan.
     for planned in result.planned_convoys:
-        content = draft_movement(loaded, planned.route, dt.datetime.fromisoformat(planned.departs), dt.datetime.fromisoformat(planned.arrives), planned.cargo,
+        content = draft_movement(loaded, planned.route, planned.departs, planned.arrives, planned.cargo,
                                  planned.cargo_trucks, planned.trucks, organisation, who, expiry, leader=planned.leader, escort=planned.escort)
         drafts.append({"reference": planned.id, "trucks": planned.trucks, "stops": planned.stops, "journeys": [d.journey for d in planned.dispatches],
                        "content": content, "missing_fields": _missing(content, contact_phone)})
     for convoy in result.convoys if not result.planned_convoys else []:
-        content = draft_movement(loaded, convoy.route, dt.datetime.fromisoformat(convoy.departs), dt.datetime.fromisoformat(convoy.arrives), convoy.cargo,
+        content = draft_movement(loaded, convoy.route, convoy.departs, convoy.arrives, convoy.cargo,
                                  convoy.cargo_trucks, convoy.trucks, organisation, who, expiry)
         drafts.append({"reference": convoy.id, "trucks": convoy.trucks, "content": content, "missing_fields": _missing(content, contact_phone)})
     if output_format == NotifyFormat.hxl:

@@ -15,6 +15,7 @@ from safepassage.cli.scenario_commands import ScenarioArg
 
 if TYPE_CHECKING:  # the planner (HiGHS, scipy) loads in the commands that plan, not for --help
     from safepassage.evaluate import Comparison
+    from safepassage.evaluate.bands import ComparisonBands
     from safepassage.plan import PlanResult
     from safepassage.scenario import Scenario
     from safepassage.scenario.model import Horizon
@@ -58,9 +59,10 @@ def _compare_with_progress(scenario: Scenario, proposals: list[str] | None, hori
 def comparison_table(comparison: Comparison) -> Table:
     """The side-by-side table printed by ``run`` and ``compare``."""
     from safepassage.evaluate.limits import limit_label
+    from safepassage.plan.result import iso
 
     commodities = [c.id for c in comparison.scenario.commodities if any(r.kpis.tonnes_arrived.get(c.id) for r in comparison.results)]
-    table = Table(title=f"{comparison.scenario.title} — {comparison.horizon_days:g} days from {comparison.results[0].horizon_start if comparison.results else ''}", title_justify="left")
+    table = Table(title=f"{comparison.scenario.title} — {comparison.horizon_days:g} days from {iso(comparison.results[0].horizon_start) if comparison.results else ''}", title_justify="left")
     table.add_column("proposal")
     table.add_column("trucks arrived", justify="right")
     for commodity in commodities:
@@ -83,9 +85,9 @@ def comparison_table(comparison: Comparison) -> Table:
     return table
 
 
-def _bands(comparison: Comparison, runs: int, seed: int, horizon: Horizon, quiet: bool) -> dict:
-    """Monte Carlo bands for every plan of the comparison (see ``safepassage.simulate``)."""
-    from safepassage.simulate import monte_carlo_bands
+def _bands(comparison: Comparison, runs: int, seed: int, horizon: Horizon, quiet: bool) -> ComparisonBands:
+    """Monte Carlo bands for every plan of the comparison (see ``safepassage.evaluate.bands``)."""
+    from safepassage.evaluate.bands import monte_carlo_bands
 
     total = runs * len(comparison.results)
     with progress_bar(quiet) as progress:
@@ -102,11 +104,12 @@ def _bands(comparison: Comparison, runs: int, seed: int, horizon: Horizon, quiet
 HEADLINE_BANDS = ("trucks_arrived", "tonnes_arrived", "people_reached_safety", "value")
 
 
-def _add_bands(document: dict, bands: dict) -> None:
+def _add_bands(document: dict, bands: ComparisonBands) -> None:
     """Put "p10", "p50", "p90" (and the mean) next to each KPI of each proposal in the JSON document."""
-    document["simulation"] = {k: bands[k] for k in ("runs", "seed", "policy", "disruptions", "ranking", "beats_next") if k in bands}
+    whole = bands.to_json()
+    document["simulation"] = {k: whole[k] for k in ("runs", "seed", "policy", "disruptions", "ranking", "beats_next")}
     for proposal in document["proposals"]:
-        kpis = bands["proposals"].get(proposal["name"], {}).get("kpis", {})
+        kpis = bands.kpis_json(proposal["name"])
         proposal["bands"] = kpis
         for name in HEADLINE_BANDS:
             if name in kpis:
@@ -114,21 +117,20 @@ def _add_bands(document: dict, bands: dict) -> None:
                     proposal[f"{name}_{stat}"] = kpis[name][stat]
 
 
-def bands_table(comparison: Comparison, bands: dict) -> Table:
+def bands_table(comparison: Comparison, bands: ComparisonBands) -> Table:
     """What survives disruption: P10 / P50 / P90 of the headline KPIs, and who beats whom how often."""
-    table = Table(title=f"Under disruption: {bands['runs']} simulated runs per proposal (seed {bands['seed']}), P10 / P50 / P90", title_justify="left")
+    table = Table(title=f"Under disruption: {bands.runs} simulated runs per proposal (seed {bands.seed}), P10 / P50 / P90", title_justify="left")
     for column in ("proposal", "trucks arrived", "tonnes arrived", "people safe", "beats the next"):
         table.add_column(column, justify="left" if column == "proposal" else "right")
-    beats = {b["proposal"]: b for b in bands.get("beats_next", [])}
+    beats = {b.proposal: b for b in bands.beats_next}
     for r in comparison.results:
-        kpis = bands["proposals"].get(r.proposal, {}).get("kpis", {})
 
-        def band(name: str, kpis: dict = kpis) -> str:
-            k = kpis.get(name)
-            return "—" if not k else f"{k['p10']:,.0f} / {k['p50']:,.0f} / {k['p90']:,.0f}"
+        def band(name: str, proposal: str = r.proposal) -> str:
+            k = bands.band(proposal, name)
+            return "—" if k is None or k.p10 is None or k.p50 is None or k.p90 is None else f"{k.p10:,.0f} / {k.p50:,.0f} / {k.p90:,.0f}"
 
         b = beats.get(r.proposal)
-        table.add_row(r.proposal, band("trucks_arrived"), band("tonnes_arrived"), band("people_reached_safety"), f"{b['probability']:.0%} vs {b['next']}" if b else "—")
+        table.add_row(r.proposal, band("trucks_arrived"), band("tonnes_arrived"), band("people_reached_safety"), f"{b.probability:.0%} vs {b.next}" if b else "—")
     return table
 
 
@@ -233,11 +235,13 @@ def plan(
 
 
 def _print_schedule(result: PlanResult, limit: int = 25) -> None:
+    from safepassage.plan.result import iso
+
     convoys = Table(title=f"Convoys ({len(result.convoys)})", title_justify="left")
     for column in ("id", "departs", "route", "trucks", "cargo", "offloads"):
         convoys.add_column(column)
     for c in result.convoys[:limit]:
-        convoys.add_row(c.id, c.departs, " > ".join(c.route), str(c.trucks), ", ".join(f"{k} {v:g}" for k, v in c.cargo.items()), c.arrives)
+        convoys.add_row(c.id, iso(c.departs), " > ".join(c.route), str(c.trucks), ", ".join(f"{k} {v:g}" for k, v in c.cargo.items()), iso(c.arrives))
     console.print(convoys)
     if len(result.convoys) > limit:
         console.print(f"… {len(result.convoys) - limit} more convoys (use --out or --json for all)")
@@ -246,7 +250,7 @@ def _print_schedule(result: PlanResult, limit: int = 25) -> None:
         for column in ("id", "from zone", "departs", "corridor", "people", "arrives"):
             moves.add_column(column)
         for e in result.evacuations[:limit]:
-            moves.add_row(e.id, e.origin_zone, e.departs, " > ".join(e.corridor), f"{e.people:,}", e.arrives)
+            moves.add_row(e.id, e.origin_zone, iso(e.departs), " > ".join(e.corridor), f"{e.people:,}", iso(e.arrives))
         console.print(moves)
 
 

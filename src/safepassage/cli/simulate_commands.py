@@ -139,8 +139,8 @@ def sensitivity(
 ) -> None:
     """Vary each uncertain parameter over its range: how each proposal's KPIs move, and whether the ranking flips."""
     from safepassage.evaluate.compare import default_workers
+    from safepassage.evaluate.sensitivity import sensitivity_analysis, tornado_chart
     from safepassage.scenario import load_scenario
-    from safepassage.simulate.sensitivity import sensitivity_analysis, tornado_chart
 
     loaded = load_scenario(scenario)
     horizon = horizon_with(loaded, days, slot_minutes)

@@ -136,7 +136,7 @@ def daily_profile(plan: PlanResult) -> dict[str, dict[str, float]]:
     profile, to compare with daily reports without planning again."""
     days: dict[str, dict[str, float]] = defaultdict(lambda: {"trucks": 0.0, "tonnes": 0.0, "people": 0.0})
     for convoy in plan.convoys:
-        days[convoy.arrives[:10]]["trucks"] += convoy.trucks
+        days[convoy.arrives.date().isoformat()]["trucks"] += convoy.trucks  # the local date
     for day, tonnes in plan.kpis.arrivals_by_day.items():
         days[day]["tonnes"] += round(sum(tonnes.values()), 3)
     for day, people in plan.kpis.safe_by_day.items():

@@ -11,6 +11,7 @@ from typing import Any
 
 from safepassage.evaluate.assumptions import behavioural_assumptions, daily_profile
 from safepassage.plan import PlanResult, plan_proposal
+from safepassage.plan.result import iso
 from safepassage.plan.solve import solved_in_this_process
 from safepassage.scenario.model import Horizon, Scenario
 
@@ -33,7 +34,7 @@ class Comparison:
         return {
             "scenario": self.scenario.name,
             "title": self.scenario.title,
-            "horizon_start": self.results[0].horizon_start if self.results else self.scenario.horizon.start.isoformat(),
+            "horizon_start": iso(self.results[0].horizon_start) if self.results else self.scenario.horizon.start.isoformat(),
             "horizon_days": self.horizon_days,
             "counting": "trucks crossed: leaving a crossing; trucks arrived: offloaded at a distribution point; quantities in each commodity's unit, tonnes via tonnes_per_unit",
             "proposals": [

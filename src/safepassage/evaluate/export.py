@@ -23,6 +23,7 @@ from pathlib import Path
 
 from safepassage.evaluate.compare import Comparison
 from safepassage.plan import PlanResult
+from safepassage.plan.result import iso
 
 __all__ = ["write_comparison", "write_plan"]
 
@@ -43,7 +44,7 @@ def write_plan(result: PlanResult, folder: Path) -> None:
         folder / "convoys.csv",
         ["convoy", "origin", "destination", "zone", "departs", "arrives", "trucks", "route", "crossings", "requires_pause"] + [f"cargo_{c}" for c in commodities],
         [
-            [c.id, c.origin, c.destination, c.zone, c.departs, c.arrives, c.trucks, " > ".join(c.route), " ".join(c.crossings), c.requires_pause]
+            [c.id, c.origin, c.destination, c.zone, iso(c.departs), iso(c.arrives), c.trucks, " > ".join(c.route), " ".join(c.crossings), c.requires_pause]
             + [c.cargo.get(k, 0) for k in commodities]
             for c in result.convoys
         ],
@@ -51,7 +52,7 @@ def write_plan(result: PlanResult, folder: Path) -> None:
     _write_csv(
         folder / "evacuations.csv",
         ["movement", "origin_zone", "corridor", "departs", "arrives", "people", "destination", "destination_zone", "requires_pause"],
-        [[e.id, e.origin_zone, " > ".join(e.corridor), e.departs, e.arrives, e.people, e.destination, e.destination_zone, e.requires_pause] for e in result.evacuations],
+        [[e.id, e.origin_zone, " > ".join(e.corridor), iso(e.departs), iso(e.arrives), e.people, e.destination, e.destination_zone, e.requires_pause] for e in result.evacuations],
     )
 
 

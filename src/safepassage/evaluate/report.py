@@ -33,11 +33,15 @@ import subprocess
 import tempfile
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from safepassage.errors import SafePassageError
 from safepassage.evaluate.compare import Comparison
+from safepassage.plan.result import iso
 from safepassage.scenario.model import Scenario
+
+if TYPE_CHECKING:
+    from safepassage.evaluate.bands import ComparisonBands
 
 __all__ = ["ReportRenderError", "find_chromium", "html_to_pdf", "html_to_png", "render_report_html", "write_report"]
 
@@ -152,13 +156,13 @@ def _safety_chart(comparison: Comparison) -> str:
     and the legend says which lines lie on top of each other, so no line hides another unseen."""
     plt = _pyplot()
     figure, ax = plt.subplots(figsize=(8, 3.6))
-    start = dt.datetime.fromisoformat(comparison.results[0].horizon_start) if comparison.results else None
+    start = comparison.results[0].horizon_start if comparison.results else None
     curves = []
     for result in comparison.results:
         arrivals: dict[float, int] = defaultdict(int)
         for movement in result.evacuations:
             if movement.destination_zone != movement.origin_zone:
-                hours = (dt.datetime.fromisoformat(movement.arrives) - start).total_seconds() / 3600 if start else 0.0
+                hours = (movement.arrives - start).total_seconds() / 3600 if start else 0.0
                 arrivals[hours] += movement.people
         xs, ys, total = [0.0], [0], 0
         for t in sorted(arrivals):
@@ -178,7 +182,7 @@ def _safety_chart(comparison: Comparison) -> str:
         ax.axhline(wanting, color="grey", linestyle="--", linewidth=1)
         ax.annotate(f"want to leave: {wanting:,}", (comparison.horizon_days * 24, wanting), xytext=(-4, 4), textcoords="offset points",
                     fontsize=8, color="grey", ha="right")
-    ax.set_xlabel(f"hours after {comparison.results[0].horizon_start if comparison.results else ''}")
+    ax.set_xlabel(f"hours after {iso(comparison.results[0].horizon_start) if comparison.results else ''}")
     ax.set_ylabel("people reaching safety (cumulative)")
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.grid(alpha=0.3)
@@ -266,22 +270,21 @@ def _map_chart(comparison: Comparison) -> str:
 
 
 # Tables -----------------------------------------------------------------------------------------
-def _band(bands: dict[str, Any] | None, proposal: str, metric: str) -> dict[str, Any] | None:
-    if not bands:
-        return None
-    found = bands.get("proposals", {}).get(proposal, {}).get("kpis", {}).get(metric)
-    return found if found and found.get("p10") is not None else None
+def _band(bands: ComparisonBands | None, proposal: str, metric: str) -> tuple[float, float] | None:
+    """(P10, P90) of ``metric`` for ``proposal``; None without bands or when no run gave a value."""
+    found = bands.band(proposal, metric) if bands is not None else None
+    return found.spread if found is not None else None
 
 
-def _range(bands: dict[str, Any] | None, proposal: str, metric: str, scale: float = 1.0, percent: bool = False) -> str:
+def _range(bands: ComparisonBands | None, proposal: str, metric: str, scale: float = 1.0, percent: bool = False) -> str:
     band = _band(bands, proposal, metric)
     if band is None:
         return ""
-    low, high = band["p10"] * scale, band["p90"] * scale
+    low, high = band[0] * scale, band[1] * scale
     return f"{low:.0%}–{high:.0%}" if percent else f"{low:,.0f}–{high:,.0f}"
 
 
-def _kpi_rows(comparison: Comparison, bands: dict[str, Any] | None) -> tuple[list[str], list[list[str]]]:
+def _kpi_rows(comparison: Comparison, bands: ComparisonBands | None) -> tuple[list[str], list[list[str]]]:
     header = ["proposal", "pause", "trucks arrived (planned)", "P10–P90", "tonnes arrived", "P10–P90", "people safe", "P10–P90",
               "of wanting to leave", "90% safe after (h)"]
     rows = []
@@ -298,7 +301,7 @@ def _kpi_rows(comparison: Comparison, bands: dict[str, Any] | None) -> tuple[lis
     return header, rows
 
 
-def _need_tables(comparison: Comparison, bands: dict[str, Any] | None) -> list[dict[str, Any]]:
+def _need_tables(comparison: Comparison, bands: ComparisonBands | None) -> list[dict[str, Any]]:
     """Per proposal: a zone × commodity table of the share of need met (planned, with P10–P90)."""
     scenario = comparison.scenario
     commodities = [c for c in scenario.commodities if any(z.needs_per_person_per_day.get(c.id) for z in scenario.zones)]
@@ -347,17 +350,18 @@ def _appendix_rows(comparison: Comparison) -> list[list[str]]:
     return rows
 
 
-def _spread_words(bands: dict[str, Any] | None, proposal: str, metric: str) -> str:
+def _spread_words(bands: ComparisonBands | None, proposal: str, metric: str) -> str:
     """" (between a and b in 8 of 10 simulated runs)", or " (the same in every simulated run)"."""
     band = _band(bands, proposal, metric)
     if band is None:
         return ""
-    if round(band["p10"]) == round(band["p90"]):
-        return f" ({band['p10']:,.0f} in at least 8 of 10 simulated runs)"
-    return f" (between {band['p10']:,.0f} and {band['p90']:,.0f} in 8 of 10 simulated runs)"
+    p10, p90 = band
+    if round(p10) == round(p90):
+        return f" ({p10:,.0f} in at least 8 of 10 simulated runs)"
+    return f" (between {p10:,.0f} and {p90:,.0f} in 8 of 10 simulated runs)"
 
 
-def _summary(comparison: Comparison, bands: dict[str, Any] | None) -> list[str]:
+def _summary(comparison: Comparison, bands: ComparisonBands | None) -> list[str]:
     """The conclusions in plain words: what each proposal delivers, what limits it, how sure we are."""
     from safepassage.evaluate.limits import limit_label
 
@@ -385,14 +389,14 @@ def _summary(comparison: Comparison, bands: dict[str, Any] | None) -> list[str]:
     most_aid = max(results, key=lambda r: r.kpis.total_trucks_arrived)
     most_safe = max(results, key=lambda r: r.kpis.people_reached_safety)
     lines.append(f"Most aid: {most_aid.proposal_name}. Most people to safety: {most_safe.proposal_name}.")
-    if bands and bands.get("beats_next"):
+    if bands is not None and bands.beats_next:
         titles = {r.proposal: r.proposal_name for r in results}
         sure = []
-        for pair in bands["beats_next"]:
-            share = pair["probability"]
+        for pair in bands.beats_next:
+            share = pair.probability
             verdict = "clearly" if share >= 0.9 else ("usually" if share >= 0.6 else "not reliably")
-            sure.append(f"{titles.get(pair['proposal'], pair['proposal'])} does better than {titles.get(pair['next'], pair['next'])} "
-                        f"{verdict} ({share:.0%} of {bands['runs']} runs)")
+            sure.append(f"{titles.get(pair.proposal, pair.proposal)} does better than {titles.get(pair.next, pair.next)} "
+                        f"{verdict} ({share:.0%} of {bands.runs} runs)")
         lines.append("How sure: with delays, closures and incidents drawn at random, " + "; ".join(sure) + ".")
     else:
         lines.append("How sure: no simulation was run for this report (give --runs to see P10–P90 ranges).")
@@ -484,9 +488,9 @@ def _cap_previews(comparison: Comparison) -> list[dict[str, Any]]:
 
 
 # Report -----------------------------------------------------------------------------------------
-def render_report_html(comparison: Comparison, bands: dict[str, Any] | None = None) -> str:
-    """The report as one HTML document (charts inlined as PNG data URIs). ``bands``: the document of
-    ``simulate.monte_carlo_bands`` for the same comparison (P10–P90 ranges); without it the report
+def render_report_html(comparison: Comparison, bands: ComparisonBands | None = None) -> str:
+    """The report as one HTML document (charts inlined as PNG data URIs). ``bands``: the result of
+    ``evaluate.bands.monte_carlo_bands`` for the same comparison (P10–P90 ranges); without it the report
     shows planned figures only and says so."""
     import jinja2
 
@@ -504,12 +508,12 @@ def render_report_html(comparison: Comparison, bands: dict[str, Any] | None = No
     html = environment.get_template("report.html.j2").render(
         scenario=scenario,
         description=generaliser.text(scenario.description),
-        horizon_start=comparison.results[0].horizon_start if comparison.results else scenario.horizon.start.isoformat(),
+        horizon_start=iso(comparison.results[0].horizon_start) if comparison.results else scenario.horizon.start.isoformat(),
         horizon_days=comparison.horizon_days,
         generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         counting=comparison.to_json()["counting"],
         summary=_summary(comparison, bands),
-        runs=bands.get("runs", 0) if bands else 0,
+        runs=bands.runs if bands is not None else 0,
         kpi_header=header,
         kpi_rows=rows,
         map_chart=_map_chart(comparison) if comparison.results and scenario.zones else "",
@@ -527,7 +531,7 @@ def render_report_html(comparison: Comparison, bands: dict[str, Any] | None = No
     return html
 
 
-def write_report(comparison: Comparison, folder: Path, pdf: bool = True, bands: dict[str, Any] | None = None) -> Path:
+def write_report(comparison: Comparison, folder: Path, pdf: bool = True, bands: ComparisonBands | None = None) -> Path:
     """Write ``report.html`` (self-contained) into ``folder`` and, with ``pdf`` and when Chromium is
     installed, ``report.pdf`` beside it. Returns the HTML path.
 

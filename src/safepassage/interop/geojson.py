@@ -27,6 +27,7 @@ from safepassage.interop.generalise import Generaliser
 from safepassage.interop.public_picture import PublicPicture, public_picture
 from safepassage.interop.windows import covered_roads, window_occurrences
 from safepassage.plan import PlanResult
+from safepassage.plan.result import iso
 from safepassage.scenario.model import Proposal, Scenario
 
 __all__ = ["Audience", "corridors_collection", "plan_collection", "write_geojson", "zones_collection"]
@@ -140,7 +141,7 @@ def plan_collection(scenario: Scenario, result: PlanResult, audience: Audience =
     places = {p.id: p for p in scenario.places}
     generaliser = Generaliser(scenario)
     meta = {"name": f"{scenario.name} plan {result.proposal}", "audience": audience, "proposal": result.proposal,
-            "proposal_name": result.proposal_name, "windows": windows, "horizon_start": result.horizon_start, "horizon_days": result.horizon_days}
+            "proposal_name": result.proposal_name, "windows": windows, "horizon_start": iso(result.horizon_start), "horizon_days": result.horizon_days}
 
     def line(route: list[str]) -> dict[str, Any]:
         return {"type": "LineString", "coordinates": [list(places[p].geometry.coordinates) for p in route]}
@@ -150,13 +151,13 @@ def plan_collection(scenario: Scenario, result: PlanResult, audience: Audience =
         for c in result.convoys:
             features.append(_feature(f"convoy/{c.id}", line(c.route), {
                 "kind": "convoy", "id": c.id, "origin": c.origin, "destination": c.destination, "zone": c.zone,
-                "departs": c.departs, "arrives": c.arrives, "trucks": c.trucks, "cargo": dict(c.cargo),
+                "departs": iso(c.departs), "arrives": iso(c.arrives), "trucks": c.trucks, "cargo": dict(c.cargo),
                 "route": list(c.route), "crossings": list(c.crossings), "requires_pause": c.requires_pause,
                 "windows": windows if c.requires_pause else []}))
         for e in result.evacuations:
             features.append(_feature(f"evacuation/{e.id}", line(e.corridor), {
                 "kind": "evacuation", "id": e.id, "origin_zone": e.origin_zone, "destination_zone": e.destination_zone,
-                "destination": e.destination, "departs": e.departs, "arrives": e.arrives, "people": e.people,
+                "destination": e.destination, "departs": iso(e.departs), "arrives": iso(e.arrives), "people": e.people,
                 "corridor": list(e.corridor), "requires_pause": e.requires_pause, "windows": windows if e.requires_pause else []}))
         return _collection(features, **meta)
 
@@ -191,6 +192,7 @@ def plan_collection(scenario: Scenario, result: PlanResult, audience: Audience =
         properties = dict(entry)
         if "cargo" in properties:
             properties["cargo"] = dict(properties["cargo"])
+        properties["first_departure"], properties["last_arrival"] = iso(entry["first_departure"]), iso(entry["last_arrival"])
         properties["via"] = [generaliser.place_label(p) for p in route]
         properties["windows"] = windows if properties.pop("in_window") else []
         features.append(_feature(f"{entry['kind']}/{index}", _geometry(band), properties))

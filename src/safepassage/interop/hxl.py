@@ -41,6 +41,7 @@ from typing import Any, Literal
 from safepassage.errors import Problem, ScenarioError
 from safepassage.interop.generalise import Generaliser
 from safepassage.plan import PlanResult
+from safepassage.plan.result import iso
 from safepassage.scenario.model import Scenario
 
 __all__ = [
@@ -179,7 +180,7 @@ def write_plan_hxl(scenario: Scenario, result: PlanResult, folder: Path, audienc
 
     units = {c.id: c.unit for c in scenario.commodities}
     convoy_rows = [
-        [c.id, place(c.origin), place(c.destination), c.zone, c.departs, c.arrives, c.cargo_trucks.get(commodity, 0),
+        [c.id, place(c.origin), place(c.destination), c.zone, iso(c.departs), iso(c.arrives), c.cargo_trucks.get(commodity, 0),
          c.trucks if index == 0 else None, commodity, quantity, units.get(commodity, ""),
          _ROUTE_SEP.join(place(p) for p in c.route), " ".join(place(p) for p in c.crossings), c.requires_pause]
         for c in result.convoys for index, (commodity, quantity) in enumerate(c.cargo.items())
@@ -188,7 +189,7 @@ def write_plan_hxl(scenario: Scenario, result: PlanResult, folder: Path, audienc
     if mismatched:  # the per-commodity truck counts must add up, or summing the column would mislead
         raise ValueError(f"convoys whose trucks by commodity do not add up to their trucks: {', '.join(mismatched[:5])}")
     evacuation_rows = [
-        [e.id, e.origin_zone, e.destination_zone, place(e.destination), e.departs, e.arrives, e.people,
+        [e.id, e.origin_zone, e.destination_zone, place(e.destination), iso(e.departs), iso(e.arrives), e.people,
          _ROUTE_SEP.join(place(p) for p in e.corridor), e.requires_pause]
         for e in result.evacuations
     ]
@@ -345,13 +346,10 @@ def _merge_zones(data: dict[str, Any], table: _Table) -> None:
         line = table.line(row)
         zone_id = table.text(row, "#adm1+id") or table.text(row, "#adm1+code")
         zone_id = by_pcode.get(zone_id, zone_id)
-        if zone_id is None:
-            table.problems.append(Problem(table.where("#adm1+code"), "zone id is empty", "give the zone's id", line))
+        found = _record_of(table, row, zone_id, "#adm1+code", "zone", by_id)
+        if found is None:
             continue
-        zone = by_id.get(zone_id)
-        fresh = zone is None
-        if fresh:
-            zone = {"id": zone_id}
+        zone, fresh = found
         name, population = table.text(row, "#adm1+name"), table.number(row, "#population")
         hazard, outline = table.text(row, "#severity+hazard"), table.text(row, "#geo+wkt")
         if name is not None:
@@ -370,17 +368,36 @@ def _merge_zones(data: dict[str, Any], table: _Table) -> None:
             if value is not None:
                 needs = zone.setdefault("needs_per_person_per_day", {})
                 needs[commodity] = value
-        sources = _sources(table.text(row, "#meta+source"))
-        if sources is not None:
-            zone["sources"] = sources
-        if fresh:
-            missing = [tag for key, tag in (("name", "#adm1+name"), ("population", "#population"), ("geometry", "#geo+wkt")) if key not in zone]
-            if missing:
-                table.problems.append(Problem(f"{table.path}: zone {zone_id}", f"a new zone needs {', '.join(missing)}",
-                                              "fill those columns, or use the id of a zone already in the scenario", line))
-                continue
-            zones.append(zone)
-            by_id[zone_id] = zone
+        _finish_record(table, row, "zone", zone_id, zone, (("name", "#adm1+name"), ("population", "#population"), ("geometry", "#geo+wkt")),
+                       zones if fresh else None, by_id)
+
+
+def _record_of(table: _Table, row: Any, ident: str | None, tag: str, what: str, by_id: dict[Any, Any]) -> tuple[dict[str, Any], bool] | None:
+    """The scenario's ``what`` with id ``ident`` (or a new one) and whether it is new; None, with the row's
+    problem, when the id is empty."""
+    if ident is None:
+        table.problems.append(Problem(table.where(tag), f"{what} id is empty", f"give the {what}'s id", table.line(row)))
+        return None
+    record = by_id.get(ident)
+    return (record, False) if record is not None else ({"id": ident}, True)
+
+
+def _finish_record(table: _Table, row: Any, what: str, ident: str, record: dict[str, Any], required: tuple[tuple[str, str], ...],
+                   new_into: list[Any] | None, by_id: dict[Any, Any]) -> None:
+    """Set the row's ``#meta+source`` on ``record``; a new record (``new_into`` is where it goes) is added
+    only with every ``required`` (key, tag), else the row's problem names the missing columns."""
+    sources = _sources(table.text(row, "#meta+source"))
+    if sources is not None:
+        record["sources"] = sources
+    if new_into is None:
+        return
+    missing = [tag for key, tag in required if key not in record]
+    if missing:
+        table.problems.append(Problem(f"{table.path}: {what} {ident}", f"a new {what} needs {', '.join(missing)}",
+                                      f"fill those columns, or use the id of a {what} already in the scenario", table.line(row)))
+        return
+    new_into.append(record)
+    by_id[ident] = record
 
 
 def _merge_places(data: dict[str, Any], table: _Table) -> None:
@@ -392,13 +409,10 @@ def _merge_places(data: dict[str, Any], table: _Table) -> None:
     for row in table.rows:
         line = table.line(row)
         place_id = table.text(row, "#loc+code")
-        if place_id is None:
-            table.problems.append(Problem(table.where("#loc+code"), "place id is empty", "give the place's id", line))
+        found = _record_of(table, row, place_id, "#loc+code", "place", by_id)
+        if found is None:
             continue
-        place = by_id.get(place_id)
-        fresh = place is None
-        if fresh:
-            place = {"id": place_id}
+        place, fresh = found
         for key, tag in (("name", "#loc+name"), ("kind", "#loc+type"), ("zone", "#adm1+code"), ("zone", "#adm1+id")):
             value = table.text(row, tag)
             if value is not None:
@@ -416,17 +430,8 @@ def _merge_places(data: dict[str, Any], table: _Table) -> None:
             flag = table.boolean(row, tag)
             if flag is not None:
                 place[key] = flag
-        sources = _sources(table.text(row, "#meta+source"))
-        if sources is not None:
-            place["sources"] = sources
-        if fresh:
-            missing = [tag for key, tag in (("name", "#loc+name"), ("kind", "#loc+type"), ("geometry", "#geo+lat/#geo+lon")) if key not in place]
-            if missing:
-                table.problems.append(Problem(f"{table.path}: place {place_id}", f"a new place needs {', '.join(missing)}",
-                                              "fill those columns, or use the id of a place already in the scenario", line))
-                continue
-            places.append(place)
-            by_id[place_id] = place
+        _finish_record(table, row, "place", place_id, place, (("name", "#loc+name"), ("kind", "#loc+type"), ("geometry", "#geo+lat/#geo+lon")),
+                       places if fresh else None, by_id)
 
 
 def _plain(value: Any) -> Any:

@@ -159,13 +159,8 @@ def in_public_corridor(scenario: Scenario, evacuation: EvacuationMovement, leg: 
     return evacuation.people > 0 and not (leg.to_place == evacuation.destination and scenario.place(evacuation.destination).sensitive)
 
 
-def _aware(value: str | dt.datetime) -> dt.datetime:
-    """A plan time as an aware datetime (plans give ISO 8601 text with the offset; a datetime passes through)."""
-    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
-
-
-def _overlaps(departs: str | dt.datetime, arrives: str | dt.datetime, occurrence: WindowOccurrence) -> bool:
-    return _aware(departs) < occurrence.end and _aware(arrives) > occurrence.start
+def _overlaps(departs: dt.datetime, arrives: dt.datetime, occurrence: WindowOccurrence) -> bool:
+    return departs < occurrence.end and arrives > occurrence.start
 
 
 def _short(name: str) -> str:
@@ -258,16 +253,16 @@ def public_picture(scenario: Scenario, result: PlanResult) -> PublicPicture:
         w_destinations = tuple(z for z in destinations if any(e.destination_zone == z for e in moving))
         w_corridor = tuple(sorted({leg.road for e in moving for leg in e.legs if in_public_corridor(scenario, e, leg)}))
         w_convoy = tuple(sorted({leg.road for c in convoys for leg in c.legs if leg.road in convoy_roads and _overlaps(leg.departs, leg.arrives, occurrence)}))
-        walks = [(_aware(e.arrives) - _aware(e.departs)).total_seconds() / 3600 for e in moving]
+        walks = [(e.arrives - e.departs).total_seconds() / 3600 for e in moving]
         legs = [leg for c in convoys for leg in c.legs if leg.road in convoy_roads and _overlaps(leg.departs, leg.arrives, occurrence)]
         windows.append(PublicWindow(
             occurrence, w_origins, w_destinations, w_corridor, w_convoy, people=sum(e.people for e in moving),
-            first_departure=min((_aware(e.departs) for e in moving), default=None),
-            last_departure=max((_aware(e.departs) for e in moving), default=None),
-            last_arrival=max((_aware(e.arrives) for e in moving), default=None),
+            first_departure=min((e.departs for e in moving), default=None),
+            last_departure=max((e.departs for e in moving), default=None),
+            last_arrival=max((e.arrives for e in moving), default=None),
             longest_walk_hours=max(walks, default=None), convoys=len(convoys),
-            first_convoy=min((_aware(leg.departs) for leg in legs), default=None),
-            last_convoy=max((_aware(leg.arrives) for leg in legs), default=None),
+            first_convoy=min((leg.departs for leg in legs), default=None),
+            last_convoy=max((leg.arrives for leg in legs), default=None),
             areas=_areas(generaliser, scenario, w_origins, w_destinations, w_convoy),
         ))
     return PublicPicture(scenario, proposal, result, generaliser, tuple(r for r in (r.id for r in scenario.roads) if r in evacuee_roads),

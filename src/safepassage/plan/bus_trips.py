@@ -25,6 +25,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from safepassage.behaviour import departures
 from safepassage.errors import Problem, ScenarioError
+from safepassage.scenario.clock import local_instant
 from safepassage.scenario.model import Proposal, Scenario, Window
 
 __all__ = ["BusTrip", "BusPlan", "plan_bus_trips"]
@@ -34,15 +35,15 @@ _UTC = dt.timezone.utc
 
 @dataclass(frozen=True)
 class BusTrip:
-    """One round trip of one bus: local ISO times of departure, arrival at safety and return."""
+    """One round trip of one bus: departure, arrival at safety and return (aware, local offset; see ``plan.result``)."""
 
     vehicle: int
     boarding_place: str
     zone: str
     route: list[str]
-    departs: str
-    arrives: str
-    returns: str
+    departs: dt.datetime
+    arrives: dt.datetime
+    returns: dt.datetime
     people: int
     detained_or_turned_back: float
     held_minutes: float
@@ -88,8 +89,8 @@ def plan_bus_trips(scenario: Scenario, proposal: Proposal, start: dt.datetime, e
     def minutes(local: dt.datetime) -> float:
         return (local.replace(tzinfo=tz).astimezone(_UTC) - origin).total_seconds() / 60.0
 
-    def local(minute: float) -> str:
-        return (origin + dt.timedelta(minutes=minute)).astimezone(tz).isoformat(timespec="minutes")
+    def local(minute: float) -> dt.datetime:
+        return local_instant(origin + dt.timedelta(minutes=minute), scenario.timezone)
 
     horizon_min = minutes(end)
     index = {p.id: i for i, p in enumerate(scenario.places)}

@@ -25,6 +25,7 @@ capacities.
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
@@ -35,7 +36,7 @@ import numpy as np
 
 from safepassage.plan.integer import IntegerPlan, integer_plan
 from safepassage.plan.lp_build import PlanningModel
-from safepassage.plan.result import Convoy, Dispatch, PlannedConvoy, iso
+from safepassage.plan.result import Convoy, Dispatch, PlannedConvoy
 from safepassage.scenario.model import Scenario
 
 __all__ = [
@@ -248,17 +249,15 @@ def planned_convoys(model: PlanningModel, consolidated: ConsolidatedPlan, rules:
         route_idx, window, paused = key
         first_legs = consolidated.legs[group.members[0][0]]
         cargo_trucks: dict[str, int] = defaultdict(int)
-        dispatch: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], int] = defaultdict(int)
-        last_arrival = ""
+        dispatch: dict[tuple[dt.datetime, dt.datetime, tuple[str, ...], tuple[dt.datetime, ...]], int] = defaultdict(int)
         for j, trucks in group.members:
             legs = consolidated.legs[j]
             cargo_trucks[scenario.commodities[int(plan.trucks.kind[j])].id] += trucks
             route = tuple([scenario.places[arcs.tail[legs[0][0]]].id] + [scenario.places[arcs.head[a]].id for a, _, _ in legs])
-            departs = iso(grid.to_local(float(grid.boundaries_min[legs[0][1]])))
-            arrives = iso(grid.to_local(float(grid.boundaries_min[int(plan.trucks.end_slot[j])])))
-            timing = tuple(iso(grid.to_local(float(grid.boundaries_min[dep]))) for _, dep, _ in legs)
+            departs = grid.instant(float(grid.boundaries_min[legs[0][1]]))
+            arrives = grid.instant(float(grid.boundaries_min[int(plan.trucks.end_slot[j])]))
+            timing = tuple(grid.instant(float(grid.boundaries_min[dep])) for _, dep, _ in legs)
             dispatch[(departs, arrives, route, timing)] += trucks
-            last_arrival = max(last_arrival, arrives)
         payload = {c.id: c.truck_payload for c in scenario.commodities}
         leader = group.trucks > rules.leader_above_trucks
         end_place = scenario.places[route_idx[-1]]
@@ -271,8 +270,8 @@ def planned_convoys(model: PlanningModel, consolidated: ConsolidatedPlan, rules:
             stops=[scenario.places[i].id for i in dict.fromkeys(route_idx) if i in ends],
             zone=end_place.zone or "",
             window=window,
-            departs=iso(grid.to_local(group.first_departure_min)),
-            arrives=last_arrival,
+            departs=grid.instant(group.first_departure_min),
+            arrives=max(a for _, a, _, _ in dispatch),  # the last arrival
             trucks=group.trucks,
             leader=leader,
             escort=rules.escort_required,

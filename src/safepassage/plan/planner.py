@@ -28,7 +28,7 @@ from safepassage.plan.integer import round_and_repair
 from safepassage.plan.kpi import plan_kpis
 from safepassage.plan.lp_build import build_planning_model
 from safepassage.plan.quota_floors import quota_shortfalls
-from safepassage.plan.result import Bottleneck, PlanResult, iso
+from safepassage.plan.result import Bottleneck, PlanResult
 from safepassage.plan.schedule import build_convoys, build_evacuations
 from safepassage.plan.time_grid import to_utc
 from safepassage.scenario.model import Horizon, Proposal, Scenario
@@ -87,7 +87,7 @@ def plan_proposal(scenario: Scenario, proposal: str, horizon: Horizon | None = N
         scenario=scenario.name,
         proposal=chosen.id,
         proposal_name=chosen.name,
-        horizon_start=iso(grid.to_local(0.0)),
+        horizon_start=grid.instant(0.0),
         horizon_days=grid.horizon_min / 1440.0,
         slot_minutes=float(grid.length_min.min()),
         status=solution.status,

@@ -1,5 +1,10 @@
 """Typed planning results: the schedule (convoys, evacuation movements), KPIs, bottlenecks, bound, gap.
 
+Times are aware datetimes (``dt.datetime``) at the local UTC offset of each instant, with a fixed-offset
+``tzinfo``: comparing and subtracting them is absolute time whatever the clocks do (never a wall-clock
+difference). Ids are the scenario's ids. ISO 8601 strings are made only at the edges: ``to_dict`` (JSON),
+the CSV exports and the API, all through ``iso``.
+
 Counting rules: a truck *crosses* when it leaves a crossing place; it *arrives* when it is offloaded at
 a distribution point (the aid counted as delivered to that point's zone). Quantities are in each
 commodity's own unit; tonnes use the commodity's ``tonnes_per_unit``. People *reach safety* when they
@@ -15,18 +20,18 @@ from typing import Any
 
 from safepassage.plan.solve import SolveStatus
 
-__all__ = ["Convoy", "Dispatch", "PlannedConvoy", "EvacuationMovement", "Bottleneck", "ProposalKPIs", "PlanResult", "Leg"]
+__all__ = ["Convoy", "Dispatch", "PlannedConvoy", "EvacuationMovement", "Bottleneck", "ProposalKPIs", "PlanResult", "Leg", "edge_dict", "iso"]
 
 
 @dataclass(frozen=True)
 class Leg:
-    """One road traversed: from, to, departure and arrival (local, ISO 8601 with offset)."""
+    """One road traversed: from, to, departure and arrival (aware, local offset)."""
 
     road: str
     from_place: str
     to_place: str
-    departs: str
-    arrives: str
+    departs: dt.datetime
+    arrives: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -37,8 +42,8 @@ class Convoy:
     origin: str
     destination: str
     zone: str
-    departs: str
-    arrives: str
+    departs: dt.datetime
+    arrives: dt.datetime
     trucks: int
     cargo: dict[str, float]  # commodity -> quantity in its unit
     cargo_trucks: dict[str, int]
@@ -50,11 +55,11 @@ class Convoy:
 
 @dataclass(frozen=True)
 class Dispatch:
-    """Trucks of a convoy leaving together on one journey (local ISO times, as ``Convoy``)."""
+    """Trucks of a convoy leaving together on one journey (aware times, as ``Convoy``)."""
 
     journey: str  # id of the journey (``PlanResult.convoys``) with this timing
-    departs: str
-    arrives: str
+    departs: dt.datetime
+    arrives: dt.datetime
     trucks: int
 
 
@@ -71,8 +76,8 @@ class PlannedConvoy:
     stops: list[str]  # where its trucks offload, in route order (the last is ``destination``)
     zone: str
     window: str  # local date of the window (of the pause, for a route that needs one)
-    departs: str
-    arrives: str
+    departs: dt.datetime
+    arrives: dt.datetime
     trucks: int
     leader: bool
     escort: bool
@@ -91,8 +96,8 @@ class EvacuationMovement:
     id: str
     origin_zone: str
     corridor: list[str]
-    departs: str
-    arrives: str
+    departs: dt.datetime
+    arrives: dt.datetime
     people: int
     destination: str
     destination_zone: str
@@ -145,7 +150,7 @@ class PlanResult:
     scenario: str
     proposal: str
     proposal_name: str
-    horizon_start: str
+    horizon_start: dt.datetime  # aware, local offset
     horizon_days: float
     slot_minutes: float
     status: SolveStatus
@@ -186,7 +191,7 @@ class PlanResult:
             "bound": self.bound,
             "gap": self.gap,
             "status": self.status.value,
-            "bottlenecks": [asdict(b) for b in self.bottlenecks],
+            "bottlenecks": [edge_dict(b) for b in self.bottlenecks],
             "convoys": len(self.convoys),
             "planned_convoys": len(self.planned_convoys),
             "consolidation": self.consolidation,
@@ -200,15 +205,29 @@ class PlanResult:
         out = self.summary()
         out.update(
             scenario=self.scenario,
-            horizon_start=self.horizon_start,
+            horizon_start=iso(self.horizon_start),
             horizon_days=self.horizon_days,
-            kpis=asdict(self.kpis),
-            schedule={"convoys": [asdict(c) for c in self.convoys], "evacuations": [asdict(e) for e in self.evacuations],
-                      "planned_convoys": [asdict(c) for c in self.planned_convoys]},
+            kpis=edge_dict(self.kpis),
+            schedule={"convoys": [edge_dict(c) for c in self.convoys], "evacuations": [edge_dict(e) for e in self.evacuations],
+                      "planned_convoys": [edge_dict(c) for c in self.planned_convoys]},
             timings=self.timings,
         )
         return out
 
 
 def iso(moment: dt.datetime) -> str:
+    """The edge form of a plan time: ISO 8601 to the minute with its UTC offset.
+
+    >>> iso(dt.datetime(2024, 3, 31, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=2))))
+    '2024-03-31T10:00+02:00'
+    """
     return moment.isoformat(timespec="minutes")
+
+
+def _edge_fields(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    return {name: iso(value) if isinstance(value, dt.datetime) else value for name, value in pairs}
+
+
+def edge_dict(record: Any) -> dict[str, Any]:
+    """A result record (dataclass, nested records included) as JSON-ready values: times become ``iso`` strings."""
+    return asdict(record, dict_factory=_edge_fields)

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from safepassage.plan.integer import IntegerPlan
 from safepassage.plan.lp_build import PlanningModel
-from safepassage.plan.result import Convoy, EvacuationMovement, Leg, iso
+from safepassage.plan.result import Convoy, EvacuationMovement, Leg
 
 __all__ = ["build_convoys", "build_evacuations"]
 
@@ -18,8 +18,8 @@ def _leg_records(model: PlanningModel, legs: list[tuple[int, int, int]]) -> list
             road=scenario.roads[arcs.road[a]].id,
             from_place=scenario.places[arcs.tail[a]].id,
             to_place=scenario.places[arcs.head[a]].id,
-            departs=iso(grid.to_local(grid.boundaries_min[dep])),
-            arrives=iso(grid.to_local(grid.boundaries_min[arr])),
+            departs=grid.instant(grid.boundaries_min[dep]),
+            arrives=grid.instant(grid.boundaries_min[arr]),
         )
         for a, dep, arr in legs
     ]
@@ -48,8 +48,8 @@ def build_convoys(model: PlanningModel, plan: IntegerPlan) -> list[Convoy]:
                     origin=place_ids[0],
                     destination=scenario.places[end_place].id,
                     zone=scenario.places[end_place].zone or "",
-                    departs=iso(grid.to_local(grid.boundaries_min[legs[0][1]])),
-                    arrives=iso(grid.to_local(grid.boundaries_min[end_slot])),
+                    departs=grid.instant(grid.boundaries_min[legs[0][1]]),
+                    arrives=grid.instant(grid.boundaries_min[end_slot]),
                     trucks=sum(chunk.values()),
                     cargo={scenario.commodities[k].id: round(n * scenario.commodities[k].truck_payload, 3) for k, n in sorted(chunk.items())},
                     cargo_trucks={scenario.commodities[k].id: n for k, n in sorted(chunk.items())},
@@ -100,8 +100,8 @@ def build_evacuations(model: PlanningModel, plan: IntegerPlan) -> list[Evacuatio
                 id="",
                 origin_zone=scenario.zones[model.origins[origin]].id,
                 corridor=corridor,
-                departs=iso(grid.to_local(grid.boundaries_min[legs[0][1]])),
-                arrives=iso(grid.to_local(grid.boundaries_min[legs[-1][2]])),
+                departs=grid.instant(grid.boundaries_min[legs[0][1]]),
+                arrives=grid.instant(grid.boundaries_min[legs[-1][2]]),
                 people=people,
                 destination=scenario.places[head].id,
                 destination_zone=scenario.places[head].zone or "",

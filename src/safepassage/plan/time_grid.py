@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from safepassage.scenario.clock import to_utc
+from safepassage.scenario.clock import local_instant, to_utc
 from safepassage.scenario.model import WEEKDAYS, Horizon, OpeningHours, minutes_of
 
 __all__ = ["TimeGrid", "build_time_grid", "to_utc"]
@@ -69,6 +69,18 @@ class TimeGrid:
     def to_local(self, minutes: float) -> dt.datetime:
         """Local wall-clock time (timezone-aware) ``minutes`` after the horizon start."""
         return (self.start_utc + dt.timedelta(minutes=float(minutes))).astimezone(ZoneInfo(self.timezone))
+
+    def instant(self, minutes: float) -> dt.datetime:
+        """The moment ``minutes`` after the horizon start, aware, at that moment's local UTC offset held as a
+        fixed-offset ``tzinfo``: subtracting two instants is absolute time, across a clock change too (two
+        datetimes sharing one ``ZoneInfo`` would subtract as wall-clock times). Plan results carry these.
+
+        >>> grid = TimeGrid(dt.datetime(2024, 3, 30, 12, 0), "Europe/Berlin", np.array([0.0, 1440.0]))
+        >>> before, after = grid.instant(0.0), grid.instant(1380.0)
+        >>> before.isoformat(), after.isoformat(), (after - before).total_seconds() / 60
+        ('2024-03-30T12:00:00+01:00', '2024-03-31T12:00:00+02:00', 1380.0)
+        """
+        return local_instant(self.start_utc + dt.timedelta(minutes=float(minutes)), self.timezone)
 
     def local_day_index(self) -> np.ndarray:
         """For each slot, the index of its local calendar day (0 = the day the horizon starts)."""

@@ -27,7 +27,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from safepassage.errors import InfeasibleError, ScenarioError, SolverError, UnknownProposalError
 from safepassage.plan import PlanResult, plan_proposal
@@ -56,12 +55,10 @@ def json_safe(value: Any) -> Any:
 
 
 def movements_from_result(result: PlanResult, scenario: Scenario) -> list[MovementCreate]:
-    """One movement per convoy and per evacuation movement of a plan (times made UTC-aware)."""
-    tz = ZoneInfo(scenario.timezone)
+    """One movement per convoy and per evacuation movement of a plan (times in UTC)."""
 
-    def aware(text: str) -> dt.datetime:
-        moment = dt.datetime.fromisoformat(text)
-        return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).astimezone(dt.UTC)
+    def aware(moment: dt.datetime) -> dt.datetime:
+        return moment.astimezone(dt.UTC)
 
     out = [
         MovementCreate(kind="convoy", reference=c.id, origin=c.origin, destination=c.destination, route=list(c.route), departs=aware(c.departs),

@@ -1,5 +1,6 @@
 """Simulation: a plan executed under disruption (SimPy), many times (Monte Carlo, on Dask), with or
-without re-planning, and the sensitivity of the verdict to the uncertain figures.
+without re-planning. What compares proposals with it (Monte Carlo bands, the sensitivity of the
+verdict) is in ``safepassage.evaluate.bands`` and ``safepassage.evaluate.sensitivity``.
 
 >>> from safepassage.scenario import load_scenario
 >>> from safepassage.simulate import simulate_proposal
@@ -8,7 +9,6 @@ without re-planning, and the sensitivity of the verdict to the uncertain figures
 ['mean', 'p10', 'p50', 'p90', 'planned']
 """
 
-from safepassage.simulate.bands import monte_carlo_bands
 from safepassage.simulate.disruptions import (
     DISRUPTION_ASSUMPTIONS,
     Disruptions,
@@ -24,12 +24,6 @@ from safepassage.simulate.montecarlo import (
 )
 from safepassage.simulate.outcome import metric_names, outcome_kpis
 from safepassage.simulate.schedule import Schedule, compile_schedule
-from safepassage.simulate.sensitivity import (
-    SensitivityReport,
-    sensitivity_analysis,
-    tornado_chart,
-    uncertain_parameters,
-)
 from safepassage.simulate.world import SimulationWorld, build_world, realise
 
 __all__ = [
@@ -38,7 +32,6 @@ __all__ = [
     "MonteCarloResult",
     "Outcome",
     "Schedule",
-    "SensitivityReport",
     "SimulationJob",
     "SimulationWorld",
     "build_world",
@@ -46,13 +39,9 @@ __all__ = [
     "execute",
     "load_disruptions",
     "metric_names",
-    "monte_carlo_bands",
     "outcome_kpis",
     "prepare_job",
     "realise",
     "replication_rngs",
-    "sensitivity_analysis",
     "simulate_proposal",
-    "tornado_chart",
-    "uncertain_parameters",
 ]

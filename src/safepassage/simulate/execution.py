@@ -29,6 +29,9 @@ from safepassage.simulate.disruptions import Disruptions
 from safepassage.simulate.schedule import PlannedLeg, Schedule, TruckGroup, WalkGroup
 from safepassage.simulate.world import Realisation, SimulationWorld
 
+# What may leave in a slot (None: nothing), the capacity rows to wait on otherwise, and whether a daily quota is used up.
+Leaving = tuple[np.ndarray | None, list[np.ndarray], bool]
+
 __all__ = ["Outcome", "Execution", "execute", "InTransit"]
 
 EPS = 1e-6
@@ -180,32 +183,48 @@ class Execution:
         return passing, quota_hit
 
     # -- processes ------------------------------------------------------------------------------------
+    def _leave(self, group: _Group, leg: PlannedLeg, travel: float, try_slot: Callable[[int, int], Leaving]):
+        """Wait for ``leg``'s planned departure, then slot by slot until ``try_slot(t, arrival slot)`` lets
+        some of ``group`` leave; it gives (what leaves or None, the capacity rows to wait on, whether a daily
+        quota stopped it). Returns (slot, arrival slot, what leaves), or None when the group is cancelled or
+        cannot leave and arrive inside the horizon (the planner's rule too)."""
+        env = self.env
+        at = max(env.now, leg.departs_min)
+        if at > env.now:
+            yield env.timeout(at - env.now)
+        if group.cancelled:
+            return None
+        while True:
+            t = self.slot_at(env.now)
+            if t >= self.n_slots:
+                return None
+            arr_slot = self.boundary_at_or_after(env.now + travel)
+            if arr_slot >= self.n_slots:
+                return None
+            leaving, caps, day_limited = try_slot(t, arr_slot)
+            if leaving is not None:
+                return t, arr_slot, leaving
+            nxt = self._next_slot(caps, leg.road, t, day_limited)
+            if nxt is None:
+                return None
+            yield env.timeout(self.bounds[nxt] - env.now)
+            if group.cancelled:
+                return None
+
     def _convoy(self, group: _Group):
         env, world, real = self.env, self.world, self.real
         while group.leg < len(group.legs):
             leg = group.legs[group.leg]
             travel = world.arc_truck_min[leg.arc] * self.noise()
-            at = max(env.now, leg.departs_min)
-            if at > env.now:
-                yield env.timeout(at - env.now)
-            if group.cancelled:
-                return
-            while True:
-                t = self.slot_at(env.now)
-                if t >= self.n_slots:
-                    return
-                arr_slot = self.boundary_at_or_after(env.now + travel)
-                if arr_slot >= self.n_slots:
-                    return  # cannot arrive inside the horizon (the planner's rule too)
+
+            def through(t: int, arr_slot: int, group: _Group = group, leg: PlannedLeg = leg) -> Leaving:
                 passing, quota_hit = self._trucks_through(group, leg, t, arr_slot)
-                if passing.sum() > 0:
-                    break
-                nxt = self._next_slot([real.place_trucks[leg.tail], real.road_trucks[leg.arc]], leg.road, t, quota_hit)
-                if nxt is None:
-                    return
-                yield env.timeout(self.bounds[nxt] - env.now)
-                if group.cancelled:
-                    return
+                return (passing if passing.sum() > 0 else None), [real.place_trucks[leg.tail], real.road_trucks[leg.arc]], quota_hit
+
+            left = yield from self._leave(group, leg, travel, through)
+            if left is None:
+                return
+            _, arr_slot, passing = left
             self._split(group, passing, self._convoy)
             group.departed = True
             if world.is_inspection[leg.tail] and self.d.inspection_rejection_rate > 0:
@@ -284,28 +303,19 @@ class Execution:
         while group.leg < len(group.legs):
             leg = group.legs[group.leg]
             travel = world.arc_walk_min[leg.arc] * self.noise()
-            at = max(env.now, leg.departs_min)
-            if at > env.now:
-                yield env.timeout(at - env.now)
-            if group.cancelled:
-                return
-            while True:
-                t = self.slot_at(env.now)
-                if t >= self.n_slots:
-                    return
-                arr_slot = self.boundary_at_or_after(env.now + travel)
-                if arr_slot >= self.n_slots:
-                    return
+
+            def room_at(t: int, arr_slot: int, leg: PlannedLeg = leg) -> Leaving:
                 room = min(real.place_people[leg.tail, t], real.road_people[leg.arc, t])
                 # People must enter a pause-only road inside a window; once on it they walk on (the planner's rule).
                 if room > 0 and real.road_clear(leg.road, t, t + 1):
-                    break
-                nxt = self._next_slot([real.place_people[leg.tail], real.road_people[leg.arc]], leg.road, t, False)
-                if nxt is None:
-                    return
-                yield env.timeout(self.bounds[nxt] - env.now)
-                if group.cancelled:
-                    return
+                    return np.array([room]), [], False
+                return None, [real.place_people[leg.tail], real.road_people[leg.arc]], False
+
+            left = yield from self._leave(group, leg, travel, room_at)
+            if left is None:
+                return
+            t, arr_slot, room_now = left
+            room = room_now[0]
             take = int(min(group.load[0], room))
             self._split(group, np.array([take], dtype=np.int64), self._walk)
             real.place_people[leg.tail, t] -= take

@@ -61,7 +61,7 @@ class Schedule:
 
 
 def _legs(world: SimulationWorld, record: Convoy | EvacuationMovement, where: str) -> tuple[PlannedLeg, ...]:
-    place_index = {p.id: i for i, p in enumerate(world.scenario.places)}
+    place_index = world.problem.ids.place_index
     legs = []
     for i, leg in enumerate(record.legs):
         arc = world.arc_of.get((leg.road, leg.from_place, leg.to_place))
@@ -79,10 +79,8 @@ def compile_schedule(world: SimulationWorld, plan: PlanResult) -> Schedule:
 
 def compile_records(world: SimulationWorld, convoys: list[Convoy], evacuations: list[EvacuationMovement]) -> Schedule:
     """``compile_schedule`` for convoys and movements given directly (e.g. from a warm re-plan)."""
-    scenario = world.scenario
-    commodity_index = {c.id: k for k, c in enumerate(scenario.commodities)}
-    place_index = {p.id: i for i, p in enumerate(scenario.places)}
-    zone_index = {z.id: i for i, z in enumerate(scenario.zones)}
+    ids = world.problem.ids
+    commodity_index, place_index, zone_index = ids.commodity_index, ids.place_index, ids.zone_index
     known = set(place_index)
     problems = [
         Problem(f"convoys[{c.id}]", f"place or commodity not in the scenario: {', '.join(sorted(({c.destination, *c.route} - known) | (set(c.cargo_trucks) - set(commodity_index))))}", "simulate a plan made for this scenario")

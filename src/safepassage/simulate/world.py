@@ -95,9 +95,9 @@ class SimulationWorld:
             self._quota_cache[key] = found
         return found
 
-    def minutes(self, iso: str) -> float:
-        """Minutes from the horizon start to an ISO 8601 local time with offset (as in a plan's legs)."""
-        return (dt.datetime.fromisoformat(iso) - self.start_local).total_seconds() / 60.0
+    def minutes(self, moment: dt.datetime) -> float:
+        """Minutes from the horizon start to an aware ``moment`` (as in a plan's legs): absolute time."""
+        return (moment - self.start_local).total_seconds() / 60.0
 
 
 def build_world(scenario: Scenario, proposal: str | Proposal, horizon: Horizon | None = None) -> SimulationWorld:

@@ -16,40 +16,57 @@ swap), then by how far they move any proposal's value: the top of the list drive
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from safepassage.plan import plan_proposal
 from safepassage.scenario import load_scenario
 from safepassage.scenario.model import Confidence, Horizon, Scenario
 
-__all__ = ["SensitivityReport", "ParameterEffect", "uncertain_parameters", "sensitivity_analysis", "tornado_chart"]
+__all__ = ["SensitivityReport", "ParameterEffect", "PlannedFigures", "uncertain_parameters", "uncertain_ranges", "sensitivity_analysis", "tornado_chart"]
 
 UNCERTAIN = (Confidence.medium, Confidence.low, Confidence.assumption)
-KPIS = ("value", "trucks_arrived", "tonnes_arrived", "people_reached_safety")
+
+
+class PlannedFigures(TypedDict):
+    """What one plan delivers, as compared across the sweep: value (person-days), trucks, tonnes, people."""
+
+    value: float
+    trucks_arrived: float
+    tonnes_arrived: float
+    people_reached_safety: float
+
+
+FiguresByProposal = dict[str, PlannedFigures]  # proposal -> its figures
+
+
+def uncertain_ranges(scenario: Scenario) -> dict[str, tuple[float, float]]:
+    """(low, high) of every parameter of medium or low confidence, or assumption, whose range is wider than a point."""
+    return {
+        name: (float(p.low), float(p.high)) for name, p in scenario.parameters.items()
+        if p.confidence in UNCERTAIN and p.low is not None and p.high is not None and p.high > p.low
+    }
 
 
 def uncertain_parameters(scenario: Scenario) -> list[str]:
     """Parameters of medium or low confidence, or assumptions, whose range is wider than a point."""
-    return [
-        name for name, p in scenario.parameters.items()
-        if p.confidence in UNCERTAIN and p.low is not None and p.high is not None and p.high > p.low
-    ]
+    return list(uncertain_ranges(scenario))
 
 
-def _kpis(ref: str, overrides: dict[str, float], proposal: str, horizon: Horizon | None, threads: int | None = None) -> dict[str, float]:
+def _kpis(ref: str, overrides: dict[str, float], proposal: str, horizon: Horizon | None, threads: int | None = None) -> PlannedFigures:
     scenario = load_scenario(ref, overrides=overrides)
     if horizon is not None:
         horizon = scenario.horizon.model_copy(update={k: v for k, v in horizon.model_dump().items() if k != "start"})
     result = plan_proposal(scenario, proposal, horizon=horizon, bottlenecks=0, threads=threads)
-    return {
-        "value": float(result.objective), "trucks_arrived": float(result.kpis.total_trucks_arrived),
-        "tonnes_arrived": float(sum(result.kpis.tonnes_arrived.values())), "people_reached_safety": float(result.kpis.people_reached_safety),
-    }
+    return PlannedFigures(
+        value=float(result.objective), trucks_arrived=float(result.kpis.total_trucks_arrived),
+        tonnes_arrived=float(sum(result.kpis.tonnes_arrived.values())), people_reached_safety=float(result.kpis.people_reached_safety),
+    )
 
 
 @dataclass
@@ -62,8 +79,8 @@ class ParameterEffect:
     high: float
     unit: str
     confidence: str
-    kpis_low: dict[str, dict[str, float]]  # proposal -> kpi -> value
-    kpis_high: dict[str, dict[str, float]]
+    kpis_low: FiguresByProposal
+    kpis_high: FiguresByProposal
     ranking_low: list[str]
     ranking_high: list[str]
     ranking_changes: bool
@@ -74,8 +91,8 @@ class ParameterEffect:
     headroom: float  # smallest margin left between neighbours of the baseline ranking, as a share of its baseline margin (< 0: they swap)
     closest_pair: tuple[str, str]  # the neighbours with that smallest margin
 
-    def to_json(self) -> dict[str, Any]:
-        return self.__dict__.copy()
+    def to_json(self) -> dict[str, object]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
 @dataclass
@@ -84,7 +101,7 @@ class SensitivityReport:
 
     scenario: str
     proposals: list[str]
-    baseline: dict[str, dict[str, float]]
+    baseline: FiguresByProposal
     ranking: list[str]
     margin: float
     parameters: list[ParameterEffect] = field(default_factory=list)
@@ -96,14 +113,14 @@ class SensitivityReport:
         rest = [p.name for p in self.parameters if p.name not in flips][:3]
         return flips + rest
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         return {
             "scenario": self.scenario, "proposals": self.proposals, "ranking": self.ranking, "margin": self.margin,
             "baseline": self.baseline, "drivers": self.drivers, "parameters": [p.to_json() for p in self.parameters],
         }
 
 
-def _ranking(kpis: dict[str, dict[str, float]]) -> list[str]:
+def _ranking(kpis: FiguresByProposal) -> list[str]:
     return sorted(kpis, key=lambda p: -kpis[p]["value"])
 
 
@@ -125,7 +142,8 @@ def sensitivity_analysis(
     chosen = proposals or [p.id for p in scenario.proposals]
     for proposal in chosen:
         scenario.proposal(proposal)
-    names = uncertain_parameters(scenario)
+    ranges = uncertain_ranges(scenario)
+    names = list(ranges)
     if parameters:
         unknown = [p for p in parameters if p not in names]
         if unknown:
@@ -133,10 +151,9 @@ def sensitivity_analysis(
         names = list(parameters)
     tasks: list[tuple[str | None, str, dict[str, float], str]] = [(None, "base", {}, p) for p in chosen]
     for name in names:
-        entry = scenario.parameters[name]
-        tasks += [(name, "low", {name: entry.low}, p) for p in chosen]
-        tasks += [(name, "high", {name: entry.high}, p) for p in chosen]
-    results: list[dict[str, float]] = []
+        tasks += [(name, "low", {name: ranges[name][0]}, p) for p in chosen]
+        tasks += [(name, "high", {name: ranges[name][1]}, p) for p in chosen]
+    results: list[PlannedFigures] = []
     if workers > 1 and len(tasks) > 1:
         with ProcessPoolExecutor(max_workers=min(workers, os.cpu_count() or 1, len(tasks))) as pool:
             futures = [pool.submit(_kpis, ref, overrides, proposal, horizon, 1) for _, _, overrides, proposal in tasks]  # one thread per process
@@ -149,17 +166,17 @@ def sensitivity_analysis(
             results.append(_kpis(ref, overrides, proposal, horizon))
             if on_progress:
                 on_progress(i + 1, len(tasks))
-    table: dict[tuple[str | None, str], dict[str, dict[str, float]]] = {}
-    for (name, side, _, proposal), kpis in zip(tasks, results):
-        table.setdefault((name, side), {})[proposal] = kpis
+    table: dict[tuple[str | None, str], FiguresByProposal] = {}
+    for (swept, side, _, proposal), kpis in zip(tasks, results):
+        table.setdefault((swept, side), {})[proposal] = kpis
     baseline = table[(None, "base")]
     ranking = _ranking(baseline)
-    best, second = (ranking + [ranking[0]])[:2] if ranking else (None, None)
+    best, second = (ranking + [ranking[0]])[:2] if ranking else ("", "")
 
-    def margin(kpis: dict[str, dict[str, float]]) -> float:
+    def margin(kpis: FiguresByProposal) -> float:
         return kpis[best]["value"] - kpis[second]["value"] if best and second and best != second else 0.0
 
-    def headroom(sides: tuple[dict[str, dict[str, float]], ...]) -> tuple[float, tuple[str, str]]:
+    def headroom(sides: tuple[FiguresByProposal, ...]) -> tuple[float, tuple[str, str]]:
         """Smallest share of a neighbouring pair's baseline margin left at low or high (1: unchanged)."""
         found = (float("inf"), ("", ""))
         for a, b in zip(ranking, ranking[1:]):
@@ -180,7 +197,7 @@ def sensitivity_analysis(
             default=0.0,
         )
         effects.append(ParameterEffect(
-            name=name, value=entry.value, low=float(entry.low), high=float(entry.high), unit=entry.unit, confidence=entry.confidence.value,
+            name=name, value=entry.value, low=ranges[name][0], high=ranges[name][1], unit=entry.unit, confidence=entry.confidence.value,
             kpis_low=low, kpis_high=high, ranking_low=rank_low, ranking_high=rank_high,
             ranking_changes=rank_low != ranking or rank_high != ranking, verdict_changes=rank_low[:1] != ranking[:1] or rank_high[:1] != ranking[:1],
             margin_low=margin(low), margin_high=margin(high), swing=swing, headroom=headroom((low, high))[0], closest_pair=headroom((low, high))[1],
@@ -205,7 +222,7 @@ def tornado_chart(report: SensitivityReport, path: str | Path, top: int = 15) ->
     fig, axes = plt.subplots(1, 2, figsize=(13, 0.45 * max(len(effects), 3) + 1.8), sharey=True)
     labels = [f"{e.name} [{e.low:g}–{e.high:g}]" + (" ⇄" if e.ranking_changes else "") for e in effects]
     y = range(len(effects))
-    def pair_share(e: ParameterEffect, side: dict[str, dict[str, float]]) -> float:
+    def pair_share(e: ParameterEffect, side: FiguresByProposal) -> float:
         a, b = e.closest_pair
         if not a:
             return 100.0
@@ -214,7 +231,7 @@ def tornado_chart(report: SensitivityReport, path: str | Path, top: int = 15) ->
 
     panels = (
         ("margin left between the closest neighbours (% of baseline; < 0: they swap)", 100.0, lambda e: (pair_share(e, e.kpis_low), pair_share(e, e.kpis_high))),
-        (f"value of {best} (person-days)", report.baseline.get(best, {}).get("value", 0.0), lambda e: (e.kpis_low[best]["value"], e.kpis_high[best]["value"])),
+        (f"value of {best} (person-days)", report.baseline[best]["value"] if best in report.baseline else 0.0, lambda e: (e.kpis_low[best]["value"], e.kpis_high[best]["value"])),
     )
     for i, (ax, (title, base, get)) in enumerate(zip(axes, panels)):
         lows = [get(e)[0] - base for e in effects]
