@@ -6,6 +6,13 @@ module states the same model the plain way — one PuLP variable per column keye
 it with PuLP's bundled CBC. Both read the same compiled problem (movements, capacities, masks, needs),
 so a difference in the optimum is a defect of the assembly: a wrong offset, sign, slot or bound.
 Nothing here reads ``PlanningModel`` or ``LPMatrix``.
+
+Agreements (docs/agreements.md): the quotas come resolved per period from ``Terms`` (places,
+commodities, prorated figure, period); which slots each counts is recomputed here from the local day,
+the window state and the agreement period's minutes. Floors and shares are soft rows with a shortfall
+column costed at 100 x the most a truckload is worth; people waiting away from home cost
+``person_hour_waiting_cost`` per person-hour; with ``needs_follow_people`` the tier widths move with the
+people who arrive where they stay (plan/moving_need.py's module doc states the rule).
 """
 
 from __future__ import annotations
@@ -102,13 +109,14 @@ def pulp_optimum(problem: PlanningProblem) -> float:
     delivered: dict[tuple[int, int], list] = defaultdict(list)
     for (p, k, t), var in u.items():
         delivered[int(problem.place_zone[p]), k].append(problem.payload[k] * early[t] * var)
+    tier_of: dict[tuple[int, int, int], pulp.LpVariable] = {}
     for (z, k), units in sorted(delivered.items()):
         tiers = []
         for j, weight in enumerate(problem.tier_weight):
-            width = (problem.tier_share[j + 1] - problem.tier_share[j]) * problem.need_units[z, k]
-            g = lp.add_variable(f"g_{z}_{k}_{j}", lowBound=0, upBound=width)
+            g = lp.add_variable(f"g_{z}_{k}_{j}", lowBound=0)
             value.append(weight * problem.priority[k] / problem.need_ppd[z, k] * g)
             tiers.append(g)
+            tier_of[z, k, j] = g
         excess = lp.add_variable(f"e_{z}_{k}", lowBound=0)
         lp += _sum(tiers) + excess == _sum(units), f"need_{z}_{k}"
 
@@ -130,6 +138,9 @@ def pulp_optimum(problem: PlanningProblem) -> float:
     people_pairs |= {(assembly[o], o) for o in range(len(origins))}
     waits = {i for i, place in enumerate(scenario.places) if place.allows_holding} | set(assembly)
     h = {(p, o, t): lp.add_variable(f"h_{p}_{o}_{t}", lowBound=0) for p, o in sorted(people_pairs) if p in waits for t in slots}
+    for (p, o, t), var in h.items():  # waiting away from home (the origin's assembly place) costs per person-hour
+        if p != assembly[o]:
+            value.append(-objective.person_hour_waiting_cost * grid.length_min[t] / 60.0 * var)
     leave: dict[tuple[int, int, int], list] = defaultdict(list)
     arrive: dict[tuple[int, int, int], list] = defaultdict(list)
     for m in range(len(people)):
@@ -153,6 +164,28 @@ def pulp_optimum(problem: PlanningProblem) -> float:
             if amount > 0 and total > 0:
                 share = FAIR_SHARE * amount / total
                 lp += _sum([y[m] for m in reaching if people.kind[m] == o]) - share * _sum([y[m] for m in reaching]) >= 0, f"fair_{o}"
+
+    # Tier widths: Δshare_j x the zone's need over the horizon. With needs_follow_people, people who
+    # arrive where they stay (a safe place, or home for a return) take their need along for the days left:
+    # need[z,k] = need_units[z,k] + need_ppd[z,k] x (person-days arriving in z − person-days leaving z).
+    presence: dict[int, list] = defaultdict(list)
+    if objective.needs_follow_people:
+        for m in range(len(people)):
+            o, head = int(people.kind[m]), int(arcs.head[people.arc[m]])
+            if head not in safe[o]:
+                continue
+            days_left = (grid.horizon_min - grid.boundaries_min[people.arr[m]]) / 1440.0
+            reached = int(problem.place_zone[head])
+            if reached >= 0:
+                presence[reached].append(days_left * y[m])
+            presence[int(origins[o])].append(-days_left * y[m])
+    for (z, k, j), g in tier_of.items():
+        delta = problem.tier_share[j + 1] - problem.tier_share[j]
+        if z in presence:
+            moved = delta * problem.need_ppd[z, k] * _sum(presence[z])
+            lp += g - moved <= delta * problem.need_units[z, k], f"tier_{z}_{k}_{j}"
+        else:
+            g.upBound = delta * problem.need_units[z, k]
 
     # --- capacities (whole units per slot, from the compiled problem) ------------------------------
     def at_most(groups: dict[tuple[int, int], list], capacity: np.ndarray, name: str) -> None:
@@ -182,16 +215,59 @@ def pulp_optimum(problem: PlanningProblem) -> float:
     at_most(place_people, problem.place_people_cap, "place_people")
     at_most(road_people, problem.road_people_cap, "road_people")
 
-    # Daily quotas: trucks of its commodities leaving its places on its local day (and window state).
+    # Quotas (docs/agreements.md): each resolved quota counts trucks of its commodities leaving its
+    # places in its slots — a local day (all of it, or only its window / non-window slots), or an
+    # agreement day's window slots (24-hour periods from the first window's start, absolute minutes).
     terms = problem.terms
-    for q, quota in enumerate(terms.quotas):
-        counted = [
+    slot_start = grid.boundaries_min[:-1]
+
+    def counted_slots(quota) -> np.ndarray:  # noqa: ANN001 — a DayQuota: its period and window state, not its mask
+        if quota.agreement_hours:
+            return (slot_start >= quota.start_min) & (slot_start < quota.end_min) & terms.window_active
+        day = terms.slot_day == quota.day
+        return day if quota.during_window is None else day & (terms.window_active == quota.during_window)
+
+    def period_slots(quota) -> np.ndarray:  # noqa: ANN001
+        if quota.agreement_hours:
+            return (slot_start >= quota.start_min) & (slot_start < quota.end_min)
+        return terms.slot_day == quota.day
+
+    def counted(quota) -> list:  # noqa: ANN001
+        in_slots = counted_slots(quota)
+        return [
             x[m] for m in range(len(trucks))
             if int(arcs.tail[trucks.arc[m]]) in quota.places and int(trucks.kind[m]) in quota.commodities
-            and terms.slot_day[trucks.dep[m]] == quota.day
-            and (quota.during_window is None or terms.window_active[trucks.dep[m]] == quota.during_window)
+            and in_slots[trucks.dep[m]]
         ]
-        _add(lp, counted, "<=", float(np.floor(quota.trucks_per_day + 1e-9)), f"quota_{q}")
+
+    for q, quota in enumerate(terms.quotas):  # ceilings, whole trucks rounded down
+        _add(lp, counted(quota), "<=", float(np.floor(quota.trucks_per_day + 1e-9)), f"quota_{q}")
+
+    # Floors and shares are soft: a shortfall column per row, each truck short costing 100 x the most a
+    # truckload (in the delivered tiers, at the earliest bonus) is worth. A floor above the whole-truck
+    # capacity of its crossings in its counted slots while its commodities are admitted asks nothing.
+    aid_bonus = objective.aid_earliness_bonus
+    most_per_truck = max(
+        [weight * problem.priority[k] / problem.need_ppd[z, k] * problem.payload[k] * (1.0 + aid_bonus)
+         for z, k in delivered for weight in problem.tier_weight],
+        default=1.0,
+    )
+    shortfall_cost = 100.0 * max(1.0, float(most_per_truck))
+    for q, quota in enumerate(terms.quota_floors):
+        if quota.at_least:
+            whole = float(np.ceil(quota.trucks_per_day - 1e-9))
+            admitted = counted_slots(quota) & terms.admitted_slots[list(quota.commodities)].any(axis=0)
+            capacity = float(problem.place_trucks_cap[np.ix_(list(quota.places), np.flatnonzero(admitted))].sum())
+            short = lp.add_variable(f"floor_short_{q}", lowBound=0)
+            value.append(-shortfall_cost * short)
+            lp += _sum(counted(quota)) + short >= (whole if whole <= capacity else 0.0), f"quota_floor_{q}"
+        if quota.share is not None:
+            in_period = period_slots(quota)
+            offloaded = [var for (p, k, t), var in u.items()
+                         if int(problem.place_zone[p]) in quota.zones and k in quota.commodities and in_period[t]]
+            short = lp.add_variable(f"share_short_{q}", lowBound=0)
+            value.append(-shortfall_cost * short)
+            lp += _sum(offloaded) - quota.share * _sum(counted(quota)) + short >= 0, f"quota_share_{q}"
 
     # Fleet: trucks moving loaded (with their empty return) plus loaded trucks waiting away from stock.
     fleet = scenario.fleet

@@ -1,6 +1,8 @@
 """The LP as assembled by ``plan/lp_build.py`` and solved by HiGHS has the optimum of the same model
 written plainly with PuLP and solved by CBC (``lp_pulp.py``), on the tiny scenario and on small
-synthetic ones (with a fleet, quotas, several lots of stock, people and restricted goods).
+synthetic ones (with a fleet, quotas, several lots of stock, people and restricted goods), and on the
+agreement and return scenarios (floors, shares, agreement hours, a floor left short, waiting away from
+home, need that follows people or stays).
 
 Also: pruning movements (static reachability and time) leaves the optimum unchanged.
 """
@@ -23,6 +25,7 @@ from tests.plan.lp_pulp import pulp_optimum
 REL = 1e-6
 SCENARIO_DIR = Path(__file__).parents[1] / "scenarios"
 ENCLAVE, CORRIDOR = SCENARIO_DIR / "enclave.yaml", SCENARIO_DIR / "corridor.yaml"
+CEASEFIRE, RETURN = SCENARIO_DIR / "ceasefire.yaml", SCENARIO_DIR / "return.yaml"
 
 
 def _tiny(tiny_path) -> Scenario:
@@ -56,6 +59,20 @@ def _two_origins(tiny_path) -> Scenario:
     return Scenario.model_validate(data)
 
 
+def _return_static_need() -> Scenario:
+    """The return scenario with needs that stay where they are (``needs_follow_people: false``)."""
+    data = load_scenario(RETURN).model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["objective"]["needs_follow_people"] = False
+    return Scenario.model_validate(data)
+
+
+def _ceasefire_without_fuel() -> Scenario:
+    """The ceasefire with no fuel in stock: its fuel floor (5 trucks a day) is left short, at a cost."""
+    data = load_scenario(CEASEFIRE).model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["stocks"] = [stock for stock in data["stocks"] if stock["commodity"] != "fuel"]
+    return Scenario.model_validate(data)
+
+
 SCENARIOS = {
     "tiny": _tiny,
     "two-origins": _two_origins,
@@ -63,6 +80,10 @@ SCENARIOS = {
     "corridor": lambda _: load_scenario(CORRIDOR),  # people released over time by the departure model
     "ceasefire-2d": lambda _: _small_ceasefire(),
     "fleet-1d": lambda _: _small_with_fleet(),
+    "ceasefire": lambda _: load_scenario(CEASEFIRE),  # floors, a share, agreement hours
+    "ceasefire-no-fuel": lambda _: _ceasefire_without_fuel(),  # a floor left short, its shortfall costed
+    "return": lambda _: load_scenario(RETURN),  # people going home; their need follows them
+    "return-static-need": lambda _: _return_static_need(),  # the same, need left where it was
 }
 CASES = [
     ("tiny", "pause"),
@@ -73,7 +94,14 @@ CASES = [
     ("ceasefire-2d", "ceasefire"),
     ("ceasefire-2d", "daily-windows"),
     ("fleet-1d", "daily-windows"),
+    ("ceasefire", "ceasefire"),
+    ("ceasefire", "beyond-capacity"),
+    ("ceasefire-no-fuel", "ceasefire"),
+    ("return", "ceasefire"),
+    ("return-static-need", "ceasefire"),
 ]
+FAMILIES = {"quota", "quota_floor", "fleet", "fair_evacuation", "offload", "road_trucks", "place_trucks", "road_people",
+            "place_people", "presence", "need_follows_people"}
 
 
 def _scenario(name: str, tiny_path) -> Scenario:
@@ -88,11 +116,20 @@ def _highs_optimum(scenario: Scenario, proposal: str) -> tuple[float, int]:
 def test_the_cases_exercise_every_constraint_family(tiny_path) -> None:
     """Between them the cases have rows of every family the PuLP model states (so each is cross-checked)."""
     present: set[str] = set()
+    waiting_cost, short = False, False
     for name, proposal in CASES:
-        lp = build_lp(compile_problem(_scenario(name, tiny_path), proposal)).lp
-        present |= {block for block in ("quota", "fleet", "fair_evacuation", "offload", "road_trucks", "place_trucks", "road_people", "place_people")
-                    if lp.row_block(block).size}
-    assert present == {"quota", "fleet", "fair_evacuation", "offload", "road_trucks", "place_trucks", "road_people", "place_people"}
+        model = build_lp(compile_problem(_scenario(name, tiny_path), proposal))
+        present |= {block for block in FAMILIES if model.lp.row_block(block).size}
+        h = model.col("h")
+        waiting_cost |= bool(np.any(model.lp.vectors()[0][h.slice()] < 0))
+        quotas = model.terms.quotas + model.terms.quota_floors
+        present |= {"quota_share"} if any(q.share is not None for q in model.terms.quota_floors) else set()
+        if name == "ceasefire-no-fuel":
+            short = bool(np.any(solve_lp(model.lp).x[model.col("quota_shortfall").slice()] > 0.5))
+        present |= {"agreement_hours"} if any(q.agreement_hours for q in quotas) else set()
+    assert present == FAMILIES | {"quota_share", "agreement_hours"}
+    assert short  # a floor left short: the shortfall's cost is in both optima
+    assert waiting_cost  # some case has people waiting away from home, at a cost
 
 
 @pytest.mark.parametrize(("name", "proposal"), CASES)
@@ -102,7 +139,7 @@ def test_the_lp_has_the_optimum_of_the_same_model_written_with_pulp(name: str, p
     cbc = pulp_optimum(compile_problem(scenario, proposal))
     assert cbc == pytest.approx(highs, rel=REL, abs=1e-6)
     if proposal != "none":
-        assert highs > 0  # a plan that moves something: the check compares more than two zeros
+        assert highs != 0  # a plan that moves something (or falls short of a floor): more than two zeros compared
 
 
 def test_the_cross_check_sees_a_changed_bound(tiny_path) -> None:
