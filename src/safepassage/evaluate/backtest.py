@@ -22,7 +22,8 @@ from pydantic import ValidationError
 from safepassage.behaviour import COEFFICIENTS, replayed_proposal
 from safepassage.errors import Problem, ScenarioError
 from safepassage.plan import PlanResult, plan_proposal
-from safepassage.scenario.episode import Episode
+from safepassage.plan.result import Convoy
+from safepassage.scenario.episode import Episode, ObservedOutcome
 from safepassage.scenario.load import parse_scenario, resolve_scenario_path
 from safepassage.scenario.model import Scenario
 
@@ -30,6 +31,7 @@ __all__ = [
     "BacktestOutcome",
     "BacktestResult",
     "Calibration",
+    "episode_prediction",
     "episode_scenario",
     "load_episode",
     "run_backtest",
@@ -206,8 +208,38 @@ def calibrations(episode: Episode) -> list[Calibration]:
     return out
 
 
-def _predicted(plan: PlanResult, metric: str, commodities: list[str] | None, days: float) -> float:
+def _crossing_day(convoy: Convoy) -> str:
+    """Local date a journey's trucks leave their (first) crossing; its departure if none is named."""
+    for leg in convoy.legs:
+        if leg.from_place in convoy.crossings:
+            return leg.departs[:10]
+    return convoy.departs[:10]
+
+
+def episode_prediction(plan: PlanResult, outcome: ObservedOutcome, days: float) -> float:
+    """The plan's value of ``outcome``'s metric per day: over the whole period, or over the outcome's
+    ``dates`` (people by the local day they reach safety, trucks by the day they cross or offload)."""
     kpis = plan.kpis
+    metric, commodities = outcome.metric, outcome.commodities
+    if outcome.dates is not None:
+        wanted = set(outcome.dates.iso_days())
+        if metric == "people_reached_safety_per_day":
+            total = sum(float(n) for day, n in kpis.safe_by_day.items() if day in wanted)
+        elif metric == "quantity_arrived_per_day":
+            kinds = set(commodities or [])
+            total = sum(
+                q for c in plan.convoys if c.arrives[:10] in wanted for k, q in c.cargo.items() if k in kinds
+            )
+        else:
+            day_of = _crossing_day if metric == "trucks_crossed_per_day" else (lambda c: c.arrives[:10])
+            total = sum(
+                float(n)
+                for c in plan.convoys
+                if day_of(c) in wanted
+                for k, n in c.cargo_trucks.items()
+                if not commodities or k in commodities
+            )
+        return total / outcome.dates.days
     if metric == "people_reached_safety_per_day":
         return kpis.people_reached_safety / days
     tables: dict[str, dict[str, float]] = {
@@ -237,7 +269,7 @@ def run_backtest(ref: str | Path, time_limit_s: float | None = None) -> Backtest
     fitted = calibrations(episode)
     rows = []
     for outcome in episode.outcomes:
-        predicted = _predicted(plan, outcome.metric, outcome.commodities, episode.days)
+        predicted = episode_prediction(plan, outcome, episode.days)
         ratio = predicted / outcome.observed
         in_sample = any(c.calibrated_on == episode.id and outcome.kind in c.affects for c in fitted)
         rows.append(
