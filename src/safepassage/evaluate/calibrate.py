@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from safepassage.evaluate.backtest import episode_prediction, episode_scenario, load_episode
+from safepassage.evaluate.backtest import episode_buses, episode_prediction, episode_scenario, load_episode
 from safepassage.plan import plan_proposal
 from safepassage.scenario.behaviour import Behaviour, ShareRange
 
@@ -30,8 +30,9 @@ def fit_base_participation(
 
     def predicted(p0: float) -> float:
         fitted = behaviour.model_copy(update={"base_participation": ShareRange(value=p0, assumption="fit")})
-        plan = plan_proposal(scenario.model_copy(update={"behaviour": fitted}), proposal)
-        return episode_prediction(plan, target, episode.days)
+        fitted_scenario = scenario.model_copy(update={"behaviour": fitted})
+        plan = plan_proposal(fitted_scenario, proposal)
+        return episode_prediction(plan, target, episode.days, episode_buses(fitted_scenario, proposal, episode))
 
     value = predicted(high)
     for _ in range(steps):
