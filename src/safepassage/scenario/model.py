@@ -273,7 +273,11 @@ class Road(_Model):
 
 
 class Evacuation(_Model):
-    """People in a zone who want to leave it, where they gather and which zones are safe for them."""
+    """People in a zone who want to leave it, where they gather and which zones are safe for them.
+
+    Without a scenario ``behaviour`` block all ``wants_to_leave`` are ready at the start. With one it is
+    the pool W of the departure model (docs/behaviour.md), which decides who of them goes and when:
+    give everyone who could leave (e.g. everyone under an evacuation order), not a guess of who will."""
 
     wants_to_leave: NonNegative
     assembly_place: Id
