@@ -46,19 +46,23 @@ def test_readiness_is_an_s_curve_from_zero_to_one():
 
 def test_unilateral_with_fighting_moves_far_fewer_people_than_an_agreed_pause():
     """Must show: the same corridor, agreed by all vs unilateral with hostilities, differs in people
-    reaching safety as the model implies (docs/behaviour.md: participation 36% against 1.7%, slower
-    mobilisation, about one twenty-fifth as many people over three windows)."""
+    reaching safety as the model implies (docs/behaviour.md: a chance per window of 8.3% against 0.27%,
+    slower mobilisation, about one fiftieth as many people over three windows)."""
     scenario = load_scenario(CORRIDOR)
     model = {p: departures(scenario, scenario.proposal(p), START, END)[0].setting_out for p in ("agreed", "unilateral")}
-    planned = {p: plan_proposal(scenario, p).kpis.people_reached_safety for p in ("agreed", "unilateral")}
+    plans = {p: plan_proposal(scenario, p) for p in ("agreed", "unilateral")}
+    planned = {p: plan.kpis.people_reached_safety for p, plan in plans.items()}
     # The corridor has capacity to spare: the planner moves whoever the model releases.
-    for proposal in planned:
-        assert planned[proposal] == pytest.approx(model[proposal], rel=0.05)
+    # (the LP moves them all; rounding each flow path down to whole people loses a few of the ~110
+    # unilateral ones, hence 10%)
+    for proposal in plans:
+        assert planned[proposal] == pytest.approx(model[proposal], rel=0.1)
+        assert planned[proposal] <= model[proposal] + 1
     zones = {p: departures(scenario, scenario.proposal(p), START, END)[0] for p in ("agreed", "unilateral")}
-    assert zones["agreed"].participation == pytest.approx(0.363, abs=0.01)
-    assert zones["unilateral"].participation == pytest.approx(0.017, abs=0.002)
+    assert zones["agreed"].participation == pytest.approx(0.083, abs=0.005)
+    assert zones["unilateral"].participation == pytest.approx(0.0027, abs=0.0003)
     ratio = planned["unilateral"] / planned["agreed"]
-    assert 0.02 < ratio < 0.08, ratio
+    assert 0.01 < ratio < 0.04, ratio
 
 
 def test_people_who_choose_not_to_go_stay():

@@ -106,4 +106,4 @@ def test_picture_document_for_a_public_page(gaza, gaza_plans):
     assert first["origins"]["ar"] == ["محافظة شمال غزة", "محافظة غزة"] and first["destinations"]["en"] == ["Deir al-Balah (Middle Area) governorate"]
     assert set(first["corridor"]["en"]) == {"Salah al-Din", "Al-Rashid"}
     assert list(first["areas"]) == ["Evacuate", "Monitor", "Avoid"]
-    assert document["agreement"] == "all_parties"
+    assert document["agreement"] == "unilateral"  # the daily pauses were announced by one party (Israel, through the US)

@@ -5,8 +5,10 @@ It re-reads the scenario YAML (substituting ``$parameters`` itself), rebuilds ti
 (``PlanResult.to_dict()``) against the rules the planner promises:
 
 - routes: roads exist, join the legs' places in an allowed direction, carry trucks (convoys) or
-  people on foot (evacuations); legs chain; waits only where waiting is allowed;
-- timing: inside the horizon, each leg at least as long as its travel time, legs in order;
+  people on foot (evacuations); legs chain; waits only where waiting is allowed (people may wait at
+  a screening point with a holding area, never more than its ``holding_people`` at once);
+- timing: inside the horizon, each leg at least as long as its travel time, legs in order; people
+  leaving a screening point take its ``processing_minutes`` on top of the walk;
 - pause-only roads: used only while a window covering the road is on, for the whole leg;
 - opening hours: departures from open places, offloading while the distribution point is open;
 - throughput: trucks (people) leaving a place, and entering a road, per hour;
@@ -147,6 +149,16 @@ class PlanChecker:
             return bool(place["holding"])
         return place["kind"] not in _HOLD_DEFAULT_OFF
 
+    def people_hold(self, place_id: str) -> bool:
+        """People may wait here: a screening point's holding area decides where it is given."""
+        screening = self.places[place_id].get("screening") or {}
+        if screening.get("holding_people") is not None:
+            return float(screening["holding_people"]) > 0
+        return self.holds(place_id)
+
+    def processing_minutes(self, place_id: str) -> float:
+        return float((self.places[place_id].get("screening") or {}).get("processing_minutes") or 0.0)
+
     def open_spans(self, place_id: str) -> list[tuple[dt.datetime, dt.datetime]]:
         place = self.places[place_id]
         if place.get("closed") and place_id not in (self.proposal.get("opens") or []):
@@ -190,6 +202,7 @@ class PlanChecker:
     # -- the check ---------------------------------------------------------------------------------
     def check(self, plan: dict[str, Any]) -> list[str]:
         out: list[str] = []
+        self.people_waiting: dict[str, list[tuple[dt.datetime, dt.datetime, int]]] = defaultdict(list)
         schedule = plan["schedule"]
         convoys, evacuations = schedule["convoys"], schedule["evacuations"]
         truck_leaves: dict[str, list[tuple[dt.datetime, int]]] = defaultdict(list)  # place -> (time, trucks)
@@ -202,6 +215,7 @@ class PlanChecker:
             out += self._check_movement(movement, "evacuation", people_leaves, arc_people)
         out += self._check_rates(truck_leaves, arc_trucks, "trucks_per_hour", "trucks")
         out += self._check_rates(people_leaves, arc_people, "people_per_hour", "people")
+        out += self._check_holding_areas()
         out += self._check_quotas_and_restrictions(convoys, plan.get("quota_shortfalls"))
         out += self._check_stock(convoys)
         out += self._check_fleet(convoys)
@@ -238,6 +252,8 @@ class PlanChecker:
                 out.append(f"{where}: does not start where the previous leg ended")
             lo, hi = self.clock.utc(leg["departs"]), self.clock.utc(leg["arrives"])
             travel = self.truck_minutes(road) if what == "convoy" else self.walk_minutes(road)
+            if travel is not None and what == "evacuation":
+                travel += self.processing_minutes(leg["from_place"])
             if travel is None:
                 out.append(f"{where}: the road is not open to {'trucks' if what == 'convoy' else 'people on foot'}")
             elif _minutes(lo, hi) < travel - TOL_MIN:
@@ -245,7 +261,11 @@ class PlanChecker:
             if lo < previous_arrival - dt.timedelta(minutes=TOL_MIN):
                 out.append(f"{where}: departs {leg['departs']} before arriving there")
             if i and lo > previous_arrival + dt.timedelta(minutes=TOL_MIN):
-                waiting_ok = self.holds(leg["from_place"]) or (what == "evacuation" and leg["from_place"] == self._assembly(item))
+                if what == "evacuation":
+                    waiting_ok = self.people_hold(leg["from_place"]) or leg["from_place"] == self._assembly(item)
+                    self.people_waiting[leg["from_place"]].append((previous_arrival, lo, count))
+                else:
+                    waiting_ok = self.holds(leg["from_place"])
                 if not waiting_ok:
                     out.append(f"{where}: waits at '{leg['from_place']}', where waiting is not allowed")
             if road.get("requires_pause"):
@@ -314,6 +334,25 @@ class PlanChecker:
             spans = [(a, b) for a, b, _ in self.occurrences]
             if not _inside(spans, entry, done):
                 out.append(f"{name}: enters at {entry}, offloads and returns by {done}, not inside one window")
+        return out
+
+    def _check_holding_areas(self) -> list[str]:
+        """People waiting at a screening point never exceed its holding area (+1 per waiting group for
+        whole-person rounding)."""
+        out = []
+        for place_id, stays in self.people_waiting.items():
+            cap = (self.places[place_id].get("screening") or {}).get("holding_people")
+            if cap is None:
+                continue
+            # Leaving before arriving at the same instant (half-open stays).
+            events = sorted([(a, n, 1) for a, _, n in stays] + [(b, -n, -1) for _, b, n in stays], key=lambda e: (e[0], e[1]))
+            present = groups = 0
+            for moment, change, group in events:
+                present += change
+                groups += group
+                if present > float(cap) + groups:
+                    out.append(f"'{place_id}': {present} people waiting at {moment}, more than its holding area of {cap}")
+                    break
         return out
 
     def _assembly(self, movement: dict[str, Any]) -> str:

@@ -5,16 +5,21 @@ Participation of zone z under proposal π (logistic in the declared drivers, eac
 
     logit p = logit p0 + β_U·U + β_h·x_h + β_s·x_s + β_d·x_d + β_p·x_p + β_H·(H_z − H_ref)
 
-Trust: before window k the odds of going are multiplied by T_k, T_1 = 1, T_{k+1} = min(T_k·θ_held,
-T_max) after a window that held, T_k·θ_violated after a violated one. Decided before window k:
-D_k = σ(logit p + ln T_k) · wants_to_leave.
+p is the chance that a person who is ready and still here chooses to go in one window.
 
-Mobilisation: a decided person is ready τ hours after the first announcement with probability
+Trust: before window k the odds of going are multiplied by T_k, T_1 = 1, T_{k+1} = min(T_k·θ_held,
+T_max) after a window that held, T_k·θ_violated after a violated one: q_k = σ(logit p + ln T_k).
+
+Mobilisation: a person is ready τ hours after the first announcement with probability
 R(τ) = (F(τ) − F(0)) / (1 − F(0)), F logistic with median τ50 = median_hours · exp(δ·(U + x_h)) and
-scale spread_hours · exp(δ·(U + x_h)). By time t in window k, D_k·R(t) people have set out in all
-(never fewer than have already gone): those ready before it opens walked to the corridor entry and set
-out when it opens; the others set out as they become ready. In a violated window only a share of them
-set out. Those who do not choose to go stay; they never queue.
+scale spread_hours · exp(δ·(U + x_h)).
+
+The decision is taken again at every window by everyone ready and still here (as in Flee, where each
+agent draws its move chance at every step): with G_k people gone before window k opens at s_k,
+q_k·(W·R(s_k) − G_k) set out when it opens (they walked to the corridor entry), and during the window
+q_k·W·(R(b) − R(a)) set out over each hour [a, b] as they become ready. A window longer than a day
+is a decision step per day (each held day raises trust as a held window does). In a violated window
+only a share of them set out. Those who do not choose to go stay for this window; they never queue.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from safepassage.scenario.model import Proposal, Scenario, Window, Zone
 __all__ = ["WindowDepartures", "ZoneDepartures", "departures", "participation_share", "readiness", "release_by_slot"]
 
 _UTC = dt.timezone.utc
+_DAY_MIN = 24 * 60.0
 
 
 @dataclass(frozen=True)
@@ -47,9 +53,10 @@ class WindowDepartures:
 
 @dataclass
 class ZoneDepartures:
-    """What the departure model says for one zone: the share choosing to go before any window is seen
-    (``participation``, ``decided`` people), the median readiness delay, and the people setting out in
-    each window (trust may raise or lower the share as windows hold or are violated)."""
+    """What the departure model says for one zone: the chance that a person ready and still here chooses
+    to go in a window before any window is seen (``participation``; ``decided`` = participation x
+    wants_to_leave), the median readiness delay, and the people setting out in each window (trust may
+    raise or lower the chance as windows hold or are violated)."""
 
     zone: str
     wants_to_leave: float
@@ -84,7 +91,8 @@ def participation_share(
     prior_displacement: float = 0.0,
     base: float | None = None,
 ) -> float:
-    """Share of ``wants_to_leave`` that chooses to go (the logistic equation in the module docstring)."""
+    """The chance that a person who is ready and still here chooses to go in one window, before any
+    window is seen (the logistic equation in the module docstring)."""
     c = coefficients
     logit = _logit(c.base_participation.value if base is None else base)
     logit += c.unilateral_logit.value * (1.0 if unilateral else 0.0)
@@ -209,20 +217,29 @@ def departures(
             s_min, e_min = minutes(start), minutes(end)
             if e_min <= 0 or s_min >= minutes(horizon_end):
                 continue
-            # Decided so far: participation under the trust people have when this window opens.
-            decided = _sigmoid(logit_p + math.log(trust)) * wants
             share = mobilisation.violated_window_departure_share if violated else 1.0
-            # Ready before it opens: they walked to the corridor entry and set out when it opens.
-            waiting = max(0.0, decided * ready(s_min) - gone) * share
-            released = [(max(s_min, 0.0), waiting)]
-            gone += waiting
-            steps = max(1, int(math.ceil((e_min - s_min) / 60.0)))
-            edges = np.linspace(s_min, e_min, steps + 1)
-            for a, b in zip(edges[:-1], edges[1:]):
-                # Ready during the window: they set out as they are ready.
-                moved = max(0.0, decided * ready(float(b)) - gone) * share
-                released.append((max(float(a), 0.0), moved))
-                gone += moved
+            released: list[tuple[float, float]] = []
+            # Each window (and each further day of a window longer than a day), everyone ready and still
+            # here decides again (Flee's daily move chance), with the trust people have at that moment.
+            days = max(1, int(math.ceil((e_min - s_min) / _DAY_MIN - 1e-9)))
+            for day in range(days):
+                d0, d1 = s_min + day * _DAY_MIN, min(e_min, s_min + (day + 1) * _DAY_MIN)
+                chance = _sigmoid(logit_p + math.log(trust))
+                # Ready before it opens (or before this day): those who choose to go walked to the corridor
+                # entry and set out when it opens.
+                waiting = max(0.0, wants * ready(d0) - gone) * chance * share
+                released.append((max(d0, 0.0), waiting))
+                gone += waiting
+                steps = max(1, int(math.ceil((d1 - d0) / 60.0)))
+                edges = np.linspace(d0, d1, steps + 1)
+                for a, b in zip(edges[:-1], edges[1:]):
+                    # Ready during the window: those who choose to go set out as they become ready.
+                    moved = wants * max(0.0, ready(float(b)) - ready(float(a))) * chance * share
+                    released.append((max(float(a), 0.0), moved))
+                    gone += moved
+                if day < days - 1 and not violated:
+                    # A day of the window that held raises trust for the next day, as a held window does.
+                    trust = min(trust * mobilisation.held_window_odds_factor, mobilisation.max_trust_odds_factor)
             result.windows.append(
                 WindowDepartures(start.isoformat(), end.isoformat(), sum(n for _, n in released), violated)
             )

@@ -82,6 +82,10 @@ def comparison_table(comparison: Comparison) -> Table:
             limit_label(comparison.scenario, bottleneck) if bottleneck else "none",
             f"{r.gap:.2%}",
         )
+    buses = [(r.proposal, comparison.bus_plan(r)) for r in comparison.results]
+    carried = [f"{name}: {plan.people_reached_safety:,.0f} in {len(plan.trips)} trips" for name, plan in buses if plan is not None]
+    if carried:
+        table.caption = "people safe on foot; by bus (planned as trips): " + "; ".join(carried)
     return table
 
 

@@ -4,8 +4,8 @@ reader sees what a figure rests on and can compare it with daily reports.
 
 >>> from safepassage.scenario import load_scenario
 >>> doc = behavioural_assumptions(load_scenario("gaza-2023-11"), "daily-4h-north")
->>> doc["model"]
-'none: everyone in wants_to_leave is available at the start'
+>>> doc["model"], doc["agreement"]
+('departure model (docs/behaviour.md)', 'unilateral')
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ True
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
@@ -22,7 +23,9 @@ from pydantic import ValidationError
 from safepassage.behaviour import COEFFICIENTS, replayed_proposal
 from safepassage.errors import Problem, ScenarioError
 from safepassage.plan import PlanResult, plan_proposal
-from safepassage.scenario.episode import Episode
+from safepassage.plan.bus_trips import BusPlan, bus_plan_for
+from safepassage.plan.result import Convoy
+from safepassage.scenario.episode import Episode, ObservedOutcome
 from safepassage.scenario.load import parse_scenario, resolve_scenario_path
 from safepassage.scenario.model import Scenario
 
@@ -30,6 +33,8 @@ __all__ = [
     "BacktestOutcome",
     "BacktestResult",
     "Calibration",
+    "episode_buses",
+    "episode_prediction",
     "episode_scenario",
     "load_episode",
     "run_backtest",
@@ -73,6 +78,7 @@ class BacktestResult:
     outcomes: list[BacktestOutcome]
     calibrations: list[Calibration]
     plan: PlanResult
+    buses: BusPlan | None = None  # the bus trips, when the scenario has a bus fleet
 
     def to_json(self) -> dict[str, Any]:
         """The documented ``--json`` document."""
@@ -206,10 +212,45 @@ def calibrations(episode: Episode) -> list[Calibration]:
     return out
 
 
-def _predicted(plan: PlanResult, metric: str, commodities: list[str] | None, days: float) -> float:
+def _crossing_day(convoy: Convoy) -> str:
+    """Local date a journey's trucks leave their (first) crossing; its departure if none is named."""
+    for leg in convoy.legs:
+        if leg.from_place in convoy.crossings:
+            return leg.departs[:10]
+    return convoy.departs[:10]
+
+
+def episode_prediction(plan: PlanResult, outcome: ObservedOutcome, days: float, buses: BusPlan | None = None) -> float:
+    """The plan's value of ``outcome``'s metric per day: over the whole period, or over the outcome's
+    ``dates`` (people by the local day they reach safety, trucks by the day they cross or offload).
+    People reaching safety count those on foot (the plan) and those carried by ``buses`` (the bus
+    trips, less the share detained or turned back)."""
     kpis = plan.kpis
+    metric, commodities = outcome.metric, outcome.commodities
+    if outcome.dates is not None:
+        wanted = set(outcome.dates.iso_days())
+        if metric == "people_reached_safety_per_day":
+            total = sum(float(n) for day, n in kpis.safe_by_day.items() if day in wanted)
+            if buses is not None:
+                total += sum(t.people - t.detained_or_turned_back for t in buses.trips if t.arrives[:10] in wanted)
+        elif metric == "quantity_arrived_per_day":
+            kinds = set(commodities or [])
+            total = sum(
+                q for c in plan.convoys if c.arrives[:10] in wanted for k, q in c.cargo.items() if k in kinds
+            )
+        else:
+            day_of = _crossing_day if metric == "trucks_crossed_per_day" else (lambda c: c.arrives[:10])
+            total = sum(
+                float(n)
+                for c in plan.convoys
+                if day_of(c) in wanted
+                for k, n in c.cargo_trucks.items()
+                if not commodities or k in commodities
+            )
+        return total / outcome.dates.days
     if metric == "people_reached_safety_per_day":
-        return kpis.people_reached_safety / days
+        by_bus = buses.people_reached_safety if buses is not None else 0.0
+        return (kpis.people_reached_safety + by_bus) / days
     tables: dict[str, dict[str, float]] = {
         "trucks_crossed_per_day": {k: float(v) for k, v in kpis.trucks_crossed.items()},
         "trucks_arrived_per_day": {k: float(v) for k, v in kpis.trucks_arrived.items()},
@@ -218,6 +259,12 @@ def _predicted(plan: PlanResult, metric: str, commodities: list[str] | None, day
     table = tables[metric]
     chosen = commodities if commodities else list(table)
     return sum(float(table.get(c, 0.0)) for c in chosen) / days
+
+
+def episode_buses(scenario: Scenario, proposal_id: str, episode: Episode) -> BusPlan | None:
+    """The bus trips over the episode's period (None without a bus fleet)."""
+    start = episode.period.start.replace(tzinfo=None)
+    return bus_plan_for(scenario, scenario.proposal(proposal_id), start, start + dt.timedelta(days=episode.days))
 
 
 def run_backtest(ref: str | Path, time_limit_s: float | None = None) -> BacktestResult:
@@ -234,10 +281,11 @@ def run_backtest(ref: str | Path, time_limit_s: float | None = None) -> Backtest
     if problems:
         raise ScenarioError(problems, str(path))
     plan = plan_proposal(scenario, proposal_id, time_limit_s=time_limit_s)
+    buses = episode_buses(scenario, proposal_id, episode)
     fitted = calibrations(episode)
     rows = []
     for outcome in episode.outcomes:
-        predicted = _predicted(plan, outcome.metric, outcome.commodities, episode.days)
+        predicted = episode_prediction(plan, outcome, episode.days, buses)
         ratio = predicted / outcome.observed
         in_sample = any(c.calibrated_on == episode.id and outcome.kind in c.affects for c in fitted)
         rows.append(
@@ -252,4 +300,4 @@ def run_backtest(ref: str | Path, time_limit_s: float | None = None) -> Backtest
                 sample="in" if in_sample else "out",
             )
         )
-    return BacktestResult(episode.id, scenario.name, proposal_id, rows, fitted, plan)
+    return BacktestResult(episode.id, scenario.name, proposal_id, rows, fitted, plan, buses)

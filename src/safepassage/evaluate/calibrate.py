@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from safepassage.evaluate.backtest import episode_scenario, load_episode
+from safepassage.evaluate.backtest import episode_buses, episode_prediction, episode_scenario, load_episode
 from safepassage.plan import plan_proposal
 from safepassage.scenario.behaviour import Behaviour, ShareRange
 
@@ -18,8 +18,8 @@ __all__ = ["fit_base_participation"]
 def fit_base_participation(
     ref: str | Path, low: float = 0.01, high: float = 0.99, steps: int = 10
 ) -> tuple[float, float]:
-    """(base participation, predicted people/day) that matches the episode's people outcome, by
-    bisection (the prediction rises with participation). Raises ValueError if the episode has no
+    """(base participation, predicted people/day) that matches the episode's people outcome (over its
+    ``dates`` if it has them), by bisection (the prediction rises with participation). Raises ValueError if the episode has no
     people outcome."""
     episode, path = load_episode(ref)
     target = next((o for o in episode.outcomes if o.metric == "people_reached_safety_per_day"), None)
@@ -30,8 +30,9 @@ def fit_base_participation(
 
     def predicted(p0: float) -> float:
         fitted = behaviour.model_copy(update={"base_participation": ShareRange(value=p0, assumption="fit")})
-        plan = plan_proposal(scenario.model_copy(update={"behaviour": fitted}), proposal)
-        return plan.kpis.people_reached_safety / episode.days
+        fitted_scenario = scenario.model_copy(update={"behaviour": fitted})
+        plan = plan_proposal(fitted_scenario, proposal)
+        return episode_prediction(plan, target, episode.days, episode_buses(fitted_scenario, proposal, episode))
 
     value = predicted(high)
     for _ in range(steps):

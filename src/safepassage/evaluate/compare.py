@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
@@ -11,6 +12,7 @@ from typing import Any
 
 from safepassage.evaluate.assumptions import behavioural_assumptions, daily_profile
 from safepassage.plan import PlanResult, plan_proposal
+from safepassage.plan.bus_trips import BusPlan, bus_plan_for
 from safepassage.plan.result import iso
 from safepassage.plan.solve import solved_in_this_process
 from safepassage.scenario.model import Horizon, Scenario
@@ -29,6 +31,14 @@ class Comparison:
     def horizon_days(self) -> float:
         return self.results[0].horizon_days if self.results else self.scenario.horizon.days
 
+    def bus_plan(self, result: PlanResult) -> BusPlan | None:
+        """The bus trips of ``result``'s proposal over its horizon (None without a bus fleet): people
+        carried by bus are planned as trips apart from the LP (plan/bus_trips.py), which plans the
+        walkers from who is left."""
+        start = dt.datetime.fromisoformat(result.horizon_start).replace(tzinfo=None)
+        end = start + dt.timedelta(days=result.horizon_days)
+        return bus_plan_for(self.scenario, self.scenario.proposal(result.proposal), start, end)
+
     def to_json(self) -> dict[str, Any]:
         """The documented comparison document (README: `compare --json`)."""
         return {
@@ -38,10 +48,28 @@ class Comparison:
             "horizon_days": self.horizon_days,
             "counting": "trucks crossed: leaving a crossing; trucks arrived: offloaded at a distribution point; quantities in each commodity's unit, tonnes via tonnes_per_unit",
             "proposals": [
-                {**r.summary(), "daily_profile": daily_profile(r), "behavioural_assumptions": behavioural_assumptions(self.scenario, r.proposal)}
+                {
+                    **r.summary(), "daily_profile": daily_profile(r), "behavioural_assumptions": behavioural_assumptions(self.scenario, r.proposal),
+                    **_bus_summary(self.bus_plan(r)),
+                }
                 for r in self.results
             ],
         }
+
+
+def _bus_summary(plan: BusPlan | None) -> dict[str, Any]:
+    """``people_by_bus`` for a scenario with a bus fleet: trips, people reaching safety and people
+    detained or turned back at screening (not counted in ``people_reached_safety``, which is on foot)."""
+    if plan is None:
+        return {}
+    return {
+        "people_by_bus": {
+            "trips": len(plan.trips),
+            "people_reached_safety": round(plan.people_reached_safety, 1),
+            "people_detained_or_turned_back": round(plan.people_detained_or_turned_back, 1),
+            "waiting_at_end": plan.waiting_at_end,
+        }
+    }
 
 
 def default_workers() -> int:

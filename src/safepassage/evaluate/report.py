@@ -375,7 +375,8 @@ def _summary(comparison: Comparison, bands: ComparisonBands | None) -> list[str]
     for r in results:
         proposal = scenario.proposal(r.proposal)
         trucks = f"{r.kpis.total_trucks_arrived:,} trucks of aid arrive" + _spread_words(bands, r.proposal, "trucks_arrived")
-        people = (f"{r.kpis.people_reached_safety:,} of the {r.kpis.people_wanting_to_leave:,} people who want to leave reach safety"
+        pool = "people who could leave (the departure model decides who goes)" if scenario.behaviour is not None else "people who want to leave"
+        people = (f"{r.kpis.people_reached_safety:,} of the {r.kpis.people_wanting_to_leave:,} {pool} reach safety"
                   + _spread_words(bands, r.proposal, "people_reached_safety"))
         worst = ""
         if commodity:

@@ -28,7 +28,7 @@ from safepassage.errors import Problem, ScenarioError
 from safepassage.scenario.clock import local_instant
 from safepassage.scenario.model import Proposal, Scenario, Window
 
-__all__ = ["BusTrip", "BusPlan", "plan_bus_trips"]
+__all__ = ["BusTrip", "BusPlan", "boarded_minutes", "bus_plan_for", "plan_bus_trips"]
 
 _UTC = dt.timezone.utc
 
@@ -276,3 +276,22 @@ def _when_room(
         if all(sum(n for s, e, n in during if s <= p < e) + load <= capacity for p in points):
             return t
     return candidates[-1]
+
+
+def bus_plan_for(scenario: Scenario, proposal: Proposal, start: dt.datetime, end: dt.datetime) -> BusPlan | None:
+    """The bus trips of ``proposal`` from local ``start`` to ``end``, or None when the scenario has no
+    bus fleet (then everyone moves on foot)."""
+    if scenario.fleet is None or scenario.fleet.buses is None:
+        return None
+    return plan_bus_trips(scenario, proposal, start, end)
+
+
+def boarded_minutes(plan: BusPlan, start: dt.datetime, timezone: str) -> dict[str, list[tuple[float, float]]]:
+    """Per zone, (minute from local ``start``, people) of every trip's boarding: everyone a trip took
+    from the zone's pool (``BusTrip.people``: those who reach safety and those detained or turned back)."""
+    origin = start.replace(tzinfo=ZoneInfo(timezone)).astimezone(_UTC)
+    out: dict[str, list[tuple[float, float]]] = {}
+    for trip in plan.trips:
+        minute = (dt.datetime.fromisoformat(trip.departs).astimezone(_UTC) - origin).total_seconds() / 60.0
+        out.setdefault(trip.zone, []).append((minute, float(trip.people)))
+    return out

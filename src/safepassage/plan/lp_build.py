@@ -153,6 +153,7 @@ def build_lp(problem: PlanningProblem) -> PlanningModel:
     define_people_columns(model)
     define_truck_balance_constraints(model)
     define_people_balance_constraints(model)
+    define_screening_holding_constraints(model)
     define_place_truck_throughput_constraints(model)
     define_road_truck_capacity_constraints(model)
     define_place_people_throughput_constraints(model)
@@ -238,6 +239,11 @@ def define_people_columns(model: PlanningModel) -> None:
     lp.add_columns("y", len(people), cost=cost)
 
     holds_people = np.array([p.allows_holding for p in scenario.places], dtype=bool)
+    # A screening point with a holding area lets people queue there (up to holding_people: see
+    # define_screening_holding_constraints); holding_people 0 means no one may wait there.
+    for i, place in enumerate(scenario.places):
+        if place.screening is not None and place.screening.holding_people is not None:
+            holds_people[i] = place.screening.holding_people > 0
     holds_people[model.assembly] = True
     model.holding_pairs = np.flatnonzero(holds_people[model.people_nodes.pair_place]) if model.origins else np.zeros(0, dtype=np.int64)
     # Waiting is not free: a person-hour waiting away from home (its origin's assembly place) costs.
@@ -330,6 +336,35 @@ def define_people_balance_constraints(model: PlanningModel) -> None:
         safe[list(places), o] = True
     head_ok = ~safe[model.arcs.head[model.people.arc], model.people.kind]
     _balance_rows(model, "people_balance", "people", model.people_nodes, model.people, model.col("y"), model.holding_pairs, model.col("h"), model.supply_people, head_ok)
+
+
+def define_screening_holding_constraints(model: PlanningModel) -> None:
+    """A screening point's holding area holds at most ``holding_people`` people waiting (all origins):
+
+        Σ_o h[p,o,t] ≤ holding_people[p]   for every screening place p with a holding area and slot t"""
+    n_slots = model.terms.grid.n_slots
+    pair_place = model.people_nodes.pair_place[model.holding_pairs] if len(model.holding_pairs) else np.zeros(0, dtype=np.int64)
+    capped = {
+        i: float(p.screening.holding_people)
+        for i, p in enumerate(model.scenario.places)
+        if p.screening is not None and p.screening.holding_people is not None and i not in set(model.assembly)
+    }
+    places = np.array(sorted(q for q in capped if np.any(pair_place == q)), dtype=np.int64)
+    if len(places) == 0:
+        model.lp.add_rows("screening_holding", "people", np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), [], unit="person")
+        return
+    upper = np.repeat([capped[int(q)] for q in places], n_slots)
+    labels = [model.scenario.places[int(q)].id for q in range(len(model.scenario.places))]
+    block = model.lp.add_rows(
+        "screening_holding", "people", -np.inf, upper, np.repeat(places, n_slots), np.tile(np.arange(n_slots), len(places)), labels, unit="person",
+    )
+    row_of_place = {int(q): k for k, q in enumerate(places)}
+    h = model.col("h")
+    for j, place in enumerate(pair_place):
+        k = row_of_place.get(int(place))
+        if k is None:
+            continue
+        model.lp.add_entries(block.start + k * n_slots + np.arange(n_slots), h.start + j * n_slots + np.arange(n_slots), 1.0)
 
 
 def _grouped_rows(model: PlanningModel, name: str, kind: str, entity: np.ndarray, slot: np.ndarray, cols: np.ndarray, capacity: np.ndarray, labels: list[str], unit: str) -> None:

@@ -17,7 +17,7 @@ import numpy as np
 from safepassage.plan.terms import Terms
 from safepassage.scenario.model import PlaceKind, Scenario
 
-__all__ = ["Arcs", "Movements", "build_arcs", "truck_movements", "people_movements", "reachable_arcs"]
+__all__ = ["Arcs", "Movements", "build_arcs", "screening_minutes", "truck_movements", "people_movements", "reachable_arcs"]
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,16 @@ class Movements:
         return len(self.arc)
 
 
+def screening_minutes(scenario: Scenario) -> np.ndarray:
+    """Per place: the minutes a person on foot spends being processed at its screening point (0 where
+    the place has no ``screening``)."""
+    return np.array([p.screening.processing_minutes if p.screening is not None else 0.0 for p in scenario.places])
+
+
 def build_arcs(scenario: Scenario) -> Arcs:
-    """Both directions of every road (one for ``one_way`` roads), with travel times and capacities."""
+    """Both directions of every road (one for ``one_way`` roads), with travel times and capacities.
+    ``walk_min`` of a road leaving a screening point includes the point's processing minutes (people
+    enter processing when they leave its queue, at the point's people_per_hour, then walk on)."""
     index = {p.id: i for i, p in enumerate(scenario.places)}
     rows = []
     for r, road in enumerate(scenario.roads):
@@ -69,12 +77,14 @@ def build_arcs(scenario: Scenario) -> Arcs:
         empty = np.zeros(0)
         return Arcs(empty.astype(np.int64), empty.astype(np.int64), empty.astype(np.int64), empty, empty, empty, empty)
     table = np.array(rows, dtype=np.float64)
+    tail = table[:, 0].astype(np.int64)
     return Arcs(
-        tail=table[:, 0].astype(np.int64),
+        tail=tail,
         head=table[:, 1].astype(np.int64),
         road=table[:, 2].astype(np.int64),
         truck_min=table[:, 3],
-        walk_min=table[:, 4],
+        # People leaving a screening point are processed first: its processing_minutes come before the walk.
+        walk_min=table[:, 4] + screening_minutes(scenario)[tail],
         trucks_per_hour=table[:, 5],
         people_per_hour=table[:, 6],
     )

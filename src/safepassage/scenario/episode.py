@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from safepassage.scenario.model import Confidence, Horizon, Parameter, Proposal, Source
 
-__all__ = ["Episode", "ObservedOutcome", "OutcomeSource", "EpisodeParameter", "METRICS"]
+__all__ = ["Episode", "ObservedOutcome", "OutcomeDates", "OutcomeSource", "EpisodeParameter", "METRICS"]
 
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", min_length=1, max_length=64)]
 
@@ -42,12 +42,37 @@ class OutcomeSource(_Model):
     note: str = ""
 
 
+class OutcomeDates(_Model):
+    """The local days an observed figure covers, ``first`` to ``last`` inclusive (both within the
+    episode's period): the plan's figure is then counted over those days only, so that a figure
+    observed on later days can be checked against a plan that starts earlier (the days before shape
+    who is left and how much people trust the windows)."""
+
+    first: dt.date
+    last: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OutcomeDates:
+        if self.last < self.first:
+            raise ValueError(f"last ({self.last}) is before first ({self.first})")
+        return self
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    def iso_days(self) -> list[str]:
+        """The covered local dates as ISO strings."""
+        return [(self.first + dt.timedelta(days=i)).isoformat() for i in range(self.days)]
+
+
 class ObservedOutcome(_Model):
     """One observed figure over the period, compared with the same metric of the plan.
 
     ``metric``: people_reached_safety_per_day, trucks_crossed_per_day, trucks_arrived_per_day, or
     quantity_arrived_per_day (``commodities`` names which, in their own unit). ``band``: the prediction
-    is in band when predicted/observed lies within [1/band, band]."""
+    is in band when predicted/observed lies within [1/band, band]. ``dates``: the local days the figure
+    covers (default: the whole period); the prediction is then the plan's figure on those days, per day."""
 
     name: Id
     metric: Literal[
@@ -57,6 +82,7 @@ class ObservedOutcome(_Model):
     observed: Annotated[float, Field(gt=0, allow_inf_nan=False)]
     band: Annotated[float, Field(gt=1, le=100, allow_inf_nan=False)]
     commodities: list[Id] | None = None
+    dates: OutcomeDates | None = None
     sources: list[OutcomeSource] = Field(min_length=1)
     note: str = ""
 
@@ -107,6 +133,15 @@ class Episode(_Model):
         names = [o.name for o in self.outcomes]
         if len(set(names)) != len(names):
             raise ValueError("outcome names must be unique within an episode")
+        first_day = self.period.start.date()
+        # The last local day the period touches (a period ending at 07:00 touches that day's morning only).
+        last_day = (self.period.start + dt.timedelta(days=self.period.days) - dt.timedelta(microseconds=1)).date()
+        for outcome in self.outcomes:
+            if outcome.dates is not None and not (first_day <= outcome.dates.first and outcome.dates.last <= last_day):
+                raise ValueError(
+                    f"outcome '{outcome.name}': dates {outcome.dates.first} to {outcome.dates.last} must lie within "
+                    f"the period, {first_day} to {last_day}"
+                )
         return self
 
     @property

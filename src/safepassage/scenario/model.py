@@ -275,6 +275,10 @@ class Road(_Model):
 class Evacuation(_Model):
     """People in a zone who want to leave it, where they gather and which zones are safe for them.
 
+    Without a scenario ``behaviour`` block all ``wants_to_leave`` are ready at the start. With one it is
+    the pool W of the departure model (docs/behaviour.md), which decides who of them goes and when:
+    give everyone who could leave (e.g. everyone under an evacuation order), not a guess of who will.
+
     ``movement``: ``evacuation`` (people leaving danger; arriving, they *reach safety*) or ``return``
     (displaced people going back home, e.g. north after a ceasefire; arriving, they are *returned*,
     counted apart and never as reaching safety). Planned alike; named and counted apart."""
