@@ -216,8 +216,8 @@ def _crossing_day(convoy: Convoy) -> str:
     """Local date a journey's trucks leave their (first) crossing; its departure if none is named."""
     for leg in convoy.legs:
         if leg.from_place in convoy.crossings:
-            return leg.departs[:10]
-    return convoy.departs[:10]
+            return leg.departs.date().isoformat()
+    return convoy.departs.date().isoformat()
 
 
 def episode_prediction(plan: PlanResult, outcome: ObservedOutcome, days: float, buses: BusPlan | None = None) -> float:
@@ -232,14 +232,14 @@ def episode_prediction(plan: PlanResult, outcome: ObservedOutcome, days: float, 
         if metric == "people_reached_safety_per_day":
             total = sum(float(n) for day, n in kpis.safe_by_day.items() if day in wanted)
             if buses is not None:
-                total += sum(t.people - t.detained_or_turned_back for t in buses.trips if t.arrives[:10] in wanted)
+                total += sum(t.people - t.detained_or_turned_back for t in buses.trips if t.arrives.date().isoformat() in wanted)
         elif metric == "quantity_arrived_per_day":
             kinds = set(commodities or [])
             total = sum(
-                q for c in plan.convoys if c.arrives[:10] in wanted for k, q in c.cargo.items() if k in kinds
+                q for c in plan.convoys if c.arrives.date().isoformat() in wanted for k, q in c.cargo.items() if k in kinds
             )
         else:
-            day_of = _crossing_day if metric == "trucks_crossed_per_day" else (lambda c: c.arrives[:10])
+            day_of = _crossing_day if metric == "trucks_crossed_per_day" else (lambda c: c.arrives.date().isoformat())
             total = sum(
                 float(n)
                 for c in plan.convoys

@@ -35,7 +35,7 @@ class Comparison:
         """The bus trips of ``result``'s proposal over its horizon (None without a bus fleet): people
         carried by bus are planned as trips apart from the LP (plan/bus_trips.py), which plans the
         walkers from who is left."""
-        start = dt.datetime.fromisoformat(result.horizon_start).replace(tzinfo=None)
+        start = result.horizon_start.replace(tzinfo=None)
         end = start + dt.timedelta(days=result.horizon_days)
         return bus_plan_for(self.scenario, self.scenario.proposal(result.proposal), start, end)
 

@@ -292,6 +292,6 @@ def boarded_minutes(plan: BusPlan, start: dt.datetime, timezone: str) -> dict[st
     origin = start.replace(tzinfo=ZoneInfo(timezone)).astimezone(_UTC)
     out: dict[str, list[tuple[float, float]]] = {}
     for trip in plan.trips:
-        minute = (dt.datetime.fromisoformat(trip.departs).astimezone(_UTC) - origin).total_seconds() / 60.0
+        minute = (trip.departs.astimezone(_UTC) - origin).total_seconds() / 60.0
         out.setdefault(trip.zone, []).append((minute, float(trip.people)))
     return out
