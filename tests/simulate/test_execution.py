@@ -104,7 +104,9 @@ def test_trucks_rejected_at_inspection_queue_again_and_some_still_arrive(gaza_pl
 
 def test_a_window_not_honoured_stops_movement_on_pause_only_roads(gaza_plans):
     plan, world, schedule = gaza_plans["daily-4h-north"]
-    never = Disruptions.none().model_copy(update={"window_not_honoured_probability": 1.0})
+    # The daily pauses are announced by one side: their windows are drawn with the unilateral probability.
+    assert world.proposal.agreement == "unilateral"
+    never = Disruptions.none().model_copy(update={"window_not_honoured_probability": 1.0, "unilateral_not_honoured_probability": 1.0})
     outcome = _run(world, schedule, never)
     assert plan.kpis.people_reached_safety > 0
     assert outcome.people_reached_safety == 0  # every corridor needs the pause
