@@ -294,7 +294,8 @@ def round_and_repair(model: PlanningModel, solution: LPSolution, max_passes: int
     trucks_int = np.floor(trucks.amount + TOL)
     people_int = np.floor(people.amount + TOL)
     if len(trucks.paths):
-        # The path program gets time in proportion to the LP's own (at least 1 s, at most 10 s).
+        # The path program gets time in proportion to the LP's own, at least 5 s (it needs 0.1–1.3 CPU s on Gaza,
+        # and a wall-clock limit reached on a loaded machine would make the plan depend on the load), at most 10 s.
         mip_time_limit_s = min(10.0, max(5.0, 0.3 * solution.solve_seconds))
         trucks_int = _repair(model, trucks, trucks_int, people, people_int, max_passes, mip_time_limit_s, reduced)
     return integer_plan(model, trucks, people, trucks_int, people_int)
