@@ -204,6 +204,111 @@ def worker_gaza(spec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def use_approach(approach: str) -> None:
+    """``baseline``: the planner as before issue 10's speed work — the whole aggregated LP to the
+    interior point with crossover, and the path integer program with every limit row and unbounded
+    paths. ``now``: the LP's independent parts apart, by the primal simplex; the path program with
+    path bounds and without rows that cannot bind. Forked ``compare`` workers inherit it."""
+    import functools
+
+    from safepassage.plan import aggregate, integer, planner
+
+    if approach == "baseline":
+        planner.solve_planning_lp = functools.partial(aggregate.solve_planning_lp, split=False)  # type: ignore[assignment]
+        planner.round_and_repair = functools.partial(integer.round_and_repair, reduced=False)  # type: ignore[assignment]
+
+
+def worker_gaza_speed(spec: dict[str, Any]) -> dict[str, Any]:
+    """Gaza, every proposal, with one approach (``use_approach``): ``compare``'s wall time (first: its
+    workers fork only from a process that has not solved), then each ``plan_proposal`` on one thread
+    with its CPU seconds, the CPU seconds of the rounding step, the bound and the gaps."""
+    from safepassage.evaluate.compare import compare_proposals, default_workers
+    from safepassage.plan import planner
+    from safepassage.scenario import load_scenario
+
+    use_approach(spec["approach"])
+    scenario = load_scenario(spec["scenario"])
+    started = time.perf_counter()
+    compare_proposals(scenario, workers=default_workers())
+    compare_wall_s = time.perf_counter() - started
+    rounding = planner.round_and_repair
+    round_cpu: list[float] = []
+
+    def timed_rounding(*args: Any, **kwargs: Any) -> Any:
+        cpu0 = _cpu_s()
+        try:
+            return rounding(*args, **kwargs)
+        finally:
+            round_cpu.append(_cpu_s() - cpu0)
+
+    planner.round_and_repair = timed_rounding  # type: ignore[assignment]
+    rows = []
+    for proposal in scenario.proposals:
+        cpu0, wall0 = _cpu_s(), time.perf_counter()
+        result = planner.plan_proposal(scenario, proposal.id, threads=1)
+        rows.append({
+            "proposal": proposal.id, "cpu_s": _cpu_s() - cpu0, "wall_s": time.perf_counter() - wall0, "round_cpu_s": round_cpu[-1],
+            "bound": result.bound, "gap": result.gap, "gap_before_convoys": (result.consolidation or {}).get("gap_before", result.gap),
+        })
+    return {"approach": spec["approach"], "compare_wall_s": compare_wall_s, "workers": default_workers(), "proposals": rows, "peak_mb": _rss_mb()}
+
+
+WARM_CORRIDOR = "sad-wadi-gaza-gaza-city"
+
+
+def worker_warm(spec: dict[str, Any]) -> dict[str, Any]:
+    """Gaza daily-4h-north on its own grid: at 24 h, 10 % of the stock the plan holds is lost and the
+    Wadi Gaza corridor closes. The kept-basis warm re-plan (``plan.kept_basis``, paths and schedule
+    included) against (a) a cold solve of the same LP, as a first plan is solved, with the same path
+    decomposition, and (b) the cold re-plan over the rest of the horizon (``replan.replan``). CPU
+    seconds, median of ``repeats``; every warm re-plan starts from a basis that does not know the
+    disruption (a re-plan of the undisturbed state comes first)."""
+    import statistics
+
+    import numpy as np
+
+    from safepassage.plan.kept_basis import KeptBasisPlanner
+    from safepassage.plan.replan import CurrentState, replan
+    from safepassage.scenario import load_scenario
+
+    scenario = load_scenario("gaza-2023-11")
+    proposal = "daily-4h-north"
+    planner = KeptBasisPlanner(scenario, proposal, threads=1)
+    m, grid = planner.model, planner.model.terms.grid
+    tau = int(np.searchsorted(grid.boundaries_min, 24 * 60.0))
+    deviation = planner.deviation(tau)
+    held = planner.base.x[m.col("s").slice()].reshape(len(m.storage_pairs), grid.n_slots)[:, tau - 1]
+    deviation.truck_delta[m.storage_pairs] = -0.1 * held
+    deviation.roads_closed[[r.id for r in scenario.roads].index(WARM_CORRIDOR)] = True
+    at = grid.to_local(float(grid.boundaries_min[tau]))
+    warm_cpu, cold_cpu, replan_cpu, iterations, rel_diff = [], [], [], [], []
+    for _ in range(spec.get("repeats", 3)):
+        planner.replan(planner.deviation(tau))
+        cpu0 = _cpu_s()
+        warm = planner.replan(deviation)
+        warm_cpu.append(_cpu_s() - cpu0)
+        iterations.append(warm.iterations)
+        cpu0 = _cpu_s()
+        cold = planner.cold(deviation)
+        planner.future_paths(deviation, cold)
+        cold_cpu.append(_cpu_s() - cpu0)
+        rel_diff.append(abs(warm.objective - cold.objective) / max(1.0, abs(cold.objective)))
+        cpu0 = _cpu_s()
+        replan(scenario, proposal, CurrentState(at=at, closed_roads={WARM_CORRIDOR}))
+        replan_cpu.append(_cpu_s() - cpu0)
+    w, c, r = statistics.median(warm_cpu), statistics.median(cold_cpu), statistics.median(replan_cpu)
+    return {
+        "parts": [[len(rows), len(cols)] for rows, cols in planner.parts], "warm_cpu_s": w, "warm_runs_cpu_s": warm_cpu,
+        "warm_iterations": iterations, "cold_same_lp_cpu_s": c, "cold_replan_cpu_s": r, "ratio_vs_cold_same_lp": c / w,
+        "ratio_vs_cold_replan": r / w, "objective_rel_diff_max": max(rel_diff),
+    }
+
+
 SOLVER_CONFIGS = [
     {"solver": "choose"},
     {"solver": "simplex", "simplex_strategy": 1},  # dual simplex (what 'choose' picks for LPs)
@@ -246,7 +351,7 @@ def worker_solver_options(spec: dict[str, Any]) -> dict[str, Any]:
     return {"runs": out, "rows": model.lp.n_rows, "cols": model.lp.n_cols}
 
 
-WORKERS = {"planner": worker_planner, "pulp": worker_pulp, "gaza": worker_gaza, "solver-options": worker_solver_options}
+WORKERS = {"planner": worker_planner, "pulp": worker_pulp, "gaza": worker_gaza, "gaza-speed": worker_gaza_speed, "warm": worker_warm, "solver-options": worker_solver_options}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -314,6 +419,21 @@ def bench_gaza(timeout_s: float, quick: bool, log) -> dict[str, Any] | None:
     limit = GAZA_QUICK_LIMIT_S if quick else GAZA_LIMIT_S
     log(f"gaza-2023-11, every proposal (at most {limit:.0f} s of solving each) …")
     return run_case({"task": "gaza", "scenario": "gaza-2023-11", "time_limit_s": limit, "fine_grid": not quick}, limit * 16 + 120)
+
+
+def bench_gaza_speed(log) -> dict[str, Any] | None:
+    """Gaza, every proposal, now and with the baseline approach, one after the other in this run."""
+    from safepassage.scenario import builtin_scenarios
+
+    if "gaza-2023-11" not in builtin_scenarios():
+        return None
+    out: dict[str, Any] = {}
+    for approach in ("now", "baseline"):
+        log(f"gaza-2023-11 speed, {approach} …")
+        out[approach] = run_case({"task": "gaza-speed", "scenario": "gaza-2023-11", "approach": approach}, 1800)
+    log("gaza-2023-11 warm re-plan after a disruption …")
+    out["warm"] = run_case({"task": "warm", "repeats": 3}, 1800)
+    return out
 
 
 def bench_big(timeout_s: float, quick: bool, log) -> dict[str, Any]:
@@ -400,6 +520,34 @@ def print_report(report: dict[str, Any]) -> None:
         console.print(t)
     elif gaza:
         console.print(f"gaza-2023-11: {gaza.get('status')} {gaza.get('error', '')}")
+    speed = report.get("gaza_speed") or {}
+    now, base = speed.get("now", {}), speed.get("baseline", {})
+    if "proposals" in now and "proposals" in base:
+        t = Table(title=(
+            f"gaza-2023-11, CPU s per plan on one thread (target < 2 s), now against the baseline in the same run; "
+            f"compare ({now['workers']} workers): now {now['compare_wall_s']:.1f} s wall, baseline {base['compare_wall_s']:.1f} s, "
+            f"{base['compare_wall_s'] / now['compare_wall_s']:.1f}×"
+        ))
+        for column in ("proposal", "now CPU s", "baseline CPU s", "speed-up", "rounding now / baseline CPU s", "bound now / baseline", "gap before convoys", "gap (with convoys)"):
+            t.add_column(column)
+        for a, b in zip(now["proposals"], base["proposals"]):
+            t.add_row(
+                a["proposal"], _f(a["cpu_s"]), _f(b["cpu_s"]), _f(b["cpu_s"] / a["cpu_s"], ".1f") + "×", f"{a['round_cpu_s']:.2f} / {b['round_cpu_s']:.2f}",
+                f"{a['bound']:,.0f} / {b['bound']:,.0f}", f"{a['gap_before_convoys']:.2%} / {b['gap_before_convoys']:.2%}", f"{a['gap']:.2%} / {b['gap']:.2%}",
+            )
+        console.print(t)
+    elif speed:
+        console.print(f"gaza-2023-11 speed: now {now.get('status')}, baseline {base.get('status')}")
+    warm = speed.get("warm", {})
+    if "warm_cpu_s" in warm:
+        console.print(
+            f"Warm re-plan (kept basis, parts {warm['parts']}): {warm['warm_cpu_s']:.3f} CPU s (runs {warm['warm_runs_cpu_s']}, "
+            f"dual simplex iterations {warm['warm_iterations']}); cold solve of the same LP {warm['cold_same_lp_cpu_s']:.2f} s "
+            f"({warm['ratio_vs_cold_same_lp']:.1f}×); cold re-plan (replan.replan) {warm['cold_replan_cpu_s']:.2f} s "
+            f"({warm['ratio_vs_cold_replan']:.1f}×); objective rel. diff to the cold solve ≤ {warm['objective_rel_diff_max']:.1e}"
+        )
+    elif warm:
+        console.print(f"warm re-plan: {warm.get('status')} {warm.get('error', '')}")
     big = report.get("big") or {}
     for key in ("fine", "shrunken"):
         case = big.get(key)
@@ -436,6 +584,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes only (~3 min)")
     parser.add_argument("--no-big", action="store_true", help="skip the 500-place week")
     parser.add_argument("--no-gaza", action="store_true", help="skip the packaged Gaza scenario")
+    parser.add_argument("--gaza-speed-only", action="store_true", help="only Gaza, now against the baseline (~2 min)")
     parser.add_argument("--solver-options", action="store_true", help="also try HiGHS options on Gaza and the 500-place week")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds allowed per case (default 300)")
     parser.add_argument("--pulp-max-columns", type=int, default=PULP_MAX_COLUMNS, help="largest LP given to the PuLP baseline")
@@ -462,7 +611,13 @@ def main(argv: list[str] | None = None) -> int:
         "proposal": PROPOSAL,
         "seed": SEED,
     }
-    report["sizes"] = bench_sizes(QUICK_SIZES if args.quick else FULL_SIZES, args.timeout, args.pulp_max_columns, log)
+    if not args.no_gaza:
+        report["gaza_speed"] = bench_gaza_speed(log)
+    if args.gaza_speed_only:
+        args.no_gaza = args.no_big = True
+        report["sizes"] = []
+    else:
+        report["sizes"] = bench_sizes(QUICK_SIZES if args.quick else FULL_SIZES, args.timeout, args.pulp_max_columns, log)
     if not args.no_gaza:
         report["gaza"] = bench_gaza(args.timeout, args.quick, log)
     if not args.no_big:

@@ -37,7 +37,15 @@ import scipy.sparse as sp
 
 from safepassage.plan.decompose import SINK, FlowEdges, decompose
 from safepassage.plan.lp_build import PlanningModel
-from safepassage.plan.solve import DEFAULT_SOLVER, LPSolution, _run, new_highs, solve_lp
+from safepassage.plan.solve import (
+    DEFAULT_SOLVER,
+    LPSolution,
+    _run,
+    new_highs,
+    solve_by_components,
+    solve_lp,
+    to_highs_lp,
+)
 
 __all__ = ["Aggregation", "AggregationError", "aggregate", "commodity_classes", "disaggregate", "solve_planning_lp"]
 
@@ -273,19 +281,41 @@ def disaggregate(model: PlanningModel, agg: Aggregation, y: np.ndarray) -> np.nd
 
 
 def solve_planning_lp(
-    model: PlanningModel, time_limit_s: float | None = None, threads: int | None = None
+    model: PlanningModel, time_limit_s: float | None = None, threads: int | None = None, split: bool = True
 ) -> LPSolution:
     """Solve the planning LP, aggregated where that is exact (see the module doc); the solution is in
     the built LP's columns and rows (a merged balance row's dual goes to each of its rows). Same
-    optimum as ``solve_lp(model.lp)``; raises as it does."""
+    optimum as ``solve_lp(model.lp)``; raises as it does.
+
+    ``split`` (default): solve the LP's independent parts apart (``solve.solve_by_components``: on Gaza
+    the trucks and the people never share a row). The truck flow goes to the interior point with
+    crossover, as before: the convoys formed from its paths depend on which optimal vertex the LP
+    returns, and on Gaza the primal simplex's vertex cost up to 6% of the bound in consolidation
+    (daily-4h-north) against 0.7% for this one. The people's flow and the small parts go to the primal
+    simplex. Without ``split`` the whole LP goes to the interior point: the approach before, kept as
+    the bench's baseline."""
     agg = aggregate(model)
+    trucks = np.zeros(model.lp.n_cols, dtype=bool)
+    for name in ("x", "s", "u"):
+        trucks[model.col(name).slice()] = True
     if not agg.merged:
+        if split:
+            return solve_by_components(
+                to_highs_lp(model.lp), time_limit_s=time_limit_s, threads=threads, ipm_columns=trucks
+            )
         return solve_lp(model.lp, time_limit_s=time_limit_s, threads=threads)
-    highs = new_highs(time_limit_s, threads)
-    highs.setOptionValue("solver", DEFAULT_SOLVER)
     started = time.perf_counter()
-    highs.passModel(agg.highs_lp)
-    solution = _run(highs, started)
+    if split:
+        truck_groups = np.zeros(agg.n_cols, dtype=bool)
+        truck_groups[agg.col_group[trucks]] = True
+        solution = solve_by_components(
+            agg.highs_lp, time_limit_s=time_limit_s, threads=threads, ipm_columns=truck_groups
+        )
+    else:
+        highs = new_highs(time_limit_s, threads)
+        highs.setOptionValue("solver", DEFAULT_SOLVER)
+        highs.passModel(agg.highs_lp)
+        solution = _run(highs, started)
     x = disaggregate(model, agg, solution.x)
     return LPSolution(
         status=solution.status,

@@ -291,43 +291,105 @@ def plan_value(model: PlanningModel, trucks: FlowPaths, trucks_int: np.ndarray, 
     return _Valuer(model, trucks, people, people_int).total(trucks_int, people_int) - QuotaFloors(model, trucks).cost(trucks_int)
 
 
-def round_and_repair(model: PlanningModel, solution: LPSolution, max_passes: int = 3) -> IntegerPlan:
-    """Whole trucks and people: floor each path, then greedily add trucks where limits allow."""
+def round_and_repair(model: PlanningModel, solution: LPSolution, max_passes: int = 3, reduced: bool = True) -> IntegerPlan:
+    """Whole trucks and people: floor each path, then greedily add trucks where limits allow, then the
+    path integer program. ``reduced=False`` gives it every limit row and no bounds on the paths (the
+    approach before, kept as the bench's baseline; same feasible set, slower search)."""
     trucks = truck_paths(model, solution)
     people = people_paths(model, solution)
     trucks_int = np.floor(trucks.amount + TOL)
     people_int = np.floor(people.amount + TOL)
     if len(trucks.paths):
-        # The path program gets time in proportion to the LP's own (at least 1 s, at most 10 s).
-        mip_time_limit_s = min(10.0, max(1.0, 0.3 * solution.solve_seconds))
-        trucks_int = _repair(model, trucks, trucks_int, people, people_int, max_passes, mip_time_limit_s)
+        # The path program gets time in proportion to the LP's own, at least 5 s (it needs 0.1–1.3 CPU s on Gaza,
+        # and a wall-clock limit reached on a loaded machine would make the plan depend on the load), at most 10 s.
+        mip_time_limit_s = min(10.0, max(5.0, 0.3 * solution.solve_seconds))
+        trucks_int = _repair(model, trucks, trucks_int, people, people_int, max_passes, mip_time_limit_s, reduced)
     return integer_plan(model, trucks, people, trucks_int, people_int)
 
 
-def _path_program(trucks: FlowPaths, trucks_int: np.ndarray, valuer: _Valuer, per_path: sp.csc_matrix, upper: np.ndarray, stock_member: sp.csr_matrix, stock: np.ndarray, time_limit_s: float) -> np.ndarray | None:
+def path_bounds(cap: sp.csr_matrix, upper: np.ndarray) -> np.ndarray:
+    """Per path: the most whole trucks any single limit lets it carry, ``min_r ⌊upper_r / cap[r, j]⌋``
+    over the rows ``r`` it touches (``cap ≥ 0``; a path touching no row gets ``inf``)."""
+    by_col = cap.tocsc()
+    out = np.full(by_col.shape[1], np.inf)
+    ratio = np.repeat(upper, np.diff(cap.indptr)) / np.maximum(cap.data, 1e-300)
+    by_entry = sp.csr_matrix((ratio, cap.indices, cap.indptr), shape=cap.shape).tocsc()
+    for j in range(by_col.shape[1]):
+        values = by_entry.data[by_entry.indptr[j]:by_entry.indptr[j + 1]]
+        if len(values):
+            out[j] = np.floor(values.min() + TOL)
+    return np.maximum(out, 0.0)
+
+
+def binding_rows(cap: sp.csr_matrix, upper: np.ndarray, bound: np.ndarray) -> np.ndarray:
+    """Indices of the rows of ``cap · z ≤ upper`` (``cap ≥ 0``, ``0 ≤ z ≤ bound``) worth keeping.
+
+    Left out: a row that every path at its bound together cannot exceed; and a row whose entries are
+    at most those of the kept row before it, with an ``upper`` at least as large (that row implies
+    it). The rows are taken sorted by the paths they touch, so that the fleet's and a place's
+    consecutive slots, which repeat or nest, sit next to each other. Exact: the whole-truck plans that
+    satisfy the kept rows are those that satisfy all of them."""
+    finite = np.where(np.isinf(bound), 1e18, bound)
+    reach = cap @ finite
+    candidates = np.flatnonzero(reach > upper + TOL)
+    if len(candidates) < 2:
+        return candidates
+    rows = cap[candidates].tocsr()
+    rows.sort_indices()
+    # Order by (path set, upper): rows with equal or nested sets of paths sit near each other.
+    keys = [tuple(rows.indices[rows.indptr[i]:rows.indptr[i + 1]]) for i in range(rows.shape[0])]
+    order = sorted(range(len(keys)), key=lambda i: (keys[i], upper[candidates[i]]))
+    dense = rows.toarray()  # a few hundred rows × paths
+    kept: list[int] = []
+    dense_prev: np.ndarray | None = None
+    prev_upper = 0.0
+    for i in order:
+        row = dense[i]
+        limit = upper[candidates[i]]
+        if dense_prev is not None and limit >= prev_upper - TOL and np.all(row <= dense_prev + TOL):
+            continue  # the previous kept row is tighter on every path
+        kept.append(i)
+        dense_prev, prev_upper = row, limit
+    return np.sort(candidates[kept])
+
+
+def _path_program(
+    trucks: FlowPaths, trucks_int: np.ndarray, valuer: _Valuer, per_path: sp.csc_matrix, upper: np.ndarray, stock_member: sp.csr_matrix,
+    stock: np.ndarray, time_limit_s: float, reduced: bool = True,
+) -> np.ndarray | None:
     """Best whole numbers of trucks on the LP's own paths (a small integer program, price-and-branch):
 
         max Σ_j c_j z_j + Σ_{i,j'} price[i,j'] g[i,j']
         s.t. Σ_j cap[r,j] z_j ≤ upper[r]           every place, road, quota and fleet limit the paths touch
              Σ_{j from s, leaving before lot l+1} z_j ≤ Σ_{l' ≤ l} lot[s, l']   stock at each origin, lot by lot
              Σ_j' g[i,j'] ≤ Σ_{j to i} units_j z_j  value tiers of each (zone, commodity)
-             0 ≤ g[i,j'] ≤ tier size,  z_j ∈ {0, 1, 2, …}
+             0 ≤ g[i,j'] ≤ tier size,  z_j ∈ {0, 1, …, bound_j}
+    ``bound_j`` is the most trucks a single limit allows on path j (``path_bounds``); rows that cannot
+    bind within those bounds, or that another row implies, are left out (``binding_rows``), which keeps
+    the fleet's rows (one per slot, over every path in use then) from swamping the search.
+    ``reduced=False``: every touched row and no path bounds (the approach before, for the bench).
     Started from the greedy plan; returns None if HiGHS finds nothing better in the time allowed."""
     import highspy
 
     from safepassage.plan.solve import mark_solved, new_highs
 
     n_paths = len(trucks.paths)
-    touched = np.unique(per_path.indices)
-    cap = per_path.tocsr()[touched]
+    limits = sp.vstack([per_path.tocsr(), stock_member]).tocsr()
+    limit_upper = np.concatenate([upper, stock])
+    touched = np.flatnonzero(np.diff(limits.indptr))  # rows with at least one path
+    limits, limit_upper = limits[touched], limit_upper[touched]
+    if reduced:
+        bound = path_bounds(limits, limit_upper)
+        kept = binding_rows(limits, limit_upper, bound)
+    else:
+        bound, kept = np.full(n_paths, np.inf), np.arange(len(touched))
+    cap = limits[kept]
     n_pairs, n_tiers = valuer.tier_size.shape
-    stock_matrix = stock_member
     # Tier rows: Σ g - Σ units z ≤ 0.
     tier_z = sp.csr_matrix((-valuer.truck_units, (valuer.truck_pair, np.arange(n_paths))), shape=(n_pairs, n_paths))
     tier_g = sp.kron(sp.identity(n_pairs), np.ones((1, n_tiers))).tocsr()
     matrix = sp.vstack([
         sp.hstack([cap, sp.csr_matrix((cap.shape[0], n_pairs * n_tiers))]),
-        sp.hstack([stock_matrix, sp.csr_matrix((stock_matrix.shape[0], n_pairs * n_tiers))]),
         sp.hstack([tier_z, tier_g]),
     ]).tocsc()
     inf = highspy.kHighsInf
@@ -337,9 +399,9 @@ def _path_program(trucks: FlowPaths, trucks_int: np.ndarray, valuer: _Valuer, pe
     lp.sense_ = highspy.ObjSense.kMaximize
     lp.col_cost_ = np.concatenate([valuer.truck_linear, valuer.tier_price.ravel()])
     lp.col_lower_ = np.zeros(lp.num_col_)
-    lp.col_upper_ = np.concatenate([np.full(n_paths, inf), valuer.tier_size.ravel()])
+    lp.col_upper_ = np.concatenate([np.where(np.isinf(bound), inf, bound), valuer.tier_size.ravel()])
     lp.row_lower_ = np.full(lp.num_row_, -inf)
-    lp.row_upper_ = np.concatenate([upper[touched] + TOL, stock + TOL, np.zeros(n_pairs)])
+    lp.row_upper_ = np.concatenate([limit_upper[kept] + TOL, np.zeros(n_pairs)])
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
     lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
@@ -360,7 +422,8 @@ def _path_program(trucks: FlowPaths, trucks_int: np.ndarray, valuer: _Valuer, pe
         return None
     values = np.asarray(highs.getSolution().col_value[:n_paths])
     candidate = np.round(values)
-    if np.any(cap @ candidate > upper[touched] + 1e-6) or np.any(stock_member @ candidate > stock + 1e-6):
+    # Every limit, including the rows left out, checked on the whole-truck result.
+    if np.any(per_path.tocsr() @ candidate > upper + 1e-6) or np.any(stock_member @ candidate > stock + 1e-6):
         return None
     return candidate
 
@@ -404,7 +467,10 @@ def stock_limits(model: PlanningModel, trucks: FlowPaths) -> tuple[sp.csr_matrix
     return member, np.array(limits, dtype=np.float64)
 
 
-def _repair(model: PlanningModel, trucks: FlowPaths, trucks_int: np.ndarray, people: FlowPaths, people_int: np.ndarray, max_passes: int, mip_time_limit_s: float = 1.0) -> np.ndarray:
+def _repair(
+    model: PlanningModel, trucks: FlowPaths, trucks_int: np.ndarray, people: FlowPaths, people_int: np.ndarray, max_passes: int,
+    mip_time_limit_s: float = 1.0, reduced: bool = True,
+) -> np.ndarray:
     valuer = _Valuer(model, trucks, people, people_int)
     capacity, upper = _capacity_matrix(model)
     per_path = (capacity @ _incidence(trucks, model.lp.n_cols)).tocsc()
@@ -435,7 +501,9 @@ def _repair(model: PlanningModel, trucks: FlowPaths, trucks_int: np.ndarray, peo
     # Quota floors and shares (plan/quota_floors.py): meet what rounding left short, and value a plan with them.
     floors = QuotaFloors(model, trucks)
     trucks_int = floors.meet(trucks_int, per_path, upper, stock_member, stock)
-    improved = _path_program(trucks, trucks_int, valuer, per_path, upper, stock_member, stock, time_limit_s=mip_time_limit_s)
+    improved = _path_program(
+        trucks, trucks_int, valuer, per_path, upper, stock_member, stock, time_limit_s=mip_time_limit_s, reduced=reduced,
+    )
     if improved is not None and valuer.total(improved, people_int) - floors.cost(improved) > valuer.total(trucks_int, people_int) - floors.cost(trucks_int) + TOL:
         return improved
     return trucks_int
