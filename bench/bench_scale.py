@@ -15,9 +15,14 @@
    the same LP from the same index arrays (index + variables + constraints, not counting PuLP's
    hand-over to HiGHS), three rounds per size, median ratio.
 5. **Target instance** (500 places, 1,500 roads, 6 commodities, 7 days): its size and the peak memory
-   of computing its movements. It is not solved (see docs/performance.md).
+   of computing its movements.
+6. **Column-generation curve** (``plan/colgen``): places × 7 days with the target's recipe (3 roads
+   per place, 6 commodities), column generation (value, certified bound, gap, rounds, CPU s, peak
+   MB) against the plain LP in the same run where it finishes (its optimum checks value ≤ optimum ≤
+   bound). ``--colgen-only`` runs just this part.
 
     PYTHONPATH=src .venv/bin/python bench/bench_scale.py [--quick] [--skip-target]
+    PYTHONPATH=src .venv/bin/python bench/bench_scale.py --colgen-only --sizes 20,50 --limit 240
 
 Each part runs in its own interpreter (peak memory per part). CPU seconds are ``getrusage`` user +
 system of the process (HiGHS on one thread), which other people's load on the machine does not
@@ -216,7 +221,30 @@ def part_target(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-PARTS = {"gaza": part_gaza, "aggregation": part_aggregation, "warm": part_warm, "pulp": part_pulp, "target": part_target}
+def part_colgen(spec: dict[str, Any]) -> dict[str, Any]:
+    """One size, one method: column generation (value, certified bound, rounds) or the plain LP."""
+    from safepassage.testing.synthetic import target_scenario
+
+    scenario = target_scenario(n_places=spec["places"], days=spec["days"])
+    proposal = scenario.proposal("daily-windows")
+    cpu0, wall0 = _cpu(), time.perf_counter()
+    if spec["method"] == "lp":
+        from safepassage.plan.lp_build import build_planning_model
+        from safepassage.plan.solve import solve_lp
+
+        model = build_planning_model(scenario, proposal)
+        solution = solve_lp(model.lp, threads=1)
+        out = {"objective": solution.objective, "cols": model.lp.n_cols, "nnz": int(model.lp.csc().nnz)}
+    else:
+        from safepassage.plan.colgen import solve_by_columns
+
+        cg = solve_by_columns(scenario, proposal, threads=1, target_gap=spec["target_gap"], time_limit_s=spec["limit_s"], per_source=spec["per_source"])
+        out = {"value": cg.value, "bound": cg.bound, "gap": cg.gap, "stopped": cg.stopped, "rounds": len(cg.rounds), "cols": cg.model.lp.n_cols,
+               "truck_moves": len(cg.model.trucks), "walk_moves": len(cg.model.people), "history": cg.rounds}
+    return {**out, "cpu_s": _cpu() - cpu0, "wall_s": time.perf_counter() - wall0, "peak_mb": _peak_mb()}
+
+
+PARTS = {"colgen": part_colgen, "gaza": part_gaza, "aggregation": part_aggregation, "warm": part_warm, "pulp": part_pulp, "target": part_target}
 
 
 def run_part(spec: dict[str, Any], timeout_s: float) -> dict[str, Any]:
@@ -246,10 +274,37 @@ def report(results: dict[str, Any]) -> None:
               f"({warm['ratio_vs_cold_replan']:.1f}x); cold solve of the same LP {warm['cold_same_lp_cpu_s']:.2f} s ({warm['ratio_vs_cold_same_lp']:.1f}x); objective rel. diff {warm['objective_rel_diff']:.1e}")
     for row in results.get("pulp", {}).get("sizes", []):
         print(f"  build vs PuLP {row['size']:12s} ({row['cols']:,} cols): ratios {', '.join(f'{r:.0f}x' for r in row['ratios'])}; median {row['median_ratio']:.0f}x")
+    for row in results.get("colgen", []):
+        c, lp = row["columns"], row["lp"]
+        if "value" not in c:
+            print(f"  columns {row['places']:4d} places x 7 d: {c.get('status')}")
+            continue
+        exact = lp.get("objective")
+        versus = (f"plain LP {lp['cpu_s']:.1f} CPU s, optimum {exact:,.0f} (bound >= optimum: {c['bound'] >= exact * (1 - 1e-6)}, "
+                  f"value <= optimum: {c['value'] <= exact * (1 + 1e-6)}; ratio {lp['cpu_s'] / c['cpu_s']:.1f}x)") if exact is not None else f"plain LP: {lp.get('status')}"
+        print(f"  columns {row['places']:4d} places x 7 d: {c['cpu_s']:.1f} CPU s, {c['wall_s']:.1f} s wall, {c['rounds']} rounds ({c['stopped']}), "
+              f"value {c['value']:,.0f}, bound {c['bound']:,.0f}, gap {c['gap']:.2%}, peak {c['peak_mb']:.0f} MB; {versus}")
     target = results.get("target", {})
     if "truck_movements" in target:
         print(f"\nTarget instance: {target['places']} places, {target['roads']} roads, {target['commodities']} commodities, {target['days']:g} days, {target['slots']} slots: "
               f"{target['truck_movements']:,} truck movements; movements computed in {target['seconds']:.0f} s, peak {target['peak_mb']:.0f} MB; not solved")
+
+
+def colgen_curve(sizes: list[int], limit_s: float) -> list[dict[str, Any]]:
+    """Column generation and the plain LP at each size × 7 days (the target recipe: 3 roads per place,
+    6 commodities), each in its own interpreter; the plain LP is skipped above the first size it
+    cannot finish within ``limit_s``."""
+    rows = []
+    lp_gave_up = False
+    for places in sizes:
+        spec = {"part": "colgen", "places": places, "days": 7.0, "target_gap": 0.005, "limit_s": limit_s, "per_source": 672}
+        row: dict[str, Any] = {"places": places, "columns": run_part({**spec, "method": "columns"}, limit_s * 3)}
+        row["lp"] = {"status": "skipped (a smaller size timed out)"} if lp_gave_up else run_part({**spec, "method": "lp"}, limit_s)
+        lp_gave_up = lp_gave_up or "objective" not in row["lp"]
+        rows.append(row)
+        brief = {"places": places, "lp": row["lp"], "columns": {k: v for k, v in row["columns"].items() if k != "history"}}
+        print(json.dumps(brief, default=str), flush=True)
+    return rows
 
 
 def main() -> int:
@@ -257,6 +312,9 @@ def main() -> int:
     parser.add_argument("--part", help=argparse.SUPPRESS)
     parser.add_argument("--quick", action="store_true", help="one synthetic case, one round, smaller PuLP sizes")
     parser.add_argument("--skip-target", action="store_true")
+    parser.add_argument("--colgen-only", action="store_true", help="only the column-generation curve (issue 10 item 4)")
+    parser.add_argument("--sizes", default="20,50,100,200,500", help="places for the curve, each over 7 days")
+    parser.add_argument("--limit", type=float, default=300.0, help="seconds per run of the curve (column generation stops its rounds there)")
     args = parser.parse_args()
     if args.part:
         spec = json.loads(args.part)
@@ -264,6 +322,15 @@ def main() -> int:
         return 0
     load = os.getloadavg()
     results: dict[str, Any] = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "load_start": load}
+    if args.colgen_only:
+        results["colgen"] = colgen_curve([int(n) for n in args.sizes.split(",")], args.limit)
+        results["load_end"] = os.getloadavg()
+        report(results)
+        RESULTS.mkdir(exist_ok=True)
+        path = RESULTS / f"scale-colgen-{dt.date.today().isoformat()}.json"
+        path.write_text(json.dumps(results, indent=2))
+        print(f"\nload average {load[0]:.1f} at start, {results['load_end'][0]:.1f} at end; written {path}")
+        return 0
     results["gaza_now"] = run_part({"part": "gaza", "baseline": False}, 1800)
     results["gaza_baseline"] = run_part({"part": "gaza", "baseline": True}, 1800)
     results["aggregation"] = run_part({"part": "aggregation", "synthetic": 1 if args.quick else 3}, 1800)
@@ -271,6 +338,7 @@ def main() -> int:
     results["pulp"] = run_part({"part": "pulp", "sizes": PULP_SIZES[:2] if args.quick else PULP_SIZES, "rounds": 1 if args.quick else 3}, 1800)
     if not args.skip_target:
         results["target"] = run_part({"part": "target"}, 1800)
+        results["colgen"] = colgen_curve([int(n) for n in args.sizes.split(",")], args.limit)
     results["load_end"] = os.getloadavg()
     report(results)
     RESULTS.mkdir(exist_ok=True)

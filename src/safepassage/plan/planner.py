@@ -23,6 +23,7 @@ import time
 from safepassage.errors import PlanInvariantError
 from safepassage.plan.aggregate import solve_planning_lp
 from safepassage.plan.bottleneck import find_bottlenecks
+from safepassage.plan.colgen.choice import resolve_method
 from safepassage.plan.convoys import consolidate, consolidation_report, planned_convoys, rules_of
 from safepassage.plan.integer import round_and_repair
 from safepassage.plan.kpi import plan_kpis
@@ -57,28 +58,40 @@ def check_within_bound(value: float, bound: float) -> None:
         )
 
 
-def plan_proposal(scenario: Scenario, proposal: str, horizon: Horizon | None = None, time_limit_s: float | None = None, bottlenecks: int = 5, threads: int | None = None, window_value: bool = False) -> PlanResult:
+def plan_proposal(scenario: Scenario, proposal: str, horizon: Horizon | None = None, time_limit_s: float | None = None, bottlenecks: int = 5, threads: int | None = None, window_value: bool = False, method: str = "auto") -> PlanResult:
     """The best plan for ``proposal`` (id or name) over ``scenario``.
 
     ``window_value``: also price the windows — re-solve with every window one hour longer and report
     the gain as a 'window' bottleneck (one more LP solve).
     ``threads`` caps HiGHS's threads (1 when several proposals are planned in parallel processes).
+    ``method``: "lp" solves the whole time-expanded LP; "columns" solves it by column generation
+    (``plan/colgen``; the bound is then a certified Lagrangian bound on the whole LP); "auto" chooses
+    by size (``plan/colgen/choice.py``: the Gaza week is "lp"). ``ValueError`` for another value.
     Raises ``UnknownProposalError`` for a proposal the scenario lacks, ``InfeasibleError`` when no plan
     exists and ``SolverError`` when HiGHS fails or hits ``time_limit_s``.
     """
     chosen = scenario.proposal(proposal)
     started = time.perf_counter()
-    model = build_planning_model(scenario, chosen, horizon)
-    built = time.perf_counter()
-    solution = solve_planning_lp(model, time_limit_s=time_limit_s, threads=threads)
-    solved = time.perf_counter()
+    chosen_method = resolve_method(scenario, horizon, method)
+    if chosen_method == "columns":
+        from safepassage.plan.colgen import solve_by_columns
+
+        generated = solve_by_columns(scenario, chosen, horizon, time_limit_s=time_limit_s, threads=threads)
+        model, solution, bound = generated.model, generated.solution, generated.bound
+        solved = time.perf_counter()
+        built = solved - sum(r["solve_s"] for r in generated.rounds)
+    else:
+        model = build_planning_model(scenario, chosen, horizon)
+        built = time.perf_counter()
+        solution = solve_planning_lp(model, time_limit_s=time_limit_s, threads=threads)
+        solved = time.perf_counter()
+        bound = solution.objective
     plan = round_and_repair(model, solution)
     rules = rules_of(scenario)
     consolidated = consolidate(model, plan, rules) if rules is not None else None
     if consolidated is not None:
         plan = consolidated.plan  # the convoys' trucks only: KPIs, journeys and value follow the consolidated plan
     rounded = time.perf_counter()
-    bound = solution.objective
     value = plan.value
     check_within_bound(value, bound)
     gap = (bound - value) / abs(bound) if abs(bound) > 1e-9 else 0.0
@@ -97,7 +110,7 @@ def plan_proposal(scenario: Scenario, proposal: str, horizon: Horizon | None = N
         kpis=plan_kpis(model, plan),
         convoys=build_convoys(model, plan),
         evacuations=build_evacuations(model, plan),
-        bottlenecks=_with_window_value(find_bottlenecks(model, solution, top=bottlenecks), scenario, chosen, horizon, solution.objective, time_limit_s, threads, bottlenecks) if window_value else find_bottlenecks(model, solution, top=bottlenecks),
+        bottlenecks=_with_window_value(find_bottlenecks(model, solution, top=bottlenecks), scenario, chosen, horizon, solution.objective, time_limit_s, threads, bottlenecks, chosen_method) if window_value else find_bottlenecks(model, solution, top=bottlenecks),
         lp_rows=model.lp.n_rows,
         lp_cols=model.lp.n_cols,
         lp_nonzeros=int(model.lp.csc().nnz),
@@ -112,12 +125,18 @@ def plan_proposal(scenario: Scenario, proposal: str, horizon: Horizon | None = N
     return result
 
 
-def _with_window_value(found: list[Bottleneck], scenario: Scenario, proposal: Proposal, horizon: Horizon | None, bound: float, time_limit_s: float | None, threads: int | None, top: int) -> list[Bottleneck]:
-    """Add the value of one more hour at the end of every window (a finite difference of the LP)."""
+def _with_window_value(found: list[Bottleneck], scenario: Scenario, proposal: Proposal, horizon: Horizon | None, bound: float, time_limit_s: float | None, threads: int | None, top: int, method: str = "lp") -> list[Bottleneck]:
+    """Add the value of one more hour at the end of every window (a finite difference of the LP;
+    with ``method="columns"``, of the two column-generation masters, each within its target gap)."""
     if not proposal.windows:
         return found
     longer = proposal.model_copy(update={"windows": [w.model_copy(update={"end": w.end + dt.timedelta(hours=1)}) for w in proposal.windows]})
-    extended = solve_planning_lp(build_planning_model(scenario, longer, horizon), time_limit_s=time_limit_s, threads=threads).objective
+    if method == "columns":
+        from safepassage.plan.colgen import solve_by_columns
+
+        extended = solve_by_columns(scenario, longer, horizon, time_limit_s=time_limit_s, threads=threads).value
+    else:
+        extended = solve_planning_lp(build_planning_model(scenario, longer, horizon), time_limit_s=time_limit_s, threads=threads).objective
     gain = extended - bound
     if gain <= 1e-6 * max(1.0, abs(bound)):
         return found

@@ -1,0 +1,254 @@
+"""Pricing and the certified bound: the best path of every commodity from every (place, slot) under
+a set of Lagrange multipliers, by one backward sweep over the slots.
+
+**The Lagrangian.** The truck part of the planning LP (``plan/lp_build.py``) is a flow of truckloads
+(columns x, s, u) conserved at every (place, commodity, slot) and fed by the stock lots, plus the
+tier columns g, e and the fleet counters f, under *coupling* rows: place throughput, road capacity,
+daily quotas, offloading rate, the fleet, and the need tiers. Give each coupling row ``r`` a
+multiplier ``π_r`` of the right sign (≥ 0 on a ≤ row; any sign on the need tiers' equalities) and
+drop the row into the objective. What is left is, for any ``π``:
+
+    L(π) = Σ_r π_r b_r  +  Σ_g ub_g · max(0, c_g − π·A_g)  +  Σ_lots loads · V(lot)
+
+where ``V(p, k, t)`` is the best reduced value of one truckload of ``k`` at ``(p, t)``: wait, move
+on, or offload, until offloaded or held past the horizon. Every feasible LP solution is feasible for
+this relaxation and its objective there is no smaller, so **L(π) ≥ the LP optimum for every such
+π** (weak Lagrangian duality). The multipliers are chosen as follows, each choice keeping L finite:
+the need rows' ``μ ≥ 0`` (so the excess columns e add nothing; a (zone, commodity) a restricted LP
+does not serve yet gets its first tier's price, so that serving it prices out), and the fleet counters f eliminated
+by ``f = Σ x``: a move lasting ``d`` slots pays ``(1 + return_factor) · Σ_{t ≤ t' < t+d} φ_t'``.
+Capacity rows that a restricted LP does not have get ``π = 0``, which is allowed.
+
+**The sweep.** Time strictly increases along every move (``arrival_slot`` is at least one slot
+later), so ``V`` is computed backwards over slots, all commodities and arcs at once:
+
+    V(p, k, t) = max( offload value at (p, t),  hold(p, t) + V(p, k, t + 1),
+                      max_{a leaving p} move value(a, t, k) + V(head a, k, arr(a, t)) )
+
+with ``V(·, ·, T) = 0`` (what is held at the end stays). The same sweep gives the columns to add:
+the best path leaving each stock origin in each slot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from safepassage.plan.colgen.graph import TruckGraph
+from safepassage.plan.lp_build import PlanningModel
+from safepassage.plan.problem import PlanningProblem
+
+__all__ = [
+    "Multipliers",
+    "Pricing",
+    "multipliers_from",
+    "initial_multipliers",
+    "first_tier_price",
+    "price",
+    "lagrangian_bound",
+    "trace_path",
+]
+
+NONE, OFFLOAD = -3, -1
+
+
+@dataclass
+class Multipliers:
+    """One multiplier per coupling row of the full truck LP (0 for rows a restricted LP lacks)."""
+
+    place: np.ndarray  # (P, T) place truck throughput, ≥ 0
+    road: np.ndarray  # (A, T) road truck capacity, ≥ 0
+    offload: np.ndarray  # (P, T) offloading rate, ≥ 0
+    quota: np.ndarray  # (Q,) daily quotas, ≥ 0
+    fleet: np.ndarray  # (T,) fleet per slot, ≥ 0
+    need: np.ndarray  # (Z, K) need tiers, ≥ 0
+    rhs_value: float  # Σ_r π_r b_r
+
+
+def first_tier_price(problem: PlanningProblem) -> np.ndarray:
+    """(Z, K): person-days per unit of the most valuable tier (0 where the zone does not need k)."""
+    with np.errstate(divide="ignore"):
+        per_unit = np.where(problem.need_ppd > 0, problem.priority[None, :] / problem.need_ppd, 0.0)
+    return per_unit * float(problem.tier_weight.max(initial=0.0))
+
+
+def initial_multipliers(problem: PlanningProblem) -> Multipliers:
+    """No capacity priced, and every unit delivered worth its first tier: the bound is then what the
+    stock could be worth with no limit but time and need."""
+    n_places, n_slots = len(problem.scenario.places), problem.n_slots
+    return Multipliers(
+        np.zeros((n_places, n_slots)),
+        np.zeros((len(problem.arcs), n_slots)),
+        np.zeros((n_places, n_slots)),
+        np.zeros(len(problem.terms.quotas)),
+        np.zeros(n_slots),
+        first_tier_price(problem),
+        0.0,
+    )
+
+
+def multipliers_from(model: PlanningModel, row_dual: np.ndarray) -> Multipliers:
+    """Multipliers from a (restricted) LP's row duals (HiGHS: reduced cost = c − Aᵀy, and y ≥ 0 on a
+    binding ≤ row of a maximisation). Signs are clipped to the valid side; any values are valid."""
+    out = initial_multipliers(model.problem)  # a need row the LP lacks: its first tier's price
+    lp = model.lp
+    _, _, _, _, row_upper = lp.vectors()
+    rhs = 0.0
+
+    def take(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        nonlocal rhs
+        block = lp.row_block(name)
+        values = np.maximum(row_dual[block.slice()], 0.0)
+        upper = row_upper[block.slice()]
+        rhs += float(values[np.isfinite(upper)] @ upper[np.isfinite(upper)])
+        return block.entity, block.slot, values
+
+    for name, table in (("place_trucks", out.place), ("road_trucks", out.road), ("offload", out.offload)):
+        entity, slot, values = take(name)
+        table[entity, slot] = values
+    _, _, out.quota = take("quota")
+    _, slot, values = take("fleet")
+    out.fleet[slot] = values
+    need = lp.row_block("need_tiers")  # equalities with right-hand side 0: μ ≥ 0 chosen
+    out.need[need.entity, need.slot] = np.maximum(row_dual[need.slice()], 0.0)
+    out.rhs_value = rhs
+    return out
+
+
+@dataclass
+class Pricing:
+    """The sweep's result: ``value[t, k, p]`` = V; ``leave[t, k, p]`` = the best value of not waiting
+    (moving on or offloading) and ``choice`` = that move's arc (``OFFLOAD``, or ``NONE``);
+    ``wait[t, k, p]``: waiting is at least as good as leaving."""
+
+    value: np.ndarray  # (T + 1, K, P)
+    leave: np.ndarray  # (T, K, P)
+    choice: np.ndarray  # (T, K, P)
+    wait: np.ndarray  # (T, K, P)
+
+
+def _quota_cost(problem: PlanningProblem, quota: np.ndarray) -> np.ndarray:
+    """(K, P, T): the quota multipliers a truck of k leaving p in t pays."""
+    terms = problem.terms
+    out = np.zeros((len(problem.scenario.commodities), len(problem.scenario.places), problem.n_slots))
+    for q, price_q in zip(terms.quotas, quota.tolist()):
+        if price_q <= 0.0:
+            continue
+        slots = terms.slot_day == q.day
+        if q.during_window is not None:
+            slots &= terms.window_active == q.during_window
+        kinds, places = np.array(q.commodities, dtype=np.int64), np.array(q.places, dtype=np.int64)
+        out[np.ix_(kinds, places, np.flatnonzero(slots))] += price_q
+    return out
+
+
+def price(problem: PlanningProblem, graph: TruckGraph, pi: Multipliers) -> Pricing:
+    """Best reduced values of a truckload anywhere, under ``pi`` (the backward sweep of the module doc)."""
+    n_slots, n_kinds, n_places = graph.n_slots, graph.n_kinds, graph.n_places
+    fleet = problem.scenario.fleet
+    factor = 1.0 + fleet.return_factor if fleet is not None else 0.0
+    fleet_before = np.concatenate([[0.0], np.cumsum(pi.fleet)])
+    arr = graph.arr
+    arr_in = np.minimum(arr, n_slots)
+    slot = np.arange(n_slots)
+    # Move value without the quota part (A, T).
+    base = (
+        -graph.truck_hour_cost * graph.hours
+        - np.where(graph.place_limited[graph.tail][:, None], pi.place[graph.tail], 0.0)
+        - np.where(graph.road_limited[:, None], pi.road, 0.0)
+        - factor * (fleet_before[arr_in] - fleet_before[slot][None, :])
+    )
+    quota_cost = _quota_cost(problem, pi.quota)
+    zone = np.maximum(graph.zone, 0)
+    offload_value = (
+        graph.payload[:, None, None] * graph.early[None, None, :] * pi.need[zone].T[:, :, None]
+        - np.where(graph.place_limited[:, None], pi.place, 0.0)[None]
+        - np.where(graph.offload_limited[:, None], pi.offload, 0.0)[None]
+    )
+    offload_value = np.where(graph.offload_ok, offload_value, -np.inf)
+    hold_value = np.where(graph.waiting.T[:, :, None], -pi.fleet[None, None, :], 0.0)  # (K, P, T)
+
+    order = np.argsort(graph.tail, kind="stable")
+    tails_sorted = graph.tail[order]
+    starts = (
+        np.flatnonzero(np.r_[True, tails_sorted[1:] != tails_sorted[:-1]])
+        if len(order)
+        else np.zeros(0, dtype=np.int64)
+    )
+    group_tail = tails_sorted[starts]
+    position = np.arange(len(order))
+    kinds = np.arange(n_kinds)[:, None]
+    can_move = graph.kind_moves[:, None]
+
+    value = np.zeros((n_slots + 1, n_kinds, n_places))
+    leave = np.full((n_slots, n_kinds, n_places), -np.inf)
+    choice = np.full((n_slots, n_kinds, n_places), NONE, dtype=np.int64)
+    wait = np.zeros((n_slots, n_kinds, n_places), dtype=bool)
+    for t in range(n_slots - 1, -1, -1):
+        best = offload_value[:, :, t].copy()
+        pick = np.where(np.isfinite(best), OFFLOAD, NONE)
+        if len(order):
+            a = order
+            ok = (
+                graph.move_ok[a, t][None, :]
+                & can_move
+                & (~graph.from_crossing[a][None, :] | graph.admitted[:, t][:, None])
+            )
+            onward = value[arr_in[a, t][None, :], kinds, graph.head[a][None, :]]
+            moves = np.where(ok, base[a, t][None, :] - quota_cost[:, graph.tail[a], t] + onward, -np.inf)
+            top = np.maximum.reduceat(moves, starts, axis=1)
+            first = np.minimum.reduceat(
+                np.where(moves == np.repeat(top, np.diff(np.r_[starts, len(a)]), axis=1), position, len(a)),
+                starts,
+                axis=1,
+            )
+            better = top > best[:, group_tail]
+            best[:, group_tail] = np.where(better, top, best[:, group_tail])
+            pick[:, group_tail] = np.where(
+                better & np.isfinite(top), order[np.minimum(first, len(a) - 1)], pick[:, group_tail]
+            )
+        hold = np.where(graph.holdable[:, t][None, :], hold_value[:, :, t] + value[t + 1], -np.inf)
+        leave[t], choice[t] = best, pick
+        wait[t] = hold >= best
+        value[t] = np.maximum(best, hold)
+    return Pricing(value, leave, choice, wait)
+
+
+def lagrangian_bound(problem: PlanningProblem, graph: TruckGraph, pi: Multipliers, pricing: Pricing) -> float:
+    """``L(π)`` of the module doc: an upper bound on the optimum of the full truck LP."""
+    stock = problem.stock
+    lot_value = pricing.value[stock.slot, stock.kind, stock.place] if len(stock) else np.zeros(0)
+    # Tier columns of every (zone, commodity) some offloading column could serve.
+    served = np.zeros(problem.need_ppd.shape, dtype=bool)
+    kinds, places = np.nonzero(graph.offload_ok.any(axis=2))
+    served[graph.zone[places], kinds] = True
+    zones, kinds = np.nonzero(served)
+    share = np.diff(problem.tier_share)
+    cost = problem.tier_weight[None, :] * problem.priority[kinds][:, None] / problem.need_ppd[zones, kinds][:, None]
+    upper = share[None, :] * problem.need_units[zones, kinds][:, None]
+    tiers = float((np.maximum(cost - pi.need[zones, kinds][:, None], 0.0) * upper).sum())
+    return pi.rhs_value + tiers + float(stock.loads @ lot_value)
+
+
+def trace_path(
+    graph: TruckGraph, pricing: Pricing, kind: int, place: int, slot: int
+) -> tuple[list[tuple[int, int, int]], bool]:
+    """The best path of a truckload of ``kind`` leaving ``place`` in ``slot`` (not waiting there
+    first): its moves (arc, dep, arr), and whether it ends offloaded."""
+    moves: list[tuple[int, int, int]] = []
+    t, p, forced = slot, place, True
+    while t < graph.n_slots:
+        if not forced and pricing.wait[t, kind, p]:
+            t += 1
+            continue
+        forced = False
+        c = int(pricing.choice[t, kind, p])
+        if c == OFFLOAD:
+            return moves, True
+        if c == NONE:
+            return moves, False
+        arrival = int(graph.arr[c, t])
+        moves.append((c, t, arrival))
+        p, t = int(graph.head[c]), arrival
+    return moves, False
