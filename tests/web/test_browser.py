@@ -94,6 +94,16 @@ def test_plan_page_first_view_and_assets_are_cached_and_compressed(browse: Any, 
     for late in ("vis-timeline-graph2d.min.js", "d3.min.js", "plot.umd.min.js"):
         assert late not in before_load, f"{late} loaded before the page's load event"
     assert me.page.locator("#gantt .vis-item").count() > 0 and me.page.locator("#safe-chart svg").count() == 1
+    # The Gantt pages its lanes, 40 at a time, in the table's order; the buttons move through them.
+    total = len(best["movement_ids"])
+    assert total > 40  # the paging below means something
+    assert me.page.inner_text("#lanes-at") == f"Lanes 1–40 of {total}"
+    assert me.page.locator("#gantt .vis-label").count() == 40 and me.page.is_disabled("#lanes-prev")
+    me.page.click("#lanes-next")
+    assert me.page.inner_text("#lanes-at") == f"Lanes 41–{min(80, total)} of {total}"
+    table_refs = me.page.locator("#movements tbody tr td:first-child").all_inner_texts()[40:80]
+    lane_refs = me.page.locator("#gantt .vis-label").all_inner_texts()
+    assert [t.split(" #")[0] for t in table_refs] == [t.strip() for t in lane_refs]
     scripts = me.page.evaluate(
         "() => performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/static/'))"
     )

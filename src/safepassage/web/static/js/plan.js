@@ -20,6 +20,7 @@
   var COLOURS = ["#b2182b", "#ef8a62", "#67a9cf", "#2166ac"];
   function needColour(share) { return share === null || share === undefined ? "#cccccc" : COLOURS[Math.min(3, Math.floor(share * 4))]; }
   function fmt(t) { return new Date(t).toISOString().slice(0, 16).replace("T", " ") + " UTC"; }
+  function mark(name) { if (window.performance && performance.mark) { performance.mark(name); } }
   function esc(s) { var d = document.createElement("span"); d.textContent = String(s); return d.innerHTML; }
 
   var dataReady = fetch(mapEl.dataset.src, { credentials: "same-origin" }).then(function (r) { return r.json(); });
@@ -78,13 +79,37 @@
     function drawLater() {
       var windows = new vis.DataSet(data.windows.map(function (w) { return { id: w.id, start: w.start, end: w.end, content: esc(w.label), className: "window" }; }));
       windowLine = new vis.Timeline(document.getElementById("windows-timeline"), windows, { stack: false, min: start, max: end, start: start, end: end, zoomable: true, height: "90px" });
+      mark("windows-drawn");
 
-      var groups = new vis.DataSet(data.movements.map(function (m) { return { id: m.id, content: esc(m.reference || ("#" + m.id)) }; }));
-      var items = new vis.DataSet(data.movements.map(function (m) {
-        var who = m.kind === "convoy" ? m.trucks + " trucks" : m.people.toLocaleString("en") + " people";
-        return { id: m.id, group: m.id, start: m.departs, end: m.arrives, content: "", title: esc((m.reference || m.id) + ": " + m.origin + " → " + m.destination + ", " + who + ", " + m.status.replace(/_/g, " ")), className: "st-" + m.status };
-      }));
-      gantt = new vis.Timeline(document.getElementById("gantt"), items, groups, { stack: false, min: start, max: end, start: start, end: end, verticalScroll: true, maxHeight: 500, groupHeightMode: "fixed", margin: { item: 1 } });
+      // The Gantt shows LANES_PER_PAGE lanes at a time (vis-timeline lays out every lane it is given, so
+      // all 428 of the Gantt week's lanes at once hold the main thread for seconds); buttons page through.
+      var lanesEl = document.getElementById("gantt-lanes"), lanesAt = document.getElementById("lanes-at");
+      var prev = document.getElementById("lanes-prev"), next = document.getElementById("lanes-next");
+      var per = parseInt(lanesEl.dataset.perPage, 10) || 40, first = 0, total = data.movements.length;
+      function lanes(from) {
+        var shown = data.movements.slice(from, from + per);
+        var groups = new vis.DataSet(shown.map(function (m) { return { id: m.id, content: esc(m.reference || ("#" + m.id)) }; }));
+        var items = new vis.DataSet(shown.map(function (m) {
+          var who = m.kind === "convoy" ? m.trucks + " trucks" : m.people.toLocaleString("en") + " people";
+          return { id: m.id, group: m.id, start: m.departs, end: m.arrives, content: "", title: esc((m.reference || m.id) + ": " + m.origin + " → " + m.destination + ", " + who + ", " + m.status.replace(/_/g, " ")), className: "st-" + m.status };
+        }));
+        return { groups: groups, items: items };
+      }
+      function showLanes(from) {
+        first = Math.max(0, Math.min(from, Math.max(0, total - 1)));
+        var page = lanes(first);
+        if (gantt) { gantt.setData({ groups: page.groups, items: page.items }); }
+        lanesAt.textContent = total ? "Lanes " + (first + 1) + "–" + Math.min(total, first + per) + " of " + total : "No movements";
+        prev.disabled = first === 0;
+        next.disabled = first + per >= total;
+      }
+      var firstPage = lanes(0);
+      gantt = new vis.Timeline(document.getElementById("gantt"), firstPage.items, firstPage.groups, { stack: false, min: start, max: end, start: start, end: end, verticalScroll: true, maxHeight: 500, groupHeightMode: "fixed", margin: { item: 1 } });
+      mark("gantt-drawn");
+      showLanes(0);
+      lanesEl.hidden = false;
+      prev.addEventListener("click", function () { showLanes(first - per); });
+      next.addEventListener("click", function () { showLanes(first + per); });
       // vis-timeline's scrolling label column must be reachable by keyboard (WCAG 2.1.1)
       document.querySelectorAll("#gantt .vis-vertical-scroll").forEach(function (el) { el.setAttribute("tabindex", "0"); el.setAttribute("role", "region"); el.setAttribute("aria-label", "Movement lanes (scroll)"); });
       windowLine.addCustomTime(start, "now");
@@ -125,12 +150,13 @@
     slider.addEventListener("input", show);
     show();
     mapEl.dataset.mapReady = "true";
-    if (window.performance && performance.mark) { performance.mark("map-ready"); }
+    mark("map-ready");
     librariesReady.then(function () {
+      mark("libraries-loaded");
       drawLater();
       show();
       mapEl.dataset.ready = "true";
-      if (window.performance && performance.mark) { performance.mark("all-drawn"); }
+      mark("all-drawn");
     });
   }
 })();
