@@ -7,8 +7,10 @@ import base64
 import datetime as dt
 import json
 import re
+import time
 from typing import Any
 
+import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from safepassage.interop.cap import validate_alert
@@ -27,6 +29,98 @@ from safepassage.service.transparency import merkle_root, parse_checkpoint, sign
 from safepassage.web.staff_pages import key_fingerprint
 from tests.web.conftest import best_plan
 from tests.web.seed import World
+
+
+def test_compare_page_draws_the_stored_monte_carlo_bands(browse: Any, world: World, api: Any) -> None:
+    smallest = min(world.plans.values(), key=lambda p: len(p["movement_ids"]))  # the quickest to simulate
+    me = browse("coordinator")
+    me.open(f"/ui/compare?scenario={world.scenario_id}")
+    me.page.click("details.tools summary:text('Simulate')")
+    me.page.select_option("#mc-proposal", smallest["proposal"])
+    me.page.fill("#mc-runs", "4")
+    me.page.click("form[action='/ui/compare/simulate'] button[type=submit]")
+    me.page.wait_for_url(re.compile(r"simulating=1"))
+    assert "Started 1 simulation job" in me.page.inner_text("main")
+    deadline = time.monotonic() + 900
+    while not (runs := api("coordinator").get(f"/plans/{smallest['id']}/monte-carlo")):
+        assert time.monotonic() < deadline, "the Monte Carlo job did not finish in 15 minutes"
+        time.sleep(1)
+    stored = runs[0]
+    assert stored["runs"] == 4
+
+    me.open(f"/ui/compare?scenario={world.scenario_id}")
+    row = me.page.locator("table.kpi tbody tr", has=me.page.locator(f"th:text-is('{smallest['proposal']}')"))
+    shown = row.locator(".band")
+    assert shown.count() >= 2  # trucks arrived, people safe (and tonnes per commodity)
+    for i in range(shown.count()):
+        band = shown.nth(i)
+        kpi = band.get_attribute("data-kpi")
+        p10, p50, p90 = (float(band.get_attribute(f"data-{s}") or "nan") for s in ("p10", "p50", "p90"))
+        want = stored["kpis"][kpi]
+        assert (p10, p50, p90) == (want["p10"], want["p50"], want["p90"]), kpi
+        assert p10 <= p50 <= p90, kpi
+        assert f"P10–P90 {want['p10']:,.0f}–{want['p90']:,.0f}" in band.inner_text()
+    # Proposals never simulated show no band, and the page says which plans the bands come from.
+    assert me.page.locator("table.kpi .band").count() == shown.count()
+    assert f"{smallest['proposal']} 4 runs (seed 0)" in me.page.inner_text("#uncertainty")
+    # The charts draw the same bands: one red P10-P90 bar per chart, from the same stored figures.
+    me.page.wait_for_selector("#compare-charts svg")
+    assert me.page.locator("#compare-charts g.band line").count() == 2
+    data = me.context.request.get(f"{world.url}/ui/compare/data.json?scenario={world.scenario_id}").json()
+    drawn = next(p for p in data["proposals"] if p["plan_id"] == smallest["id"])
+    assert drawn["runs"] == 4
+    for kpi, band in drawn["bands"].items():
+        assert band == {s: stored["kpis"][kpi][s] for s in ("p10", "p50", "p90")}
+    assert all(p["bands"] is None for p in data["proposals"] if p["plan_id"] != smallest["id"])
+    assert me.axe() == []
+    me.screenshots("compare-bands")
+
+
+def test_plan_page_first_view_and_assets_are_cached_and_compressed(browse: Any, world: World) -> None:
+    """The first view (map and slider) needs only Leaflet and the page's script; the timeline and chart
+    libraries come after the load event; every asset has a content-versioned URL cached for a year and is
+    sent gzipped; the page's data comes compressed."""
+    best = best_plan(world)
+    me = browse("coordinator")
+    me.context.add_init_script(  # what the page had loaded at its load event (the driver's script, not the page's)
+        "window.addEventListener('load', () => {"
+        " window.__atLoad = performance.getEntriesByType('resource').map(e => e.name); });"
+    )
+    me.open(f"/ui/plans/{best['id']}")
+    me.page.wait_for_selector("#plan-map[data-map-ready='true']")
+    me.page.wait_for_selector("#plan-map[data-ready='true']")
+    before_load = " ".join(me.page.evaluate("() => window.__atLoad"))
+    assert "leaflet.js?v=" in before_load and "plan.js?v=" in before_load
+    for late in ("vis-timeline-graph2d.min.js", "d3.min.js", "plot.umd.min.js"):
+        assert late not in before_load, f"{late} loaded before the page's load event"
+    assert me.page.locator("#gantt .vis-item").count() > 0 and me.page.locator("#safe-chart svg").count() == 1
+    # The Gantt pages its lanes, 40 at a time, in the table's order; the buttons move through them.
+    total = len(best["movement_ids"])
+    assert total > 40  # the paging below means something
+    assert me.page.inner_text("#lanes-at") == f"Lanes 1–40 of {total}"
+    assert me.page.locator("#gantt .vis-label").count() == 40 and me.page.is_disabled("#lanes-prev")
+    me.page.click("#lanes-next")
+    assert me.page.inner_text("#lanes-at") == f"Lanes 41–{min(80, total)} of {total}"
+    table_refs = me.page.locator("#movements tbody tr td:first-child").all_inner_texts()[40:80]
+    lane_refs = me.page.locator("#gantt .vis-label").all_inner_texts()
+    assert [t.split(" #")[0] for t in table_refs] == [t.strip() for t in lane_refs]
+    scripts = me.page.evaluate(
+        "() => performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/static/'))"
+    )
+    assert len(scripts) >= 6
+    for url in scripts:
+        answer = me.context.request.get(url, headers={"Accept-Encoding": "gzip"})
+        assert answer.status == 200
+        assert answer.headers["cache-control"] == "public, max-age=31536000, immutable", url
+        if url.split("?")[0].endswith((".js", ".css")):
+            assert answer.headers.get("content-encoding") == "gzip", url
+    stale = me.context.request.get(scripts[0].split("?")[0] + "?v=0000", headers={"Accept-Encoding": "gzip"})
+    assert stale.headers["cache-control"] == "public, max-age=3600"  # not the current version: an hour only
+    raw = httpx.get(f"{world.url}/static/vendor/leaflet/leaflet.js", headers={"Accept-Encoding": "gzip"})
+    assert raw.headers["content-encoding"] == "gzip" and len(raw.content) > int(raw.headers["content-length"])
+    assert "content-security-policy" in raw.headers
+    data = me.context.request.get(f"{world.url}/ui/plans/{best['id']}/data.json", headers={"Accept-Encoding": "gzip"})
+    assert data.headers.get("content-encoding") == "gzip" and len(data.json()["movements"]) == len(best["movement_ids"])
 
 
 def _notify_if_needed(api: Any, plan_id: int, party_id: int) -> list[dict[str, Any]]:

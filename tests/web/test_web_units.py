@@ -14,7 +14,7 @@ from safepassage.interop.windows import window_occurrences
 from safepassage.plan import plan_proposal
 from safepassage.scenario import load_scenario
 from safepassage.web.inbox_pages import notifications_csv, notifications_geojson
-from safepassage.web.plan_view import binding_limits_in_words, plan_page_data, zone_need_met_share
+from safepassage.web.plan_view import binding_limits_in_words, plan_frame, plan_page_data, zone_need_met_share
 from safepassage.web.public_picture import public_view
 from safepassage.web.security import check_csrf, check_same_origin, content_security_policy, csrf_token
 from safepassage.web.staff_pages import key_fingerprint, latest_plans_by_proposal
@@ -120,6 +120,11 @@ def test_plan_page_flows_and_people_safe_follow_the_movements() -> None:
     assert data["safe"]["planned"] == [{"at": "2024-01-01T09:00:00Z", "people": 120}]  # the denied one never arrives
     lane = next(m for m in data["movements"] if m["id"] == 1)
     assert lane["arrived_at"] == "2024-01-01T08:10:00Z" and lane["arrived_good"] == {"food": 90.0}
+    place = {p.id: p for p in scenario.places}[road.from_]
+    assert lane["route"] == [road.from_, road.to]  # drawn from the positions sent once, in "points"
+    assert data["points"][road.from_] == [place.geometry.coordinates[1], place.geometry.coordinates[0]]
+    assert set(data["points"]) == {end for r in scenario.roads for end in (r.from_, r.to)}  # no place off the roads
+    assert plan_page_data(scenario, plan, movements, events, frame=plan_frame(scenario, plan)) == data
     assert data["zones"]["features"][0]["properties"]["need_met"] == 1.0
     assert len(data["windows"]) == len(window_occurrences(scenario, scenario.proposals[0]))
 

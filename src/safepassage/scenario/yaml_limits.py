@@ -106,8 +106,9 @@ def load_yaml(text: str, source: str = "scenario") -> tuple[Any, yaml.Node | Non
             ],
             source,
         )
-    loader = _LimitedLoader(text)
+    loader: _LimitedLoader | None = None
     try:
+        loader = _LimitedLoader(text)  # its reader refuses control characters at once: inside the try
         node = loader.get_single_node()
         if node is not None and _expanded_nodes(node) > MAX_YAML_NODES:
             raise _Limit(
@@ -132,5 +133,6 @@ def load_yaml(text: str, source: str = "scenario") -> tuple[Any, yaml.Node | Non
             source,
         ) from exc
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return data, node

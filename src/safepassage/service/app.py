@@ -21,7 +21,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from safepassage.service.api import audit, directory, hns, incidents, movements, notifications, plans, sites
+from safepassage.service.api import (
+    audit,
+    directory,
+    hns,
+    incidents,
+    monte_carlo,
+    movements,
+    notifications,
+    plans,
+    sites,
+)
 from safepassage.service.api.deps import Services
 from safepassage.service.api.inputs import method_not_allowed_handler, strict_json_body, validation_error_handler
 from safepassage.service.audit import AuditLog, load_or_create_signing_key
@@ -134,7 +144,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         """Liveness: no database access."""
         return {"status": "ok"}
 
-    for module in (directory, plans, movements, notifications, hns, sites, incidents, audit):
+    for module in (directory, plans, monte_carlo, movements, notifications, hns, sites, incidents, audit):
         app.include_router(module.router, dependencies=[Depends(strict_json_body)], responses=ERROR_RESPONSES)
     app.add_exception_handler(DataError, _unstorable_value)
     app.add_exception_handler(RequestValidationError, validation_error_handler)

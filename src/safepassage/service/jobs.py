@@ -35,7 +35,7 @@ from safepassage.scenario import Scenario, parse_scenario
 from safepassage.service.schemas import MovementCreate
 from safepassage.service.settings import Settings
 
-__all__ = ["PlanJobRequest", "PlanJobs", "compute_plan", "json_safe", "movements_from_result", "run_limited"]
+__all__ = ["PlanJobRequest", "PlanJobs", "compute_plan", "json_safe", "monte_carlo_outcome", "movements_from_result", "run_limited"]
 
 log = logging.getLogger(__name__)
 SAMPLE_S = 0.05
@@ -83,6 +83,8 @@ class PlanJobRequest:
     horizon_update: dict[str, Any] = field(default_factory=dict)
     state: CurrentState | None = None
     time_limit_s: float = 120.0
+    runs: int = 0  # montecarlo: simulated runs of the plan
+    seed: int = 0  # montecarlo: the seed (same seed, same bands)
 
 
 def _problem(loc: list[str | int], message: str, kind: str) -> dict[str, Any]:
@@ -90,11 +92,14 @@ def _problem(loc: list[str | int], message: str, kind: str) -> dict[str, Any]:
 
 
 def compute_plan(request: PlanJobRequest) -> dict[str, Any]:
-    """Run the engine (in the limited child process). ``{"ok": True, "summary", "movements"}`` or
+    """Run the engine (in the limited child process). ``{"ok": True, "summary", "movements"}`` (for a
+    ``montecarlo`` job also ``"monte_carlo"``: the runs' per-KPI bands, see ``monte_carlo_outcome``) or
     ``{"ok": False, "error", "problems"}`` with 422-style problems naming the request field."""
     scenario = parse_scenario(request.yaml_text, source="stored scenario")
     solve_s = max(1.0, request.time_limit_s)
     try:
+        if request.kind == "montecarlo":
+            return monte_carlo_outcome(scenario, request, solve_s)
         if request.kind == "replan":
             if request.state is None:
                 raise ValueError("a replan job needs the recorded state")
@@ -116,6 +121,31 @@ def compute_plan(request: PlanJobRequest) -> dict[str, Any]:
     except SolverError as exc:
         return {"ok": False, "error": f"the solver failed: {exc}", "problems": [_problem(["body"], f"the solver failed: {exc}", "solver_error")]}
     return {"ok": True, "summary": json_safe(result.summary()), "movements": [m.model_dump(mode="json") for m in movements_from_result(result, scenario)]}
+
+
+def monte_carlo_outcome(scenario: Scenario, request: PlanJobRequest, solve_s: float) -> dict[str, Any]:
+    """Plan the proposal again on the plan's horizon (the engine is deterministic: the same plan) and
+    simulate it ``request.runs`` times with ``request.seed`` under the default disruptions, in this process
+    (``safepassage.simulate.simulate_proposal``, the plain loop). ``{"ok": True, "monte_carlo": {"runs",
+    "seed", "policy", "disruptions", "seconds", "kpis": {kpi: {"mean", "p10", "p50", "p90", "planned",
+    "reached"?}}}, "summary"}``; errors raise as for a plan."""
+    from safepassage.simulate import Disruptions, simulate_proposal
+
+    horizon = scenario.horizon.model_copy(update=request.horizon_update)
+    result = plan_proposal(scenario, request.proposal, horizon, time_limit_s=solve_s, threads=1)
+    disruptions = Disruptions()
+    simulated = simulate_proposal(
+        scenario, result.proposal, request.runs, request.seed, horizon=horizon, disruptions=disruptions, plan=result
+    )
+    document = simulated.to_json()
+    return {
+        "ok": True,
+        "summary": json_safe(result.summary()),
+        "monte_carlo": json_safe({
+            "runs": document["runs"], "seed": document["seed"], "policy": document["policy"],
+            "disruptions": disruptions.model_dump(mode="json"), "seconds": document["seconds"], "kpis": document["kpis"],
+        }),
+    }
 
 
 def _limit_failure(message: str) -> dict[str, Any]:

@@ -430,3 +430,40 @@ class PlanJob(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     started_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
+
+
+# --- Monte Carlo runs of a plan (migration 0004) -------------------------------------------------------
+
+
+class MonteCarloRun(Base):
+    """``runs`` simulated executions of a plan's proposal under random disruption (``safepassage.simulate``),
+    made by a ``montecarlo`` plan job; its per-KPI bands are ``MonteCarloBand`` rows."""
+
+    __tablename__ = "monte_carlo_run"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("plan_job.id"))
+    runs: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(Integer)
+    policy: Mapped[str] = mapped_column(String(20))
+    disruptions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    seconds: Mapped[float] = mapped_column(Float)
+    created_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    bands: Mapped[list[MonteCarloBand]] = relationship(order_by="MonteCarloBand.id", lazy="selectin")
+
+
+class MonteCarloBand(Base):
+    """One KPI over the runs of a ``MonteCarloRun``: mean, P10, P50, P90, and the plan's own value.
+    ``reached``: the share of runs in which the KPI has a value (hours to 50% safe may never come)."""
+
+    __tablename__ = "monte_carlo_band"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("monte_carlo_run.id"), index=True)
+    kpi: Mapped[str] = mapped_column(String(300))
+    mean: Mapped[float | None] = mapped_column(Float)
+    p10: Mapped[float | None] = mapped_column(Float)
+    p50: Mapped[float | None] = mapped_column(Float)
+    p90: Mapped[float | None] = mapped_column(Float)
+    planned: Mapped[float | None] = mapped_column(Float)
+    reached: Mapped[float | None] = mapped_column(Float)

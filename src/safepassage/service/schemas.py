@@ -460,7 +460,7 @@ class PlanJobPublic(BaseModel):
     """A plan solve running as a job: poll ``status_url``; when ``done``, ``result_url`` gives the plan."""
 
     id: int
-    kind: Literal["plan", "replan"]
+    kind: Literal["plan", "replan", "montecarlo"]
     scenario_id: int
     proposal: str
     status: Literal["queued", "running", "done", "failed"]
@@ -471,6 +471,39 @@ class PlanJobPublic(BaseModel):
     finished_at: dt.datetime | None
     status_url: str
     result_url: str
+
+
+class MonteCarloCreate(_In):
+    """Simulate a stored plan ``runs`` times under random disruption (default disruption settings)."""
+
+    runs: Annotated[int, Field(ge=1, le=10_000, description="Simulated runs; the P10-P90 bands need at least 10 to mean much.")]
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1, description="Random seed: the same seed gives the same bands.")] = 0
+
+
+class MonteCarloBandPublic(BaseModel):
+    """One KPI over the runs: mean and percentiles (null when no run has a value), the plan's own value."""
+
+    mean: float | None
+    p10: float | None
+    p50: float | None
+    p90: float | None
+    planned: float | None
+    reached: float | None = None
+
+
+class MonteCarloRunPublic(BaseModel):
+    """A stored Monte Carlo run of a plan: its settings and, per KPI, the bands over the runs."""
+
+    id: int
+    plan_id: int
+    job_id: int
+    runs: int
+    seed: int
+    policy: str
+    disruptions: dict[str, Any]
+    seconds: float
+    created_at: dt.datetime
+    kpis: dict[str, MonteCarloBandPublic]
 
 
 class AuditVerifyPublic(BaseModel):

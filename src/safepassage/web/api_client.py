@@ -42,12 +42,20 @@ def _message(response: httpx.Response) -> str:
     return str(detail)
 
 
+MAX_PAGE = 1000  # the API's largest page
+
+
 class ApiClient:
-    """Calls the API of ``app`` as the holder of ``token`` (or anonymously)."""
+    """Calls the API of ``app`` as the holder of ``token`` (or anonymously).
+
+    Lists are read whole: the client follows the API's ``Next-Cursor`` (or, on the lists paged by
+    offset, asks for the next offset) until the last page, ``page_size`` items a request (at most the
+    API's 1000; ``app.state.web_page_size`` sets it, e.g. small in tests), so no item is dropped."""
 
     def __init__(self, app: FastAPI, token: str | None = None) -> None:
         self._app = app
         self.token = token
+        self.page_size = max(1, min(MAX_PAGE, int(getattr(app.state, "web_page_size", MAX_PAGE))))
 
     def _client(self) -> httpx.AsyncClient:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
@@ -65,6 +73,35 @@ class ApiClient:
             if response.headers.get("content-type", "").startswith("application/json")
             else response.text
         )
+
+    async def _get_all(self, path: str, **params: Any) -> list[Any]:
+        """Every item of a cursor-paged list: follows ``Next-Cursor`` to the last page."""
+        items: list[Any] = []
+        query = {k: v for k, v in params.items() if v is not None}
+        async with self._client() as client:
+            while True:
+                response = await client.get(path, params={**query, "limit": self.page_size})
+                if response.status_code >= 400:
+                    raise ApiError(response.status_code, _message(response))
+                items.extend(response.json())
+                cursor = response.headers.get("Next-Cursor")
+                if cursor is None:
+                    return items
+                query["after"] = cursor
+
+    async def _get_offsets(self, path: str, **params: Any) -> list[Any]:
+        """Every item of an offset-paged list: the next offset until a page comes back short."""
+        items: list[Any] = []
+        async with self._client() as client:
+            while True:
+                query = {k: v for k, v in params.items() if v is not None}
+                response = await client.get(path, params={**query, "limit": self.page_size, "offset": len(items)})
+                if response.status_code >= 400:
+                    raise ApiError(response.status_code, _message(response))
+                page = response.json()
+                items.extend(page)
+                if len(page) < self.page_size:
+                    return items
 
     async def _post(self, path: str, body: dict[str, Any] | None = None, key: str | None = None) -> Any:
         # The form's own key makes a double submit (or a browser retry) replay the first answer.
@@ -96,7 +133,7 @@ class ApiClient:
         return dict(await self._post("/scenarios", {"yaml": yaml_text}, key))
 
     async def plans(self) -> list[dict[str, Any]]:
-        return list(await self._get("/plans"))
+        return await self._get_all("/plans")
 
     async def plan(self, plan_id: int) -> dict[str, Any]:
         return dict(await self._get(f"/plans/{plan_id}"))
@@ -107,6 +144,13 @@ class ApiClient:
     async def plan_movements(self, plan_id: int) -> list[dict[str, Any]]:
         return list(await self._get(f"/plans/{plan_id}/movements"))
 
+    async def monte_carlo_runs(self, plan_id: int) -> list[dict[str, Any]]:
+        """The plan's stored Monte Carlo runs, newest first (each with its per-KPI bands)."""
+        return list(await self._get(f"/plans/{plan_id}/monte-carlo"))
+
+    async def start_monte_carlo(self, plan_id: int, runs: int, seed: int = 0, key: str | None = None) -> dict[str, Any]:
+        return dict(await self._post(f"/plans/{plan_id}/monte-carlo", {"runs": runs, "seed": seed}, key))
+
     # --- notifications ------------------------------------------------------------------------------
     async def notify_plan(
         self, plan_id: int, party_ids: list[int], notice_hours: float, message: str, key: str | None = None
@@ -114,10 +158,8 @@ class ApiClient:
         body = {"party_ids": party_ids, "notice_hours": notice_hours, "message": message}
         return list(await self._post(f"/plans/{plan_id}/notifications", body, key))
 
-    async def notifications(
-        self, movement_id: int | None = None, overdue: bool | None = None, limit: int = 1000
-    ) -> list[dict[str, Any]]:
-        return list(await self._get("/notifications", movement_id=movement_id, overdue=overdue, limit=limit))
+    async def notifications(self, movement_id: int | None = None, overdue: bool | None = None) -> list[dict[str, Any]]:
+        return await self._get_offsets("/notifications", movement_id=movement_id, overdue=overdue)
 
     async def notification(self, notification_id: int) -> dict[str, Any]:
         return dict(await self._get(f"/notifications/{notification_id}"))
@@ -133,16 +175,14 @@ class ApiClient:
         )
 
     async def escalations(self) -> list[dict[str, Any]]:
-        return list(await self._get("/escalations"))
+        return await self._get_all("/escalations")
 
     async def sweep(self, key: str | None = None) -> dict[str, Any]:
         return dict(await self._post("/escalations/sweep", None, key))
 
     # --- humanitarian notifications (HNS): versions, confirmations, responses ----------------------
-    async def hns_notifications(
-        self, movement_id: int | None = None, state: str | None = None, limit: int = 1000
-    ) -> list[dict[str, Any]]:
-        return list(await self._get("/hns-notifications", movement_id=movement_id, state=state, limit=limit))
+    async def hns_notifications(self, movement_id: int | None = None, state: str | None = None) -> list[dict[str, Any]]:
+        return await self._get_all("/hns-notifications", movement_id=movement_id, state=state)
 
     async def hns_notification(self, notification_id: int) -> dict[str, Any]:
         return dict(await self._get(f"/hns-notifications/{notification_id}"))
@@ -165,7 +205,7 @@ class ApiClient:
         return dict(await self._post(f"/hns-notifications/{notification_id}/send", None, key))
 
     async def hns_escalations(self) -> list[dict[str, Any]]:
-        return list(await self._get("/hns-escalations"))
+        return await self._get_all("/hns-escalations")
 
     # --- movements and events -----------------------------------------------------------------------
     async def movement(self, movement_id: int) -> dict[str, Any]:
@@ -174,10 +214,8 @@ class ApiClient:
     async def change_status(self, movement_id: int, status: str, reason: str, key: str | None = None) -> dict[str, Any]:
         return dict(await self._post(f"/movements/{movement_id}/status", {"status": status, "reason": reason}, key))
 
-    async def events(
-        self, kind: str | None = None, movement_id: int | None = None, limit: int = 1000
-    ) -> list[dict[str, Any]]:
-        return list(await self._get("/events", kind=kind, movement_id=movement_id, limit=limit))
+    async def events(self, kind: str | None = None, movement_id: int | None = None) -> list[dict[str, Any]]:
+        return await self._get_offsets("/events", kind=kind, movement_id=movement_id)
 
     async def record_event(self, body: dict[str, Any], key: str | None = None) -> dict[str, Any]:
         return dict(await self._post("/events", body, key))

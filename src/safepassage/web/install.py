@@ -4,34 +4,19 @@ from __future__ import annotations
 
 import inspect
 import os
-from pathlib import Path
 from typing import cast
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, Response
-from fastapi.staticfiles import StaticFiles
-from starlette.types import Scope
 
 from safepassage.web import auth_pages, hns_pages, inbox_pages, public_pages, staff_pages
 from safepassage.web.api_client import ApiError
+from safepassage.web.assets import StaticAssets
 from safepassage.web.render import page
 from safepassage.web.security import security_headers
 
 __all__ = ["install_web"]
-
-STATIC = Path(__file__).parent / "static"
-
-
-class _Static(StaticFiles):
-    """Static files with the same security headers, cached for an hour (vendored files never change
-    under the same path without a new release)."""
-
-    async def get_response(self, path: str, scope: Scope) -> Response:
-        response = await super().get_response(path, scope)
-        security_headers(response)
-        response.headers["Cache-Control"] = "public, max-age=3600"
-        return response
 
 
 def install_web(app: FastAPI, tile_url: str | None = None) -> None:
@@ -39,7 +24,7 @@ def install_web(app: FastAPI, tile_url: str | None = None) -> None:
     app.state.web_tile_url = tile_url if tile_url is not None else os.environ.get("SAFEPASSAGE_WEB_TILE_URL") or None
     for module in (auth_pages, staff_pages, inbox_pages, hns_pages, public_pages):
         app.include_router(module.router)
-    app.mount("/static", _Static(directory=STATIC), name="static")
+    app.mount("/static", StaticAssets(), name="static")
     app.add_exception_handler(ApiError, _api_error)
     previous = app.exception_handlers.get(HTTPException, http_exception_handler)  # the API keeps its own answers
 

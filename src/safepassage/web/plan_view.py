@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from safepassage.interop.windows import window_occurrences
 from safepassage.scenario import Scenario
 
-__all__ = ["plan_page_data", "zone_need_met_share", "binding_limits_in_words"]
+__all__ = ["plan_frame", "plan_page_data", "zone_need_met_share", "binding_limits_in_words"]
 
 FAILED = {"denied", "cancelled", "intercepted", "returned"}
 
@@ -54,14 +54,95 @@ def _utc(local: dt.datetime, tz: ZoneInfo) -> str:
     return moment.astimezone(dt.UTC).isoformat()
 
 
-def plan_page_data(
-    scenario: Scenario, plan: dict[str, Any], movements: list[dict[str, Any]], events: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """Everything the plan page's map, timelines and chart draw (see the module docstring)."""
+def plan_frame(scenario: Scenario, plan: dict[str, Any]) -> dict[str, Any]:
+    """What the plan page draws that depends only on the scenario and the plan itself (never on its
+    movements' statuses or the events recorded): zones with need met, roads, places, the windows, and
+    each place's position. A stored plan and scenario never change, so callers may cache it per plan."""
     tz = ZoneInfo(scenario.timezone)
-    summary = plan.get("summary") or {}
-    need_met = summary.get("need_met") or {}
+    need_met = (plan.get("summary") or {}).get("need_met") or {}
     places = {p.id: p for p in scenario.places}
+    zones = []
+    for z in scenario.zones:
+        share = zone_need_met_share(need_met, z.id)
+        zones.append(
+            {
+                "type": "Feature",
+                "geometry": z.geometry.model_dump(mode="json"),
+                "properties": {
+                    "id": z.id,
+                    "name": z.name,
+                    "need_met": share,
+                    "need_met_by_commodity": need_met.get(z.id, {}),
+                    "population": z.population,
+                },
+            }
+        )
+    roads = [
+        {
+            "id": r.id,
+            "name": r.name,
+            "requires_pause": r.requires_pause,
+            "path": [
+                [places[r.from_].geometry.coordinates[1], places[r.from_].geometry.coordinates[0]],
+                [places[r.to].geometry.coordinates[1], places[r.to].geometry.coordinates[0]],
+            ],
+        }
+        for r in scenario.roads
+    ]
+    crossings = [
+        {
+            "id": p.id,
+            "name": p.name,
+            "kind": p.kind.value,
+            "lat": p.geometry.coordinates[1],
+            "lon": p.geometry.coordinates[0],
+        }
+        for p in scenario.places
+        if p.kind.value in ("crossing", "inspection", "checkpoint", "distribution_point", "warehouse")
+    ]
+    windows: list[dict[str, Any]] = []
+    try:
+        proposal = scenario.proposal(plan["proposal"])
+    except Exception:  # noqa: BLE001 — an uploaded plan may name a proposal the scenario lacks
+        proposal = None
+    if proposal is not None:
+        for o in window_occurrences(scenario, proposal):
+            windows.append(
+                {
+                    "id": f"{o.window}-{o.day}",
+                    "start": _utc(o.start, tz),
+                    "end": _utc(o.end, tz),
+                    "label": "pause: " + (", ".join(o.zones) or "listed roads"),
+                }
+            )
+    start = _utc(scenario.horizon.start, tz)
+    end = _utc(scenario.horizon.start + dt.timedelta(days=scenario.horizon.days), tz)
+    return {
+        "plan": {"id": plan["id"], "proposal": plan["proposal"], "horizon_start": start, "horizon_end": end},
+        "zones": {"type": "FeatureCollection", "features": zones},
+        "roads": roads,
+        "places": crossings,
+        # only the ends of roads (already drawn): a place off every road is never positioned here
+        "points": {
+            p: [places[p].geometry.coordinates[1], places[p].geometry.coordinates[0]]
+            for p in sorted({end for r in scenario.roads for end in (r.from_, r.to)})
+        },
+        "windows": windows,
+    }
+
+
+def plan_page_data(
+    scenario: Scenario,
+    plan: dict[str, Any],
+    movements: list[dict[str, Any]],
+    events: list[dict[str, Any]],
+    frame: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Everything the plan page's map, timelines and chart draw (see the module docstring). ``frame`` is
+    ``plan_frame(scenario, plan)`` if the caller keeps it. A movement's ``route`` lists place ids; their
+    positions are in ``points`` (``[lat, lon]``), sent once rather than once per movement."""
+    frame = frame if frame is not None else plan_frame(scenario, plan)
+    points = frame["points"]
     road_of: dict[frozenset[str], str] = {frozenset((r.from_, r.to)): r.id for r in scenario.roads}
     trucks_on: dict[str, int] = defaultdict(int)
     people_on: dict[str, int] = defaultdict(int)
@@ -72,7 +153,7 @@ def plan_page_data(
 
     lanes = []
     for m in movements:
-        route = [p for p in (m.get("route") or []) if p in places]
+        route = [p for p in (m.get("route") or []) if p in points]
         for a, b in zip(route, route[1:]):
             road = road_of.get(frozenset((a, b)))
             if road:
@@ -93,71 +174,12 @@ def plan_page_data(
                 "people": m.get("people", 0),
                 "origin": m.get("origin"),
                 "destination": m.get("destination"),
-                "path": [[places[p].geometry.coordinates[1], places[p].geometry.coordinates[0]] for p in route],
+                "route": route,
                 "arrived_at": recorded[-1]["occurred_at"] if recorded else None,
                 "arrived_good": recorded[-1].get("quantities_good", {}) if recorded else {},
             }
         )
-
-    zones = []
-    for z in scenario.zones:
-        share = zone_need_met_share(need_met, z.id)
-        zones.append(
-            {
-                "type": "Feature",
-                "geometry": z.geometry.model_dump(mode="json"),
-                "properties": {
-                    "id": z.id,
-                    "name": z.name,
-                    "need_met": share,
-                    "need_met_by_commodity": need_met.get(z.id, {}),
-                    "population": z.population,
-                },
-            }
-        )
-    roads = []
-    for r in scenario.roads:
-        a, b = places[r.from_], places[r.to]
-        roads.append(
-            {
-                "id": r.id,
-                "name": r.name,
-                "requires_pause": r.requires_pause,
-                "trucks": trucks_on.get(r.id, 0),
-                "people": people_on.get(r.id, 0),
-                "path": [
-                    [a.geometry.coordinates[1], a.geometry.coordinates[0]],
-                    [b.geometry.coordinates[1], b.geometry.coordinates[0]],
-                ],
-            }
-        )
-    crossings = [
-        {
-            "id": p.id,
-            "name": p.name,
-            "kind": p.kind.value,
-            "lat": p.geometry.coordinates[1],
-            "lon": p.geometry.coordinates[0],
-        }
-        for p in scenario.places
-        if p.kind.value in ("crossing", "inspection", "checkpoint", "distribution_point", "warehouse")
-    ]
-
-    windows: list[dict[str, Any]] = []
-    try:
-        proposal = scenario.proposal(plan["proposal"])
-    except Exception:  # noqa: BLE001 — an uploaded plan may name a proposal the scenario lacks
-        proposal = None
-    if proposal is not None:
-        for o in window_occurrences(scenario, proposal):
-            windows.append(
-                {
-                    "id": f"{o.window}-{o.day}",
-                    "start": _utc(o.start, tz),
-                    "end": _utc(o.end, tz),
-                    "label": "pause: " + (", ".join(o.zones) or "listed roads"),
-                }
-            )
+    roads = [{**r, "trucks": trucks_on.get(r["id"], 0), "people": people_on.get(r["id"], 0)} for r in frame["roads"]]
 
     planned_safe = sorted(
         (
@@ -175,14 +197,9 @@ def plan_page_data(
             if e["kind"] == "arrived"
         )
     )
-    start = _utc(scenario.horizon.start, tz)
-    end = _utc(scenario.horizon.start + dt.timedelta(days=scenario.horizon.days), tz)
     return {
-        "plan": {"id": plan["id"], "proposal": plan["proposal"], "horizon_start": start, "horizon_end": end},
-        "zones": {"type": "FeatureCollection", "features": zones},
+        **frame,
         "roads": roads,
-        "places": crossings,
-        "windows": windows,
         "movements": lanes,
         "safe": {"planned": _cumulative(planned_safe), "recorded": _cumulative(recorded_safe)},
     }

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from safepassage.web.api_client import ApiClient, ApiError
+from safepassage.web.assets import asset_url
 from safepassage.web.security import SESSION_COOKIE, csrf_token, security_headers
 
 __all__ = [
@@ -37,6 +38,8 @@ def fmt_time(value: str | dt.datetime | None, with_zone: bool = True) -> str:
     """An ISO time as ``2023-11-24 10:00 UTC`` (always UTC in staff pages; the public page uses local time)."""
     if value is None or value == "":
         return "—"
+    if isinstance(value, str) and len(value) >= 17 and value.endswith(("Z", "+00:00")) and value[10] == "T":
+        return value[:10] + " " + value[11:16] + (" UTC" if with_zone else "")  # already UTC: no parsing (long tables)
     moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC)
@@ -60,6 +63,7 @@ def _build_env() -> Environment:
     env.filters["number"] = fmt_number
     env.filters["pct"] = lambda v, digits=0: "—" if v is None else f"{100 * v:.{digits}f}%"
     env.filters["words"] = lambda v: str(v).replace("_", " ")
+    env.globals["asset"] = asset_url  # /static/<path>?v=<content hash>: cached for a year
     env.globals["nonce"] = lambda: secrets.token_hex(8)  # a form's idempotency key: a resubmit replays
     return env
 

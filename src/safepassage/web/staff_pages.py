@@ -10,20 +10,22 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import time
+from collections import OrderedDict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from safepassage.scenario import builtin_scenarios, resolve_scenario_path
 from safepassage.service.lifecycle import MovementStatus
 from safepassage.service.schemas import IncidentCategory
 from safepassage.web.api_client import ApiError
 from safepassage.web.forms import checked_form, field
-from safepassage.web.plan_view import binding_limits_in_words, plan_page_data
+from safepassage.web.plan_view import binding_limits_in_words, plan_frame, plan_page_data
 from safepassage.web.render import WebUser, page, redirect, signed_in
 from safepassage.web.scenario_source import stored_scenario
-from safepassage.web.security import security_headers
+from safepassage.web.security import compressed_json, security_headers
 
 __all__ = ["router", "latest_plans_by_proposal", "key_fingerprint"]
 
@@ -69,8 +71,22 @@ async def _scenario_choice(user: WebUser, scenario: int | None) -> tuple[list[di
     return scenarios, chosen
 
 
+BAND_KPIS = ("trucks_arrived", "people_reached_safety")
+
+
+async def _newest_runs(user: WebUser, rows: list[dict[str, Any] | None]) -> dict[int, dict[str, Any]]:
+    """Per plan id, its newest stored Monte Carlo run (plans never simulated are left out)."""
+    out: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        if r is not None and r.get("origin") == "planned":
+            runs = await user.api.monte_carlo_runs(int(r["id"]))
+            if runs:
+                out[int(r["id"])] = runs[0]
+    return out
+
+
 @router.get("/compare", response_class=HTMLResponse)
-async def compare(request: Request, user: User, scenario: int | None = None) -> HTMLResponse:
+async def compare(request: Request, user: User, scenario: int | None = None, simulating: int = 0) -> HTMLResponse:
     scenarios, chosen = await _scenario_choice(user, scenario)
     rows: list[dict[str, Any] | None] = []
     if chosen:
@@ -86,6 +102,8 @@ async def compare(request: Request, user: User, scenario: int | None = None) -> 
             "rows": list(zip(chosen["proposals"], rows)) if chosen else [],
             "best": _best(rows),
             "limits": limits,
+            "runs": await _newest_runs(user, rows),
+            "simulating": simulating,
             "builtin": builtin_scenarios(),
             "commodities": sorted({c for r in rows if r for c in (r["summary"].get("tonnes_arrived") or {})}),
         },
@@ -94,15 +112,19 @@ async def compare(request: Request, user: User, scenario: int | None = None) -> 
 
 @router.get("/compare/data.json")
 async def compare_data(user: User, scenario: int) -> JSONResponse:
+    """Per proposal, the figures the charts draw and, when the plan has a stored Monte Carlo run, the
+    newest run's P10, P50 and P90 of each charted KPI (``bands``, with ``runs``)."""
     scenarios, chosen = await _scenario_choice(user, scenario)
     if chosen is None:
         return _json({"proposals": []})
     rows = latest_plans_by_proposal(await user.api.plans(), chosen["id"], chosen["proposals"])
+    newest = await _newest_runs(user, rows)
     out = []
     for name, r in zip(chosen["proposals"], rows):
         if r is None:
             continue
         s = r["summary"]
+        run = newest.get(int(r["id"]))
         out.append(
             {
                 "proposal": name,
@@ -110,10 +132,39 @@ async def compare_data(user: User, scenario: int) -> JSONResponse:
                 "trucks_arrived": s.get("trucks_arrived", 0),
                 "people_reached_safety": s.get("people_reached_safety", 0),
                 "tonnes_arrived": s.get("tonnes_arrived", {}),
-                "bands": s.get("bands"),
+                "runs": run["runs"] if run else None,
+                "bands": {
+                    kpi: {stat: run["kpis"][kpi][stat] for stat in ("p10", "p50", "p90")}
+                    for kpi in BAND_KPIS
+                    if kpi in run["kpis"]
+                }
+                if run
+                else None,
             }
         )
     return _json({"scenario": chosen["name"], "proposals": out})
+
+
+@router.post("/compare/simulate")
+async def simulate(request: Request, user: User) -> RedirectResponse:
+    """Start a Monte Carlo run (a job each) of the newest plan of one proposal, or of every planned proposal."""
+    form = await checked_form(request, user)
+    scenario_id = int(field(form, "scenario_id") or 0)
+    _, chosen = await _scenario_choice(user, scenario_id)
+    if chosen is None:
+        raise ApiError(404, f"no scenario {scenario_id}")
+    try:
+        runs = int(field(form, "runs"))
+    except ValueError:
+        raise ApiError(422, "runs: give a whole number of simulated runs, e.g. 50") from None
+    which = field(form, "proposal")
+    rows = latest_plans_by_proposal(await user.api.plans(), chosen["id"], chosen["proposals"])
+    targets = [r for name, r in zip(chosen["proposals"], rows) if r is not None and which in ("", name)]
+    if not targets:
+        raise ApiError(422, f"proposal: {which or 'no proposal'} has no plan yet; plan it first")
+    for r in targets:
+        await user.api.start_monte_carlo(int(r["id"]), runs, key=f"web-mc-{r['id']}-{runs}-{field(form, 'nonce')}")
+    return redirect(f"/ui/compare?scenario={chosen['id']}&simulating={len(targets)}")
 
 
 @router.post("/scenarios")
@@ -144,11 +195,52 @@ async def plan_all(request: Request, user: User) -> RedirectResponse:
     return redirect(f"/ui/compare?scenario={chosen['id']}")
 
 
+SNAPSHOT_TTL_S = 60.0
+SNAPSHOT_MAX = 256
+
+
+def _snapshots(request: Request) -> OrderedDict[tuple[str, int], tuple[float, dict[str, Any]]]:
+    store: OrderedDict[tuple[str, int], tuple[float, dict[str, Any]]] = request.app.state.__dict__.setdefault(
+        "web_plan_snapshots", OrderedDict()
+    )
+    return store
+
+
+def _session_key(user: WebUser, plan_id: int) -> tuple[str, int]:
+    return hashlib.sha256(user.token.encode("utf-8")).hexdigest()[:32], plan_id
+
+
+def _plan_data(
+    request: Request, plan: dict[str, Any], movements: list[dict[str, Any]], arrived: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """What the plan page draws, from what this user just read through the API (``arrived``: the
+    ``arrived`` events they may see)."""
+    scenario = stored_scenario(request.app, int(plan["scenario_id"]))
+    if scenario is None:
+        raise ApiError(404, f"no scenario {plan['scenario_id']}")
+    ids = {m["id"] for m in movements}
+    events = [e for e in arrived if e.get("movement_id") in ids]
+    frames: dict[int, dict[str, Any]] = request.app.state.__dict__.setdefault("web_plan_frames", {})
+    frame = frames.get(int(plan["id"]))
+    if frame is None:  # a stored plan and its scenario never change: the frame is computed once per plan
+        frame = frames[int(plan["id"])] = plan_frame(scenario, plan)
+    return plan_page_data(scenario, plan, movements, events, frame)
+
+
 @router.get("/plans/{plan_id}", response_class=HTMLResponse)
 async def plan_page(request: Request, user: User, plan_id: PlanId) -> HTMLResponse:
+    """The plan page. What its scripts draw is computed here from the same reads and kept for this
+    session for a minute, so the page's own ``data.json`` request (preloaded by the browser while the
+    scripts load) is answered at once, from the same snapshot as the table."""
     plan = await user.api.plan(plan_id)
     movements = await user.api.plan_movements(plan_id)
-    events = {e["movement_id"]: e for e in await user.api.events(kind="arrived") if e.get("movement_id")}
+    arrived = await user.api.events(kind="arrived")
+    data = _plan_data(request, plan, movements, arrived)
+    events = {e["movement_id"]: e for e in arrived if e.get("movement_id")}
+    store = _snapshots(request)
+    store[_session_key(user, plan_id)] = (time.monotonic(), data)
+    while len(store) > SNAPSHOT_MAX:
+        store.popitem(last=False)
     parties = await user.api.parties()
     summary = plan.get("summary") or {}
     return page(
@@ -169,15 +261,15 @@ async def plan_page(request: Request, user: User, plan_id: PlanId) -> HTMLRespon
 
 
 @router.get("/plans/{plan_id}/data.json")
-async def plan_data(request: Request, user: User, plan_id: PlanId) -> JSONResponse:
+async def plan_data(request: Request, user: User, plan_id: PlanId) -> Response:
+    """What the plan page draws (see ``plan_view``): the snapshot its page just took for this session
+    (used once, within a minute), or read afresh through the API."""
+    taken = _snapshots(request).pop(_session_key(user, plan_id), None)
+    if taken is not None and time.monotonic() - taken[0] <= SNAPSHOT_TTL_S:
+        return compressed_json(request, taken[1])
     plan = await user.api.plan(plan_id)  # the API decides whether this user may read it
-    scenario = stored_scenario(request.app, int(plan["scenario_id"]))
-    if scenario is None:
-        raise ApiError(404, f"no scenario {plan['scenario_id']}")
     movements = await user.api.plan_movements(plan_id)
-    ids = {m["id"] for m in movements}
-    events = [e for e in await user.api.events() if e.get("movement_id") in ids]
-    return _json(plan_page_data(scenario, plan, movements, events))
+    return compressed_json(request, _plan_data(request, plan, movements, await user.api.events(kind="arrived")))
 
 
 @router.post("/plans/{plan_id}/notify")
@@ -215,7 +307,7 @@ async def notifications(
         items = [n for n in items if n.get("movement_id") in ids]
     parties = {p["id"]: p["name"] for p in await user.api.parties()}
     escalations = await user.api.escalations() if user.is_staff else []
-    hns = await user.api.hns_notifications(limit=200)
+    hns = await user.api.hns_notifications()
     hns_late = await user.api.hns_escalations() if user.is_staff else []
     now = dt.datetime.now(dt.UTC)
     return page(

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -56,7 +57,7 @@ from safepassage.service.schemas import (
 )
 from safepassage.service.settings import Settings
 
-__all__ = ["add_movements", "json_safe", "movements_from_result", "plan_public", "recorded_state", "router", "scenario_public"]
+__all__ = ["add_movements", "job_public", "json_safe", "movements_from_result", "plan_public", "recorded_state", "router", "scenario_public", "start_job"]
 
 router = APIRouter()
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -165,10 +166,12 @@ def job_public(job: PlanJob, jobs: PlanJobs | None = None) -> dict[str, Any]:
     status_ = job.status
     if status_ == "queued" and jobs is not None and jobs.running(job.id):
         status_ = "running"
+    source = (job.request or {}).get("plan_id") if job.kind == "montecarlo" else None
+    result_url = f"/plans/{source}/monte-carlo" if source else f"/plans/jobs/{job.id}/result"
     return PlanJobPublic.model_validate({
         "id": job.id, "kind": job.kind, "scenario_id": job.scenario_id, "proposal": job.proposal, "status": status_, "error": job.error,
         "problems": job.problems, "plan_id": job.plan_id, "created_at": job.created_at, "finished_at": job.finished_at,
-        "status_url": f"/plans/jobs/{job.id}", "result_url": f"/plans/jobs/{job.id}/result",
+        "status_url": f"/plans/jobs/{job.id}", "result_url": result_url,
     }).model_dump(mode="json")
 
 
@@ -197,9 +200,11 @@ def _finish_job(services: Services, actor: str, user_id: int, job_id: int, outco
     services.writes.submit_nowait(record)
 
 
-def _start_job(services: Services, write: Writer, user: Principal, action: str, request_body: dict[str, Any], job_row: dict[str, Any],
-               engine_request: PlanJobRequest) -> JSONResponse:
-    """Store the job (idempotently, audited) and hand it to Dask; 202 with the job."""
+def start_job(services: Services, write: Writer, user: Principal, action: str, request_body: dict[str, Any], job_row: dict[str, Any],
+              engine_request: PlanJobRequest, finish: Callable[[Services, str, int, int, dict[str, Any]], None] | None = None) -> JSONResponse:
+    """Store the job (idempotently, audited) and hand it to Dask; 202 with the job. ``finish(services,
+    actor, user_id, job_id, outcome)`` records its end (default: the plan it made)."""
+    record_end = finish or _finish_job
 
     def perform(session: Session) -> WriteOutcome:
         job = PlanJob(**job_row, status="queued", error="", created_by=user.id, created_at=utcnow())
@@ -212,7 +217,7 @@ def _start_job(services: Services, write: Writer, user: Principal, action: str, 
         job_id = int(json.loads(bytes(response.body))["id"])
         response.headers["Location"] = f"/plans/jobs/{job_id}"
         if response.headers.get("Idempotency-Replayed") != "true":  # a replay: the job already runs (or ran)
-            services.jobs.submit(job_id, engine_request, lambda i, outcome: _finish_job(services, user.username, user.id, i, outcome))
+            services.jobs.submit(job_id, engine_request, lambda i, outcome: record_end(services, user.username, user.id, i, outcome))
     return response
 
 
@@ -234,7 +239,7 @@ def create_plan(body: PlanCreate, user: PlanWriter, write: WriterDep, session: S
         update = {k: v for k, v in (("days", body.horizon_days), ("slot_minutes", body.slot_minutes)) if v is not None}
         engine = PlanJobRequest("plan", yaml_text, body.proposal, update, None, services.settings.plan_job_time_limit_s)
         row = {"kind": "plan", "scenario_id": body.scenario_id, "proposal": body.proposal, "request": body.model_dump(mode="json")}
-        return _start_job(services, write, user, "plan.job", body.model_dump(mode="json"), row, engine)
+        return start_job(services, write, user, "plan.job", body.model_dump(mode="json"), row, engine)
     movements = body.movements
     summary = {"name": body.proposal, "convoys": sum(m.kind == "convoy" for m in movements), "evacuation_movements": sum(m.kind == "evacuation" for m in movements)}
 
@@ -379,4 +384,4 @@ def replan_plan(plan_id: PathId, body: ReplanRequest, user: PlanWriter, write: W
     engine = PlanJobRequest("replan", yaml_text, proposal, {}, state, services.settings.plan_job_time_limit_s)
     row = {"kind": "replan", "scenario_id": record.id, "proposal": proposal,
            "request": {"parent_plan_id": plan_id, "at": body.model_dump(mode="json")["at"], "state": _state_json(state)}}
-    return _start_job(services, write, user, "plan.replan_job", {"plan_id": plan_id, **body.model_dump(mode="json")}, row, engine)
+    return start_job(services, write, user, "plan.replan_job", {"plan_id": plan_id, **body.model_dump(mode="json")}, row, engine)
