@@ -27,7 +27,6 @@ GAZA_EPISODES = [
 KNOWN_MISSES = {
     ("gaza-corridor-2023-11-08", "people-safe-per-day"),
     ("gaza-corridor-2023-11-15", "people-safe-per-day"),
-    ("gaza-truce-2023-11-24", "fuel-per-day"),
 }
 
 
