@@ -240,6 +240,32 @@ def pulp_optimum(problem: PlanningProblem) -> float:
             and in_slots[trucks.dep[m]]
         ]
 
+    # Floors and shares count trucks net: entering from the quota's places (to any place but the far side
+    # of the crossings: what trucks reach from a zoneless stock place without passing a crossing) minus
+    # loaded trucks coming back into them from such a place, arrivals in the counted slots; a loop counts once.
+    is_crossing = [place.kind == PlaceKind.crossing for place in scenario.places]
+    place_index = {place.id: i for i, place in enumerate(scenario.places)}
+    far = {place_index[s.place] for s in scenario.stocks if scenario.places[place_index[s.place]].zone is None}
+    far = {p for p in far if not is_crossing[p]}
+    grown = True
+    while grown:
+        reach = {int(arcs.head[a]) for a in range(len(arcs.tail)) if int(arcs.tail[a]) in far and not is_crossing[int(arcs.head[a])]}
+        grown = not reach <= far
+        far |= reach
+
+    def counted_net(quota) -> list:  # noqa: ANN001
+        in_slots = counted_slots(quota)
+        out = []
+        for m in range(len(trucks)):
+            if int(trucks.kind[m]) not in quota.commodities:
+                continue
+            tail, head = int(arcs.tail[trucks.arc[m]]), int(arcs.head[trucks.arc[m]])
+            if tail in quota.places and head not in quota.places and head not in far and in_slots[trucks.dep[m]]:
+                out.append(x[m])
+            if head in quota.places and tail not in quota.places and tail not in far and trucks.arr[m] < len(in_slots) and in_slots[trucks.arr[m]]:
+                out.append(-1 * x[m])
+        return out
+
     for q, quota in enumerate(terms.quotas):  # ceilings, whole trucks rounded down
         _add(lp, counted(quota), "<=", float(np.floor(quota.trucks_per_day + 1e-9)), f"quota_{q}")
 
@@ -260,14 +286,14 @@ def pulp_optimum(problem: PlanningProblem) -> float:
             capacity = float(problem.place_trucks_cap[np.ix_(list(quota.places), np.flatnonzero(admitted))].sum())
             short = lp.add_variable(f"floor_short_{q}", lowBound=0)
             value.append(-shortfall_cost * short)
-            lp += _sum(counted(quota)) + short >= (whole if whole <= capacity else 0.0), f"quota_floor_{q}"
+            lp += _sum(counted_net(quota)) + short >= (whole if whole <= capacity else 0.0), f"quota_floor_{q}"
         if quota.share is not None:
             in_period = period_slots(quota)
             offloaded = [var for (p, k, t), var in u.items()
                          if int(problem.place_zone[p]) in quota.zones and k in quota.commodities and in_period[t]]
             short = lp.add_variable(f"share_short_{q}", lowBound=0)
             value.append(-shortfall_cost * short)
-            lp += _sum(offloaded) - quota.share * _sum(counted(quota)) + short >= 0, f"quota_share_{q}"
+            lp += _sum(offloaded) - quota.share * _sum(counted_net(quota)) + short >= 0, f"quota_share_{q}"
 
     # Fleet: trucks moving loaded (with their empty return) plus loaded trucks waiting away from stock.
     fleet = scenario.fleet

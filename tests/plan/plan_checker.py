@@ -432,12 +432,49 @@ class PlanChecker:
                     if commodity in restricted and not (commodity in admits and inside):
                         out.append(f"convoy {convoy['id']}: restricted {commodity} leaves crossing '{leg['from_place']}' at {leg['departs']} without admission")
                     leaving.append((at, inside, leg["from_place"], commodity, n))
+        # Floors and shares count trucks net: a loaded truck leaving a crossing for a place not on its far
+        # side counts +1, one coming back into it from such a place (at its arrival) -1, so a truck driving
+        # round a crossing counts once. The far side: what a truck reaches from a stock place outside every
+        # zone by roads that pass no crossing.
+        far = {st["place"] for st in self.s.get("stocks") or [] if not self.places[st["place"]].get("zone")} - crossings
+        while True:
+            more = {
+                b
+                for r in self.roads.values()
+                for a, b in ([(r["from"], r["to"])] + ([] if r.get("one_way") else [(r["to"], r["from"])]))
+                if a in far and b not in crossings
+            } - far
+            if not more:
+                break
+            far |= more
+        moves: list[tuple[dt.datetime, bool, str, dt.datetime, bool, str, str, int]] = []
+        for convoy in convoys:
+            for leg in convoy["legs"]:
+                if leg["from_place"] in far and leg["to_place"] in far:
+                    continue
+                dep, arr = self.clock.utc(leg["departs"]), self.clock.utc(leg["arrives"])
+                for commodity, n in convoy["cargo_trucks"].items():
+                    moves.append((dep, self.window_active(dep), leg["from_place"], arr, self.window_active(arr), leg["to_place"], commodity, n))
+
+        def net(places: set[str], kinds: set[str], lo: dt.datetime, hi: dt.datetime, during: bool | None) -> int:
+            """Trucks entering from ``places`` in the counted hours, minus those coming back into them."""
+            total = 0
+            for dep, dep_in, a, arr, arr_in, b, k, n in moves:
+                if k not in kinds or (a in places) == (b in places) or (b if a in places else a) in far:
+                    continue
+                at, inside = (dep, dep_in) if a in places else (arr, arr_in)
+                if lo <= at < hi and (during is None or inside == during):
+                    total += n if a in places else -n
+            return total
+
         reported = {(r["quota"], self.clock.utc(r["period_start"]), r["rule"]): r for r in shortfalls or []}
 
         def judge(quota: dict, label: str, part: float, lo: dt.datetime, hi: dt.datetime, during: bool | None, origin: str) -> None:
             places = set(quota.get("places") or crossings)
             kinds = set(quota.get("commodities") or self.commodities)
             used = sum(n for at, inside, p, k, n in leaving if lo <= at < hi and p in places and k in kinds and (during is None or inside == during))
+            if quota.get("at_least") or quota.get("share") is not None:
+                used = net(places, kinds, lo, hi, during)
             figure = quota["trucks_per_day"] * part
             if not quota.get("at_least"):
                 cap = math.floor(figure + 1e-9)

@@ -73,6 +73,15 @@ def _ceasefire_without_fuel() -> Scenario:
     return Scenario.model_validate(data)
 
 
+def _ceasefire_five_fuel_trucks() -> Scenario:
+    """The ceasefire with fuel for five trucks in all: a truck driving round the gate must not count twice."""
+    data = load_scenario(CEASEFIRE).model_dump(mode="json", by_alias=True, exclude_none=True)
+    for stock in data["stocks"]:
+        if stock["commodity"] == "fuel":
+            stock["quantity"] = 100
+    return Scenario.model_validate(data)
+
+
 SCENARIOS = {
     "tiny": _tiny,
     "two-origins": _two_origins,
@@ -82,6 +91,7 @@ SCENARIOS = {
     "fleet-1d": lambda _: _small_with_fleet(),
     "ceasefire": lambda _: load_scenario(CEASEFIRE),  # floors, a share, agreement hours
     "ceasefire-no-fuel": lambda _: _ceasefire_without_fuel(),  # a floor left short, its shortfall costed
+    "ceasefire-5-fuel": lambda _: _ceasefire_five_fuel_trucks(),  # floors count net crossings
     "return": lambda _: load_scenario(RETURN),  # people going home; their need follows them
     "return-static-need": lambda _: _return_static_need(),  # the same, need left where it was
 }
@@ -97,6 +107,7 @@ CASES = [
     ("ceasefire", "ceasefire"),
     ("ceasefire", "beyond-capacity"),
     ("ceasefire-no-fuel", "ceasefire"),
+    ("ceasefire-5-fuel", "ceasefire"),
     ("return", "ceasefire"),
     ("return-static-need", "ceasefire"),
 ]

@@ -23,12 +23,12 @@ from safepassage.plan.lp_matrix import Block, LPMatrix
 from safepassage.plan.moving_need import define_need_follows_people_constraints
 from safepassage.plan.network import Arcs, Movements
 from safepassage.plan.problem import PlanningProblem, compile_problem, whole_unit_capacity
-from safepassage.plan.quotas import DayQuota
+from safepassage.plan.quotas import DayQuota, outside_places
 from safepassage.plan.terms import Terms
 from safepassage.plan.window_rules import offload_mask
 from safepassage.scenario.model import Horizon, PlaceKind, Proposal, Scenario
 
-__all__ = ["PlanningModel", "build_planning_model", "build_lp", "floor_capacity", "floor_shortfall_cost", "quota_counted_moves", "whole_unit_capacity"]
+__all__ = ["PlanningModel", "build_planning_model", "build_lp", "floor_capacity", "floor_shortfall_cost", "quota_counted_moves", "quota_net_moves", "whole_unit_capacity"]
 
 PERSON_HOUR_COST = 1e-3  # person-days per person-hour walked: only breaks ties towards shorter walks
 # Who goes first when zones share capacity: a zone's explicit evacuation_priority, else its hazard.
@@ -464,6 +464,29 @@ def quota_counted_moves(model: PlanningModel, quota: DayQuota) -> np.ndarray:
     return np.flatnonzero(in_place[tail] & in_kind[model.trucks.kind] & quota.slots[model.trucks.dep])
 
 
+def quota_net_moves(model: PlanningModel, quota: DayQuota) -> tuple[np.ndarray, np.ndarray]:
+    """Truck movements (x indices) a floor or a share counts, as (entering, coming back): loaded trucks
+    of its commodities leaving its places in its slots for a place not outside (``outside_places``), and
+    those arriving into its places in its slots from such a place. Their difference is the net count
+    (docs/agreements.md): a truck driving gate → inside → gate → inside counts once, not twice."""
+    arc = model.trucks.arc
+    tail, head = model.arcs.tail[arc], model.arcs.head[arc]
+    inside = np.ones(len(model.scenario.places), dtype=bool)
+    inside[list(outside_places(model.scenario))] = False
+    in_place = np.zeros(len(model.scenario.places), dtype=bool)
+    in_place[list(quota.places)] = True
+    in_kind = np.zeros(len(model.scenario.commodities), dtype=bool)
+    in_kind[list(quota.commodities)] = True
+    kind = in_kind[model.trucks.kind]
+    arr = model.trucks.arr
+    arr_counted = np.zeros(len(arr), dtype=bool)
+    within = arr < len(quota.slots)
+    arr_counted[within] = quota.slots[arr[within]]
+    entering = np.flatnonzero(in_place[tail] & inside[head] & ~in_place[head] & kind & quota.slots[model.trucks.dep])
+    back = np.flatnonzero(in_place[head] & inside[tail] & ~in_place[tail] & kind & arr_counted)
+    return entering, back
+
+
 def floor_shortfall_cost(model: PlanningModel) -> float:
     """Objective cost (person-days) of one truck short of a floor or a share: FLOOR_SHORTFALL_WEIGHT
     times the most any truckload is worth, so the plan meets every floor it can before anything else."""
@@ -487,10 +510,12 @@ def define_quota_floor_constraints(model: PlanningModel) -> None:
     """Quota floors and shares, soft: a shortfall column q[r] ≥ 0 per row, each truck short costing
     ``floor_shortfall_cost`` (the plan reports every shortfall; see docs/agreements.md):
 
-        floor:  Σ_{m counted by q} x[m] + q[r] ≥ ⌈trucks_per_day[q]⌉   (0 when that is above its crossings' capacity in S_q)
-        share:  Σ_{p ∈ Z_q, k ∈ K_q, t ∈ period(q)} u[p,k,t] − share_q · Σ_{m counted by q} x[m] + q[r] ≥ 0
+        floor:  N_q + q[r] ≥ ⌈trucks_per_day[q]⌉   (0 when that is above its crossings' capacity in S_q)
+        share:  Σ_{p ∈ Z_q, k ∈ K_q, t ∈ period(q)} u[p,k,t] − share_q · N_q + q[r] ≥ 0
     (of the trucks the quota counts in a period, at least ``share`` are offloaded in its zones in that
-    period)."""
+    period). N_q is the net count: Σ x over loaded trucks leaving C_q in S_q for a place not outside
+    minus Σ x over those arriving into C_q in S_q from one (``quota_net_moves``), so a truck driving
+    round a crossing counts once; ceilings keep counting every departure."""
     floors = model.terms.quota_floors
     rows = [(q, "floor") for q in floors if q.at_least] + [(q, "share") for q in floors if q.share is not None]
     labels = sorted({q.label for q, _ in rows})
@@ -509,8 +534,10 @@ def define_quota_floor_constraints(model: PlanningModel) -> None:
     x, u, short = model.col("x"), model.col("u"), model.col("quota_shortfall")
     model.lp.add_entries(block.start + np.arange(len(rows)), short.start + np.arange(len(rows)), 1.0)
     for r, (quota, kind) in enumerate(rows):
-        cols = quota_counted_moves(model, quota)
-        model.lp.add_entries(np.full(len(cols), block.start + r), x.start + cols, 1.0 if kind == "floor" else -float(quota.share or 0.0))
+        entering, back = quota_net_moves(model, quota)
+        weight = 1.0 if kind == "floor" else -float(quota.share or 0.0)
+        model.lp.add_entries(np.full(len(entering), block.start + r), x.start + entering, weight)
+        model.lp.add_entries(np.full(len(back), block.start + r), x.start + back, -weight)
         if kind == "share":
             in_zone = np.isin(model.problem.place_zone[model.unload_place], quota.zones)
             offloads = np.flatnonzero(in_zone & np.isin(model.unload_kind, quota.commodities) & quota.period_slots[model.unload_slot])

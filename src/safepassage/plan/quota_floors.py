@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
-from safepassage.plan.lp_build import PlanningModel, floor_capacity, floor_shortfall_cost, quota_counted_moves
+from safepassage.plan.lp_build import PlanningModel, floor_capacity, floor_shortfall_cost, quota_net_moves
 from safepassage.plan.quotas import DayQuota
 from safepassage.plan.result import iso
 from safepassage.plan.time_grid import TimeGrid
@@ -186,7 +186,8 @@ def quota_shortfalls(model: PlanningModel, trucks: FlowPaths, trucks_int: np.nda
     crossings cannot pass that many trucks in the slots it counts, the commodities are not admitted
     then, or (otherwise) other limits — fleet, stock, roads — see the plan's bottlenecks.
 
-    For a floor, ``required`` is the floor and ``planned`` the trucks counted; for a share,
+    For a floor, ``required`` is the floor and ``planned`` the trucks counted, net of loaded trucks
+    coming back into its crossings (``quota_net_moves``); for a share,
     ``required`` is share × the trucks counted and ``planned`` the trucks offloaded in its zones."""
     z = np.asarray(trucks_int, dtype=np.float64)
     floors = QuotaFloors(model, trucks)
@@ -207,8 +208,10 @@ def quota_shortfalls(model: PlanningModel, trucks: FlowPaths, trucks_int: np.nda
     for r, (quota, rule) in enumerate(_rules(model)):
         if short[r] <= TOL:
             continue
+        entering, back = quota_net_moves(model, quota)
         counted_cols = np.zeros(model.lp.n_cols)
-        counted_cols[x.start + quota_counted_moves(model, quota)] = 1.0
+        np.add.at(counted_cols, x.start + entering, 1.0)
+        np.add.at(counted_cols, x.start + back, -1.0)
         counted = float((counted_cols @ incidence) @ z)
         if rule == "floor":
             required, planned = quota.trucks_whole, counted

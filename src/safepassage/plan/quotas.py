@@ -35,7 +35,7 @@ import numpy as np
 from safepassage.plan.time_grid import TimeGrid
 from safepassage.scenario.model import PlaceKind, Proposal, Quota, Scenario
 
-__all__ = ["DayQuota", "agreement_periods_min", "resolve_quotas"]
+__all__ = ["DayQuota", "agreement_periods_min", "outside_places", "resolve_quotas"]
 
 MINUTES_PER_DAY = 1440.0
 
@@ -80,6 +80,29 @@ def _local_day_min(grid: TimeGrid, minute: float) -> float:
     day = grid.to_local(minute).date()
     midnight = dt.datetime.combine(day, dt.time())
     return grid.to_minutes(midnight + dt.timedelta(days=1)) - grid.to_minutes(midnight)
+
+
+def outside_places(scenario: Scenario) -> frozenset[int]:
+    """Places on the far side of the crossings (indices): those a truck reaches from a stock place
+    outside every zone by roads that pass no crossing. A floor counts trucks *entering* from a crossing
+    (leaving it for any other place) net of loaded trucks coming back into it from those places, so a
+    truck driving round a crossing is counted once (``docs/agreements.md``)."""
+    index = {p.id: i for i, p in enumerate(scenario.places)}
+    crossing = {i for i, p in enumerate(scenario.places) if p.kind == PlaceKind.crossing}
+    next_to: dict[int, list[int]] = {}
+    for road in scenario.roads:
+        a, b = index[road.from_], index[road.to]
+        next_to.setdefault(a, []).append(b)
+        if not road.one_way:
+            next_to.setdefault(b, []).append(a)
+    found = {index[s.place] for s in scenario.stocks if scenario.places[index[s.place]].zone is None} - crossing
+    todo = list(found)
+    while todo:
+        for b in next_to.get(todo.pop(), []):
+            if b not in found and b not in crossing:
+                found.add(b)
+                todo.append(b)
+    return frozenset(found)
 
 
 def agreement_periods_min(proposal: Proposal, grid: TimeGrid) -> list[tuple[float, float]]:
