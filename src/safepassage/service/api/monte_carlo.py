@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from safepassage.service.api.deps import PlanReader, PlanWriter, Services, ServicesDep, SessionDep, WriterDep
 from safepassage.service.api.errors import not_found, unprocessable
-from safepassage.service.api.plans import start_job
+from safepassage.service.api.plans import ended_job, start_job
 from safepassage.service.jobs import PlanJobRequest
 from safepassage.service.models import MonteCarloBand, MonteCarloRun, PlanJob, PlanRecord, ScenarioRecord, utcnow
 from safepassage.service.schemas import MAX_ID, MonteCarloCreate, MonteCarloRunPublic, PlanJobPublic
@@ -44,12 +44,8 @@ def _finish(services: Services, actor: str, user_id: int, job_id: int, outcome: 
     """Record a Monte Carlo job's end (from a Dask thread): the run and its bands with an audit entry, or the failure."""
 
     def record(session: Session) -> None:
-        job = session.get(PlanJob, job_id)
-        if job is None or job.status in ("done", "failed"):
-            return
-        job.finished_at = utcnow()
-        if not outcome.get("ok"):
-            job.status, job.error, job.problems = "failed", str(outcome.get("error", "failed"))[:4000], outcome.get("problems")
+        job = ended_job(session, job_id, outcome)
+        if job is None:
             return
         found = outcome["monte_carlo"]
         plan_id = int(job.request["plan_id"])

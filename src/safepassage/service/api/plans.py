@@ -175,16 +175,26 @@ def job_public(job: PlanJob, jobs: PlanJobs | None = None) -> dict[str, Any]:
     }).model_dump(mode="json")
 
 
+def ended_job(session: Session, job_id: int, outcome: dict[str, Any]) -> PlanJob | None:
+    """Mark job ``job_id`` finished now. Returns the job when the caller must record its result (the outcome is
+    ok), or None: the job is gone or already ended (nothing written), or it failed (status, error and problems
+    recorded here)."""
+    job = session.get(PlanJob, job_id)
+    if job is None or job.status in ("done", "failed"):
+        return None
+    job.finished_at = utcnow()
+    if not outcome.get("ok"):
+        job.status, job.error, job.problems = "failed", str(outcome.get("error", "failed"))[:4000], outcome.get("problems")
+        return None
+    return job
+
+
 def _finish_job(services: Services, actor: str, user_id: int, job_id: int, outcome: dict[str, Any]) -> None:
     """Record a job's end (from a Dask thread): the plan, its movements and its audit entry, or the failure."""
 
     def record(session: Session) -> None:
-        job = session.get(PlanJob, job_id)
-        if job is None or job.status in ("done", "failed"):
-            return
-        job.finished_at = utcnow()
-        if not outcome.get("ok"):
-            job.status, job.error, job.problems = "failed", str(outcome.get("error", "failed"))[:4000], outcome.get("problems")
+        job = ended_job(session, job_id, outcome)
+        if job is None:
             return
         parent = job.request.get("parent_plan_id")
         plan = PlanRecord(scenario_id=job.scenario_id, proposal=job.proposal, origin="replanned" if job.kind == "replan" else "planned",
