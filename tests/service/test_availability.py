@@ -134,7 +134,7 @@ def test_a_plan_job_over_its_memory_limit_is_stopped(settings: Settings, tmp_pat
         app.state.services.close()
 
 
-LISTS = ["/users", "/parties", "/organisations", "/plans", "/scenarios", "/escalations"]
+LISTS = ["/users", "/parties", "/organisations", "/plans", "/scenarios", "/escalations", "/events", "/notifications", "/movements"]
 
 
 def test_every_list_pages_with_a_cursor(world: World) -> None:
@@ -147,6 +147,9 @@ def test_every_list_pages_with_a_cursor(world: World) -> None:
     for _ in range(3):
         api.created("coord", "/plans", {"scenario_id": scenario["id"], "proposal": "pause", "movements": [movement_body()]})
         api.created("notifier", "/notifications", notification_body([world.party_a], valid_from="2020-01-01T00:00:00Z", ack_due="2020-01-01T00:00:00Z"))
+    # events page by (occurred_at, id): two at the same moment, one earlier recorded later
+    for moment in ("2030-01-01T10:00:00Z", "2030-01-01T10:00:00Z", "2030-01-01T09:00:00Z"):
+        api.created("monitor", "/events", {"kind": "pause_violation", "occurred_at": moment, "description": "test"})
     for path in LISTS:
         everything = api.get("admin", path, params={"limit": 1000}).json()
         assert len(everything) >= 2, path
@@ -167,6 +170,17 @@ def test_every_list_pages_with_a_cursor(world: World) -> None:
     assert len(exported["entries"]) == 5 and exported["next_after"] == 5
     following = api.get("admin", "/audit/export", params={"limit": 5, "after": exported["next_after"]}).json()
     assert following["entries"][0]["seq"] == 6
+
+
+def test_lists_paged_by_cursor_refuse_an_offset_and_a_forged_cursor(world: World) -> None:
+    api = world.api
+    for path in ("/events", "/notifications", "/movements"):
+        refused = api.get("admin", path, params={"offset": 5})
+        assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["query", "offset"], path
+        assert "Next-Cursor" in refused.json()["detail"][0]["msg"]
+    for cursor in ("yesterday", "99999999999999999999-1"):
+        bad = api.get("admin", "/events", params={"after": cursor})
+        assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "after"], cursor
 
 
 def test_bulk_notify_is_written_in_chunks(world: World, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -32,6 +32,7 @@ from safepassage.errors import InfeasibleError, ScenarioError, SolverError, Unkn
 from safepassage.plan import PlanResult, plan_proposal
 from safepassage.plan.replan import CurrentState, replan
 from safepassage.scenario import Scenario, parse_scenario
+from safepassage.service.plan_results import plan_result_document, plan_result_from_document
 from safepassage.service.schemas import MovementCreate
 from safepassage.service.settings import Settings
 
@@ -85,6 +86,7 @@ class PlanJobRequest:
     time_limit_s: float = 120.0
     runs: int = 0  # montecarlo: simulated runs of the plan
     seed: int = 0  # montecarlo: the seed (same seed, same bands)
+    plan_document: dict[str, Any] | None = None  # montecarlo: the plan's stored result (None: plan the proposal again)
 
 
 def _problem(loc: list[str | int], message: str, kind: str) -> dict[str, Any]:
@@ -92,7 +94,8 @@ def _problem(loc: list[str | int], message: str, kind: str) -> dict[str, Any]:
 
 
 def compute_plan(request: PlanJobRequest) -> dict[str, Any]:
-    """Run the engine (in the limited child process). ``{"ok": True, "summary", "movements"}`` (for a
+    """Run the engine (in the limited child process). ``{"ok": True, "summary", "movements", "result"}``
+    (``result``: the plan's ``plan_result_document``, stored with the plan) (for a
     ``montecarlo`` job also ``"monte_carlo"``: the runs' per-KPI bands, see ``monte_carlo_outcome``) or
     ``{"ok": False, "error", "problems"}`` with 422-style problems naming the request field."""
     scenario = parse_scenario(request.yaml_text, source="stored scenario")
@@ -120,19 +123,24 @@ def compute_plan(request: PlanJobRequest) -> dict[str, Any]:
         return {"ok": False, "error": f"no feasible plan: {exc}", "problems": [_problem(["body"], f"no feasible plan: {exc}", "infeasible")]}
     except SolverError as exc:
         return {"ok": False, "error": f"the solver failed: {exc}", "problems": [_problem(["body"], f"the solver failed: {exc}", "solver_error")]}
-    return {"ok": True, "summary": json_safe(result.summary()), "movements": [m.model_dump(mode="json") for m in movements_from_result(result, scenario)]}
+    return {"ok": True, "summary": json_safe(result.summary()), "movements": [m.model_dump(mode="json") for m in movements_from_result(result, scenario)],
+            "result": json_safe(plan_result_document(result))}
 
 
 def monte_carlo_outcome(scenario: Scenario, request: PlanJobRequest, solve_s: float) -> dict[str, Any]:
-    """Plan the proposal again on the plan's horizon (the engine is deterministic: the same plan) and
-    simulate it ``request.runs`` times with ``request.seed`` under the default disruptions, in this process
+    """Simulate the plan's stored result (``request.plan_document``; for a plan stored before results were
+    kept, plan the proposal again on the plan's horizon: the engine is deterministic, the same plan)
+    ``request.runs`` times with ``request.seed`` under the default disruptions, in this process
     (``safepassage.simulate.simulate_proposal``, the plain loop). ``{"ok": True, "monte_carlo": {"runs",
     "seed", "policy", "disruptions", "seconds", "kpis": {kpi: {"mean", "p10", "p50", "p90", "planned",
     "reached"?}}}, "summary"}``; errors raise as for a plan."""
     from safepassage.simulate import Disruptions, simulate_proposal
 
     horizon = scenario.horizon.model_copy(update=request.horizon_update)
-    result = plan_proposal(scenario, request.proposal, horizon, time_limit_s=solve_s, threads=1)
+    if request.plan_document is not None:
+        result = plan_result_from_document(request.plan_document)
+    else:
+        result = plan_proposal(scenario, request.proposal, horizon, time_limit_s=solve_s, threads=1)
     disruptions = Disruptions()
     simulated = simulate_proposal(
         scenario, result.proposal, request.runs, request.seed, horizon=horizon, disruptions=disruptions, plan=result

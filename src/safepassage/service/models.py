@@ -30,6 +30,7 @@ __all__ = [
     "MovementStatusChange", "Notification", "NotificationParty", "Acknowledgment", "Event",
     "IdempotencyRecord", "AuditEntry", "AuditHead", "PlanJob", "utcnow",
     "StaticSite", "HnsNotification", "HnsAddressee", "HnsResponse", "LegClearance", "MovementOutcome", "IncidentLocation", "IncidentLink",
+    "PlanResultRecord",
 ]
 
 
@@ -467,3 +468,16 @@ class MonteCarloBand(Base):
     p90: Mapped[float | None] = mapped_column(Float)
     planned: Mapped[float | None] = mapped_column(Float)
     reached: Mapped[float | None] = mapped_column(Float)
+
+
+# --- the stored result of a plan (migration 0005) --------------------------------------------------------
+
+
+class PlanResultRecord(Base):
+    """A plan's ``PlanResult`` as the planner's edge JSON (``service.plan_results``), stored when its plan
+    job ends, so the public page and Monte Carlo runs read the plan instead of planning it again."""
+
+    __tablename__ = "plan_result"
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), primary_key=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -48,8 +48,7 @@ MAX_PAGE = 1000  # the API's largest page
 class ApiClient:
     """Calls the API of ``app`` as the holder of ``token`` (or anonymously).
 
-    Lists are read whole: the client follows the API's ``Next-Cursor`` (or, on the lists paged by
-    offset, asks for the next offset) until the last page, ``page_size`` items a request (at most the
+    Lists are read whole: the client follows the API's ``Next-Cursor`` until the last page, ``page_size`` items a request (at most the
     API's 1000; ``app.state.web_page_size`` sets it, e.g. small in tests), so no item is dropped."""
 
     def __init__(self, app: FastAPI, token: str | None = None) -> None:
@@ -88,20 +87,6 @@ class ApiClient:
                 if cursor is None:
                     return items
                 query["after"] = cursor
-
-    async def _get_offsets(self, path: str, **params: Any) -> list[Any]:
-        """Every item of an offset-paged list: the next offset until a page comes back short."""
-        items: list[Any] = []
-        async with self._client() as client:
-            while True:
-                query = {k: v for k, v in params.items() if v is not None}
-                response = await client.get(path, params={**query, "limit": self.page_size, "offset": len(items)})
-                if response.status_code >= 400:
-                    raise ApiError(response.status_code, _message(response))
-                page = response.json()
-                items.extend(page)
-                if len(page) < self.page_size:
-                    return items
 
     async def _post(self, path: str, body: dict[str, Any] | None = None, key: str | None = None) -> Any:
         # The form's own key makes a double submit (or a browser retry) replay the first answer.
@@ -159,7 +144,7 @@ class ApiClient:
         return list(await self._post(f"/plans/{plan_id}/notifications", body, key))
 
     async def notifications(self, movement_id: int | None = None, overdue: bool | None = None) -> list[dict[str, Any]]:
-        return await self._get_offsets("/notifications", movement_id=movement_id, overdue=overdue)
+        return await self._get_all("/notifications", movement_id=movement_id, overdue=overdue)
 
     async def notification(self, notification_id: int) -> dict[str, Any]:
         return dict(await self._get(f"/notifications/{notification_id}"))
@@ -215,7 +200,7 @@ class ApiClient:
         return dict(await self._post(f"/movements/{movement_id}/status", {"status": status, "reason": reason}, key))
 
     async def events(self, kind: str | None = None, movement_id: int | None = None) -> list[dict[str, Any]]:
-        return await self._get_offsets("/events", kind=kind, movement_id=movement_id)
+        return await self._get_all("/events", kind=kind, movement_id=movement_id)
 
     async def record_event(self, body: dict[str, Any], key: str | None = None) -> dict[str, Any]:
         return dict(await self._post("/events", body, key))

@@ -20,7 +20,7 @@ from safepassage.scenario import Scenario
 from safepassage.web.api_client import ApiError
 from safepassage.web.public_picture import PublicView, public_view
 from safepassage.web.render import page
-from safepassage.web.scenario_source import latest_planned_proposal, stored_scenario
+from safepassage.web.scenario_source import latest_planned_proposal, stored_result, stored_scenario
 from safepassage.web.security import security_headers
 
 __all__ = ["router", "current_picture"]
@@ -43,10 +43,11 @@ def announced_at(scenario: Scenario, proposal: str, planned_at: dt.datetime) -> 
 
 
 def current_picture(request: Request) -> PublicView | None:
-    """The public view of the newest plan's proposal (cached until a newer plan exists).
+    """The public view of the newest plan (cached until a newer plan exists).
 
-    The public picture is built from a plan's convoys and evacuations with their legs, which the
-    service does not store: the proposal is planned again here (seconds, once per newest plan)."""
+    The public picture is built from a plan's convoys and evacuations with their legs: the plan's result
+    stored when its job ended. A plan without one (uploaded, or made before results were stored,
+    migration 0005) has its proposal planned again here (seconds, once per newest plan)."""
     latest = latest_planned_proposal(request.app)
     if latest is None:
         return None
@@ -54,11 +55,11 @@ def current_picture(request: Request) -> PublicView | None:
     with _lock:
         if latest in cache:
             return cache[latest]  # type: ignore[no-any-return]
-    scenario = stored_scenario(request.app, latest[0])
+    scenario = stored_scenario(request.app, latest.scenario_id)
     if scenario is None:
         return None
-    result = plan_proposal(scenario, latest[1])
-    picture = public_view(scenario, result, sent=announced_at(scenario, latest[1], latest[2]))
+    result = stored_result(request.app, latest.plan_id) or plan_proposal(scenario, latest.proposal)
+    picture = public_view(scenario, result, sent=announced_at(scenario, latest.proposal, latest.planned_at))
     with _lock:
         cache.clear()
         cache[latest] = picture

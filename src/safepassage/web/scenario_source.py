@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from typing import NamedTuple
 
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from safepassage.plan import PlanResult
 from safepassage.scenario import Scenario, parse_scenario
 from safepassage.service.models import PlanRecord, ScenarioRecord
+from safepassage.service.plan_results import stored_plan_result
 
-__all__ = ["stored_scenario", "latest_planned_proposal"]
+__all__ = ["LatestPlan", "stored_scenario", "latest_planned_proposal", "stored_result"]
 
 _lock = threading.Lock()
 
@@ -38,12 +41,26 @@ def stored_scenario(app: FastAPI, scenario_id: int) -> Scenario | None:
     return scenario
 
 
-def latest_planned_proposal(app: FastAPI) -> tuple[int, str, dt.datetime] | None:
-    """(scenario id, proposal, planned at) of the newest plan: the pause the deployment works on now."""
+class LatestPlan(NamedTuple):
+    scenario_id: int
+    proposal: str
+    planned_at: dt.datetime
+    plan_id: int
+
+
+def latest_planned_proposal(app: FastAPI) -> LatestPlan | None:
+    """The newest plan (its scenario, proposal, when it was made, its id): the pause the deployment works on now."""
     with app.state.services.db.read_session() as session:
         row = session.execute(
-            select(PlanRecord.scenario_id, PlanRecord.proposal, PlanRecord.created_at)
+            select(PlanRecord.scenario_id, PlanRecord.proposal, PlanRecord.created_at, PlanRecord.id)
             .order_by(PlanRecord.id.desc())
             .limit(1)
         ).first()
-    return None if row is None else (int(row[0]), str(row[1]), row[2])
+    return None if row is None else LatestPlan(int(row[0]), str(row[1]), row[2], int(row[3]))
+
+
+def stored_result(app: FastAPI, plan_id: int) -> PlanResult | None:
+    """The result stored with plan ``plan_id`` when its job ended, or None (an uploaded plan, or one made
+    before results were stored: migration 0005)."""
+    with app.state.services.db.read_session() as session:
+        return stored_plan_result(session, plan_id)

@@ -2,8 +2,8 @@
 disruption as a plan job (202, poll ``/plans/jobs/{job}``); ``GET /plans/{id}/monte-carlo`` lists the
 stored runs, newest first, each with per-KPI mean, P10, P50, P90 and the plan's own value.
 
-The job plans the proposal again on the same horizon (the engine is deterministic, so it is the same
-plan; the stored plan keeps only its summary and movements) and runs ``safepassage.simulate`` in the
+The job simulates the plan's stored result (``service.plan_results``; a plan stored before results were
+kept is planned again on the same horizon: the engine is deterministic, so it is the same plan) and runs ``safepassage.simulate`` in the
 job's child process, under the same memory and time limits as a plan.
 """
 
@@ -20,7 +20,15 @@ from safepassage.service.api.deps import PlanReader, PlanWriter, Services, Servi
 from safepassage.service.api.errors import not_found, unprocessable
 from safepassage.service.api.plans import ended_job, start_job
 from safepassage.service.jobs import PlanJobRequest
-from safepassage.service.models import MonteCarloBand, MonteCarloRun, PlanJob, PlanRecord, ScenarioRecord, utcnow
+from safepassage.service.models import (
+    MonteCarloBand,
+    MonteCarloRun,
+    PlanJob,
+    PlanRecord,
+    PlanResultRecord,
+    ScenarioRecord,
+    utcnow,
+)
 from safepassage.service.schemas import MAX_ID, MonteCarloCreate, MonteCarloRunPublic, PlanJobPublic
 
 __all__ = ["router", "run_public"]
@@ -86,9 +94,12 @@ def start_monte_carlo(plan_id: PathId, body: MonteCarloCreate, user: PlanWriter,
     made_by = session.execute(select(PlanJob).where(PlanJob.plan_id == plan_id, PlanJob.kind == "plan")).scalars().first()
     asked = (made_by.request if made_by is not None else {}) or {}
     update = {k: v for k, v in (("days", asked.get("horizon_days")), ("slot_minutes", asked.get("slot_minutes"))) if v is not None}
+    stored = session.get(PlanResultRecord, plan_id)  # None for a plan made before results were stored: the job plans it again
     yaml_text, proposal, scenario_id = record.yaml_text, plan.proposal, plan.scenario_id
+    document = None if stored is None else stored.document
     session.rollback()
-    engine = PlanJobRequest("montecarlo", yaml_text, proposal, update, None, services.settings.plan_job_time_limit_s, runs=body.runs, seed=body.seed)
+    engine = PlanJobRequest("montecarlo", yaml_text, proposal, update, None, services.settings.plan_job_time_limit_s, runs=body.runs, seed=body.seed,
+                            plan_document=document)
     row = {"kind": "montecarlo", "scenario_id": scenario_id, "proposal": proposal, "request": {"plan_id": plan_id, **body.model_dump(mode="json")}}
     return start_job(services, write, user, "plan.monte_carlo_job", {"plan_id": plan_id, **body.model_dump(mode="json")}, row, engine, _finish)
 

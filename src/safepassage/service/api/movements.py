@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,18 @@ from safepassage.service.api.deps import (
 from safepassage.service.api.errors import conflict, not_found, unprocessable
 from safepassage.service.lifecycle import MovementStatus, transition_problem
 from safepassage.service.models import Event, Movement, MovementStatusChange, utcnow
+from safepassage.service.movements import movements_public
+from safepassage.service.pagination import (
+    DEFAULT_LIMIT,
+    PAGINATION_HEADERS,
+    After,
+    AfterMoment,
+    Limit,
+    after_moment,
+    moment_cursor,
+    next_page,
+    refuse_offset,
+)
 from safepassage.service.schemas import (
     MAX_ID,
     EventCreate,
@@ -66,19 +78,21 @@ async def create_movement(body: MovementCreate, user: MovementWriter, write: Wri
     return await write.arun(user, "movement.create", body, perform)
 
 
-@router.get("/movements", response_model=list[MovementPublic], tags=["movements"])
+@router.get("/movements", response_model=list[MovementPublic], tags=["movements"], responses={200: {"headers": PAGINATION_HEADERS}},
+            dependencies=[Depends(refuse_offset)])
 def list_movements(
-    user: MovementReader, session: SessionDep,
+    user: MovementReader, session: SessionDep, request: Request, response: Response,
     status_: Annotated[MovementStatus | None, Query(alias="status")] = None,
     plan_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200, offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
-) -> list[Movement]:
-    query = select(Movement).order_by(Movement.id).limit(limit).offset(offset)
+    limit: Limit = DEFAULT_LIMIT, after: After = 0,
+) -> list[dict[str, Any]]:
+    """Movements by id, a page at a time (keyset on the id), each with its status history."""
+    where = [Movement.id > after]
     if status_ is not None:
-        query = query.where(Movement.status == status_.value)
+        where.append(Movement.status == status_.value)
     if plan_id is not None:
-        query = query.where(Movement.plan_id == plan_id)
-    return list(session.execute(query).scalars())
+        where.append(Movement.plan_id == plan_id)
+    return next_page(movements_public(session, *where, limit=limit + 1), limit, lambda m: m["id"], request, response)
 
 
 @router.get("/movements/{movement_id}", response_model=MovementPublic, tags=["movements"])
@@ -147,16 +161,20 @@ async def record_event(body: EventCreate, user: EventRecorder, write: WriterDep)
     return await write.arun(user, f"event.{body.kind}", body, perform)
 
 
-@router.get("/events", response_model=list[EventPublic], tags=["events"])
+@router.get("/events", response_model=list[EventPublic], tags=["events"], responses={200: {"headers": PAGINATION_HEADERS}},
+            dependencies=[Depends(refuse_offset)])
 def list_events(
-    user: EventReader, session: SessionDep,
+    user: EventReader, session: SessionDep, request: Request, response: Response,
     kind: Annotated[EventKind | None, Query()] = None,
     movement_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200, offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    limit: Limit = DEFAULT_LIMIT, after: AfterMoment = None,
 ) -> list[Event]:
-    query = select(Event).order_by(Event.occurred_at, Event.id).limit(limit).offset(offset)
+    """Events in the order they happened (then by id), a page at a time (keyset on both)."""
+    query = select(Event).order_by(Event.occurred_at, Event.id).limit(limit + 1)
+    if after is not None:
+        query = query.where(after_moment(after, Event.occurred_at, Event.id))
     if kind is not None:
         query = query.where(Event.kind == kind)
     if movement_id is not None:
         query = query.where(Event.movement_id == movement_id)
-    return list(session.execute(query).scalars())
+    return next_page(list(session.execute(query).scalars()), limit, lambda e: moment_cursor(e.occurred_at, e.id), request, response)

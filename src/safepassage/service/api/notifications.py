@@ -10,7 +10,7 @@ import datetime as dt
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
@@ -40,7 +40,17 @@ from safepassage.service.models import (
     PlanRecord,
     utcnow,
 )
-from safepassage.service.pagination import DEFAULT_LIMIT, PAGINATION_HEADERS, Limit, next_page
+from safepassage.service.pagination import (
+    DEFAULT_LIMIT,
+    PAGINATION_HEADERS,
+    After,
+    AfterMoment,
+    Limit,
+    after_moment,
+    moment_cursor,
+    next_page,
+    refuse_offset,
+)
 from safepassage.service.schemas import (
     MAX_ID,
     AcknowledgmentCreate,
@@ -186,22 +196,27 @@ def _unacknowledged():  # type: ignore[no-untyped-def]
     return exists().where(NotificationParty.notification_id == Notification.id, or_(NotificationParty.latest_decision.is_(None), NotificationParty.latest_decision != "acknowledged"))
 
 
-@router.get("/notifications", response_model=list[NotificationPublic], tags=["notifications"])
+@router.get("/notifications", response_model=list[NotificationPublic], tags=["notifications"], responses={200: {"headers": PAGINATION_HEADERS}},
+            dependencies=[Depends(refuse_offset)])
 def list_notifications(
-    user: NotificationReader, session: SessionDep,
+    user: NotificationReader, session: SessionDep, request: Request, response: Response,
     overdue: Annotated[bool | None, Query(description="Only those past ack_due without every acknowledgment.")] = None,
     movement_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200, offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    limit: Limit = DEFAULT_LIMIT, after: After = 0,
 ) -> list[dict[str, Any]]:
-    """Notifications, newest first; a party liaison gets only those addressed to their party."""
-    query = _visible(user).order_by(Notification.id.desc()).limit(limit).offset(offset)
+    """Notifications, newest first, a page at a time (keyset on the id: ``after`` is the last id seen);
+    a party liaison gets only those addressed to their party."""
+    query = _visible(user).order_by(Notification.id.desc()).limit(limit + 1)
+    if after:
+        query = query.where(Notification.id < after)
     now = utcnow()
     if overdue is not None:
         late = (_unacknowledged_by(user.party_id) if user.role == Role.party_liaison else _unacknowledged()) & (Notification.ack_due < now)
         query = query.where(late if overdue else ~late)
     if movement_id is not None:
         query = query.where(Notification.movement_id == movement_id)
-    return [notification_payload(n, user, now) for n in session.execute(query).scalars()]
+    rows = list(session.execute(query).scalars())
+    return [notification_payload(n, user, now) for n in next_page(rows, limit, lambda r: r.id, request, response)]
 
 
 @router.get("/notifications/{notification_id}", response_model=NotificationPublic, tags=["notifications"])
@@ -250,28 +265,18 @@ def list_acknowledgments(notification_id: PathId, user: NotificationReader, sess
 
 # --- service hardening: cursor pagination of escalations (issue 12 item 12) ---------------------------
 
-def _escalation_cursor(n: Notification) -> str:
-    return f"{int(n.ack_due.timestamp() * 1_000_000)}-{n.id}"
-
-
 @router.get("/escalations", response_model=list[NotificationPublic], tags=["notifications"], responses={200: {"headers": PAGINATION_HEADERS}})
 def list_escalations(
-    user: EscalationReader, session: SessionDep, request: Request, response: Response, limit: Limit = DEFAULT_LIMIT,
-    after: Annotated[str | None, Query(pattern=r"^-?\d{1,20}-\d{1,10}$", description="Cursor: the `Next-Cursor` of the previous page.")] = None,
+    user: EscalationReader, session: SessionDep, request: Request, response: Response, limit: Limit = DEFAULT_LIMIT, after: AfterMoment = None,
 ) -> list[dict[str, Any]]:
     """Notifications past their acknowledgment deadline without every party's acknowledgment, oldest
     deadline first, a page at a time. Listed loudly; the movement is never blocked."""
     now = utcnow()
     query = select(Notification).where(_unacknowledged(), Notification.ack_due < now).order_by(Notification.ack_due, Notification.id).limit(limit + 1)
     if after is not None:
-        micros, _, ident = after.rpartition("-")
-        try:
-            due = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=int(micros))
-        except OverflowError:
-            raise unprocessable(["query", "after"], "not a cursor from this list") from None
-        query = query.where(or_(Notification.ack_due > due, (Notification.ack_due == due) & (Notification.id > int(ident))))
+        query = query.where(after_moment(after, Notification.ack_due, Notification.id))
     rows = list(session.execute(query).scalars())
-    return [notification_payload(n, user, now) for n in next_page(rows, limit, _escalation_cursor, request, response)]
+    return [notification_payload(n, user, now) for n in next_page(rows, limit, lambda n: moment_cursor(n.ack_due, n.id), request, response)]
 
 
 @router.post("/escalations/sweep", response_model=SweepPublic, tags=["notifications"])

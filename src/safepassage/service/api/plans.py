@@ -40,9 +40,11 @@ from safepassage.service.models import (
     MovementStatusChange,
     PlanJob,
     PlanRecord,
+    PlanResultRecord,
     ScenarioRecord,
     utcnow,
 )
+from safepassage.service.movements import movements_public
 from safepassage.service.pagination import DEFAULT_LIMIT, PAGINATION_HEADERS, After, Limit, next_page
 from safepassage.service.schemas import (
     MAX_ID,
@@ -203,6 +205,8 @@ def _finish_job(services: Services, actor: str, user_id: int, job_id: int, outco
         session.flush()
         movements = [MovementCreate.model_validate(m) for m in outcome["movements"]]
         rows = add_movements(session, plan.id, movements, user_id)
+        if outcome.get("result") is not None:
+            session.add(PlanResultRecord(plan_id=plan.id, document=outcome["result"], created_at=utcnow()))
         services.audit.append(session, actor=actor, action="plan.replan" if job.kind == "replan" else "plan.create", object_type="plan",
                               object_id=plan.id, payload=plan_public(plan, [r.id for r in rows]))
         job.status, job.plan_id = "done", plan.id
@@ -311,10 +315,11 @@ def get_plan(plan_id: PathId, user: PlanReader, session: SessionDep) -> dict[str
 
 
 @router.get("/plans/{plan_id}/movements", response_model=list[MovementPublic], tags=["plans"])
-def plan_movements(plan_id: PathId, user: PlanReader, session: SessionDep) -> list[Movement]:
+def plan_movements(plan_id: PathId, user: PlanReader, session: SessionDep) -> list[dict[str, Any]]:
+    """Every movement of the plan by id, each with its status history (three statements in all, however many)."""
     if session.get(PlanRecord, plan_id) is None:
         raise not_found("plan", plan_id)
-    return list(session.execute(select(Movement).where(Movement.plan_id == plan_id).order_by(Movement.id)).scalars())
+    return movements_public(session, Movement.plan_id == plan_id)
 
 
 def recorded_state(session: Session, plan: PlanRecord, scenario: Scenario, at_local: dt.datetime) -> CurrentState:
