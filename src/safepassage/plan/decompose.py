@@ -41,20 +41,26 @@ class Path:
 
 
 def decompose(edges: FlowEdges, supply: np.ndarray) -> list[Path]:
-    """Paths carrying the flow out of every supply row (``supply`` indexed by row)."""
-    order = np.lexsort((edges.edge_type != 2, edges.source_row))  # per row: sinks first
-    rows_sorted = edges.source_row[order]
+    """Paths carrying the flow out of every supply row (``supply`` indexed by row).
+
+    The walk is plain Python over lists (indexing a NumPy array one element at a time costs several
+    times more); the arithmetic is the same float64 arithmetic, so the paths are the same."""
+    order_array = np.lexsort((edges.edge_type != 2, edges.source_row))  # per row: sinks first
+    rows_sorted = edges.source_row[order_array]
     n_rows = len(supply)
-    pointer = np.searchsorted(rows_sorted, np.arange(n_rows + 1), side="left")
-    remaining = edges.flow.astype(np.float64).copy()
-    first = pointer[:-1].copy()  # per row: first candidate position in `order`
-    supply_left = supply.astype(np.float64).copy()
-    target, etype = edges.target_row, edges.edge_type
+    pointer = np.searchsorted(rows_sorted, np.arange(n_rows + 1), side="left").tolist()
+    order: list[int] = order_array.tolist()
+    remaining: list[float] = edges.flow.astype(np.float64).tolist()
+    first = pointer[:-1]  # per row: first candidate position in `order`
+    supply_left: list[float] = supply.astype(np.float64).tolist()
+    target: list[int] = edges.target_row.tolist()
+    ends: list[bool] = ((edges.edge_type == 2) | (edges.target_row == SINK)).tolist()
+    delivers: list[bool] = ((edges.edge_type == 2) | ((edges.target_row == SINK) & (edges.edge_type == 0))).tolist()
     paths: list[Path] = []
-    for start in np.flatnonzero(supply_left > EPS):
+    for start in np.flatnonzero(supply.astype(np.float64) > EPS).tolist():
         while supply_left[start] > EPS:
             amount = supply_left[start]
-            row, walk = int(start), []
+            row, walk = start, []
             while True:
                 pos, end = first[row], pointer[row + 1]
                 while pos < end and remaining[order[pos]] <= EPS:
@@ -62,19 +68,18 @@ def decompose(edges: FlowEdges, supply: np.ndarray) -> list[Path]:
                 first[row] = pos
                 if pos == end:
                     break
-                edge = int(order[pos])
+                edge = order[pos]
                 walk.append(edge)
                 amount = min(amount, remaining[edge])
-                if etype[edge] == 2 or target[edge] == SINK:
+                if ends[edge]:
                     break
-                row = int(target[edge])
+                row = target[edge]
             if amount <= EPS:
                 break
             for edge in walk:
                 remaining[edge] -= amount
             supply_left[start] -= amount
-            delivered = bool(walk) and (etype[walk[-1]] == 2 or (target[walk[-1]] == SINK and etype[walk[-1]] == 0))
-            paths.append(Path(walk, float(amount), int(start), delivered))
+            paths.append(Path(walk, float(amount), start, bool(walk) and delivers[walk[-1]]))
             if not walk:
                 supply_left[start] = 0.0
     return paths
