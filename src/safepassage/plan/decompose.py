@@ -70,7 +70,8 @@ def decompose(edges: FlowEdges, supply: np.ndarray) -> list[Path]:
                     break
                 edge = order[pos]
                 walk.append(edge)
-                amount = min(amount, remaining[edge])
+                if remaining[edge] < amount:
+                    amount = remaining[edge]
                 if ends[edge]:
                     break
                 row = target[edge]
