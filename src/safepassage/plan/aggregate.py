@@ -301,7 +301,7 @@ def solve_planning_lp(
     the trucks and the people never share a row). The truck flow goes to the interior point with
     crossover, as before: the convoys formed from its paths depend on which optimal vertex the LP
     returns, and on Gaza the primal simplex's vertex cost up to 6% of the bound in consolidation
-    (daily-4h-north) against 0.7% for this one. The people's flow and the small parts go to the primal
+    (daily-4h-north) against 0.7% for this one. The people's flow and the small parts go to the dual
     simplex. Without ``split`` the whole LP goes to the interior point: the approach before, kept as
     the bench's baseline."""
     agg = aggregate(model)

@@ -42,6 +42,7 @@ from safepassage.plan.schedule import build_convoys, build_evacuations
 from safepassage.plan.solve import (
     DEFAULT_SOLVER,
     SIMPLEX_MAX_NONZEROS,
+    SIMPLEX_STRATEGY,
     LPSolution,
     SolveStatus,
     _run,
@@ -123,12 +124,12 @@ class KeptBasisPlanner:
                 continue
             highs.passModel(whole if len(self.parts) == 1 else sub_lp(whole, matrix, rows, cols))
             # As a plan is solved (``aggregate.solve_planning_lp``): the trucks' flow by interior point
-            # and crossover, the rest by the primal simplex.
+            # and crossover, the rest by the simplex (``solve.SIMPLEX_STRATEGY``).
             if trucks[cols].any() or matrix[rows][:, cols].nnz > SIMPLEX_MAX_NONZEROS:
                 highs.setOptionValue("solver", DEFAULT_SOLVER)
             else:
                 highs.setOptionValue("solver", "simplex")
-                highs.setOptionValue("simplex_strategy", 4)
+                highs.setOptionValue("simplex_strategy", SIMPLEX_STRATEGY)
             self.part_solutions.append(_run(highs, time.perf_counter()))
             highs.setOptionValue("solver", "simplex")
             highs.setOptionValue("simplex_strategy", 1)  # dual: a bound change leaves the kept basis dual feasible
