@@ -43,19 +43,24 @@ class Path:
 def decompose(edges: FlowEdges, supply: np.ndarray) -> list[Path]:
     """Paths carrying the flow out of every supply row (``supply`` indexed by row).
 
-    The walk is plain Python over lists (indexing a NumPy array one element at a time costs several
-    times more); the arithmetic is the same float64 arithmetic, so the paths are the same."""
-    order_array = np.lexsort((edges.edge_type != 2, edges.source_row))  # per row: sinks first
-    rows_sorted = edges.source_row[order_array]
+    Only edges with flow above ``EPS`` can be on a path (flow left on an edge only falls), so the walk
+    sees those alone, in the same order; it is plain Python over lists (indexing a NumPy array one
+    element at a time costs several times more), with the same float64 arithmetic, so the paths are
+    the same as a walk over every edge."""
+    flow = edges.flow.astype(np.float64)
+    kept = np.flatnonzero(flow > EPS)
+    source, etype, target_rows = edges.source_row[kept], edges.edge_type[kept], edges.target_row[kept]
+    order_array = np.lexsort((etype != 2, source))  # per row: sinks first (a stable sort: ties by edge)
     n_rows = len(supply)
-    pointer = np.searchsorted(rows_sorted, np.arange(n_rows + 1), side="left").tolist()
+    pointer = np.searchsorted(source[order_array], np.arange(n_rows + 1), side="left").tolist()
     order: list[int] = order_array.tolist()
-    remaining: list[float] = edges.flow.astype(np.float64).tolist()
+    original: list[int] = kept.tolist()
+    remaining: list[float] = flow[kept].tolist()
     first = pointer[:-1]  # per row: first candidate position in `order`
     supply_left: list[float] = supply.astype(np.float64).tolist()
-    target: list[int] = edges.target_row.tolist()
-    ends: list[bool] = ((edges.edge_type == 2) | (edges.target_row == SINK)).tolist()
-    delivers: list[bool] = ((edges.edge_type == 2) | ((edges.target_row == SINK) & (edges.edge_type == 0))).tolist()
+    target: list[int] = target_rows.tolist()
+    ends: list[bool] = ((etype == 2) | (target_rows == SINK)).tolist()
+    delivers: list[bool] = ((etype == 2) | ((target_rows == SINK) & (etype == 0))).tolist()
     paths: list[Path] = []
     for start in np.flatnonzero(supply.astype(np.float64) > EPS).tolist():
         while supply_left[start] > EPS:
@@ -80,7 +85,7 @@ def decompose(edges: FlowEdges, supply: np.ndarray) -> list[Path]:
             for edge in walk:
                 remaining[edge] -= amount
             supply_left[start] -= amount
-            paths.append(Path(walk, float(amount), start, bool(walk) and delivers[walk[-1]]))
+            paths.append(Path([original[e] for e in walk], float(amount), start, bool(walk) and delivers[walk[-1]]))
             if not walk:
                 supply_left[start] = 0.0
     return paths
