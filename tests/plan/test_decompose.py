@@ -69,3 +69,16 @@ def test_random_flows_are_carried_exactly(seed: int):
         rows = [path.start_row] + [int(edges.target_row[e]) for e in path.edges]
         assert all(int(edges.source_row[e]) == rows[i] for i, e in enumerate(path.edges))  # a connected walk
         assert path.delivered == (bool(path.edges) and int(edges.edge_type[path.edges[-1]]) == OUT)
+
+
+def test_edges_without_flow_change_no_path_and_indices_stay_the_full_lists():
+    # The same flow twice: alone, and with empty edges (zero, below EPS) interleaved before and between.
+    flow = [(0, 1, 3.0, MOVE), (0, 2, 2.0, MOVE), (1, SINK, 3.0, OUT), (2, 3, 2.0, HOLD), (3, SINK, 2.0, OUT)]
+    empty = [(0, 3, 0.0, MOVE), (1, 2, 1e-9, MOVE), (2, SINK, 0.0, OUT), (0, SINK, 0.0, OUT)]
+    mixed = [empty[0], flow[0], empty[1], flow[1], empty[2], flow[2], flow[3], empty[3], flow[4]]
+    where = [mixed.index(edge) for edge in flow]
+    supply = np.array([5.0, 0.0, 0.0, 0.0])
+    alone, with_empty = decompose(_edges(flow), supply), decompose(_edges(mixed), supply)
+    assert [(p.amount, p.start_row, p.delivered) for p in alone] == [(p.amount, p.start_row, p.delivered) for p in with_empty]
+    assert [[where[e] for e in p.edges] for p in alone] == [p.edges for p in with_empty]
+    assert _carried(_edges(mixed), with_empty) == pytest.approx([e[2] if e[2] > 1e-6 else 0.0 for e in mixed])

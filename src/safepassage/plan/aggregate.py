@@ -215,15 +215,6 @@ def disaggregate(model: PlanningModel, agg: Aggregation, y: np.ndarray) -> np.nd
     order = np.argsort(keys)
     keys, built = keys[order], built[order]
 
-    def column_of(group: int, k: int) -> int:
-        key = group * n_kinds + k
-        i = int(np.searchsorted(keys, key))
-        if i >= len(keys) or keys[i] != key:
-            raise AggregationError(
-                f"a path of commodity {model.scenario.commodities[k].id} uses a move it has no column for"
-            )
-        return int(built[i])
-
     block = lp.row_block("truck_balance")
     to_row = agg.row_group[block.start : block.start + block.size]
     moves, arcs = model.trucks, model.arcs
@@ -261,22 +252,41 @@ def disaggregate(model: PlanningModel, agg: Aggregation, y: np.ndarray) -> np.nd
     stock = np.bincount(nodes.pair_kind, weights=model.supply_trucks.sum(axis=1), minlength=n_kinds)
     offloaded = np.bincount(model.unload_kind, weights=y[agg.col_group[u_col.slice()]], minlength=n_kinds)
     left = np.maximum(stock - offloaded, 0.0)
+    # Each path's amount per commodity goes to that commodity's columns along the path; gathered as
+    # (aggregated column, commodity, amount) and added in the same order at the end.
+    groups_of: list[np.ndarray] = []
+    kinds_of: list[int] = []
+    amounts_of: list[float] = []
+    edge_type, edge_ref = edges.edge_type, edges.ref
     for path in decompose(edges, supply):
         if not path.edges:
             continue
         last = path.edges[-1]
-        if edges.edge_type[last] == 2:
-            shares = {int(model.unload_kind[edges.ref[last] - u_col.start]): path.amount}
+        if edge_type[last] == 2:
+            shares = {int(model.unload_kind[edge_ref[last] - u_col.start]): path.amount}
         else:
             pool = {k: left[k] for k in agg.classes[row_class[path.start_row]] if left[k] > 0.0}
             total = sum(pool.values())
             shares = {k: path.amount * v / total for k, v in pool.items()} if total > 0.0 else {}
             for k, v in shares.items():
                 left[k] -= v
-        for e in path.edges:
-            if edges.edge_type[e] != 2:
-                for k, amount in shares.items():
-                    out[column_of(int(edges.ref[e]), k)] += amount
+        walk = np.asarray(path.edges, dtype=np.int64)
+        walk_groups = edge_ref[walk[edge_type[walk] != 2]]
+        for k, amount in shares.items():
+            groups_of.append(walk_groups)
+            kinds_of.append(k)
+            amounts_of.append(amount)
+    if groups_of:
+        lengths = np.array([len(g) for g in groups_of], dtype=np.int64)
+        wanted = np.concatenate(groups_of) * n_kinds + np.repeat(np.array(kinds_of, dtype=np.int64), lengths)
+        i = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        missing = keys[i] != wanted
+        if missing.any():
+            k = int(wanted[np.flatnonzero(missing)[0]] % n_kinds)
+            raise AggregationError(
+                f"a path of commodity {model.scenario.commodities[k].id} uses a move it has no column for"
+            )
+        np.add.at(out, built[i], np.repeat(np.array(amounts_of), lengths))
     return out
 
 
@@ -291,7 +301,7 @@ def solve_planning_lp(
     the trucks and the people never share a row). The truck flow goes to the interior point with
     crossover, as before: the convoys formed from its paths depend on which optimal vertex the LP
     returns, and on Gaza the primal simplex's vertex cost up to 6% of the bound in consolidation
-    (daily-4h-north) against 0.7% for this one. The people's flow and the small parts go to the primal
+    (daily-4h-north) against 0.7% for this one. The people's flow and the small parts go to the dual
     simplex. Without ``split`` the whole LP goes to the interior point: the approach before, kept as
     the bench's baseline."""
     agg = aggregate(model)

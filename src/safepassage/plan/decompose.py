@@ -41,20 +41,31 @@ class Path:
 
 
 def decompose(edges: FlowEdges, supply: np.ndarray) -> list[Path]:
-    """Paths carrying the flow out of every supply row (``supply`` indexed by row)."""
-    order = np.lexsort((edges.edge_type != 2, edges.source_row))  # per row: sinks first
-    rows_sorted = edges.source_row[order]
+    """Paths carrying the flow out of every supply row (``supply`` indexed by row).
+
+    Only edges with flow above ``EPS`` can be on a path (flow left on an edge only falls), so the walk
+    sees those alone, in the same order; it is plain Python over lists (indexing a NumPy array one
+    element at a time costs several times more), with the same float64 arithmetic, so the paths are
+    the same as a walk over every edge."""
+    flow = edges.flow.astype(np.float64)
+    kept = np.flatnonzero(flow > EPS)
+    source, etype, target_rows = edges.source_row[kept], edges.edge_type[kept], edges.target_row[kept]
+    order_array = np.lexsort((etype != 2, source))  # per row: sinks first (a stable sort: ties by edge)
     n_rows = len(supply)
-    pointer = np.searchsorted(rows_sorted, np.arange(n_rows + 1), side="left")
-    remaining = edges.flow.astype(np.float64).copy()
-    first = pointer[:-1].copy()  # per row: first candidate position in `order`
-    supply_left = supply.astype(np.float64).copy()
-    target, etype = edges.target_row, edges.edge_type
+    pointer = np.searchsorted(source[order_array], np.arange(n_rows + 1), side="left").tolist()
+    order: list[int] = order_array.tolist()
+    original: list[int] = kept.tolist()
+    remaining: list[float] = flow[kept].tolist()
+    first = pointer[:-1]  # per row: first candidate position in `order`
+    supply_left: list[float] = supply.astype(np.float64).tolist()
+    target: list[int] = target_rows.tolist()
+    ends: list[bool] = ((etype == 2) | (target_rows == SINK)).tolist()
+    delivers: list[bool] = ((etype == 2) | ((target_rows == SINK) & (etype == 0))).tolist()
     paths: list[Path] = []
-    for start in np.flatnonzero(supply_left > EPS):
+    for start in np.flatnonzero(supply.astype(np.float64) > EPS).tolist():
         while supply_left[start] > EPS:
             amount = supply_left[start]
-            row, walk = int(start), []
+            row, walk = start, []
             while True:
                 pos, end = first[row], pointer[row + 1]
                 while pos < end and remaining[order[pos]] <= EPS:
@@ -62,19 +73,19 @@ def decompose(edges: FlowEdges, supply: np.ndarray) -> list[Path]:
                 first[row] = pos
                 if pos == end:
                     break
-                edge = int(order[pos])
+                edge = order[pos]
                 walk.append(edge)
-                amount = min(amount, remaining[edge])
-                if etype[edge] == 2 or target[edge] == SINK:
+                if remaining[edge] < amount:
+                    amount = remaining[edge]
+                if ends[edge]:
                     break
-                row = int(target[edge])
+                row = target[edge]
             if amount <= EPS:
                 break
             for edge in walk:
                 remaining[edge] -= amount
             supply_left[start] -= amount
-            delivered = bool(walk) and (etype[walk[-1]] == 2 or (target[walk[-1]] == SINK and etype[walk[-1]] == 0))
-            paths.append(Path(walk, float(amount), int(start), delivered))
+            paths.append(Path([original[e] for e in walk], float(amount), start, bool(walk) and delivers[walk[-1]]))
             if not walk:
                 supply_left[start] = 0.0
     return paths

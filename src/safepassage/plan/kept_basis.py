@@ -42,6 +42,7 @@ from safepassage.plan.schedule import build_convoys, build_evacuations
 from safepassage.plan.solve import (
     DEFAULT_SOLVER,
     SIMPLEX_MAX_NONZEROS,
+    SIMPLEX_STRATEGY,
     LPSolution,
     SolveStatus,
     _run,
@@ -123,12 +124,12 @@ class KeptBasisPlanner:
                 continue
             highs.passModel(whole if len(self.parts) == 1 else sub_lp(whole, matrix, rows, cols))
             # As a plan is solved (``aggregate.solve_planning_lp``): the trucks' flow by interior point
-            # and crossover, the rest by the primal simplex.
+            # and crossover, the rest by the simplex (``solve.SIMPLEX_STRATEGY``).
             if trucks[cols].any() or matrix[rows][:, cols].nnz > SIMPLEX_MAX_NONZEROS:
                 highs.setOptionValue("solver", DEFAULT_SOLVER)
             else:
                 highs.setOptionValue("solver", "simplex")
-                highs.setOptionValue("simplex_strategy", 4)
+                highs.setOptionValue("simplex_strategy", SIMPLEX_STRATEGY)
             self.part_solutions.append(_run(highs, time.perf_counter()))
             highs.setOptionValue("solver", "simplex")
             highs.setOptionValue("simplex_strategy", 1)  # dual: a bound change leaves the kept basis dual feasible
@@ -208,16 +209,21 @@ class KeptBasisPlanner:
         iterations = 0
         for i, (rows, cols) in enumerate(self.parts):
             bounds = (lower[cols], upper[cols], row_lower[rows], row_upper[rows])
-            if all(np.array_equal(a, b) for a, b in zip(bounds, self.part_bounds[i])):
+            held = self.part_bounds[i]
+            if all(np.array_equal(a, b) for a, b in zip(bounds, held)):
                 continue  # this part's LP is unchanged: its optimum stands
             self.part_bounds[i] = bounds
             if len(cols) == 0:
                 self.part_solutions[i] = empty_rows_solution(bounds[2], bounds[3])
                 continue
             highs = self.part_highs[i]
-            highs.changeColsBounds(len(cols), np.arange(len(cols), dtype=np.int32), bounds[0], bounds[1])
-            highs.changeRowsBounds(len(rows), np.arange(len(rows), dtype=np.int32), bounds[2], bounds[3])  # type: ignore[attr-defined]  # in highspy, missing from its stubs
-            self.part_bounds[i] = bounds
+            # Only the bounds that differ from what the instance holds are passed.
+            changed = np.flatnonzero((bounds[0] != held[0]) | (bounds[1] != held[1])).astype(np.int32)
+            if len(changed):
+                highs.changeColsBounds(len(changed), changed, bounds[0][changed], bounds[1][changed])
+            changed = np.flatnonzero((bounds[2] != held[2]) | (bounds[3] != held[3])).astype(np.int32)
+            if len(changed):
+                highs.changeRowsBounds(len(changed), changed, bounds[2][changed], bounds[3][changed])  # type: ignore[attr-defined]  # in highspy, missing from its stubs
             self.part_solutions[i] = _run(highs, time.perf_counter())
             iterations += self.part_solutions[i].iterations
         solve_seconds = time.perf_counter() - solving

@@ -150,11 +150,13 @@ def _run(highs: highspy.Highs, started: float) -> LPSolution:
     )
 
 
-# Components up to this many nonzeros go to the primal simplex, larger ones to the interior point.
-# Measured on the aggregated LPs (bench/bench_planner.py --solver-options): on Gaza's components
-# (≤ 100 k nonzeros) the primal simplex is 2–4× faster than interior point with crossover; on the
-# synthetic 200-place day (≈ 200 k nonzeros in one component) the interior point wins.
+# Components up to this many nonzeros go to the dual simplex, larger ones to the interior point.
+# Measured on the aggregated LPs (bench/bench_planner.py --solver-options, and the parts one by one):
+# on Gaza's people part (7–28 k nonzeros) the dual simplex is 2–3× faster than the primal simplex and
+# 3–5× faster than interior point with crossover, same optimum; on the synthetic 200-place day
+# (≈ 200 k nonzeros in one component) the interior point wins.
 SIMPLEX_MAX_NONZEROS = 120_000
+SIMPLEX_STRATEGY = 1  # HiGHS's dual simplex (4 would be the primal)
 # Components below this many columns are solved together as one LP (a HiGHS instance each would
 # cost more than the solve).
 SMALL_COMPONENT_COLUMNS = 2_000
@@ -214,7 +216,7 @@ def solve_by_components(
     lp: highspy.HighsLp, time_limit_s: float | None = None, threads: int | None = None, ipm_columns: np.ndarray | None = None
 ) -> LPSolution:
     """Solve ``lp`` part by part (``lp_components``): the optimum of independent parts is the union
-    of their optima, and the objective their sum. Each part goes to the primal simplex when it has at
+    of their optima, and the objective their sum. Each part goes to the dual simplex when it has at
     most ``SIMPLEX_MAX_NONZEROS`` nonzeros (a basic solution, so paths decompose as from crossover),
     to the interior point with crossover otherwise, and so is any part with a column flagged in
     ``ipm_columns`` (bool per column). Raises as ``solve_lp`` does: an infeasible or unbounded part
@@ -240,7 +242,7 @@ def solve_by_components(
         nonzeros = len(part.a_matrix_.value_)
         if nonzeros <= SIMPLEX_MAX_NONZEROS and (ipm_columns is None or not ipm_columns[cols].any()):
             highs.setOptionValue("solver", "simplex")
-            highs.setOptionValue("simplex_strategy", 4)  # primal
+            highs.setOptionValue("simplex_strategy", SIMPLEX_STRATEGY)
         else:
             highs.setOptionValue("solver", "ipm")
         highs.passModel(part)

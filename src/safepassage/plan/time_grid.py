@@ -11,6 +11,7 @@ slot is wholly inside or wholly outside each window and opening period.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -21,6 +22,18 @@ from safepassage.scenario.clock import local_instant, to_utc
 from safepassage.scenario.model import WEEKDAYS, Horizon, OpeningHours, minutes_of
 
 __all__ = ["TimeGrid", "build_time_grid", "to_utc"]
+
+
+@functools.lru_cache(maxsize=256)
+def _start_utc(start: dt.datetime, timezone: str) -> dt.datetime:
+    return to_utc(start, timezone)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _instant(start: dt.datetime, timezone: str, minutes: float) -> dt.datetime:
+    """``TimeGrid.instant``, remembered: a plan's schedule asks for the same slot boundaries thousands of
+    times, and each answer is an immutable datetime."""
+    return local_instant(_start_utc(start, timezone) + dt.timedelta(minutes=minutes), timezone)
 
 
 @dataclass(frozen=True)
@@ -52,7 +65,7 @@ class TimeGrid:
     @property
     def start_utc(self) -> dt.datetime:
         """The horizon start as an aware UTC datetime."""
-        return to_utc(self.start, self.timezone)
+        return _start_utc(self.start, self.timezone)
 
     def to_minutes(self, moment: dt.datetime) -> float:
         """Minutes from the horizon start to ``moment`` (may be negative or past the end).
@@ -80,7 +93,7 @@ class TimeGrid:
         >>> before.isoformat(), after.isoformat(), (after - before).total_seconds() / 60
         ('2024-03-30T12:00:00+01:00', '2024-03-31T12:00:00+02:00', 1380.0)
         """
-        return local_instant(self.start_utc + dt.timedelta(minutes=float(minutes)), self.timezone)
+        return _instant(self.start, self.timezone, float(minutes))
 
     def local_day_index(self) -> np.ndarray:
         """For each slot, the index of its local calendar day (0 = the day the horizon starts)."""
