@@ -21,7 +21,7 @@ from safepassage.scenario.model import Horizon, Scenario
 
 __all__ = ["METHODS", "COLUMNS_ABOVE_MOVES", "potential_truck_movements", "resolve_method"]
 
-METHODS = ("auto", "lp", "columns")
+METHODS = ("auto", "lp", "columns", "condensed")
 COLUMNS_ABOVE_MOVES = 500_000
 
 
