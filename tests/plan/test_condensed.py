@@ -8,11 +8,11 @@ import yaml
 
 from safepassage.plan import plan_proposal
 from safepassage.plan.colgen.choice import resolve_method
-from safepassage.plan.condensed import condensed_horizon, fine_grid_bound, fine_problem, solve_condensed
+from safepassage.plan.condensed import condensed_horizon, fine_grid_bound, fine_problem, grids_nest, solve_condensed
 from safepassage.plan.lp_build import build_planning_model
 from safepassage.plan.solve import solve_lp
 from safepassage.scenario.model import Scenario
-from safepassage.testing.synthetic import TARGET_INSTANCE, synthetic_scenario_data
+from safepassage.testing.synthetic import TARGET_INSTANCE, synthetic_scenario_data, target_scenario
 from tests.plan.plan_checker import check_plan
 
 REL = 1e-6
@@ -106,3 +106,13 @@ def test_condensed_is_a_method():
     assert resolve_method(scenario, None, "condensed") == "condensed"
     with pytest.raises(ValueError, match="levels must name at least one"):
         solve_condensed(scenario, scenario.proposal("daily-windows"), levels=())
+
+
+def test_auto_takes_the_condensed_network_only_where_its_grid_nests():
+    week = target_scenario(n_places=40, days=7)
+    assert resolve_method(week, None, "auto", week.proposal("daily-windows")) == "condensed"
+    odd = target_scenario(n_places=40, days=7, window_start_hour=10.1)  # windows open at 10:06
+    assert not grids_nest(odd, odd.proposal("daily-windows"), None, 120, 2.0)
+    assert resolve_method(odd, None, "auto", odd.proposal("daily-windows")) == "columns"
+    with pytest.raises(ValueError, match="the fine grid lacks"):
+        solve_condensed(odd, odd.proposal("daily-windows"), levels=((120, 2.0),))

@@ -44,9 +44,19 @@ from safepassage.plan.colgen.pricing import Multipliers, lagrangian_bound, multi
 from safepassage.plan.lp_build import PlanningModel
 from safepassage.plan.network import Movements
 from safepassage.plan.problem import PlanningProblem, compile_problem, whole_unit_capacity
+from safepassage.plan.terms import resolve_terms
 from safepassage.scenario.model import Horizon, Proposal, Scenario
 
-__all__ = ["DEFAULT_LEVELS", "Condensed", "condensed_horizon", "fine_grid_bound", "solve_condensed"]
+__all__ = [
+    "DEFAULT_LEVELS",
+    "Condensed",
+    "condensed_horizon",
+    "fine_grid_bound",
+    "fine_problem",
+    "grids_nest",
+    "solve_condensed",
+    "spread_multipliers",
+]
 
 # (coarse slot minutes, fine margin hours), coarsest first; measured on the target recipe at 50
 # places × 7 days (docs/performance.md).
@@ -100,10 +110,31 @@ def condensed_horizon(horizon: Horizon, coarse_slot_minutes: int, fine_margin_ho
     )
 
 
+def _nested(coarse_b: np.ndarray, fine_b: np.ndarray) -> np.ndarray:
+    """Per coarse boundary, whether the fine grid has it too."""
+    at = np.clip(np.searchsorted(fine_b, coarse_b), 0, len(fine_b) - 1)
+    before = np.clip(at - 1, 0, len(fine_b) - 1)
+    return (np.abs(fine_b[at] - coarse_b) <= 1e-6) | (np.abs(fine_b[before] - coarse_b) <= 1e-6)
+
+
+def grids_nest(
+    scenario: Scenario, proposal: Proposal, horizon: Horizon | None, coarse_slot_minutes: int, fine_margin_hours: float
+) -> bool:
+    """Whether the condensed grid of this level has only boundaries the fine grid has (it does not
+    when a window edge sits off the fine slots' lattice: its margin's edges are then off it too)."""
+    reference = horizon or scenario.horizon
+    try:
+        level = condensed_horizon(reference, coarse_slot_minutes, fine_margin_hours)
+    except ValueError:
+        return False
+    fine_b = resolve_terms(scenario, proposal, reference).grid.boundaries_min
+    return bool(_nested(resolve_terms(scenario, proposal, level).grid.boundaries_min, fine_b).all())
+
+
 def _coarse_slot_of(fine: PlanningProblem, coarse: PlanningProblem) -> tuple[np.ndarray, np.ndarray]:
     """For each fine slot, the coarse slot that holds it and the share of that slot's length it is."""
     fine_b, coarse_b = fine.grid.boundaries_min, coarse.grid.boundaries_min
-    nested = np.isclose(coarse_b[:, None], fine_b[None, :], atol=1e-6).any(axis=1)
+    nested = _nested(coarse_b, fine_b)
     if not nested.all():
         at = float(coarse_b[np.flatnonzero(~nested)[0]])
         raise ValueError(

@@ -74,7 +74,7 @@ def plan_proposal(scenario: Scenario, proposal: str, horizon: Horizon | None = N
     """
     chosen = scenario.proposal(proposal)
     started = time.perf_counter()
-    chosen_method = resolve_method(scenario, horizon, method)
+    chosen_method = resolve_method(scenario, horizon, method, chosen)
     lp_bound: float | None = None  # the bound of the LP the plan comes from, when it is not ``bound``
     if chosen_method == "columns":
         from safepassage.plan.colgen import solve_by_columns
