@@ -23,6 +23,7 @@
 
     PYTHONPATH=src .venv/bin/python bench/bench_scale.py [--quick] [--skip-target]
     PYTHONPATH=src .venv/bin/python bench/bench_scale.py --colgen-only --sizes 20,50 --limit 240
+    PYTHONPATH=src .venv/bin/python bench/bench_scale.py --colgen-only --method condensed --no-plain-lp --sizes 20,50,100,200,500
 
 Each part runs in its own interpreter (peak memory per part). CPU seconds are ``getrusage`` user +
 system of the process (HiGHS on one thread), which other people's load on the machine does not
@@ -235,6 +236,14 @@ def part_colgen(spec: dict[str, Any]) -> dict[str, Any]:
         model = build_planning_model(scenario, proposal)
         solution = solve_lp(model.lp, threads=1)
         out = {"objective": solution.objective, "cols": model.lp.n_cols, "nnz": int(model.lp.csc().nnz)}
+    elif spec["method"] == "condensed":
+        from safepassage.plan.condensed import solve_condensed
+
+        levels = tuple((int(m), float(h)) for m, h in spec["levels"])
+        done = solve_condensed(scenario, proposal, levels=levels, threads=1, target_gap=spec["target_gap"], time_limit_s=spec["limit_s"])
+        out = {"value": done.value, "bound": done.bound, "gap": done.gap, "stopped": done.generation.stopped, "rounds": sum(int(r["rounds"]) for r in done.levels),
+               "cols": done.model.lp.n_cols, "truck_moves": len(done.model.trucks), "walk_moves": len(done.model.people), "levels": done.levels,
+               "history": done.generation.rounds}
     else:
         from safepassage.plan.colgen import solve_by_columns
 
@@ -282,24 +291,30 @@ def report(results: dict[str, Any]) -> None:
         exact = lp.get("objective")
         versus = (f"plain LP {lp['cpu_s']:.1f} CPU s, optimum {exact:,.0f} (bound >= optimum: {c['bound'] >= exact * (1 - 1e-6)}, "
                   f"value <= optimum: {c['value'] <= exact * (1 + 1e-6)}; ratio {lp['cpu_s'] / c['cpu_s']:.1f}x)") if exact is not None else f"plain LP: {lp.get('status')}"
-        print(f"  columns {row['places']:4d} places x 7 d: {c['cpu_s']:.1f} CPU s, {c['wall_s']:.1f} s wall, {c['rounds']} rounds ({c['stopped']}), "
+        print(f"  {row.get('method', 'columns')} {row['places']:4d} places x 7 d: {c['cpu_s']:.1f} CPU s, {c['wall_s']:.1f} s wall, {c['rounds']} rounds ({c['stopped']}), "
               f"value {c['value']:,.0f}, bound {c['bound']:,.0f}, gap {c['gap']:.2%}, peak {c['peak_mb']:.0f} MB; {versus}")
+        for level in c.get("levels", []):
+            print(f"      level {level['coarse_slot_minutes']:.0f} min, margin {level['fine_margin_hours']:g} h: {level['slots']:.0f} slots, {level['rounds']:.0f} rounds, "
+                  f"value {level['value']:,.0f}, fine-grid bound {level['fine_bound']:,.0f}; solve {level['solve_s']:.1f} s, bound {level['bound_s']:.1f} s wall")
     target = results.get("target", {})
     if "truck_movements" in target:
         print(f"\nTarget instance: {target['places']} places, {target['roads']} roads, {target['commodities']} commodities, {target['days']:g} days, {target['slots']} slots: "
               f"{target['truck_movements']:,} truck movements; movements computed in {target['seconds']:.0f} s, peak {target['peak_mb']:.0f} MB; not solved")
 
 
-def colgen_curve(sizes: list[int], limit_s: float) -> list[dict[str, Any]]:
-    """Column generation and the plain LP at each size × 7 days (the target recipe: 3 roads per place,
-    6 commodities), each in its own interpreter; the plain LP is skipped above the first size it
-    cannot finish within ``limit_s``."""
+def colgen_curve(sizes: list[int], limit_s: float, method: str = "columns", levels: list[tuple[int, float]] | None = None,
+                 plain_lp: bool = True) -> list[dict[str, Any]]:
+    """Column generation (``method="columns"``) or the condensed network (``"condensed"``, over
+    ``levels``) and the plain LP at each size × 7 days (the target recipe: 3 roads per place,
+    6 commodities), each in its own interpreter; the plain LP is skipped with ``plain_lp=False`` and
+    above the first size it cannot finish within ``limit_s``."""
     rows = []
-    lp_gave_up = False
+    lp_gave_up = not plain_lp
     for places in sizes:
-        spec = {"part": "colgen", "places": places, "days": 7.0, "target_gap": 0.005, "limit_s": limit_s, "per_source": 672}
-        row: dict[str, Any] = {"places": places, "columns": run_part({**spec, "method": "columns"}, limit_s * 3)}
-        row["lp"] = {"status": "skipped (a smaller size timed out)"} if lp_gave_up else run_part({**spec, "method": "lp"}, limit_s)
+        spec = {"part": "colgen", "places": places, "days": 7.0, "target_gap": 0.005, "limit_s": limit_s, "per_source": 672,
+                "levels": levels or [[120, 2.0], [60, 3.0]]}
+        row: dict[str, Any] = {"places": places, "method": method, "columns": run_part({**spec, "method": method}, limit_s * 3)}
+        row["lp"] = {"status": "skipped"} if lp_gave_up else run_part({**spec, "method": "lp"}, limit_s)
         lp_gave_up = lp_gave_up or "objective" not in row["lp"]
         rows.append(row)
         brief = {"places": places, "lp": row["lp"], "columns": {k: v for k, v in row["columns"].items() if k != "history"}}
@@ -315,6 +330,10 @@ def main() -> int:
     parser.add_argument("--colgen-only", action="store_true", help="only the column-generation curve (issue 10 item 4)")
     parser.add_argument("--sizes", default="20,50,100,200,500", help="places for the curve, each over 7 days")
     parser.add_argument("--limit", type=float, default=300.0, help="seconds per run of the curve (column generation stops its rounds there)")
+    parser.add_argument("--method", choices=("columns", "condensed"), default="columns",
+                        help="the curve's method: column generation on the fine grid, or the condensed network with a fine-grid bound")
+    parser.add_argument("--levels", default="120:2,60:3", help="condensed levels, coarse slot minutes:fine margin hours, coarsest first")
+    parser.add_argument("--no-plain-lp", action="store_true", help="do not run the plain LP next to each size")
     args = parser.parse_args()
     if args.part:
         spec = json.loads(args.part)
@@ -323,11 +342,12 @@ def main() -> int:
     load = os.getloadavg()
     results: dict[str, Any] = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "load_start": load}
     if args.colgen_only:
-        results["colgen"] = colgen_curve([int(n) for n in args.sizes.split(",")], args.limit)
+        levels = [(int(m), float(h)) for m, h in (pair.split(":") for pair in args.levels.split(","))]
+        results["colgen"] = colgen_curve([int(n) for n in args.sizes.split(",")], args.limit, args.method, levels, not args.no_plain_lp)
         results["load_end"] = os.getloadavg()
         report(results)
         RESULTS.mkdir(exist_ok=True)
-        path = RESULTS / f"scale-colgen-{dt.date.today().isoformat()}.json"
+        path = RESULTS / f"scale-{args.method}-{dt.date.today().isoformat()}.json"
         path.write_text(json.dumps(results, indent=2))
         print(f"\nload average {load[0]:.1f} at start, {results['load_end'][0]:.1f} at end; written {path}")
         return 0

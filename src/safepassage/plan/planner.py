@@ -65,14 +65,17 @@ def plan_proposal(scenario: Scenario, proposal: str, horizon: Horizon | None = N
     the gain as a 'window' bottleneck (one more LP solve).
     ``threads`` caps HiGHS's threads (1 when several proposals are planned in parallel processes).
     ``method``: "lp" solves the whole time-expanded LP; "columns" solves it by column generation
-    (``plan/colgen``; the bound is then a certified Lagrangian bound on the whole LP); "auto" chooses
+    (``plan/colgen``; the bound is then a certified Lagrangian bound on the whole LP); "condensed"
+    plans on a grid with coarse slots away from the windows' edges and certifies its bound on the
+    scenario's own grid (``plan/condensed.py``: the plan's times are on the condensed grid); "auto" chooses
     by size (``plan/colgen/choice.py``: the Gaza week is "lp"). ``ValueError`` for another value.
     Raises ``UnknownProposalError`` for a proposal the scenario lacks, ``InfeasibleError`` when no plan
     exists and ``SolverError`` when HiGHS fails or hits ``time_limit_s``.
     """
     chosen = scenario.proposal(proposal)
     started = time.perf_counter()
-    chosen_method = resolve_method(scenario, horizon, method)
+    chosen_method = resolve_method(scenario, horizon, method, chosen)
+    lp_bound: float | None = None  # the bound of the LP the plan comes from, when it is not ``bound``
     if chosen_method == "columns":
         from safepassage.plan.colgen import solve_by_columns
 
@@ -80,6 +83,15 @@ def plan_proposal(scenario: Scenario, proposal: str, horizon: Horizon | None = N
         model, solution, bound = generated.model, generated.solution, generated.bound
         solved = time.perf_counter()
         built = solved - sum(r["solve_s"] for r in generated.rounds)
+    elif chosen_method == "condensed":
+        from safepassage.plan.condensed import solve_condensed
+
+        condensed = solve_condensed(scenario, chosen, horizon, time_limit_s=time_limit_s, threads=threads)
+        model, solution, bound = condensed.model, condensed.generation.solution, condensed.bound
+        # The integer plan keeps the condensed LP's limits: check it against that LP's own bound.
+        lp_bound = condensed.generation.bound
+        solved = time.perf_counter()
+        built = solved - sum(r["solve_s"] + r["bound_s"] for r in condensed.levels)
     else:
         model = build_planning_model(scenario, chosen, horizon)
         built = time.perf_counter()
@@ -93,7 +105,7 @@ def plan_proposal(scenario: Scenario, proposal: str, horizon: Horizon | None = N
         plan = consolidated.plan  # the convoys' trucks only: KPIs, journeys and value follow the consolidated plan
     rounded = time.perf_counter()
     value = plan.value
-    check_within_bound(value, bound)
+    check_within_bound(value, bound if lp_bound is None else lp_bound)
     gap = (bound - value) / abs(bound) if abs(bound) > 1e-9 else 0.0
     grid = model.terms.grid
     result = PlanResult(
@@ -135,6 +147,10 @@ def _with_window_value(found: list[Bottleneck], scenario: Scenario, proposal: Pr
         from safepassage.plan.colgen import solve_by_columns
 
         extended = solve_by_columns(scenario, longer, horizon, time_limit_s=time_limit_s, threads=threads).value
+    elif method == "condensed":
+        from safepassage.plan.condensed import solve_condensed
+
+        extended = solve_condensed(scenario, longer, horizon, time_limit_s=time_limit_s, threads=threads).value
     else:
         extended = solve_planning_lp(build_planning_model(scenario, longer, horizon), time_limit_s=time_limit_s, threads=threads).objective
     gain = extended - bound

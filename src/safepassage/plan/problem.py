@@ -177,13 +177,18 @@ class PlanningProblem:
 
 
 def compile_problem(
-    scenario: Scenario, proposal: str | Proposal, horizon: Horizon | None = None, truck_moves: Movements | None = None
+    scenario: Scenario,
+    proposal: str | Proposal,
+    horizon: Horizon | None = None,
+    truck_moves: Movements | None = None,
+    people_moves: Movements | None = None,
 ) -> PlanningProblem:
     """Compile ``proposal`` (id, name or object) over ``scenario`` and ``horizon`` (default: the
     scenario's). Raises ``ScenarioError`` for data that cannot be planned (the checks of ``validate``).
 
     ``truck_moves``: use these truck movements instead of every usable one (column generation,
-    ``plan/colgen``, passes a subset; computing all of them is what a 500-place week cannot afford)."""
+    ``plan/colgen``, passes a subset; computing all of them is what a 500-place week cannot afford);
+    ``people_moves`` likewise for walking movements (4 million in that week)."""
     chosen = scenario.proposal(proposal) if isinstance(proposal, str) else proposal
     horizon = horizon or scenario.horizon
     terms = resolve_terms(scenario, chosen, horizon)
@@ -191,7 +196,7 @@ def compile_problem(
     ids = IdIndex.of(scenario)
     arcs = build_arcs(scenario)
     trucks = truck_movements(scenario, terms, arcs) if truck_moves is None else truck_moves
-    people = people_movements(scenario, terms, arcs)
+    people = people_movements(scenario, terms, arcs) if people_moves is None else people_moves
     n_slots, n_places, n_kinds = grid.n_slots, len(scenario.places), len(scenario.commodities)
     payload = np.array([c.truck_payload for c in scenario.commodities])
 

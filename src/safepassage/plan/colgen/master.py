@@ -171,7 +171,7 @@ def solve_by_columns(
     started = time.perf_counter()
     empty = np.zeros(0, dtype=np.int64)
     nothing = Movements(empty, empty, empty, empty)
-    problem = compile_problem(scenario, proposal, horizon, truck_moves=nothing)
+    problem = compile_problem(scenario, proposal, horizon, truck_moves=nothing, people_moves=nothing)
     # Rounds solve the truck part alone (no row joins it to the people, checked at the end); the
     # people join once, in the last solve.
     trucks = truck_graph(problem)

@@ -1,0 +1,261 @@
+"""A condensed time-expanded network with a bound certified on the fine grid.
+
+The planning LP on the scenario's own (fine) grid has a column for every usable (arc, slot,
+commodity): 9.5 million truck movements for the 500-place week on 15-minute slots. Most of the week
+does not need that resolution: what a pause delivers is decided around the windows' edges. So:
+
+1. **Condensed grid** (``condensed_horizon``): slots ``coarse_slot_minutes`` long, except within
+   ``fine_margin_hours`` of every window's start and end, where they stay fine (the time grid's own
+   ``coarse_slot_minutes`` / ``fine_margin_hours`` rules, ``plan/time_grid.py``). Every boundary of
+   the condensed grid is a boundary of the fine grid (checked).
+2. **Plan**: the ordinary planning LP on the condensed grid, solved by column generation
+   (``plan/colgen``). Its solution is a ``PlanningModel`` solution: travel times are rounded up to
+   the condensed boundaries and per-slot capacities are whole-unit shares of the same rates, so the
+   integer step, the schedule, the KPIs and the plan checker take it as any plan.
+3. **Certified bound on the fine grid** (``fine_grid_bound``): the condensed master's duals are
+   spread over the fine slots (each fine slot of a coarse slot gets its coarse row's multiplier; a
+   fleet row's multiplier is shared in proportion to length) and the Lagrangian of the *fine* LP is
+   evaluated at them by one backward sweep on the fine grid (``colgen/pricing.py``,
+   ``colgen/people.py``). ``L(π) ≥`` the fine LP's optimum for every ``π`` of the valid sign (weak
+   duality), so the bound is certified however good the spreading is; the measured gap says how
+   good it is. The fine LP is never written down.
+
+``solve_condensed`` runs the levels of ``levels`` (coarsest first) until the certified gap of its
+best plan is within ``target_gap``, keeping the best plan and the smallest bound seen.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from safepassage.plan.colgen.graph import truck_graph
+from safepassage.plan.colgen.master import ColumnGeneration, solve_by_columns
+from safepassage.plan.colgen.people import (
+    PeopleMultipliers,
+    people_bound,
+    people_graph,
+    people_multipliers,
+    price_people,
+)
+from safepassage.plan.colgen.pricing import Multipliers, lagrangian_bound, multipliers_from, price
+from safepassage.plan.lp_build import PlanningModel
+from safepassage.plan.network import Movements
+from safepassage.plan.problem import PlanningProblem, compile_problem, whole_unit_capacity
+from safepassage.plan.terms import resolve_terms
+from safepassage.scenario.model import Horizon, Proposal, Scenario
+
+__all__ = [
+    "DEFAULT_LEVELS",
+    "Condensed",
+    "condensed_horizon",
+    "fine_grid_bound",
+    "fine_problem",
+    "grids_nest",
+    "solve_condensed",
+    "spread_multipliers",
+]
+
+# (coarse slot minutes, fine margin hours), coarsest first; measured on the target recipe at 50
+# places × 7 days (docs/performance.md).
+DEFAULT_LEVELS: tuple[tuple[int, float], ...] = ((120, 2.0), (60, 3.0))
+
+
+@dataclass
+class Condensed:
+    """Outcome of ``solve_condensed``: the best plan's column generation (on its condensed grid, with
+    its ``horizon``), the certified bound on the fine-grid LP, and one record per level."""
+
+    generation: ColumnGeneration
+    horizon: Horizon
+    bound: float
+    levels: list[dict[str, float]] = field(default_factory=list)
+
+    @property
+    def model(self) -> PlanningModel:
+        return self.generation.model
+
+    @property
+    def value(self) -> float:
+        """The condensed master's optimum: a value a feasible plan's LP reaches on the condensed grid."""
+        return self.generation.value
+
+    @property
+    def gap(self) -> float:
+        """``(bound − value) / bound``, the bound being certified on the fine grid."""
+        return (self.bound - self.value) / abs(self.bound) if abs(self.bound) > 1e-9 else 0.0
+
+
+def condensed_horizon(horizon: Horizon, coarse_slot_minutes: int, fine_margin_hours: float) -> Horizon:
+    """``horizon`` with slots ``coarse_slot_minutes`` long away from the windows' edges (fine within
+    ``fine_margin_hours`` of them). ``ValueError`` unless ``coarse_slot_minutes`` is a multiple of the
+    fine slot and ``fine_margin_hours`` a whole number of fine slots (else the grids would not nest)."""
+    fine = horizon.slot_minutes
+    if coarse_slot_minutes < fine or coarse_slot_minutes % fine:
+        raise ValueError(
+            f"coarse_slot_minutes must be a multiple of the horizon's slot_minutes ({fine}); got {coarse_slot_minutes}"
+        )
+    if fine_margin_hours < 0 or abs(fine_margin_hours * 60 / fine - round(fine_margin_hours * 60 / fine)) > 1e-9:
+        raise ValueError(
+            f"fine_margin_hours must be a non-negative whole number of {fine}-minute slots; got {fine_margin_hours}"
+        )
+    return horizon.model_copy(
+        update={
+            "coarse_slot_minutes": coarse_slot_minutes,
+            "fine_margin_hours": fine_margin_hours,
+            "coarse_after_hours": None,
+        }
+    )
+
+
+def _nested(coarse_b: np.ndarray, fine_b: np.ndarray) -> np.ndarray:
+    """Per coarse boundary, whether the fine grid has it too."""
+    at = np.clip(np.searchsorted(fine_b, coarse_b), 0, len(fine_b) - 1)
+    before = np.clip(at - 1, 0, len(fine_b) - 1)
+    return (np.abs(fine_b[at] - coarse_b) <= 1e-6) | (np.abs(fine_b[before] - coarse_b) <= 1e-6)
+
+
+def grids_nest(
+    scenario: Scenario, proposal: Proposal, horizon: Horizon | None, coarse_slot_minutes: int, fine_margin_hours: float
+) -> bool:
+    """Whether the condensed grid of this level has only boundaries the fine grid has (it does not
+    when a window edge sits off the fine slots' lattice: its margin's edges are then off it too)."""
+    reference = horizon or scenario.horizon
+    try:
+        level = condensed_horizon(reference, coarse_slot_minutes, fine_margin_hours)
+    except ValueError:
+        return False
+    fine_b = resolve_terms(scenario, proposal, reference).grid.boundaries_min
+    return bool(_nested(resolve_terms(scenario, proposal, level).grid.boundaries_min, fine_b).all())
+
+
+def _coarse_slot_of(fine: PlanningProblem, coarse: PlanningProblem) -> tuple[np.ndarray, np.ndarray]:
+    """For each fine slot, the coarse slot that holds it and the share of that slot's length it is."""
+    fine_b, coarse_b = fine.grid.boundaries_min, coarse.grid.boundaries_min
+    nested = _nested(coarse_b, fine_b)
+    if not nested.all():
+        at = float(coarse_b[np.flatnonzero(~nested)[0]])
+        raise ValueError(
+            f"the condensed grid has a slot boundary {at:g} minutes after the start that the fine grid lacks; "
+            "choose window times, a fine margin and a coarse slot on the fine slot's lattice"
+        )
+    holder = np.searchsorted(coarse_b, fine_b[:-1] + 1e-6, side="right") - 1
+    share = np.diff(fine_b) / np.diff(coarse_b)[holder]
+    return holder, share
+
+
+def _finite(values: np.ndarray) -> np.ndarray:
+    return np.where(np.isfinite(values), values, 0.0)
+
+
+def spread_multipliers(
+    fine: PlanningProblem, coarse_model: PlanningModel, row_dual: np.ndarray
+) -> tuple[Multipliers, PeopleMultipliers]:
+    """Multipliers for the fine LP's coupling rows from the condensed master's duals (module doc),
+    with ``Σ π_r b_r`` computed on the fine rows."""
+    holder, share = _coarse_slot_of(fine, coarse_model.problem)
+    trucks = multipliers_from(coarse_model, row_dual)
+    walkers = people_multipliers(coarse_model.problem, coarse_model, row_dual)
+    if len(trucks.quota) != len(fine.terms.quotas):
+        raise ValueError("the condensed and the fine grid count different quota rows; the grids do not nest")
+    pi = Multipliers(
+        trucks.place[:, holder],
+        trucks.road[:, holder],
+        trucks.offload[:, holder],
+        trucks.quota.copy(),
+        trucks.fleet[holder] * share,
+        trucks.need.copy(),
+        0.0,
+    )
+    scenario = fine.scenario
+    offload_rate = np.array(
+        [60.0 / p.offload_minutes_per_truck if p.offload_minutes_per_truck else np.inf for p in scenario.places]
+    )
+    offload_cap = whole_unit_capacity(offload_rate, fine.terms.place_open, fine.grid.length_min)
+    rhs = float((_finite(fine.place_trucks_cap) * pi.place).sum() + (_finite(fine.road_trucks_cap) * pi.road).sum())
+    rhs += float((_finite(offload_cap) * pi.offload).sum())
+    rhs += (
+        float(np.array([q.trucks_whole for q in fine.terms.quotas], dtype=np.float64) @ pi.quota)
+        if len(pi.quota)
+        else 0.0
+    )
+    rhs += float(scenario.fleet.trucks * pi.fleet.sum()) if scenario.fleet is not None else 0.0
+    pi.rhs_value = rhs
+    walk = PeopleMultipliers(walkers.place[:, holder], walkers.road[:, holder], walkers.fair_bonus.copy(), 0.0)
+    walk.rhs_value = float(
+        (_finite(fine.place_people_cap) * walk.place).sum() + (_finite(fine.road_people_cap) * walk.road).sum()
+    )
+    return pi, walk
+
+
+def fine_problem(scenario: Scenario, proposal: Proposal, horizon: Horizon | None = None) -> PlanningProblem:
+    """The fine grid's problem without its movement lists (the bound reads only its tables)."""
+    empty = np.zeros(0, dtype=np.int64)
+    nothing = Movements(empty, empty, empty, empty)
+    return compile_problem(scenario, proposal, horizon, truck_moves=nothing, people_moves=nothing)
+
+
+def fine_grid_bound(fine: PlanningProblem, coarse_model: PlanningModel, row_dual: np.ndarray) -> tuple[float, float]:
+    """``(trucks, people)`` Lagrangian bounds on the fine LP at the spread duals; their sum is ≥ the
+    fine LP's optimum (trucks and people share no row: ``colgen.master`` checks it on the master)."""
+    pi, walk = spread_multipliers(fine, coarse_model, row_dual)
+    graph = truck_graph(fine)
+    walking = people_graph(fine)
+    return lagrangian_bound(fine, graph, pi, price(fine, graph, pi)), people_bound(
+        walking, walk, price_people(walking, walk)
+    )
+
+
+def solve_condensed(
+    scenario: Scenario,
+    proposal: Proposal,
+    horizon: Horizon | None = None,
+    levels: tuple[tuple[int, float], ...] = DEFAULT_LEVELS,
+    target_gap: float = 0.005,
+    time_limit_s: float | None = None,
+    threads: int | None = None,
+) -> Condensed:
+    """Plan ``proposal`` on condensed grids, coarsest level first, until the best plan's gap to the
+    certified fine-grid bound is within ``target_gap`` (module doc). Each level's column generation
+    stops at a quarter of ``target_gap`` (its own bound) or at the time left. Raises as
+    ``solve_by_columns`` does, and ``ValueError`` for levels whose grids do not nest in the fine one."""
+    if not levels:
+        raise ValueError("levels must name at least one (coarse_slot_minutes, fine_margin_hours)")
+    started = time.perf_counter()
+    reference = horizon or scenario.horizon
+    fine = fine_problem(scenario, proposal, reference)
+    best: tuple[ColumnGeneration, Horizon] | None = None
+    bound = np.inf
+    records: list[dict[str, float]] = []
+    for minutes, margin in levels:
+        level_horizon = condensed_horizon(reference, minutes, margin)
+        left = None if time_limit_s is None else max(1.0, time_limit_s - (time.perf_counter() - started))
+        t0 = time.perf_counter()
+        generated = solve_by_columns(
+            scenario, proposal, level_horizon, target_gap=target_gap / 4, time_limit_s=left, threads=threads
+        )
+        t1 = time.perf_counter()
+        trucks, people = fine_grid_bound(fine, generated.model, generated.solution.row_dual)
+        bound = min(bound, trucks + people)
+        if best is None or generated.value > best[0].value:
+            best = (generated, level_horizon)
+        records.append(
+            {
+                "coarse_slot_minutes": float(minutes),
+                "fine_margin_hours": margin,
+                "slots": float(generated.model.terms.grid.n_slots),
+                "rounds": float(len(generated.rounds)),
+                "value": generated.value,
+                "level_bound": generated.bound,
+                "fine_bound": trucks + people,
+                "solve_s": t1 - t0,
+                "bound_s": time.perf_counter() - t1,
+            }
+        )
+        gap = (bound - best[0].value) / abs(bound) if abs(bound) > 1e-9 else 0.0
+        if gap <= target_gap or (time_limit_s is not None and time.perf_counter() - started > time_limit_s):
+            break
+    assert best is not None
+    return Condensed(best[0], best[1], float(bound), records)
