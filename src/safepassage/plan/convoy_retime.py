@@ -38,6 +38,7 @@ __all__ = ["DroppedTrucks", "Retiming", "retime_dropped"]
 
 TOL = 1e-6
 NEAREST_TEMPLATES = 40  # convoy departures tried per dropped truck, nearest first
+MAX_SHIFT_SLOTS = 24  # a dropped truck's own path is tried up to this many slots earlier or later
 JourneyOf = Callable[[FlowPaths, int, int], Journey | None]
 
 
@@ -129,13 +130,13 @@ class _Candidates:
     def __init__(self, model: PlanningModel, flow: FlowPaths) -> None:
         self.flow, self.n_paths = flow, len(flow.paths)
         self.builder = PathVariants(model, flow.edges.edge_type, flow.edges.ref)
-        self.made: dict[tuple[int, int, int], int] = {}
+        self.made: dict[tuple[int, int, int, int], int] = {}
         self.paths: list[Path] = []
 
-    def of(self, template: int, kind: int, stop: int | None = None) -> int:
-        key = (template, kind, -1 if stop is None else stop)
+    def of(self, template: int, kind: int, stop: int | None = None, shift: int = 0) -> int:
+        key = (template, kind, -1 if stop is None else stop, shift)
         if key not in self.made:
-            path = self.builder.variant(self.flow.paths[template], kind, stop)
+            path = self.builder.variant(self.flow.paths[template], kind, stop, shift)
             index = -1
             if path is not None and path.edges == self.flow.paths[template].edges:
                 index = template
@@ -164,13 +165,21 @@ def retime_dropped(
         return journey.departs_min if journey is not None else 0.0
 
     in_convoys = sorted({ref for group in first.convoys for ref, _ in group.members})
-    templates = sorted(set(in_convoys) | set(left), key=lambda t: (departs(t), t))
+
+    def nearest_templates(j: int) -> list[int]:
+        """The convoy members nearest ``j`` in departure, and ``j`` itself."""
+        return [j] + sorted(in_convoys, key=lambda t: (abs(departs(t) - departs(j)), t))[:NEAREST_TEMPLATES]
+
     made = _Candidates(model, flow)
     options: dict[tuple[int, int], list[int]] = {}  # (template, dropped path) -> candidate paths
+    slot_min = float(model.terms.grid.length_min.min())
+    reach = min(MAX_SHIFT_SLOTS, int(np.ceil(rules.marshalling_minutes / slot_min)) + 1)
     for j in left:
         kind, end = int(flow.kind[j]), int(flow.end_place[j])
-        for t in templates:
-            options[(t, j)] = sorted({c for c in (made.of(t, kind), made.of(t, kind, end)) if c >= 0})
+        for t in nearest_templates(j) + [i for i in left if i != j]:
+            shifts = range(-reach, reach + 1) if t == j else (-1, 0, 1)
+            found = {made.of(t, kind, stop, shift) for shift in shifts for stop in (None, end)}
+            options[(t, j)] = sorted(c for c in found if c >= 0)
     n_kinds = len(model.scenario.commodities)
     fill = [c for t in in_convoys for kind in range(n_kinds) if (c := made.of(t, kind)) >= 0]
     ext = extended(flow, made.paths, model)
@@ -186,8 +195,7 @@ def retime_dropped(
     order = sorted(left, key=lambda r: (departs(r), r))
 
     def nearest(j: int) -> list[int]:
-        ordered = sorted(in_convoys, key=lambda t: (abs(departs(t) - departs(j)), t))[:NEAREST_TEMPLATES]
-        return [c for t in ordered for c in options.get((t, j), [])]
+        return [c for t in nearest_templates(j) for c in options.get((t, j), [])]
 
     # 1. Join a convoy that goes.
     for j in order:
@@ -218,11 +226,12 @@ def retime_dropped(
             search.reasons[j][f"too few trucks could be re-timed with it to reach min_trucks {rules.min_trucks}"] += 1
     # 3. Swap loads: the dropped truck's load in place of a convoy's load worth less there.
     swapped: dict[int, Counter[str]] = {}
+    banned: set[tuple[int, int]] = set()
     for j in order:
         while left[j] > 0:
             best: tuple[int, int] | None = None
             best_gain = TOL
-            for t in in_convoys:
+            for t in nearest_templates(j)[1:]:
                 if search.z[t] <= 0 or int(flow.kind[t]) == int(flow.kind[j]):
                     continue
                 search.move(t, -1)
@@ -230,13 +239,20 @@ def retime_dropped(
                 for c in options.get((t, j), []):
                     journey_c, journey_t = journeys[c], journeys[t]
                     same_convoy = journey_c is not None and journey_t is not None and journey_c.key == journey_t.key
-                    if same_convoy and search.gain(c) - loss > best_gain and search.limits.fits(c) is None:
+                    if (t, c) in banned or not same_convoy:
+                        continue
+                    if search.gain(c) - loss > best_gain and search.limits.fits(c) is None:
                         best, best_gain = (t, c), search.gain(c) - loss
                 search.move(t, 1)
             if best is None:
                 break
             search.move(best[0], -1)
             search.move(best[1], 1)
+            if search.grouped().trucks_dropped > search.base_drops:  # a slot earlier or later can regroup
+                search.move(best[1], -1)
+                search.move(best[0], 1)
+                banned.add(best)
+                continue
             left[j] -= 1
             swapped.setdefault(j, Counter())[model.scenario.commodities[int(flow.kind[best[0]])].id] += 1
     # 4. Fill the convoys that go with stock left over.

@@ -114,22 +114,25 @@ def form_convoys(journeys: Sequence[Journey], rules: Rules) -> Consolidation:
     cap = rules.max_trucks or 10**9
     for key in sorted(by_key, key=lambda k: (min(j.departs_min for j in by_key[k]), repr(k))):
         formed: list[ConvoyGroup] = []
+        sizes: list[int] = []  # trucks per formed convoy, kept as they are added
         for journey in sorted(by_key[key], key=lambda j: (j.departs_min, j.ref)):
             left = journey.trucks
             while left > 0:
                 current = formed[-1] if formed else None
-                if current is not None and current.trucks < cap and journey.departs_min - current.first_departure_min <= rules.marshalling_minutes:
-                    take = min(left, cap - current.trucks)
+                if current is not None and sizes[-1] < cap and journey.departs_min - current.first_departure_min <= rules.marshalling_minutes:
+                    take = min(left, cap - sizes[-1])
                     current.members.append((journey.ref, take))
                     current.last_departure_min = journey.departs_min
+                    sizes[-1] += take
                     left -= take
                     continue
                 if current is not None and journey.departs_min < current.first_departure_min + rules.departure_spacing_minutes:
                     dropped[journey.ref] += left  # no room, and too soon after the last convoy to start another
                     break
                 formed.append(ConvoyGroup(key, [], journey.departs_min, journey.departs_min))
-        for group in formed:
-            if group.trucks < rules.min_trucks:
+                sizes.append(0)
+        for group, size in zip(formed, sizes, strict=True):
+            if size < rules.min_trucks:
                 for ref, n in group.members:
                     dropped[ref] += n
             else:

@@ -49,19 +49,23 @@ class PathVariants:
         position = int(self.storage_position[pair]) if pair >= 0 else -1
         return -1 if position < 0 else self.x.size + position * self.n_slots + slot
 
-    def variant(self, template: Path, kind: int, end_place: int | None = None) -> Path | None:
+    def variant(self, template: Path, kind: int, end_place: int | None = None, shift: int = 0) -> Path | None:
         """``template``'s moves, holds and offloading for commodity ``kind``, leaving its first place with
         that commodity's earliest stock there that has arrived by the departure; None when the model has
         no such path (a column missing, no stock there in time, or a template that does not move).
 
         With ``end_place`` (a place on the template's way), the variant leaves the template when it
-        arrives there and offloads at the first slot the model allows, waiting there if it may."""
+        arrives there and offloads at the first slot the model allows, waiting there if it may. With
+        ``shift``, every move, wait and offload is ``shift`` slots later (earlier when negative), where
+        the model has the same move taking the same slots."""
         model, nodes = self.model, self.model.truck_nodes
         moving = [e for e in template.edges if self.edge_type[e] != 1]
         if not moving or self.edge_type[moving[0]] != 0:
             return None
         first_move = int(self.ref[moving[0]] - self.x.start)
-        source, departs = int(model.arcs.tail[model.trucks.arc[first_move]]), int(model.trucks.dep[first_move])
+        source, departs = int(model.arcs.tail[model.trucks.arc[first_move]]), int(model.trucks.dep[first_move]) + shift
+        if departs < 0:
+            return None
         pair = int(nodes.lookup[source, kind])
         if pair < 0:
             return None
@@ -70,27 +74,32 @@ class PathVariants:
             return None
         start = int(lots[0])
         edges: list[int] = []
-        for slot in range(start, departs):  # waiting loaded at the source until the departure
-            hold = self._hold_edge(source, kind, slot)
-            if hold < 0:
+        if departs > start:  # waiting loaded at the source until the departure
+            first_hold = self._hold_edge(source, kind, start)
+            if first_hold < 0:
                 return None
-            edges.append(hold)
+            edges = list(range(first_hold, first_hold + departs - start))
         first = template.edges.index(moving[0])
         for e in template.edges[first:]:
             column = int(self.ref[e])
             if self.edge_type[e] == 0:
                 m = column - self.x.start
-                key = (int(model.trucks.arc[m]) * self.n_slots + int(model.trucks.dep[m])) * self.n_kinds + kind
+                dep = int(model.trucks.dep[m]) + shift
+                if not 0 <= dep < self.n_slots:
+                    return None
+                key = (int(model.trucks.arc[m]) * self.n_slots + dep) * self.n_kinds + kind
                 found = self._find(self.move_sorted, self.move_order, key)
-                if found < 0 or model.trucks.arr[found] != model.trucks.arr[m]:
+                if found < 0 or model.trucks.arr[found] != model.trucks.arr[m] + shift:
                     return None
                 edges.append(found)
                 if end_place is not None and int(model.arcs.head[model.trucks.arc[m]]) == end_place:
-                    return self._offload(edges, end_place, kind, int(model.trucks.arr[m]), pair * self.n_slots + start)
+                    arrives = int(model.trucks.arr[found])
+                    return self._offload(edges, end_place, kind, arrives, pair * self.n_slots + start)
             elif self.edge_type[e] == 1:
                 i = column - self.s.start
                 held = model.storage_pairs[i // self.n_slots]
-                hold = self._hold_edge(int(nodes.pair_place[held]), kind, i % self.n_slots)
+                slot = i % self.n_slots + shift
+                hold = self._hold_edge(int(nodes.pair_place[held]), kind, slot) if 0 <= slot < self.n_slots - 1 else -1
                 if hold < 0:
                     return None
                 edges.append(hold)
@@ -98,7 +107,10 @@ class PathVariants:
                 if end_place is not None:
                     return None  # the template never reaches end_place
                 i = column - self.u.start
-                key = (int(model.unload_place[i]) * self.n_kinds + kind) * self.n_slots + int(model.unload_slot[i])
+                slot = int(model.unload_slot[i]) + shift
+                if not 0 <= slot < self.n_slots:
+                    return None
+                key = (int(model.unload_place[i]) * self.n_kinds + kind) * self.n_slots + slot
                 found = self._find(self.unload_sorted, self.unload_order, key)
                 if found < 0:
                     return None
