@@ -21,6 +21,11 @@ It re-reads the scenario YAML (substituting ``$parameters`` itself), rebuilds ti
 - stock lot by lot: what leaves an origin never outruns what has arrived there;
 - fleet: (1 + return_factor) x trucks moving loaded + trucks waiting loaded away from a stock
   origin <= fleet, at every moment;
+- convoy rules (when the scenario sets ``convoy_rules``): every planned convoy has between
+  ``min_trucks`` and ``max_trucks`` (else the fleet's ``max_convoy_trucks``) trucks, its dispatches
+  are journeys of the plan on the convoy's route (stopping on the way), leaving within
+  ``marshalling_minutes`` of the convoy's departure; convoys of one route and window leave at least
+  ``departure_spacing_minutes`` apart; every truck of every journey rides in exactly one convoy;
 - KPIs: totals recomputed from the schedule, need met (needs follow the people who moved, from
   their arrival), people safe (returns apart: people going
   back home are ``returned``, never "safe"), objective <= bound.
@@ -220,6 +225,50 @@ class PlanChecker:
         out += self._check_stock(convoys)
         out += self._check_fleet(convoys)
         out += self._check_kpis(plan, convoys, evacuations)
+        out += self._check_convoy_rules(convoys, schedule.get("planned_convoys") or [])
+        return out
+
+    def _check_convoy_rules(self, journeys: list[dict[str, Any]], planned: list[dict[str, Any]]) -> list[str]:
+        rules = self.s.get("convoy_rules")
+        if not rules:
+            return []
+        out: list[str] = []
+        low = int(rules.get("min_trucks", 1))
+        high = rules.get("max_trucks") or (self.fleet or {}).get("max_convoy_trucks")
+        marshal = float(rules.get("marshalling_minutes", 240.0))
+        spacing = float(rules.get("departure_spacing_minutes", 0.0))
+        by_id = {j["id"]: j for j in journeys}
+        carried: dict[str, int] = defaultdict(int)
+        starts: dict[tuple[Any, ...], list[dt.datetime]] = defaultdict(list)
+        for convoy in planned:
+            name = f"planned convoy {convoy['id']}"
+            if convoy["trucks"] < low or (high and convoy["trucks"] > high):
+                out.append(f"{name}: {convoy['trucks']} trucks, outside {low}..{high or 'any'} (convoy_rules)")
+            if sum(d["trucks"] for d in convoy["dispatches"]) != convoy["trucks"]:
+                out.append(f"{name}: its dispatches carry {sum(d['trucks'] for d in convoy['dispatches'])} trucks, not {convoy['trucks']}")
+            leaves = self.clock.utc(convoy["departs"])
+            for dispatch in convoy["dispatches"]:
+                journey = by_id.get(dispatch["journey"])
+                if journey is None:
+                    out.append(f"{name}: dispatch of journey '{dispatch['journey']}', which the plan does not have")
+                    continue
+                carried[journey["id"]] += dispatch["trucks"]
+                if list(convoy["route"][: len(journey["route"])]) != list(journey["route"]):
+                    out.append(f"{name}: journey {journey['id']} does not follow the convoy's route")
+                left = self.clock.utc(journey["departs"])
+                if self.clock.utc(dispatch["departs"]) != left:
+                    out.append(f"{name}: dispatch leaves at {dispatch['departs']}, its journey at {journey['departs']}")
+                if left < leaves - dt.timedelta(minutes=TOL_MIN) or _minutes(leaves, left) > marshal + TOL_MIN:
+                    out.append(f"{name}: journey {journey['id']} leaves at {journey['departs']}, not within {marshal:g} min after the convoy")
+            starts[(tuple(convoy["route"]), convoy["window"], convoy["requires_pause"])].append(leaves)
+        for key, times in starts.items():
+            times.sort()
+            for a, b in zip(times, times[1:]):
+                if _minutes(a, b) < spacing - TOL_MIN:
+                    out.append(f"convoys on {' > '.join(key[0])} ({key[1]}) leave {_minutes(a, b):g} min apart, under {spacing:g}")
+        for journey in journeys:
+            if carried[journey["id"]] != journey["trucks"]:
+                out.append(f"journey {journey['id']}: {journey['trucks']} trucks, {carried[journey['id']]} of them in convoys")
         return out
 
     def _check_movement(self, item: dict[str, Any], what: str, leaves: dict, arc_use: dict) -> list[str]:

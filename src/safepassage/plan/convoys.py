@@ -12,15 +12,17 @@ RITA groups journeys into planned convoys:
 - Within a key, journeys are taken in departure order and packed into convoys of at most
   ``max_trucks`` trucks whose departures lie within ``marshalling_minutes`` of the convoy's first one;
   two convoys of one key depart at least ``departure_spacing_minutes`` apart.
-- A convoy smaller than ``min_trucks`` does not go: its trucks leave the plan. That loss (and only
-  that: no truck is moved in time) is the *consolidation cost*, measured by the planner's own objective
-  and reported against the LP bound.
+- A convoy smaller than ``min_trucks`` does not go. Its trucks are first re-timed
+  (``plan/convoy_retime.py``): onto a convoy that goes (its timing, for their commodity, all the way or
+  to their own stop on its way), or merged with other small groups onto one departure; where no
+  capacity is free, a dropped truck's load may ride in place of a convoy load worth less there. What
+  is still left leaves the plan, each group reported with its reason. The loss is the
+  *consolidation cost*, measured by the planner's own objective and reported against the LP bound.
 
-Every truck keeps the slot-by-slot timing of the integer plan, so every capacity (places, roads,
-quotas, fleet, stock) that held for the integer plan holds for the convoys: dropping trucks never
-breaks a "≤" limit. A convoy of more than ``leader_above_trucks`` trucks adds a leader vehicle, and one
-escort vehicle when ``escort_required``; these light vehicles are listed, not counted against truck
-capacities.
+Re-timed trucks run on paths made of the LP's own columns, and each is kept only if the whole plan
+still holds every limit (places, roads, quotas, offloading, fleet, column bounds, stock lot by lot).
+A convoy of more than ``leader_above_trucks`` trucks adds a leader vehicle, and one escort vehicle when
+``escort_required``; these light vehicles are listed, not counted against truck capacities.
 """
 
 from __future__ import annotations
@@ -34,9 +36,9 @@ from typing import Any
 
 import numpy as np
 
-from safepassage.plan.integer import IntegerPlan, integer_plan
+from safepassage.plan.integer import FlowPaths, IntegerPlan, integer_plan
 from safepassage.plan.lp_build import PlanningModel
-from safepassage.plan.result import Convoy, Dispatch, PlannedConvoy
+from safepassage.plan.result import Convoy, Dispatch, PlannedConvoy, iso
 from safepassage.scenario.model import Scenario
 
 __all__ = [
@@ -112,22 +114,25 @@ def form_convoys(journeys: Sequence[Journey], rules: Rules) -> Consolidation:
     cap = rules.max_trucks or 10**9
     for key in sorted(by_key, key=lambda k: (min(j.departs_min for j in by_key[k]), repr(k))):
         formed: list[ConvoyGroup] = []
+        sizes: list[int] = []  # trucks per formed convoy, kept as they are added
         for journey in sorted(by_key[key], key=lambda j: (j.departs_min, j.ref)):
             left = journey.trucks
             while left > 0:
                 current = formed[-1] if formed else None
-                if current is not None and current.trucks < cap and journey.departs_min - current.first_departure_min <= rules.marshalling_minutes:
-                    take = min(left, cap - current.trucks)
+                if current is not None and sizes[-1] < cap and journey.departs_min - current.first_departure_min <= rules.marshalling_minutes:
+                    take = min(left, cap - sizes[-1])
                     current.members.append((journey.ref, take))
                     current.last_departure_min = journey.departs_min
+                    sizes[-1] += take
                     left -= take
                     continue
                 if current is not None and journey.departs_min < current.first_departure_min + rules.departure_spacing_minutes:
                     dropped[journey.ref] += left  # no room, and too soon after the last convoy to start another
                     break
                 formed.append(ConvoyGroup(key, [], journey.departs_min, journey.departs_min))
-        for group in formed:
-            if group.trucks < rules.min_trucks:
+                sizes.append(0)
+        for group, size in zip(formed, sizes, strict=True):
+            if size < rules.min_trucks:
                 for ref, n in group.members:
                     dropped[ref] += n
             else:
@@ -164,9 +169,9 @@ def rules_of(scenario: Scenario) -> Rules | None:
                  given.leader_above_trucks, given.escort_required)
 
 
-def _path_legs(model: PlanningModel, plan: IntegerPlan, j: int) -> tuple[tuple[int, int, int], ...]:
+def _path_legs(model: PlanningModel, flow: FlowPaths, j: int) -> tuple[tuple[int, int, int], ...]:
     """(arc, departure slot, arrival slot) of each move of truck path ``j``, in order."""
-    flow, block, moves = plan.trucks, model.col("x"), model.trucks
+    block, moves = model.col("x"), model.trucks
     legs = []
     for edge in flow.paths[j].edges:
         if flow.edges.edge_type[edge] == 0:
@@ -177,17 +182,22 @@ def _path_legs(model: PlanningModel, plan: IntegerPlan, j: int) -> tuple[tuple[i
 
 @dataclass
 class ConsolidatedPlan:
-    """The integer plan with the trucks that could not form a convoy taken out, its convoys (members are
-    truck paths of ``plan``), and the value before consolidation (same objective as the LP)."""
+    """The integer plan after consolidation (trucks re-timed onto convoys as new paths, what no convoy takes
+    left out), its convoys (members are truck paths of ``plan``), the value before consolidation (same
+    objective as the LP), the trucks re-timed, and each group dropped with its reason."""
 
     plan: IntegerPlan
     consolidation: Consolidation
     value_before: float
     legs: dict[int, tuple[tuple[int, int, int], ...]]
+    trucks_retimed: int = 0
+    dropped: list[dict[str, Any]] = field(default_factory=list)
+    trucks_added: int = 0
 
     @property
     def cost(self) -> float:
-        """Objective lost to consolidation (person-days), never negative up to rounding."""
+        """Objective lost to consolidation (person-days); negative when re-timed trucks are worth more at
+        their new time than at their old one."""
         return self.value_before - self.plan.value
 
 
@@ -207,33 +217,61 @@ def _trunks(routes: set[tuple[tuple[int, ...], str, bool]]) -> dict[tuple[tuple[
 
 
 def consolidate(model: PlanningModel, plan: IntegerPlan, rules: Rules) -> ConsolidatedPlan:
-    """Group the plan's truck journeys into convoys by route and window and drop what cannot form one."""
+    """Group the plan's truck journeys into convoys by route and window; re-time the trucks that cannot
+    form one onto a convoy that goes, or merge them into one (``plan/convoy_retime.py``), and drop only
+    what is left, with its reason."""
+    from safepassage.plan.convoy_retime import retime_dropped
+
     scenario, grid, arcs = model.scenario, model.terms.grid, model.arcs
     pause_road = np.array([r.requires_pause for r in scenario.roads], dtype=bool)
     legs_of: dict[int, tuple[tuple[int, int, int], ...]] = {}
-    facts: list[tuple[int, tuple[int, ...], str, bool]] = []
-    for j, trucks in enumerate(plan.trucks_int):
-        if trucks <= 0:
-            continue
-        legs = _path_legs(model, plan, j)
+
+    def facts_of(flow: FlowPaths, j: int) -> tuple[tuple[int, ...], str, bool] | None:
+        """(route, window, whether it needs a pause) of path ``j``; None when it does not move."""
+        legs = _path_legs(model, flow, j)
         if not legs:
-            continue  # offloaded where it was: no movement to group
-        legs_of[j] = legs
+            return None  # offloaded where it was: no movement to group
         route = tuple([int(arcs.tail[legs[0][0]])] + [int(arcs.head[a]) for a, _, _ in legs])
-        if int(plan.trucks.end_place[j]) != route[-1]:
-            route += (int(plan.trucks.end_place[j]),)
+        if int(flow.end_place[j]) != route[-1]:
+            route += (int(flow.end_place[j]),)
         paused = [dep for a, dep, _ in legs if pause_road[arcs.road[a]]]
         window = grid.to_local(float(grid.boundaries_min[paused[0] if paused else legs[0][1]])).date().isoformat()
-        facts.append((j, route, window, bool(paused)))
-    trunk = _trunks({(route, window, paused) for _, route, window, paused in facts})
-    journeys = [Journey(j, (trunk[(route, window, paused)], window, paused), float(grid.boundaries_min[legs_of[j][0][1]]), int(plan.trucks_int[j]))
-                for j, route, window, paused in facts]
-    result = form_convoys(journeys, rules)
-    trucks_int = plan.trucks_int.copy()
-    for j, n in result.dropped.items():
-        trucks_int[j] -= n
-    kept = integer_plan(model, plan.trucks, plan.people, trucks_int, plan.people_int)  # valued with the LP's objective
-    return ConsolidatedPlan(kept, result, plan.value, legs_of)
+        return route, window, paused != []
+
+    facts: dict[int, tuple[tuple[int, ...], str, bool]] = {}
+    for j, trucks in enumerate(plan.trucks_int):
+        found = facts_of(plan.trucks, j) if trucks > 0 else None
+        if found is not None:
+            facts[j] = found
+            legs_of[j] = _path_legs(model, plan.trucks, j)
+    trunk = _trunks(set(facts.values()))
+
+    def journey_of(flow: FlowPaths, j: int, trucks: int) -> Journey | None:
+        fact = facts.get(j) if flow is plan.trucks else facts_of(flow, j)
+        if fact is None:
+            return None
+        route, window, paused = fact
+        # A route no path of the plan had joins the longest trunk of its window it starts like.
+        main = trunk.get(fact) or next((t for (r, w, p), t in sorted(trunk.items(), key=lambda i: -len(i[1]))
+                                        if w == window and p == paused and t[: len(route)] == route), route)
+        legs = _path_legs(model, flow, j)
+        return Journey(j, (main, window, paused), float(grid.boundaries_min[legs[0][1]]), trucks)
+
+    journeys = [journey_of(plan.trucks, j, int(plan.trucks_int[j])) for j in facts]
+    first = form_convoys([j for j in journeys if j is not None], rules)
+    moved = retime_dropped(model, plan, rules, journey_of, first)
+    for j in moved.retimed:
+        legs_of[j] = _path_legs(model, moved.trucks, j)
+    kept = integer_plan(model, moved.trucks, plan.people, moved.trucks_int, plan.people_int)  # valued with the LP's objective
+    dropped = []
+    for d in moved.dropped:
+        fact, legs = facts_of(moved.trucks, d.ref), _path_legs(model, moved.trucks, d.ref)
+        dropped.append({
+            "commodity": scenario.commodities[int(moved.trucks.kind[d.ref])].id, "trucks": d.trucks,
+            "route": [scenario.places[i].id for i in fact[0]] if fact else [],
+            "departs": iso(grid.instant(float(grid.boundaries_min[legs[0][1]]))) if legs else None, "reason": d.reason,
+        })
+    return ConsolidatedPlan(kept, moved.consolidation, plan.value, legs_of, moved.trucks_retimed, dropped, moved.trucks_added)
 
 
 def planned_convoys(model: PlanningModel, consolidated: ConsolidatedPlan, rules: Rules, journeys: Sequence[Convoy]) -> list[PlannedConvoy]:
@@ -296,6 +334,9 @@ def consolidation_report(consolidated: ConsolidatedPlan, convoys: Sequence[Plann
         "convoys_per_day": dict(sorted(per_day.items())),
         "trucks_per_convoy": size_stats([c.trucks for c in convoys]),
         "trucks_dropped": consolidated.consolidation.trucks_dropped,
+        "trucks_retimed": consolidated.trucks_retimed,
+        "trucks_added": consolidated.trucks_added,
+        "dropped": consolidated.dropped,
         "value_before": consolidated.value_before,
         "value_after": consolidated.plan.value,
         "cost": consolidated.cost,

@@ -22,7 +22,7 @@ from safepassage.plan.moving_need import moved_need_units
 from safepassage.plan.quota_floors import QuotaFloors
 from safepassage.plan.solve import LPSolution
 
-__all__ = ["FlowPaths", "IntegerPlan", "DecodedPath", "decode_paths", "integer_plan", "truck_paths", "people_paths", "round_and_repair", "plan_value"]
+__all__ = ["FlowPaths", "IntegerPlan", "DecodedPath", "decode_paths", "integer_plan", "truck_paths", "people_paths", "round_and_repair", "plan_value", "capacity_labels"]
 
 TOL = 1e-6
 
@@ -212,6 +212,20 @@ def _capacity_matrix(model: PlanningModel) -> tuple[sp.csr_matrix, np.ndarray]:
         parts.append((fleet_f @ count_x + waiting).tocsr())
         upper.append(row_upper[fleet.start:fleet.start + fleet.size])
     return sp.vstack(parts).tocsr(), np.concatenate(upper)
+
+
+def capacity_labels(model: PlanningModel) -> list[str]:
+    """A name for each row of ``_capacity_matrix`` (same order): its family, what it limits and when, e.g.
+    "road_trucks road-x, slot starting at minute 480" or "quota daily entry quota, day 2"."""
+    grid = model.terms.grid
+    out = []
+    for name in ("place_trucks", "road_trucks", "quota", "offload", "fleet"):
+        block = model.lp.row_block(name)
+        for entity, slot in zip(block.entity, block.slot, strict=True):
+            what = block.labels[int(entity)] if 0 <= int(entity) < len(block.labels) else block.kind
+            when = f"day {int(slot) + 1}" if name == "quota" else f"slot starting at minute {float(grid.boundaries_min[int(slot)]):g}"
+            out.append(f"{name} {what}, {when}")
+    return out
 
 
 class _Valuer:

@@ -1,0 +1,297 @@
+"""Re-time trucks that cannot form a convoy instead of dropping them.
+
+Convoy grouping (``plan/convoys.py``) leaves out the trucks of a group smaller than ``min_trucks``, or
+that arrive when the route's convoys are full and too close together. Before any is dropped:
+
+1. **Join a convoy.** Each dropped truck is tried on the timing of the convoys that go (nearest in
+   departure first, best value first): a convoy member's path for the dropped truck's commodity, from
+   that commodity's stock at the convoy's origin, either all the way or leaving the convoy at the
+   truck's own destination on its way (``plan/path_variants.py``).
+2. **Merge small groups.** A group still too small is put back and the other dropped trucks are
+   re-timed onto its departure until it reaches ``min_trucks``; if it cannot, none of it is kept.
+3. **Swap loads.** Where no capacity is free (the LP fills the crossings and warehouses slot by slot),
+   a dropped truck's load may still ride in a convoy in place of a load worth less there: the convoy
+   keeps its size and timing, and the lesser load is the one that stays (reported as such).
+4. **Fill.** Stock left over rides in the convoys that go, where every limit still allows.
+
+A change is kept only if it adds value (the LP's own objective) and keeps every limit on the whole
+plan: place, road, quota, offloading and fleet rows, the bounds of the columns it uses, and stock lot
+by lot (``PathLimits``), and if grouping the plan again drops no other truck (``form_convoys`` decides:
+sizes, marshalling, spacing). What none of this places is dropped, each group with its reason.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from safepassage.plan.convoys import Consolidation, Journey, Rules, form_convoys
+from safepassage.plan.decompose import Path
+from safepassage.plan.integer import FlowPaths, IntegerPlan, _Valuer
+from safepassage.plan.lp_build import PlanningModel
+from safepassage.plan.path_variants import PathLimits, PathVariants, extended
+
+__all__ = ["DroppedTrucks", "Retiming", "retime_dropped"]
+
+TOL = 1e-6
+NEAREST_TEMPLATES = 40  # convoy departures tried per dropped truck, nearest first
+MAX_SHIFT_SLOTS = 24  # a dropped truck's own path is tried up to this many slots earlier or later
+JourneyOf = Callable[[FlowPaths, int, int], Journey | None]
+
+
+@dataclass(frozen=True)
+class DroppedTrucks:
+    """Trucks of path ``ref`` that no convoy takes, and why."""
+
+    ref: int
+    trucks: int
+    reason: str
+
+
+@dataclass
+class Retiming:
+    """The plan after re-timing: truck paths (the plan's, then the variants as new paths), whole trucks
+    per path, the convoys, the trucks that ride on a new path (``retimed[path] = trucks``), the trucks
+    of left-over stock added to convoys, and the trucks dropped with their reasons."""
+
+    trucks: FlowPaths
+    trucks_int: np.ndarray
+    consolidation: Consolidation
+    retimed: dict[int, int]
+    dropped: list[DroppedTrucks]
+    trucks_added: int = 0
+
+    @property
+    def trucks_retimed(self) -> int:
+        return sum(self.retimed.values())
+
+
+@dataclass
+class _Search:
+    """The state the four steps share: whole trucks per path ``z`` and the limits' use of them."""
+
+    model: PlanningModel
+    rules: Rules
+    journeys: dict[int, Journey | None]
+    z: np.ndarray
+    limits: PathLimits
+    valuer: _Valuer
+    people_int: np.ndarray
+    base_drops: int = 0
+    reasons: dict[int, Counter[str]] = field(default_factory=dict)
+
+    def grouped(self) -> Consolidation:
+        out = []
+        for p in np.flatnonzero(self.z > 0):
+            base = self.journeys.get(int(p))
+            if base is not None:
+                out.append(Journey(int(p), base.key, base.departs_min, int(self.z[p])))
+        return form_convoys(out, self.rules)
+
+    def gain(self, path: int) -> float:
+        return self.valuer.truck_gains_one(self.z.astype(np.float64), path)
+
+    def move(self, path: int, trucks: int) -> None:
+        self.z[path] += trucks
+        self.limits.add(path, trucks)
+
+    def try_add(self, j: int, candidate: int, drops_allowed: int) -> bool:
+        """One truck more on ``candidate`` (for dropped path ``j``) if it adds value and keeps every limit
+        and the convoys (else note why for ``j``)."""
+        if self.gain(candidate) <= TOL:
+            self.reasons[j]["it would add no value there"] += 1
+            return False
+        broken = self.limits.fits(candidate)
+        if broken is not None:
+            self.reasons[j][f"full: {broken}"] += 1
+            return False
+        self.z[candidate] += 1
+        if self.grouped().trucks_dropped > drops_allowed:
+            self.z[candidate] -= 1
+            self.reasons[j]["the convoy is full or would break the spacing"] += 1
+            return False
+        self.limits.add(candidate, 1)
+        return True
+
+    def snapshot(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        return self.z.copy(), self.limits.activity.copy(), self.limits.column_use.copy(), self.limits.stock_used.copy()
+
+    def restore(self, saved: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> None:
+        self.z, self.limits.activity, self.limits.column_use, self.limits.stock_used = (a.copy() for a in saved)
+
+
+class _Candidates:
+    """Variant paths, made once each: ``of(template, kind, stop)`` is a path index of the extended flow
+    (the template itself when the variant is the same path) or -1 when the model has no such path."""
+
+    def __init__(self, model: PlanningModel, flow: FlowPaths) -> None:
+        self.flow, self.n_paths = flow, len(flow.paths)
+        self.builder = PathVariants(model, flow.edges.edge_type, flow.edges.ref)
+        self.made: dict[tuple[int, int, int, int], int] = {}
+        self.paths: list[Path] = []
+
+    def of(self, template: int, kind: int, stop: int | None = None, shift: int = 0) -> int:
+        key = (template, kind, -1 if stop is None else stop, shift)
+        if key not in self.made:
+            path = self.builder.variant(self.flow.paths[template], kind, stop, shift)
+            index = -1
+            if path is not None and path.edges == self.flow.paths[template].edges:
+                index = template
+            elif path is not None:
+                index = self.n_paths + len(self.paths)
+                self.paths.append(path)
+            self.made[key] = index
+        return self.made[key]
+
+
+def retime_dropped(
+    model: PlanningModel, plan: IntegerPlan, rules: Rules, journey_of: JourneyOf, first: Consolidation,
+) -> Retiming:
+    """Place the trucks ``first`` (the grouping of ``plan``) dropped (module docstring).
+
+    ``journey_of(flow, path, trucks)`` gives the journey of a path (its convoy key and departure), None
+    for a path that does not move."""
+    flow, n_paths = plan.trucks, len(plan.trucks.paths)
+    left = {j: n for j, n in first.dropped.items() if n > 0}
+    if not left:
+        return Retiming(flow, plan.trucks_int.copy(), first, {}, [])
+    journeys: dict[int, Journey | None] = {j: journey_of(flow, j, 1) for j in range(n_paths) if plan.trucks_int[j] > 0}
+
+    def departs(p: int) -> float:
+        journey = journeys[p]
+        return journey.departs_min if journey is not None else 0.0
+
+    in_convoys = sorted({ref for group in first.convoys for ref, _ in group.members})
+
+    def nearest_templates(j: int) -> list[int]:
+        """The convoy members nearest ``j`` in departure, and ``j`` itself."""
+        return [j] + sorted(in_convoys, key=lambda t: (abs(departs(t) - departs(j)), t))[:NEAREST_TEMPLATES]
+
+    made = _Candidates(model, flow)
+    options: dict[tuple[int, int], list[int]] = {}  # (template, dropped path) -> candidate paths
+    slot_min = float(model.terms.grid.length_min.min())
+    reach = min(MAX_SHIFT_SLOTS, int(np.ceil(rules.marshalling_minutes / slot_min)) + 1)
+    for j in left:
+        kind, end = int(flow.kind[j]), int(flow.end_place[j])
+        for t in nearest_templates(j) + [i for i in left if i != j]:
+            shifts = range(-reach, reach + 1) if t == j else (-1, 0, 1)
+            found = {made.of(t, kind, stop, shift) for shift in shifts for stop in (None, end)}
+            options[(t, j)] = sorted(c for c in found if c >= 0)
+    n_kinds = len(model.scenario.commodities)
+    fill = [c for t in in_convoys for kind in range(n_kinds) if (c := made.of(t, kind)) >= 0]
+    ext = extended(flow, made.paths, model)
+    for p in range(n_paths, len(ext.paths)):
+        journeys[p] = journey_of(ext, p, 1)
+    z = np.concatenate([plan.trucks_int.astype(np.int64), np.zeros(len(made.paths), dtype=np.int64)])
+    for j, n in left.items():
+        z[j] -= n
+    valuer = _Valuer(model, ext, plan.people, plan.people_int)
+    search = _Search(model, rules, journeys, z, PathLimits.of(model, ext, z), valuer, plan.people_int,
+                     reasons={j: Counter() for j in left})
+    search.base_drops = search.grouped().trucks_dropped
+    order = sorted(left, key=lambda r: (departs(r), r))
+
+    def nearest(j: int) -> list[int]:
+        return [c for t in nearest_templates(j) for c in options.get((t, j), [])]
+
+    # 1. Join a convoy that goes.
+    for j in order:
+        while left[j] > 0:
+            candidates = sorted(nearest(j), key=lambda c: -search.gain(c))
+            if not candidates:
+                search.reasons[j]["no convoy of its commodity's origin to join"] += 1
+                break
+            if not any(search.try_add(j, c, search.base_drops) for c in candidates):
+                break
+            left[j] -= 1
+    # 2. Merge what is left into groups that reach min_trucks.
+    for j in order:
+        if left[j] <= 0 or search.limits.fits(j, left[j]) is not None:
+            continue
+        saved, saved_left = search.snapshot(), dict(left)
+        search.move(j, left[j])
+        left[j] = 0
+        for i in sorted(left, key=lambda r: (abs(departs(r) - departs(j)), r)):
+            for candidate in options.get((j, i), []):
+                while left[i] > 0 and search.grouped().trucks_dropped > search.base_drops:
+                    if not search.try_add(i, candidate, 10**9):
+                        break
+                    left[i] -= 1
+        if search.grouped().trucks_dropped > search.base_drops:
+            search.restore(saved)
+            left = saved_left
+            search.reasons[j][f"too few trucks could be re-timed with it to reach min_trucks {rules.min_trucks}"] += 1
+    # 3. Swap loads: the dropped truck's load in place of a convoy's load worth less there.
+    swapped: dict[int, Counter[str]] = {}
+    banned: set[tuple[int, int]] = set()
+    for j in order:
+        while left[j] > 0:
+            best: tuple[int, int] | None = None
+            best_gain = TOL
+            for t in nearest_templates(j)[1:]:
+                if search.z[t] <= 0 or int(flow.kind[t]) == int(flow.kind[j]):
+                    continue
+                search.move(t, -1)
+                loss = search.gain(t)  # what the load taken out was worth
+                for c in options.get((t, j), []):
+                    journey_c, journey_t = journeys[c], journeys[t]
+                    same_convoy = journey_c is not None and journey_t is not None and journey_c.key == journey_t.key
+                    if (t, c) in banned or not same_convoy:
+                        continue
+                    if search.gain(c) - loss > best_gain and search.limits.fits(c) is None:
+                        best, best_gain = (t, c), search.gain(c) - loss
+                search.move(t, 1)
+            if best is None:
+                break
+            search.move(best[0], -1)
+            search.move(best[1], 1)
+            if search.grouped().trucks_dropped > search.base_drops:  # a slot earlier or later can regroup
+                search.move(best[1], -1)
+                search.move(best[0], 1)
+                banned.add(best)
+                continue
+            left[j] -= 1
+            swapped.setdefault(j, Counter())[model.scenario.commodities[int(flow.kind[best[0]])].id] += 1
+    # 4. Fill the convoys that go with stock left over.
+    added = 0
+    for _ in range(3):
+        before = added
+        gains = np.array([search.gain(c) for c in fill])
+        for c in [fill[i] for i in np.argsort(-gains, kind="stable") if gains[i] > TOL]:
+            while search.limits.fits(c) is None and search.gain(c) > TOL:
+                search.z[c] += 1
+                if search.grouped().trucks_dropped > search.base_drops:
+                    search.z[c] -= 1
+                    break
+                search.limits.add(c, 1)
+                added += 1
+        if added == before:
+            break
+    final = search.grouped()
+    z = search.z
+    for p, n in final.dropped.items():
+        z[p] -= n
+    retimed = {int(p): int(z[p]) for p in range(n_paths, len(z)) if z[p] > 0}
+    dropped = [DroppedTrucks(j, n, _reason(search.reasons[j], rules)) for j, n in sorted(left.items()) if n > 0]
+    for j, instead in sorted(swapped.items()):
+        for commodity, n in sorted(instead.items()):
+            dropped.append(DroppedTrucks(j, n, f"its load rides in a convoy in place of {n} {commodity} truckload(s), "
+                                               "worth less there, which stay"))
+            left[j] += n  # as many trucks stay as before; only the load changed
+    rest = {p: n for p, n in final.dropped.items() if n > 0}
+    dropped += [DroppedTrucks(int(p), n, "the convoy rules left it out after re-timing") 
+                for p, n in sorted(rest.items())]
+    totals = {p: rest.get(p, 0) + left.get(p, 0) for p in set(rest) | set(left)}
+    final.dropped = {p: n for p, n in totals.items() if n > 0}
+    return Retiming(ext, z, final, retimed, dropped, added)
+
+
+def _reason(seen: Counter[str], rules: Rules) -> str:
+    head = f"its group is below min_trucks {rules.min_trucks}"
+    if not seen:
+        return head
+    tried = "; ".join(f"{why} ({n}×)" if n > 1 else why for why, n in seen.most_common(3))
+    return f"{head}; re-timing failed: {tried}"
