@@ -47,6 +47,7 @@ class Coefficients:
     distrust_delay_log: Coefficient
     social_proof_odds: Coefficient
     reluctant_logit: Coefficient
+    willing_share: Coefficient
 
     def items(self) -> list[tuple[str, Coefficient]]:
         return [(f.name, getattr(self, f.name)) for f in fields(self)]
@@ -153,10 +154,10 @@ COEFFICIENTS = Coefficients(
             "ASSUMPTION, from the literature, chosen before it was run on any episode. Social cues: seeing others "
             "leave, and arrive, is an input to the protective action decision (Lindell & Perry 2012, The Protective "
             "Action Decision Model, Risk Analysis 32(4)). Its form is the Bass (1969) diffusion hazard p + q*F "
-            "written on the odds: the odds of going multiply by 1 + (q/p)*F, F the share of the zone's willing "
-            "people who set out in windows that held. q/p = 0.38/0.03 ~ 13 is the mean of the meta-analysis of "
-            "diffusion models (Sultan, Farley & Lehmann 1990, J. Marketing Research 27); the range covers their "
-            "typical p (0.01-0.03) and q (0.3-0.5)."
+            "written on the odds: the odds of going multiply by 1 + (q/p)*F, F the people of the zone seen to set "
+            "out in windows that held, as a share of its willing people. q/p = 0.38/0.03 ~ 13 is the mean of the "
+            "meta-analysis of diffusion models (Sultan, Farley & Lehmann 1990, J. Marketing Research 27); the "
+            "range covers their typical p (0.01-0.03) and q (0.3-0.5)."
         ),
     ),
     reluctant_logit=Coefficient(
@@ -170,6 +171,20 @@ COEFFICIENTS = Coefficients(
             "(range x0.01-x0.3) and are not moved by seeing others go (a two-class mixture: the willing and the rest). "
             "Range: Flee's move chance in an ordinary location is 0.3 of a conflict zone's "
             "(djgroen/flee SimulationSettings); x0.01 is close to its camp move chance."
+        ),
+    ),
+    willing_share=Coefficient(
+        value=0.3,
+        low=0.1,
+        high=1.0,
+        unit="share of the pool (wants_to_leave)",
+        basis=(
+            "ASSUMPTION, used where a scenario does not declare drivers.willing_share. The pool is everyone who "
+            "could leave (everyone under an order: Evacuation.wants_to_leave); this is the share of it willing to go "
+            "once they see it is safe, the rest going with odds exp(reluctant_logit). 0.3 is the share with which "
+            "base_participation was fitted (the people still north of Wadi Gaza on 5 Nov 2023, after three weeks "
+            "under the order; not found, assumed). Declare it per scenario or zone: 1 where the pool names only "
+            "people who want to leave."
         ),
     ),
 )

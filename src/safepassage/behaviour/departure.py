@@ -10,9 +10,10 @@ p is the chance that a person who is ready and still here chooses to go in one w
 Trust: before window k the odds of going are multiplied by T_k, T_1 = 1, T_{k+1} = min(T_k·θ_held,
 T_max) after a window that held, T_k·θ_violated after a violated one.
 
-Who is willing, and seeing others go: a share m of the pool (``willing_share``, default 1) is willing;
-their odds also multiply by 1 + κ·F_k (Bass-type social cue), F_k the share of the willing who set out
-in windows that held before window k. The rest go with odds multiplied by exp(β_r) and ignore the cue:
+Who is willing, and seeing others go: a share m of the pool (``willing_share``; not declared: the
+coefficient, 0.3) is willing; their odds also multiply by 1 + κ·F_k (Bass-type social cue), F_k the
+people seen to set out in windows that held before window k, as a share of the willing (capped at 1).
+The rest go with odds multiplied by exp(β_r) and ignore the cue:
 
     q_k,willing = σ(logit p + ln T_k + ln(1 + κ·F_k)),   q_k,rest = σ(logit p + ln T_k + β_r)
 
@@ -25,9 +26,10 @@ scale spread_hours · exp(δ·(U + x_h)).
 The decision is taken again at every window by everyone ready and still here (as in Flee, where each
 agent draws its move chance at every step): per class c of W_c people, with G_k,c gone before window k
 opens at s_k, q_k,c·(W_c·R(s_k) − G_k,c) set out when it opens (they walked to the corridor entry), and
-during the window q_k,c·W_c·(R(b) − R(a)) set out over each hour [a, b] as they become ready. A window longer than a day
-is a decision step per day (each held day raises trust as a held window does). In a violated window
-only a share of them set out. Those who do not choose to go stay for this window; they never queue.
+during the window q_k,c·W_c·(R(b) − R(a)) set out over each hour [a, b] as they become ready. A window
+longer than a day is a decision step per day (each held day raises trust as a held window does, and adds
+to F). In a violated window only a share of them set out. Those who do not choose to go stay for this
+window; they never queue.
 """
 
 from __future__ import annotations
@@ -121,8 +123,10 @@ def readiness(hours: np.ndarray | float, median_hours: float, spread_hours: floa
     return (f - f0) / (1.0 - f0)
 
 
-def _driver_values(scenario: Scenario, proposal: Proposal, zone: Zone) -> dict[str, float]:
-    """The declared drivers' values for ``zone`` (0 where not declared; ``willing_share`` 1)."""
+def _driver_values(
+    scenario: Scenario, proposal: Proposal, zone: Zone, coefficients: Coefficients = COEFFICIENTS
+) -> dict[str, float]:
+    """The declared drivers' values for ``zone`` (0 where not declared; ``willing_share`` the coefficient's)."""
     behaviour = scenario.behaviour
     drivers = DepartureDrivers() if behaviour is None else behaviour.drivers
     if behaviour is not None:
@@ -132,7 +136,9 @@ def _driver_values(scenario: Scenario, proposal: Proposal, zone: Zone) -> dict[s
         name: (getattr(drivers, name).value if getattr(drivers, name) is not None else 0.0)
         for name in type(drivers).model_fields
     }
-    values["willing_share"] = drivers.willing_share.value if drivers.willing_share is not None else 1.0
+    values["willing_share"] = (
+        drivers.willing_share.value if drivers.willing_share is not None else coefficients.willing_share.value
+    )
     return values
 
 
@@ -194,7 +200,7 @@ def departures(
     for zone in scenario.zones:
         if zone.evacuation is None or zone.evacuation.wants_to_leave <= 0:
             continue
-        x = _driver_values(scenario, proposal, zone)
+        x = _driver_values(scenario, proposal, zone, coefficients)
         p = participation_share(
             coefficients,
             unilateral=unilateral,

@@ -75,8 +75,9 @@ class DepartureDrivers(_Model):
       fewer belongings; raises willingness).
     - ``willing_share``: share of the pool (``wants_to_leave``) willing to go once they see that it is
       safe; the rest go with a much lower chance and are not moved by seeing others go (the coefficient
-      ``reluctant_logit``). Not set: 1, everyone in ``wants_to_leave`` is willing (use it where the
-      pool is everyone under an order rather than those who want to leave).
+      ``reluctant_logit``). Not set: the coefficient ``willing_share`` (0.3, the share the base chance
+      was fitted with, for a pool of everyone under an order); set 1 where ``wants_to_leave`` names
+      only people who want to leave.
     Whether the pause is agreed by all parties comes from ``Proposal.agreement``; notice from
     ``Proposal.notice_hours``; the push of danger at home from ``Zone.hazard``.
     """
