@@ -21,11 +21,10 @@ GAZA_EPISODES = [
     "gaza-truce-2023-11-24",
 ]
 # Honest out-of-sample misses, documented in docs/behaviour.md ("Out-of-sample checks"): the people
-# leaving on the held-out corridor days 8-10 Nov are under-predicted (ratio ~0.47), on 15 Nov
-# over-predicted (~3.0). The truce's fuel (~0.66): the LP and the whole-truck plan bring all 28 fuel
-# trucks (4 a day), but grouping into convoys of at least 5 drops 11 that travel apart from other cargo.
+# leaving on the held-out corridor day 15 Nov are over-predicted (~4.2): the willing share (0.3, an
+# assumption) leaves too many willing people after 10 Nov, and trust recovers after the violated window.
+# (8-10 Nov, a miss at 0.47 before the social cue, is in band since: 0.73.)
 KNOWN_MISSES = {
-    ("gaza-corridor-2023-11-08", "people-safe-per-day"),
     ("gaza-corridor-2023-11-15", "people-safe-per-day"),
 }
 

@@ -45,6 +45,9 @@ class Coefficients:
     prior_displacement_logit: Coefficient
     hazard_logit: Coefficient
     distrust_delay_log: Coefficient
+    social_proof_odds: Coefficient
+    reluctant_logit: Coefficient
+    willing_share: Coefficient
 
     def items(self) -> list[tuple[str, Coefficient]]:
         return [(f.name, getattr(self, f.name)) for f in fields(self)]
@@ -52,18 +55,20 @@ class Coefficients:
 
 COEFFICIENTS = Coefficients(
     base_participation=Coefficient(
-        value=0.10,
+        value=0.21,
         low=0.03,
         high=0.6,
-        unit="chance per window of a person ready and still here",
+        unit="chance per window of a willing person ready and still here",
         basis=(
-            "The chance that a person who wants to leave, is ready and is still here chooses to go in one window "
-            "under an all-party pause, no fighting, no screening risk, a decent destination, zone hazard 'high' "
-            "(taken again at every window). FITTED (safepassage.evaluate.calibrate.fit_base_participation, "
-            "bisection, 10 steps: 0.101) so that the first corridor days, 5-7 Nov 2023, reproduce the observed mean "
-            "daily flow, 7,333/day (OCHA); the later days, 8-10 Nov, are held out (episode gaza-corridor-2023-11-08). "
-            "Range: Flee's daily move chance is 0.3 outside conflict zones (djgroen/flee SimulationSettings); "
-            "hurricane participation in mandatory-order areas (Baker 1991) bounds the cumulative share."
+            "The chance that a willing person who is ready and still here chooses to go in one window under an "
+            "all-party pause, no fighting, no screening risk, a decent destination, zone hazard 'high', before "
+            "anyone is seen to go (taken again at every window). FITTED (safepassage.evaluate.calibrate."
+            "fit_base_participation, bisection, 10 steps: 0.2095) so that the first corridor days, 5-7 Nov 2023, "
+            "reproduce the observed mean daily flow, 7,333/day (OCHA), with the social cue, the willing share (0.3) "
+            "and the reluctant odds set beforehand; the later days, 8-10 and 15 Nov, are held out (episodes "
+            "gaza-corridor-2023-11-08 and -15). Range: Flee's daily move chance is 0.3 outside conflict zones "
+            "(djgroen/flee SimulationSettings); hurricane participation in mandatory-order areas (Baker 1991) "
+            "bounds the cumulative share."
         ),
         calibrated_on="gaza-corridor-2023-11-05",
     ),
@@ -138,6 +143,48 @@ COEFFICIENTS = Coefficients(
             "ASSUMPTION. People wait to see whether windows hold before setting out: the median readiness time is "
             "multiplied by exp(0.7) per unit of distrust (unilateral + hostilities). Gaza 5-9 Nov 2023 daily flows "
             "rose from ~2,000 to ~50,000 over four days of held windows."
+        ),
+    ),
+    social_proof_odds=Coefficient(
+        value=13.0,
+        low=5.0,
+        high=50.0,
+        unit="odds multiplier per unit share of the willing seen to have gone (1 + kappa*F)",
+        basis=(
+            "ASSUMPTION, from the literature, chosen before it was run on any episode. Social cues: seeing others "
+            "leave, and arrive, is an input to the protective action decision (Lindell & Perry 2012, The Protective "
+            "Action Decision Model, Risk Analysis 32(4)). Its form is the Bass (1969) diffusion hazard p + q*F "
+            "written on the odds: the odds of going multiply by 1 + (q/p)*F, F the people of the zone seen to set "
+            "out in windows that held, as a share of its willing people. q/p = 0.38/0.03 ~ 13 is the mean of the "
+            "meta-analysis of diffusion models (Sultan, Farley & Lehmann 1990, J. Marketing Research 27); the "
+            "range covers their typical p (0.01-0.03) and q (0.3-0.5)."
+        ),
+    ),
+    reluctant_logit=Coefficient(
+        value=-2.3,
+        low=-4.6,
+        high=-1.2,
+        unit="logit",
+        basis=(
+            "ASSUMPTION, chosen before it was run on any episode. Where a scenario declares that only a share of the "
+            "pool is willing to go once they see it is safe (willing_share < 1), the others go with odds x0.1 "
+            "(range x0.01-x0.3) and are not moved by seeing others go (a two-class mixture: the willing and the rest). "
+            "Range: Flee's move chance in an ordinary location is 0.3 of a conflict zone's "
+            "(djgroen/flee SimulationSettings); x0.01 is close to its camp move chance."
+        ),
+    ),
+    willing_share=Coefficient(
+        value=0.3,
+        low=0.1,
+        high=1.0,
+        unit="share of the pool (wants_to_leave)",
+        basis=(
+            "ASSUMPTION, used where a scenario does not declare drivers.willing_share. The pool is everyone who "
+            "could leave (everyone under an order: Evacuation.wants_to_leave); this is the share of it willing to go "
+            "once they see it is safe, the rest going with odds exp(reluctant_logit). 0.3 is the share with which "
+            "base_participation was fitted (the people still north of Wadi Gaza on 5 Nov 2023, after three weeks "
+            "under the order; not found, assumed). Declare it per scenario or zone: 1 where the pool names only "
+            "people who want to leave."
         ),
     ),
 )

@@ -8,18 +8,28 @@ Participation of zone z under proposal π (logistic in the declared drivers, eac
 p is the chance that a person who is ready and still here chooses to go in one window.
 
 Trust: before window k the odds of going are multiplied by T_k, T_1 = 1, T_{k+1} = min(T_k·θ_held,
-T_max) after a window that held, T_k·θ_violated after a violated one: q_k = σ(logit p + ln T_k).
+T_max) after a window that held, T_k·θ_violated after a violated one.
+
+Who is willing, and seeing others go: a share m of the pool (``willing_share``; not declared: the
+coefficient, 0.3) is willing; their odds also multiply by 1 + κ·F_k (Bass-type social cue), F_k the
+people seen to set out in windows that held before window k, as a share of the willing (capped at 1).
+The rest go with odds multiplied by exp(β_r) and ignore the cue:
+
+    q_k,willing = σ(logit p + ln T_k + ln(1 + κ·F_k)),   q_k,rest = σ(logit p + ln T_k + β_r)
+
+Each class depletes on its own, so the flow falls as the willing are gone while most of the pool stays.
 
 Mobilisation: a person is ready τ hours after the first announcement with probability
 R(τ) = (F(τ) − F(0)) / (1 − F(0)), F logistic with median τ50 = median_hours · exp(δ·(U + x_h)) and
 scale spread_hours · exp(δ·(U + x_h)).
 
 The decision is taken again at every window by everyone ready and still here (as in Flee, where each
-agent draws its move chance at every step): with G_k people gone before window k opens at s_k,
-q_k·(W·R(s_k) − G_k) set out when it opens (they walked to the corridor entry), and during the window
-q_k·W·(R(b) − R(a)) set out over each hour [a, b] as they become ready. A window longer than a day
-is a decision step per day (each held day raises trust as a held window does). In a violated window
-only a share of them set out. Those who do not choose to go stay for this window; they never queue.
+agent draws its move chance at every step): per class c of W_c people, with G_k,c gone before window k
+opens at s_k, q_k,c·(W_c·R(s_k) − G_k,c) set out when it opens (they walked to the corridor entry), and
+during the window q_k,c·W_c·(R(b) − R(a)) set out over each hour [a, b] as they become ready. A window
+longer than a day is a decision step per day (each held day raises trust as a held window does, and adds
+to F). In a violated window only a share of them set out. Those who do not choose to go stay for this
+window; they never queue.
 """
 
 from __future__ import annotations
@@ -113,16 +123,23 @@ def readiness(hours: np.ndarray | float, median_hours: float, spread_hours: floa
     return (f - f0) / (1.0 - f0)
 
 
-def _driver_values(scenario: Scenario, proposal: Proposal, zone: Zone) -> dict[str, float]:
+def _driver_values(
+    scenario: Scenario, proposal: Proposal, zone: Zone, coefficients: Coefficients = COEFFICIENTS
+) -> dict[str, float]:
+    """The declared drivers' values for ``zone`` (0 where not declared; ``willing_share`` the coefficient's)."""
     behaviour = scenario.behaviour
     drivers = DepartureDrivers() if behaviour is None else behaviour.drivers
     if behaviour is not None:
         drivers = drivers.merged(behaviour.zones.get(zone.id))
     drivers = drivers.merged(proposal.drivers)
-    return {
+    values = {
         name: (getattr(drivers, name).value if getattr(drivers, name) is not None else 0.0)
         for name in type(drivers).model_fields
     }
+    values["willing_share"] = (
+        drivers.willing_share.value if drivers.willing_share is not None else coefficients.willing_share.value
+    )
+    return values
 
 
 def _covers(window: Window, scenario: Scenario, zone: Zone) -> bool:
@@ -183,7 +200,7 @@ def departures(
     for zone in scenario.zones:
         if zone.evacuation is None or zone.evacuation.wants_to_leave <= 0:
             continue
-        x = _driver_values(scenario, proposal, zone)
+        x = _driver_values(scenario, proposal, zone, coefficients)
         p = participation_share(
             coefficients,
             unilateral=unilateral,
@@ -211,8 +228,16 @@ def departures(
 
         wants = zone.evacuation.wants_to_leave
         result = ZoneDepartures(zone.id, wants, p, p * wants, median_h)
+        willing = x["willing_share"]
+        # The pool in classes: (people, logit offset, moved by seeing others go). The willing follow the
+        # Bass-type social cue; the rest (if willing_share < 1) go with a much lower chance.
+        classes = [(wants * willing, 0.0, True)]
+        if willing < 1.0:
+            classes.append((wants * (1.0 - willing), coefficients.reluctant_logit.value, False))
+        kappa = coefficients.social_proof_odds.value
         logit_p, trust = _logit(p), 1.0
-        gone = 0.0
+        gone = [0.0] * len(classes)
+        seen_safe = 0.0  # people who set out in windows that held: what the willing see
         for start, end, violated in occurrences:
             s_min, e_min = minutes(start), minutes(end)
             if e_min <= 0 or s_min >= minutes(horizon_end):
@@ -220,23 +245,32 @@ def departures(
             share = mobilisation.violated_window_departure_share if violated else 1.0
             released: list[tuple[float, float]] = []
             # Each window (and each further day of a window longer than a day), everyone ready and still
-            # here decides again (Flee's daily move chance), with the trust people have at that moment.
+            # here decides again (Flee's daily move chance), with the trust people have at that moment and
+            # the share of the willing they have seen go (Bass: odds x (1 + kappa*F)).
             days = max(1, int(math.ceil((e_min - s_min) / _DAY_MIN - 1e-9)))
             for day in range(days):
                 d0, d1 = s_min + day * _DAY_MIN, min(e_min, s_min + (day + 1) * _DAY_MIN)
-                chance = _sigmoid(logit_p + math.log(trust))
-                # Ready before it opens (or before this day): those who choose to go walked to the corridor
-                # entry and set out when it opens.
-                waiting = max(0.0, wants * ready(d0) - gone) * chance * share
-                released.append((max(d0, 0.0), waiting))
-                gone += waiting
+                seen = min(1.0, seen_safe / classes[0][0]) if classes[0][0] > 0 else 0.0
                 steps = max(1, int(math.ceil((d1 - d0) / 60.0)))
                 edges = np.linspace(d0, d1, steps + 1)
-                for a, b in zip(edges[:-1], edges[1:]):
-                    # Ready during the window: those who choose to go set out as they become ready.
-                    moved = wants * max(0.0, ready(float(b)) - ready(float(a))) * chance * share
-                    released.append((max(float(a), 0.0), moved))
-                    gone += moved
+                day_total = 0.0
+                for c, (people, offset, social) in enumerate(classes):
+                    cue = math.log1p(kappa * seen) if social else 0.0
+                    chance = _sigmoid(logit_p + math.log(trust) + offset + cue)
+                    # Ready before it opens (or before this day): those who choose to go walked to the
+                    # corridor entry and set out when it opens.
+                    waiting = max(0.0, people * ready(d0) - gone[c]) * chance * share
+                    released.append((max(d0, 0.0), waiting))
+                    gone[c] += waiting
+                    day_total += waiting
+                    for a, b in zip(edges[:-1], edges[1:]):
+                        # Ready during the window: those who choose to go set out as they become ready.
+                        moved = people * max(0.0, ready(float(b)) - ready(float(a))) * chance * share
+                        released.append((max(float(a), 0.0), moved))
+                        gone[c] += moved
+                        day_total += moved
+                if not violated:
+                    seen_safe += day_total
                 if day < days - 1 and not violated:
                     # A day of the window that held raises trust for the next day, as a held window does.
                     trust = min(trust * mobilisation.held_window_odds_factor, mobilisation.max_trust_odds_factor)

@@ -73,6 +73,11 @@ class DepartureDrivers(_Model):
       dangerous or as deprived as staying).
     - ``prior_displacement``: share of the pool already displaced at least once (less tied to home,
       fewer belongings; raises willingness).
+    - ``willing_share``: share of the pool (``wants_to_leave``) willing to go once they see that it is
+      safe; the rest go with a much lower chance and are not moved by seeing others go (the coefficient
+      ``reluctant_logit``). Not set: the coefficient ``willing_share`` (0.3, the share the base chance
+      was fitted with, for a pool of everyone under an order); set 1 where ``wants_to_leave`` names
+      only people who want to leave.
     Whether the pause is agreed by all parties comes from ``Proposal.agreement``; notice from
     ``Proposal.notice_hours``; the push of danger at home from ``Zone.hazard``.
     """
@@ -81,6 +86,7 @@ class DepartureDrivers(_Model):
     screening_risk: Driver | None = None
     destination_conditions: Driver | None = None
     prior_displacement: Driver | None = None
+    willing_share: Driver | None = None
 
     def merged(self, over: DepartureDrivers | None) -> DepartureDrivers:
         """These drivers with every driver that ``over`` sets replacing ours."""
