@@ -82,11 +82,25 @@ def _ceasefire_five_fuel_trucks() -> Scenario:
     return Scenario.model_validate(data)
 
 
+def _corridor_screened() -> Scenario:
+    """The corridor with a slow screening point that detains 5% and turns back 15% of the people it
+    processes, with a small holding area: processed people count in its rate and the people balance."""
+    data = load_scenario(CORRIDOR).model_dump(mode="json", by_alias=True, exclude_none=True)
+    place = next(p for p in data["places"] if p["id"] == "screening")
+    place["people_per_hour"] = 500
+    place["screening"] = {
+        "processing_minutes": 30, "holding_people": 300,
+        "detained": {"value": 0.05, "assumption": "test figure"}, "turned_back": {"value": 0.15, "assumption": "test figure"},
+    }
+    return Scenario.model_validate(data)
+
+
 SCENARIOS = {
     "tiny": _tiny,
     "two-origins": _two_origins,
     "enclave": lambda _: load_scenario(ENCLAVE),  # offloading minutes, convoys within windows, a fleet
     "corridor": lambda _: load_scenario(CORRIDOR),  # people released over time by the departure model
+    "corridor-screened": lambda _: _corridor_screened(),  # a screening point stops a share of the people it processes
     "ceasefire-2d": lambda _: _small_ceasefire(),
     "fleet-1d": lambda _: _small_with_fleet(),
     "ceasefire": lambda _: load_scenario(CEASEFIRE),  # floors, a share, agreement hours
@@ -101,6 +115,7 @@ CASES = [
     ("two-origins", "pause"),
     ("enclave", "window-12h"),
     ("corridor", "unilateral"),
+    ("corridor-screened", "agreed"),
     ("ceasefire-2d", "ceasefire"),
     ("ceasefire-2d", "daily-windows"),
     ("fleet-1d", "daily-windows"),
