@@ -163,6 +163,29 @@ def pulp_optimum(problem: PlanningProblem) -> float:
             starting = float(released[o][t]) if p == assembly[o] else 0.0
             _add(lp, held + leave[p, o, t] + [-1 * v for v in arrive[p, o, t]], "==", starting, f"people_balance_{p}_{o}_{t}")
 
+    # Destinations: an origin with a split rule sends each safe place it can reach its weight's share of
+    # its arrivals; a place with capacity_people takes in at most that many (plan/destinations.py).
+    arriving: dict[tuple[int, int], list] = defaultdict(list)
+    for m in range(len(people)):
+        o, head = int(people.kind[m]), int(arcs.head[people.arc[m]])
+        if head in safe[o]:
+            arriving[o, head].append(y[m])
+    for o, z in enumerate(origins):
+        rule = scenario.zones[z].evacuation.destination_split
+        reached = sorted(d for oo, d in arriving if oo == o)
+        if rule == "nearest" or len(reached) < 2:
+            continue
+        field = "preference_weight" if rule == "preference" else "capacity_people"
+        weight = {d: float(getattr(scenario.places[d], field) or 0.0) for d in reached}
+        everyone = _sum([v for d in reached for v in arriving[o, d]])
+        for d in reached:
+            share = weight[d] / sum(weight.values()) if sum(weight.values()) > 0 else 0.0
+            lp += _sum(arriving[o, d]) - share * everyone == 0, f"split_{o}_{d}"
+    for d, place in enumerate(scenario.places):
+        into = [v for (_, dd), vs in arriving.items() if dd == d for v in vs]
+        if place.capacity_people is not None and into:
+            lp += _sum(into) <= place.capacity_people, f"shelter_{d}"
+
     # Fair evacuation: each origin that can reach safety gets at least FAIR_SHARE of its proportional part.
     if len(origins) >= 2 and len(people):
         reaching = [m for m in range(len(people)) if int(arcs.head[people.arc[m]]) in safe[int(people.kind[m])]]

@@ -11,6 +11,8 @@ It re-reads the scenario YAML (substituting ``$parameters`` itself), rebuilds ti
   leaving a screening point take its ``processing_minutes`` on top of the walk;
 - pause-only roads: used only while a window covering the road is on, for the whole leg;
 - opening hours: departures from open places, offloading while the distribution point is open;
+- destinations: shelters take in at most ``capacity_people``; an origin's ``destination_split``
+  (preference weights or capacities) shares its people among the destinations the plan reaches;
 - throughput: trucks (people) leaving a place, and entering a road, per hour (a screening point
   counts everyone it processes: those walking on times 1 / (1 - detained - turned back));
 - daily quotas (prorated on days a proposal's windows cover in part), restricted goods;
@@ -227,6 +229,7 @@ class PlanChecker:
         out += self._check_rates(truck_leaves, arc_trucks, "trucks_per_hour", "trucks")
         out += self._check_rates(people_leaves, arc_people, "people_per_hour", "people")
         out += self._check_holding_areas()
+        out += self._check_destinations(evacuations)
         out += self._check_quotas_and_restrictions(convoys, plan.get("quota_shortfalls"))
         out += self._check_stock(convoys)
         out += self._check_fleet(convoys)
@@ -366,6 +369,36 @@ class PlanChecker:
                 if present > float(cap) + groups:
                     out.append(f"'{place_id}': {present} people waiting at {moment}, more than its holding area of {cap}")
                     break
+        return out
+
+    def _check_destinations(self, evacuations: list[dict[str, Any]]) -> list[str]:
+        """Shelters take in at most their ``capacity_people``; an origin with a ``destination_split``
+        of ``preference`` or ``capacity`` sends each destination it reaches its weight's share of its
+        people (over the destinations the plan reaches; give or take one person per movement, for the
+        whole-person rounding of each)."""
+        out = []
+        arriving: dict[str, int] = defaultdict(int)
+        by_origin: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        movements: dict[str, int] = defaultdict(int)
+        for movement in evacuations:
+            arriving[movement["destination"]] += movement["people"]
+            by_origin[movement["origin_zone"]][movement["destination"]] += movement["people"]
+            movements[movement["origin_zone"]] += 1
+        for place_id, n in arriving.items():
+            cap = self.places[place_id].get("capacity_people")
+            if cap is not None and n > float(cap) + 1e-6:
+                out.append(f"'{place_id}': {n} people arrive, more than its capacity of {cap}")
+        for zone_id, counts in by_origin.items():
+            rule = (self.zones[zone_id].get("evacuation") or {}).get("destination_split", "nearest")
+            if rule == "nearest":
+                continue
+            field = "preference_weight" if rule == "preference" else "capacity_people"
+            weight = {d: float(self.places[d].get(field) or 0.0) for d in counts}
+            total, weights = sum(counts.values()), sum(weight.values())
+            for d, n in counts.items():
+                expected = total * weight[d] / weights if weights > 0 else 0.0
+                if abs(n - expected) > movements[zone_id] + 1:
+                    out.append(f"zone '{zone_id}': {n} people go to '{d}', its {rule} share of {total} is {expected:.0f}")
         return out
 
     def _assembly(self, movement: dict[str, Any]) -> str:

@@ -99,3 +99,14 @@ def test_pricing_values_people_a_screening_point_stops():
     assert abs(done.value - exact) <= REL * exact
     assert abs(done.bound - exact) <= 1e-4 * exact
     assert all(r["bound"] >= exact * (1 - REL) for r in done.rounds)
+
+
+def test_destination_rules_stay_on_the_whole_lp():
+    """Column generation does not price destination splits or shelter capacities: ``auto`` keeps such a
+    scenario on the whole LP, and asking for columns is a clear error."""
+    from tests.plan.test_lp_cross_check import _two_reception_areas
+
+    scenario = _two_reception_areas("capacity")
+    assert resolve_method(scenario, None, "auto") == "lp"
+    with pytest.raises(ValueError, match="method='lp'"):
+        solve_by_columns(scenario, scenario.proposal("agreed"))

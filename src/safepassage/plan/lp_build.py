@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from safepassage.plan.departure import people_released
+from safepassage.plan.destinations import define_destination_constraints
 from safepassage.plan.lp_matrix import Block, LPMatrix
 from safepassage.plan.moving_need import define_need_follows_people_constraints
 from safepassage.plan.network import Arcs, Movements, screening_processed_per_leaving
@@ -163,6 +164,7 @@ def build_lp(problem: PlanningProblem) -> PlanningModel:
     define_need_tier_constraints(model)
     define_need_follows_people_constraints(model)
     define_fair_evacuation_constraints(model)
+    define_destination_constraints(model)
     define_offload_constraints(model)
     return model
 

@@ -17,6 +17,7 @@ LP, whose results the project's tests pin; the 500-place week (12 million) does 
 
 from __future__ import annotations
 
+from safepassage.plan.destinations import has_destination_rules
 from safepassage.scenario.model import Horizon, Scenario
 
 __all__ = ["METHODS", "COLUMNS_ABOVE_MOVES", "potential_truck_movements", "resolve_method"]
@@ -39,4 +40,6 @@ def resolve_method(scenario: Scenario, horizon: Horizon | None, method: str) -> 
         raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
     if method != "auto":
         return method
+    if has_destination_rules(scenario):
+        return "lp"  # column generation does not price destination splits or shelter capacities
     return "columns" if potential_truck_movements(scenario, horizon) > COLUMNS_ABOVE_MOVES else "lp"
