@@ -12,7 +12,9 @@ commodities, prorated figure, period); which slots each counts is recomputed her
 the window state and the agreement period's minutes. Floors and shares are soft rows with a shortfall
 column costed at 100 x the most a truckload is worth; people waiting away from home cost
 ``person_hour_waiting_cost`` per person-hour; with ``needs_follow_people`` the tier widths move with the
-people who arrive where they stay (plan/moving_need.py's module doc states the rule).
+people who arrive where they stay (plan/moving_need.py's module doc states the rule); a screening point
+that detains or turns back a share of the people it processes has 1 / (1 - share) processed per person
+walking on, in the people balance and in its throughput.
 """
 
 from __future__ import annotations
@@ -141,11 +143,18 @@ def pulp_optimum(problem: PlanningProblem) -> float:
     for (p, o, t), var in h.items():  # waiting away from home (the origin's assembly place) costs per person-hour
         if p != assembly[o]:
             value.append(-objective.person_hour_waiting_cost * grid.length_min[t] / 60.0 * var)
+    # A screening point stops (detains or turns back) a share of the people it processes: for each
+    # person walking on, 1 / (1 - stopped) were processed there, and its people_per_hour counts them all.
+    processed = {}
+    for i, place in enumerate(scenario.places):
+        screen = place.screening
+        stopped = (screen.detained.value if screen and screen.detained else 0.0) + (screen.turned_back.value if screen and screen.turned_back else 0.0)
+        processed[i] = 1.0 / (1.0 - stopped)
     leave: dict[tuple[int, int, int], list] = defaultdict(list)
     arrive: dict[tuple[int, int, int], list] = defaultdict(list)
     for m in range(len(people)):
         a, o = int(people.arc[m]), int(people.kind[m])
-        leave[int(arcs.tail[a]), o, int(people.dep[m])].append(y[m])
+        leave[int(arcs.tail[a]), o, int(people.dep[m])].append(processed[int(arcs.tail[a])] * y[m])
         if int(arcs.head[a]) not in safe[o]:
             arrive[int(arcs.head[a]), o, int(people.arr[m])].append(y[m])
     for p, o in sorted(people_pairs):
@@ -153,6 +162,29 @@ def pulp_optimum(problem: PlanningProblem) -> float:
             held = ([h[p, o, t]] if (p, o, t) in h else []) + ([-1 * h[p, o, t - 1]] if (p, o, t - 1) in h else [])
             starting = float(released[o][t]) if p == assembly[o] else 0.0
             _add(lp, held + leave[p, o, t] + [-1 * v for v in arrive[p, o, t]], "==", starting, f"people_balance_{p}_{o}_{t}")
+
+    # Destinations: an origin with a split rule sends each safe place it can reach its weight's share of
+    # its arrivals; a place with capacity_people takes in at most that many (plan/destinations.py).
+    arriving: dict[tuple[int, int], list] = defaultdict(list)
+    for m in range(len(people)):
+        o, head = int(people.kind[m]), int(arcs.head[people.arc[m]])
+        if head in safe[o]:
+            arriving[o, head].append(y[m])
+    for o, z in enumerate(origins):
+        rule = scenario.zones[z].evacuation.destination_split
+        reached = sorted(d for oo, d in arriving if oo == o)
+        if rule == "nearest" or len(reached) < 2:
+            continue
+        field = "preference_weight" if rule == "preference" else "capacity_people"
+        weight = {d: float(getattr(scenario.places[d], field) or 0.0) for d in reached}
+        everyone = _sum([v for d in reached for v in arriving[o, d]])
+        for d in reached:
+            share = weight[d] / sum(weight.values()) if sum(weight.values()) > 0 else 0.0
+            lp += _sum(arriving[o, d]) - share * everyone == 0, f"split_{o}_{d}"
+    for d, place in enumerate(scenario.places):
+        into = [v for (_, dd), vs in arriving.items() if dd == d for v in vs]
+        if place.capacity_people is not None and into:
+            lp += _sum(into) <= place.capacity_people, f"shelter_{d}"
 
     # Fair evacuation: each origin that can reach safety gets at least FAIR_SHARE of its proportional part.
     if len(origins) >= 2 and len(people):
@@ -210,7 +242,7 @@ def pulp_optimum(problem: PlanningProblem) -> float:
     place_people: dict[tuple[int, int], list] = defaultdict(list)
     road_people: dict[tuple[int, int], list] = defaultdict(list)
     for m in range(len(people)):
-        place_people[int(arcs.tail[people.arc[m]]), int(people.dep[m])].append(y[m])
+        place_people[int(arcs.tail[people.arc[m]]), int(people.dep[m])].append(processed[int(arcs.tail[people.arc[m]])] * y[m])
         road_people[int(people.arc[m]), int(people.dep[m])].append(y[m])
     at_most(place_people, problem.place_people_cap, "place_people")
     at_most(road_people, problem.road_people_cap, "road_people")

@@ -11,7 +11,10 @@ It re-reads the scenario YAML (substituting ``$parameters`` itself), rebuilds ti
   leaving a screening point take its ``processing_minutes`` on top of the walk;
 - pause-only roads: used only while a window covering the road is on, for the whole leg;
 - opening hours: departures from open places, offloading while the distribution point is open;
-- throughput: trucks (people) leaving a place, and entering a road, per hour;
+- destinations: shelters take in at most ``capacity_people``; an origin's ``destination_split``
+  (preference weights or capacities) shares its people among the destinations the plan reaches;
+- throughput: trucks (people) leaving a place, and entering a road, per hour (a screening point
+  counts everyone it processes: those walking on times 1 / (1 - detained - turned back));
 - daily quotas (prorated on days a proposal's windows cover in part), restricted goods;
 - quota floors ("at least", prorated also by the part of the day inside the horizon) and shares
   (of the trucks a quota counts in a period, at least ``share`` offloaded in its zones in that
@@ -28,7 +31,8 @@ It re-reads the scenario YAML (substituting ``$parameters`` itself), rebuilds ti
   ``departure_spacing_minutes`` apart; every truck of every journey rides in exactly one convoy;
 - KPIs: totals recomputed from the schedule, need met (needs follow the people who moved, from
   their arrival), people safe (returns apart: people going
-  back home are ``returned``, never "safe"), objective <= bound.
+  back home are ``returned``, never "safe"; people detained and turned back at screening are the
+  screening shares of the people processed there, counted apart), objective <= bound.
 
 ``check_plan`` returns the violations as readable strings (empty: the plan keeps every rule). The
 only thing taken from Safe Passage is nothing at all: the inputs are YAML text and plan JSON.
@@ -164,6 +168,15 @@ class PlanChecker:
     def processing_minutes(self, place_id: str) -> float:
         return float((self.places[place_id].get("screening") or {}).get("processing_minutes") or 0.0)
 
+    def stopped_shares(self, place_id: str) -> tuple[float, float]:
+        """(detained, turned back): shares of the people a screening point processes that it stops."""
+        screening = self.places[place_id].get("screening") or {}
+        return tuple(float((screening.get(key) or {}).get("value", 0.0)) for key in ("detained", "turned_back"))  # type: ignore[return-value]
+
+    def processed_per_leaving(self, place_id: str) -> float:
+        """People processed at a place for each who walks on from it: 1 / (1 - detained - turned back)."""
+        return 1.0 / (1.0 - sum(self.stopped_shares(place_id)))
+
     def open_spans(self, place_id: str) -> list[tuple[dt.datetime, dt.datetime]]:
         place = self.places[place_id]
         if place.get("closed") and place_id not in (self.proposal.get("opens") or []):
@@ -221,6 +234,7 @@ class PlanChecker:
         out += self._check_rates(truck_leaves, arc_trucks, "trucks_per_hour", "trucks")
         out += self._check_rates(people_leaves, arc_people, "people_per_hour", "people")
         out += self._check_holding_areas()
+        out += self._check_destinations(evacuations)
         out += self._check_quotas_and_restrictions(convoys, plan.get("quota_shortfalls"))
         out += self._check_stock(convoys)
         out += self._check_fleet(convoys)
@@ -328,7 +342,9 @@ class PlanChecker:
                 out.append(f"{where}: leaves '{leg['from_place']}' at {leg['departs']}, when it is closed")
             if not self.open_spans(leg["to_place"]):
                 out.append(f"{where}: goes to '{leg['to_place']}', which is closed all horizon")
-            leaves[leg["from_place"]].append((lo, count))
+            # A screening point's rate counts everyone it processes, those it stops too.
+            processed = count * self.processed_per_leaving(leg["from_place"]) if what == "evacuation" else count
+            leaves[leg["from_place"]].append((lo, processed))
             arc_use[(leg["road"], leg["from_place"], leg["to_place"])].append((lo, count))
             previous_arrival = hi
         if what == "convoy":
@@ -402,6 +418,36 @@ class PlanChecker:
                 if present > float(cap) + groups:
                     out.append(f"'{place_id}': {present} people waiting at {moment}, more than its holding area of {cap}")
                     break
+        return out
+
+    def _check_destinations(self, evacuations: list[dict[str, Any]]) -> list[str]:
+        """Shelters take in at most their ``capacity_people``; an origin with a ``destination_split``
+        of ``preference`` or ``capacity`` sends each destination it reaches its weight's share of its
+        people (over the destinations the plan reaches; give or take one person per movement, for the
+        whole-person rounding of each)."""
+        out = []
+        arriving: dict[str, int] = defaultdict(int)
+        by_origin: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        movements: dict[str, int] = defaultdict(int)
+        for movement in evacuations:
+            arriving[movement["destination"]] += movement["people"]
+            by_origin[movement["origin_zone"]][movement["destination"]] += movement["people"]
+            movements[movement["origin_zone"]] += 1
+        for place_id, n in arriving.items():
+            cap = self.places[place_id].get("capacity_people")
+            if cap is not None and n > float(cap) + 1e-6:
+                out.append(f"'{place_id}': {n} people arrive, more than its capacity of {cap}")
+        for zone_id, counts in by_origin.items():
+            rule = (self.zones[zone_id].get("evacuation") or {}).get("destination_split", "nearest")
+            if rule == "nearest":
+                continue
+            field = "preference_weight" if rule == "preference" else "capacity_people"
+            weight = {d: float(self.places[d].get(field) or 0.0) for d in counts}
+            total, weights = sum(counts.values()), sum(weight.values())
+            for d, n in counts.items():
+                expected = total * weight[d] / weights if weights > 0 else 0.0
+                if abs(n - expected) > movements[zone_id] + 1:
+                    out.append(f"zone '{zone_id}': {n} people go to '{d}', its {rule} share of {total} is {expected:.0f}")
         return out
 
     def _assembly(self, movement: dict[str, Any]) -> str:
@@ -669,6 +715,17 @@ class PlanChecker:
         safe = sum(m["people"] for m in evacuations if m["origin_zone"] not in returning)
         if kpis["people_reached_safety"] != safe:
             out.append(f"kpis.people_reached_safety = {kpis['people_reached_safety']}, the schedule has {safe}")
+        # People stopped at screening: for every group walking on from a point that stops a share, as
+        # many more as that share of the people processed there (never counted as safe or returned).
+        stopped = [0.0, 0.0]
+        for movement in evacuations:
+            for leg in movement["legs"]:
+                processed = movement["people"] * self.processed_per_leaving(leg["from_place"])
+                for i, share in enumerate(self.stopped_shares(leg["from_place"])):
+                    stopped[i] += processed * share
+        for key, expected in zip(("people_detained", "people_turned_back"), stopped):
+            if abs(kpis.get(key, 0.0) - expected) > 0.051 + 1e-9 * expected:
+                out.append(f"kpis.{key} = {kpis.get(key)}, the schedule and the screening shares give {expected:.1f}")
         returned = sum(m["people"] for m in evacuations if m["origin_zone"] in returning)
         if kpis.get("people_returned", 0) != returned:
             out.append(f"kpis.people_returned = {kpis.get('people_returned')}, the schedule has {returned}")

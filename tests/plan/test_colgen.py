@@ -84,3 +84,29 @@ def test_method_is_checked_and_auto_keeps_gaza_on_the_whole_lp():
     assert resolve_method(gaza, None, "auto") == "lp"
     with pytest.raises(ValueError, match="method must be one of auto, lp, columns"):
         plan_proposal(gaza, "no-pause", method="simplex")
+
+
+def test_pricing_values_people_a_screening_point_stops():
+    """A screening point that stops 20% of the people it processes (tests/plan/test_lp_cross_check.py's
+    screened corridor): the people pricing carries the share, so bound and value meet the whole LP."""
+    from tests.plan.test_lp_cross_check import _corridor_screened
+
+    scenario = _corridor_screened()
+    proposal = scenario.proposal("agreed")
+    exact = solve_lp(build_planning_model(scenario, proposal).lp).objective
+    done = solve_by_columns(scenario, proposal, target_gap=0.0)
+    assert done.bound >= exact * (1 - REL)
+    assert abs(done.value - exact) <= REL * exact
+    assert abs(done.bound - exact) <= 1e-4 * exact
+    assert all(r["bound"] >= exact * (1 - REL) for r in done.rounds)
+
+
+def test_destination_rules_stay_on_the_whole_lp():
+    """Column generation does not price destination splits or shelter capacities: ``auto`` keeps such a
+    scenario on the whole LP, and asking for columns is a clear error."""
+    from tests.plan.test_lp_cross_check import _two_reception_areas
+
+    scenario = _two_reception_areas("capacity")
+    assert resolve_method(scenario, None, "auto") == "lp"
+    with pytest.raises(ValueError, match="method='lp'"):
+        solve_by_columns(scenario, scenario.proposal("agreed"))

@@ -82,11 +82,43 @@ def _ceasefire_five_fuel_trucks() -> Scenario:
     return Scenario.model_validate(data)
 
 
+def _corridor_screened() -> Scenario:
+    """The corridor with a slow screening point that detains 5% and turns back 15% of the people it
+    processes, with a small holding area: processed people count in its rate and the people balance."""
+    data = load_scenario(CORRIDOR).model_dump(mode="json", by_alias=True, exclude_none=True)
+    place = next(p for p in data["places"] if p["id"] == "screening")
+    place["people_per_hour"] = 500
+    place["screening"] = {
+        "processing_minutes": 30, "holding_people": 300,
+        "detained": {"value": 0.05, "assumption": "test figure"}, "turned_back": {"value": 0.15, "assumption": "test figure"},
+    }
+    return Scenario.model_validate(data)
+
+
+def _two_reception_areas(split: str) -> Scenario:
+    """The corridor with a second reception area on the way: people split between the two by a rule
+    (preference weights 1 : 3, or capacities 5,000 : 2,000, the second one binding)."""
+    data = load_scenario(CORRIDOR).model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["places"].append({"id": "reception-2", "name": "Second reception", "kind": "shelter", "zone": "safe",
+                           "geometry": {"type": "Point", "coordinates": [37.44, 47.055]}})
+    data["roads"].append({"id": "onward-2", "from": "screening", "to": "reception-2", "length_km": 4, "walking_speed_kmh": 4, "trucks": False})
+    first, second = (p for p in data["places"] if p["id"] in ("reception", "reception-2"))
+    if split == "preference":
+        first["preference_weight"], second["preference_weight"] = 1.0, 3.0
+    else:
+        first["capacity_people"], second["capacity_people"] = 5000, 2000
+    data["zones"][0]["evacuation"]["destination_split"] = split
+    return Scenario.model_validate(data)
+
+
 SCENARIOS = {
     "tiny": _tiny,
     "two-origins": _two_origins,
     "enclave": lambda _: load_scenario(ENCLAVE),  # offloading minutes, convoys within windows, a fleet
     "corridor": lambda _: load_scenario(CORRIDOR),  # people released over time by the departure model
+    "corridor-screened": lambda _: _corridor_screened(),  # a screening point stops a share of the people it processes
+    "two-reception-preference": lambda _: _two_reception_areas("preference"),  # people split by declared weights
+    "two-reception-capacity": lambda _: _two_reception_areas("capacity"),  # split by capacity, which binds
     "ceasefire-2d": lambda _: _small_ceasefire(),
     "fleet-1d": lambda _: _small_with_fleet(),
     "ceasefire": lambda _: load_scenario(CEASEFIRE),  # floors, a share, agreement hours
@@ -101,6 +133,9 @@ CASES = [
     ("two-origins", "pause"),
     ("enclave", "window-12h"),
     ("corridor", "unilateral"),
+    ("corridor-screened", "agreed"),
+    ("two-reception-preference", "agreed"),
+    ("two-reception-capacity", "agreed"),
     ("ceasefire-2d", "ceasefire"),
     ("ceasefire-2d", "daily-windows"),
     ("fleet-1d", "daily-windows"),
@@ -112,7 +147,7 @@ CASES = [
     ("return-static-need", "ceasefire"),
 ]
 FAMILIES = {"quota", "quota_floor", "fleet", "fair_evacuation", "offload", "road_trucks", "place_trucks", "road_people",
-            "place_people", "presence", "need_follows_people"}
+            "place_people", "presence", "need_follows_people", "destination_split", "shelter_capacity"}
 
 
 def _scenario(name: str, tiny_path) -> Scenario:

@@ -81,3 +81,64 @@ def test_the_checker_rejects_a_queue_larger_than_the_holding_area():
     smaller = text.replace("holding_people: 8000", "holding_people: 100")
     problems = check_plan(smaller, plan.to_dict())
     assert any("more than its holding area of 100" in p for p in problems), problems[:3]
+
+
+STOPPING = {
+    "detained": {"value": 0.05, "low": 0.02, "high": 0.1, "assumption": "test figure"},
+    "turned_back": {"value": 0.15, "low": 0.1, "high": 0.2, "assumption": "test figure"},
+}
+
+
+def test_people_detained_or_turned_back_do_not_reach_safety_and_are_counted_apart():
+    """With capacity to spare, everyone reaches the screening point; of those it processes 5% are
+    detained and 15% turned back, so 80% of the 20,000 reach safety and 1,000 / 3,000 are counted apart."""
+    plan = _plan(_corridor(STOPPING))
+    k = plan.kpis
+    assert k.people_reached_safety == pytest.approx(16000, abs=2)
+    assert k.people_detained == pytest.approx(k.people_reached_safety * 0.05 / 0.8, abs=0.1)
+    assert k.people_turned_back == pytest.approx(k.people_reached_safety * 0.15 / 0.8, abs=0.1)
+    assert k.people_reached_safety + k.people_detained + k.people_turned_back == pytest.approx(20000, abs=3)
+    summary = plan.summary()
+    assert summary["people_detained"] == k.people_detained and summary["people_turned_back"] == k.people_turned_back
+
+
+def test_a_screening_point_rate_counts_the_people_it_stops():
+    """At 1,000 people an hour with nowhere to queue, over one 6-hour window: those it stops use its
+    time too, so fewer walk on than with nobody stopped (about 80% as many)."""
+    plain = _plan(_corridor({"holding_people": 0}, rate=1000, windows=1))
+    stopping = _plan(_corridor({"holding_people": 0, **STOPPING}, rate=1000, windows=1))
+    processed = stopping.kpis.people_reached_safety + stopping.kpis.people_detained + stopping.kpis.people_turned_back
+    assert processed == pytest.approx(plain.kpis.people_reached_safety, rel=0.01)
+    assert stopping.kpis.people_reached_safety == pytest.approx(0.8 * plain.kpis.people_reached_safety, rel=0.01)
+
+
+def test_the_checker_catches_stopped_people_counted_wrong_and_a_rate_broken_by_them():
+    text = _corridor(STOPPING, rate=1000, windows=1)
+    plan = _plan(text).to_dict()
+    plan["kpis"]["people_turned_back"] = 0.0
+    assert any("kpis.people_turned_back" in p for p in check_plan(text, plan))
+    # The same plan against a point that stops nobody: its KPIs no longer match.
+    assert any("kpis.people_detained" in p for p in check_plan(_corridor({}, rate=1000, windows=1), _plan(text).to_dict()))
+    # A plan made with nobody stopped breaks the rate once the point processes the stopped too.
+    unstopped = _plan(_corridor({}, rate=1000, windows=1)).to_dict()
+    assert any("more than" in p and "screening" in p for p in check_plan(text, unstopped))
+
+
+def test_plan_and_compare_say_in_words_who_is_stopped_and_the_json_counts_them(runner, tmp_path):
+    from safepassage.cli import app
+
+    path = tmp_path / "corridor.yaml"
+    path.write_text(_corridor(STOPPING))
+    plan = _plan(path.read_text())
+    shown = runner.invoke(app, ["plan", str(path), "--proposal", "agreed", "--no-schedule"])
+    assert shown.exit_code == 0, shown.output
+    words = " ".join(shown.output.split())
+    assert f"about {plan.kpis.people_detained:,.0f} are detained and {plan.kpis.people_turned_back:,.0f} turned back" in words
+    compared = runner.invoke(app, ["compare", str(path), "--json", "--proposal", "agreed"])
+    assert compared.exit_code == 0, compared.output
+    import json
+
+    summary = json.loads(compared.output)["proposals"][0]
+    assert summary["people_detained"] == plan.kpis.people_detained > 0
+    assert summary["people_turned_back"] == plan.kpis.people_turned_back > 0
+    assert summary["people_reached_safety"] == plan.kpis.people_reached_safety

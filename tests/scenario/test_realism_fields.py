@@ -67,8 +67,16 @@ BAD = {
         "fleet.buses.seats", "greater than 0",
     ),
     "screening share out of range": (
-        lambda d: d["places"][1].update(screening={"processing_minutes": 30, "detained_or_turned_back": {"value": 0.3, "low": 0.4, "high": 0.5, "source": "x"}}),
-        "places.1.screening.detained_or_turned_back", "within [low, high]",
+        lambda d: d["places"][1].update(screening={"processing_minutes": 30, "detained": {"value": 0.3, "low": 0.4, "high": 0.5, "source": "x"}}),
+        "places.1.screening.detained", "within [low, high]",
+    ),
+    "screening stops everyone": (
+        lambda d: d["places"][1].update(screening={"detained": {"value": 0.5, "high": 0.6, "assumption": "x"}, "turned_back": {"value": 0.4, "assumption": "x"}}),
+        "places.1.screening", "must be below 1",
+    ),
+    "screening share not split": (
+        lambda d: d["places"][1].update(screening={"detained_or_turned_back": {"value": 0.1, "assumption": "x"}}),
+        "places.1.screening", "give 'detained'",
     ),
 }
 
@@ -95,7 +103,7 @@ def test_good_realism_fields_load(tiny_data):
         d["proposals"][1].update(agreement="unilateral", agreed_by=["North command"], announced="2023-12-31T20:00",
                                  replay=[{"date": "2024-01-01", "cut_short_minutes": 60, "violated": True, "source": "https://example.org/report"}],
                                  drivers={"hostilities": {"value": 0.8, "low": 0.5, "high": 1.0, "assumption": "fighting reported"}})
-        d["places"][1].update(screening={"processing_minutes": 20, "holding_people": 500, "detained_or_turned_back": {"value": 0.05, "low": 0.01, "high": 0.1, "assumption": "x"}})
+        d["places"][1].update(screening={"processing_minutes": 20, "holding_people": 500, "detained": {"value": 0.05, "low": 0.01, "high": 0.1, "assumption": "x"}})
         d["commodities"][0].update(removed_at_inspection={"value": 0.02, "low": 0.0, "high": 0.1, "assumption": "medical items removed"})
         d["zones"][1].update(evacuation_priority=2.0, convoys_within_windows=True)
         d["places"][3].update(offload_minutes_per_truck=30)

@@ -44,6 +44,7 @@ import numpy as np
 from safepassage.behaviour.coefficients import COEFFICIENTS, HAZARD_LEVEL, REFERENCE_HAZARD, Coefficients
 from safepassage.scenario.behaviour import DepartureDrivers, Mobilisation
 from safepassage.scenario.model import Proposal, Scenario, Window, Zone
+from safepassage.scenario.routes import walks_to_safety_without_pause
 
 __all__ = ["WindowDepartures", "ZoneDepartures", "departures", "participation_share", "readiness", "release_by_slot"]
 
@@ -180,8 +181,9 @@ def departures(
     """For each zone with people who want to leave: participation, decided, and the people setting out
     in each window occurrence, with the release times in minutes from ``horizon_start`` (local times).
 
-    A proposal with no window covering a zone is treated as one window over the whole horizon (people
-    leave on roads that need no pause, if any)."""
+    A proposal with no window covering a zone is treated as one window over the whole horizon when its
+    people can walk to safety on roads that need no pause; when every route needs a pause, nobody sets
+    out (``decided`` 0, no windows)."""
     tz = ZoneInfo(scenario.timezone)
     origin = horizon_start.replace(tzinfo=tz).astimezone(_UTC)
 
@@ -214,7 +216,13 @@ def departures(
         distrust = (1.0 if unilateral else 0.0) + x["hostilities"]
         stretch = math.exp(coefficients.distrust_delay_log.value * distrust)
         median_h, spread_h = mobilisation.median_hours * stretch, mobilisation.spread_hours * stretch
-        occurrences = _occurrences(proposal, scenario, zone) or [(horizon_start, horizon_end, False)]
+        occurrences = _occurrences(proposal, scenario, zone)
+        if not occurrences:
+            if not walks_to_safety_without_pause(scenario, proposal, zone):
+                # No window covers the zone and every route to safety needs one: nobody can set out.
+                results.append(ZoneDepartures(zone.id, zone.evacuation.wants_to_leave, p, 0.0, median_h))
+                continue
+            occurrences = [(horizon_start, horizon_end, False)]
         first_start = min(s for s, _, _ in occurrences)
         announced = (
             proposal.announced

@@ -59,6 +59,7 @@ def _compare_with_progress(scenario: Scenario, proposals: list[str] | None, hori
 def comparison_table(comparison: Comparison) -> Table:
     """The side-by-side table printed by ``run`` and ``compare``."""
     from safepassage.evaluate.limits import limit_label
+    from safepassage.evaluate.report import people_apart_words
     from safepassage.plan.result import iso
 
     commodities = [c.id for c in comparison.scenario.commodities if any(r.kpis.tonnes_arrived.get(c.id) for r in comparison.results)]
@@ -84,8 +85,10 @@ def comparison_table(comparison: Comparison) -> Table:
         )
     buses = [(r.proposal, comparison.bus_plan(r)) for r in comparison.results]
     carried = [f"{name}: {plan.people_reached_safety:,.0f} in {len(plan.trips)} trips" for name, plan in buses if plan is not None]
-    if carried:
-        table.caption = "people safe on foot; by bus (planned as trips): " + "; ".join(carried)
+    notes = ["people safe on foot; by bus (planned as trips): " + "; ".join(carried)] if carried else []
+    notes += [f"{r.proposal}: " + "; ".join(words) for r in comparison.results if (words := people_apart_words(r.kpis))]
+    if notes:
+        table.caption = "\n".join(notes)
     return table
 
 

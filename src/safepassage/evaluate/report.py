@@ -37,13 +37,13 @@ from typing import TYPE_CHECKING, Any
 
 from safepassage.errors import SafePassageError
 from safepassage.evaluate.compare import Comparison
-from safepassage.plan.result import iso
+from safepassage.plan.result import ProposalKPIs, iso
 from safepassage.scenario.model import Scenario
 
 if TYPE_CHECKING:
     from safepassage.evaluate.bands import ComparisonBands
 
-__all__ = ["ReportRenderError", "find_chromium", "html_to_pdf", "html_to_png", "render_report_html", "write_report"]
+__all__ = ["ReportRenderError", "find_chromium", "html_to_pdf", "html_to_png", "people_apart_words", "render_report_html", "write_report"]
 
 _CONFIDENCE_ORDER = {"high": 0, "medium": 1, "low": 2, "assumption": 3}
 
@@ -377,7 +377,7 @@ def _summary(comparison: Comparison, bands: ComparisonBands | None) -> list[str]
         trucks = f"{r.kpis.total_trucks_arrived:,} trucks of aid arrive" + _spread_words(bands, r.proposal, "trucks_arrived")
         pool = "people who could leave (the departure model decides who goes)" if scenario.behaviour is not None else "people who want to leave"
         people = (f"{r.kpis.people_reached_safety:,} of the {r.kpis.people_wanting_to_leave:,} {pool} reach safety"
-                  + _spread_words(bands, r.proposal, "people_reached_safety"))
+                  + _spread_words(bands, r.proposal, "people_reached_safety") + "".join(f"; {words}" for words in people_apart_words(r.kpis)))
         worst = ""
         if commodity:
             shares = {z.name: r.kpis.need_met.get(z.id, {}).get(commodity, 0.0) for z in scenario.zones if z.needs_per_person_per_day.get(commodity)}
@@ -548,3 +548,17 @@ def write_report(comparison: Comparison, folder: Path, pdf: bool = True, bands: 
     if pdf and find_chromium() is not None:
         html_to_pdf(html, folder / "report.pdf")
     return html
+
+
+def people_apart_words(kpis: ProposalKPIs) -> list[str]:
+    """People moved but not counted as reaching safety, in words: displaced people returning home, and
+    people detained or turned back at screening (expected numbers from the screening shares)."""
+    words = []
+    if kpis.people_returned or kpis.people_wanting_to_return:
+        words.append(f"{kpis.people_returned:,} of the {kpis.people_wanting_to_return:,} displaced people who could go home return (counted apart)")
+    if kpis.people_detained or kpis.people_turned_back:
+        words.append(
+            f"about {kpis.people_detained:,.0f} are detained and {kpis.people_turned_back:,.0f} turned back to their zone at screening "
+            "(they do not reach safety)"
+        )
+    return words

@@ -151,11 +151,7 @@ def plan_bus_trips(scenario: Scenario, proposal: Proposal, start: dt.datetime, e
             screen = next((scenario.places[i] for i in path if scenario.places[i].screening is not None), None)
             screening = screen.screening if screen is not None else None
             processing = screening.processing_minutes if screening is not None else 0.0
-            detained_share = (
-                screening.detained_or_turned_back.value
-                if screening is not None and screening.detained_or_turned_back
-                else 0.0
-            )
+            detained_share = screening.stopped_share if screening is not None else 0.0  # detained or turned back
             holding = screening.holding_people if screening is not None else None
             pause_roads = [r.id for r in legs if r.requires_pause]
             if pause_roads:

@@ -19,6 +19,7 @@ import scipy.sparse as sp
 from safepassage.plan.decompose import SINK, FlowEdges, Path, decompose
 from safepassage.plan.lp_build import PlanningModel
 from safepassage.plan.moving_need import moved_need_units
+from safepassage.plan.network import screening_processed_per_leaving
 from safepassage.plan.quota_floors import QuotaFloors
 from safepassage.plan.solve import LPSolution
 
@@ -228,6 +229,24 @@ def capacity_labels(model: PlanningModel) -> list[str]:
     return out
 
 
+def _people_linear(model: PlanningModel, people: FlowPaths, cost: np.ndarray) -> np.ndarray:
+    """Per people path, its edges' costs per person walking on. Up to a screening point that stops a
+    share δ (``network.screening_processed_per_leaving``), 1/(1 − δ) as many walked and waited with the
+    group: the people the point stopped; their walk and wait cost too, as in the LP."""
+    processed = screening_processed_per_leaving(model.scenario)
+    y = model.col("y")
+    out = np.zeros(len(people.paths))
+    for j, path in enumerate(people.paths):
+        weight, total = 1.0, 0.0
+        for edge in reversed(path.edges):
+            ref = int(people.edges.ref[edge])
+            total += weight * cost[ref]
+            if people.edges.edge_type[edge] == 0:
+                weight *= processed[model.arcs.tail[model.people.arc[ref - y.start]]]
+        out[j] = total
+    return out
+
+
 class _Valuer:
     """The LP objective as a function of path amounts: linear moving costs and people values, plus
     concave tier values of aid per (zone, commodity)."""
@@ -245,7 +264,7 @@ class _Valuer:
             return out
 
         self.truck_linear = linear(trucks)
-        self.people_linear = linear(people)
+        self.people_linear = _people_linear(model, people, cost)
         n_kinds = len(scenario.commodities)
         zone_index = {z.id: i for i, z in enumerate(scenario.zones)}
         zone_of = np.array([zone_index.get(p.zone, -1) if p.zone else -1 for p in scenario.places], dtype=np.int64)

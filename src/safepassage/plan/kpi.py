@@ -17,7 +17,8 @@ __all__ = ["plan_kpis"]
 
 def plan_kpis(model: PlanningModel, plan: IntegerPlan) -> ProposalKPIs:
     """Trucks crossing and arriving, quantities per zone, need met, people reaching safety and when,
-    and people returned home (``movement: return``), counted apart from people reaching safety."""
+    people returned home (``movement: return``), and people detained or turned back at screening,
+    each counted apart from people reaching safety."""
     scenario, grid, arcs = model.scenario, model.terms.grid, model.arcs
     commodities = [c.id for c in scenario.commodities]
     crossing = np.array([p.kind == PlaceKind.crossing for p in scenario.places], dtype=bool)
@@ -70,6 +71,8 @@ def plan_kpis(model: PlanningModel, plan: IntegerPlan) -> ProposalKPIs:
         first = int(np.searchsorted(cumulative, share * wanting - 1e-9))
         return round(float(grid.boundaries_min[end_slot[order[first]]]) / 60.0, 2)
 
+    detained, turned_back = _stopped_at_screening(model, plan)
+
     safe_by_day: dict[str, int] = defaultdict(int)
     for walk in walks:
         safe_by_day[grid.to_local(grid.boundaries_min[walk.end_slot]).date().isoformat()] += walk.amount
@@ -89,4 +92,23 @@ def plan_kpis(model: PlanningModel, plan: IntegerPlan) -> ProposalKPIs:
         people_returned=int(sum(w.amount for w in returns)),
         people_wanting_to_return=model.problem.wanting_to_return,
         returned_by_day=dict(sorted(returned_by_day.items())),
+        people_detained=round(detained, 1),
+        people_turned_back=round(turned_back, 1),
     )
+
+
+def _stopped_at_screening(model: PlanningModel, plan: IntegerPlan) -> tuple[float, float]:
+    """People detained and turned back at screening points: for every group walking on from a point
+    that stops a share δ = detained + turned back, δ/(1 − δ) as many were processed there and stopped
+    (``network.screening_processed_per_leaving``), split by the two planned shares. Expected numbers,
+    so not whole people."""
+    detained = turned_back = 0.0
+    for walk in plan.people_routes:
+        for arc, _, _ in walk.legs:
+            screening = model.scenario.places[int(model.arcs.tail[arc])].screening
+            if screening is None or screening.stopped_share <= 0:
+                continue
+            processed = walk.amount / (1.0 - screening.stopped_share)
+            detained += processed * screening.detained_share
+            turned_back += processed * screening.turned_back_share
+    return detained, turned_back

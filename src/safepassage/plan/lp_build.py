@@ -19,9 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from safepassage.plan.departure import people_released
+from safepassage.plan.destinations import define_destination_constraints
 from safepassage.plan.lp_matrix import Block, LPMatrix
 from safepassage.plan.moving_need import define_need_follows_people_constraints
-from safepassage.plan.network import Arcs, Movements
+from safepassage.plan.network import Arcs, Movements, screening_processed_per_leaving
 from safepassage.plan.problem import PlanningProblem, compile_problem, whole_unit_capacity
 from safepassage.plan.quotas import DayQuota, outside_places
 from safepassage.plan.terms import Terms
@@ -163,6 +164,7 @@ def build_lp(problem: PlanningProblem) -> PlanningModel:
     define_need_tier_constraints(model)
     define_need_follows_people_constraints(model)
     define_fair_evacuation_constraints(model)
+    define_destination_constraints(model)
     define_offload_constraints(model)
     return model
 
@@ -324,10 +326,13 @@ def define_truck_balance_constraints(model: PlanningModel) -> None:
 
 
 def define_people_balance_constraints(model: PlanningModel) -> None:
-    """People are conserved at every place, origin zone and slot until they reach a safe place:
+    """People are conserved at every place, origin zone and slot until they reach a safe place or are
+    stopped at a screening point:
 
-        h[p,o,t] - h[p,o,t-1] + Σ_{m: tail=p, dep=t} y[m] - Σ_{m: head=p, arr=t, p not safe for o} y[m] = wants_to_leave[o]·[p = assembly(o), t = 0]
-    """
+        h[p,o,t] - h[p,o,t-1] + c_p · Σ_{m: tail=p, dep=t} y[m] - Σ_{m: head=p, arr=t, p not safe for o} y[m] = released[o,t]·[p = assembly(o)]
+
+    c_p = 1 / (1 − δ_p), δ_p the share a screening point detains or turns back (1 elsewhere): of the
+    c_p · y processed when leaving p, δ_p · c_p · y are stopped there (``plan/kpi.py`` counts them)."""
     if not model.origins:
         model.lp.add_rows("people_balance", "people", np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), [])
         return
@@ -335,7 +340,12 @@ def define_people_balance_constraints(model: PlanningModel) -> None:
     for o, places in enumerate(model.safe_places):
         safe[list(places), o] = True
     head_ok = ~safe[model.arcs.head[model.people.arc], model.people.kind]
-    _balance_rows(model, "people_balance", "people", model.people_nodes, model.people, model.col("y"), model.holding_pairs, model.col("h"), model.supply_people, head_ok)
+    start = _balance_rows(model, "people_balance", "people", model.people_nodes, model.people, model.col("y"), model.holding_pairs, model.col("h"), model.supply_people, head_ok)
+    # Screening stops some: 1/(1 − δ) people are processed at p for each who walks on (network.py).
+    extra = screening_processed_per_leaving(model.scenario)[model.arcs.tail[model.people.arc]] - 1.0
+    lossy = np.flatnonzero(extra > 0)
+    rows = model.people_nodes.row(model.arcs.tail[model.people.arc[lossy]], model.people.kind[lossy], model.people.dep[lossy])
+    model.lp.add_entries(start + rows, model.col("y").start + lossy, extra[lossy])
 
 
 def define_screening_holding_constraints(model: PlanningModel) -> None:
@@ -367,9 +377,12 @@ def define_screening_holding_constraints(model: PlanningModel) -> None:
         model.lp.add_entries(block.start + k * n_slots + np.arange(n_slots), h.start + j * n_slots + np.arange(n_slots), 1.0)
 
 
-def _grouped_rows(model: PlanningModel, name: str, kind: str, entity: np.ndarray, slot: np.ndarray, cols: np.ndarray, capacity: np.ndarray, labels: list[str], unit: str) -> None:
-    """One ≤ row per distinct (entity, slot) among the given columns: Σ cols ≤ capacity[entity, slot],
-    the compiled problem's whole-unit capacity (entities × slots)."""
+def _grouped_rows(
+    model: PlanningModel, name: str, kind: str, entity: np.ndarray, slot: np.ndarray, cols: np.ndarray, capacity: np.ndarray, labels: list[str], unit: str,
+    coefficient: np.ndarray | float = 1.0,
+) -> None:
+    """One ≤ row per distinct (entity, slot) among the given columns: Σ coefficient · cols ≤
+    capacity[entity, slot], the compiled problem's whole-unit capacity (entities × slots)."""
     if len(cols) == 0:
         model.lp.add_rows(name, kind, np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), labels, unit=unit)
         return
@@ -379,7 +392,7 @@ def _grouped_rows(model: PlanningModel, name: str, kind: str, entity: np.ndarray
     row_entity, row_slot = keys // n_slots, keys % n_slots
     hours = grid.length_min[row_slot] / 60.0
     block = model.lp.add_rows(name, kind, -np.inf, capacity[row_entity, row_slot], row_entity, row_slot, labels, scale=hours, unit=unit)
-    model.lp.add_entries(block.start + inverse, cols, 1.0)
+    model.lp.add_entries(block.start + inverse, cols, coefficient)
 
 
 def define_place_truck_throughput_constraints(model: PlanningModel) -> None:
@@ -415,15 +428,17 @@ def _road_rows(model: PlanningModel, name: str, moves: Movements, col: Block, ra
 
 
 def define_place_people_throughput_constraints(model: PlanningModel) -> None:
-    """People leaving a place (e.g. screened at a checkpoint) per slot stay within its rate:
+    """People leaving a place (e.g. screened at a checkpoint) per slot stay within its rate; a
+    screening point counts everyone it processes, those it stops too (c_p as in the people balance):
 
-        Σ_{m: tail=p, dep=t} y[m] ≤ people_per_hour[p] · L_t"""
+        Σ_{m: tail=p, dep=t} c_p · y[m] ≤ people_per_hour[p] · L_t"""
     scenario, arcs, y = model.scenario, model.arcs, model.col("y")
     rate = model.problem.place_people_rate
     place = arcs.tail[model.people.arc]
     limited = np.isfinite(rate[place])
     labels = [f"{p.kind.value}:{p.id}" for p in scenario.places]
-    _grouped_rows(model, "place_people", "place_people", place[limited], model.people.dep[limited], y.start + np.flatnonzero(limited), model.problem.place_people_cap, labels, "person per hour")
+    processed = screening_processed_per_leaving(scenario)[place[limited]]
+    _grouped_rows(model, "place_people", "place_people", place[limited], model.people.dep[limited], y.start + np.flatnonzero(limited), model.problem.place_people_cap, labels, "person per hour", coefficient=processed)
 
 
 def define_road_people_capacity_constraints(model: PlanningModel) -> None:

@@ -18,8 +18,9 @@ So the planner sends aid where people will be: less to the zone they leave, more
 reach, from the time they arrive. The integer step values a plan with the need of its own whole
 people (``moved_need_units``), and the KPIs report need met against it. People count in their origin
 zone until they arrive (while they walk or wait, their need is theirs at home). Turn it on with
-``objective.needs_follow_people: true`` (off by default: the simulation's re-planning policy does not
-yet carry the need of people who arrived before it re-plans).
+``objective.needs_follow_people: true``. The simulation's re-planner carries the need of people who
+arrived before it re-plans, or are on their way (``WarmState.presence_days``: the presence rows'
+right-hand side).
 """
 
 from __future__ import annotations

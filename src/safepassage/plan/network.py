@@ -17,7 +17,7 @@ import numpy as np
 from safepassage.plan.terms import Terms
 from safepassage.scenario.model import PlaceKind, Scenario
 
-__all__ = ["Arcs", "Movements", "build_arcs", "screening_minutes", "truck_movements", "people_movements", "reachable_arcs"]
+__all__ = ["Arcs", "Movements", "build_arcs", "screening_minutes", "screening_processed_per_leaving", "truck_movements", "people_movements", "reachable_arcs"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,17 @@ def screening_minutes(scenario: Scenario) -> np.ndarray:
     """Per place: the minutes a person on foot spends being processed at its screening point (0 where
     the place has no ``screening``)."""
     return np.array([p.screening.processing_minutes if p.screening is not None else 0.0 for p in scenario.places])
+
+
+def screening_processed_per_leaving(scenario: Scenario) -> np.ndarray:
+    """Per place: people its screening point processes for each person who leaves it onward,
+    1 / (1 − δ) with δ = detained + turned back (planned values); 1 where nobody is stopped.
+
+    The people flow's rule (planner, PuLP cross-check, checker, simulation): of the people processed
+    when they leave a screening point's queue, δ are stopped there (detained, or turned back to their
+    zone) and 1 − δ walk on; the point's ``people_per_hour`` counts everyone processed."""
+    stopped = np.array([p.screening.stopped_share if p.screening is not None else 0.0 for p in scenario.places])
+    return 1.0 / (1.0 - stopped)
 
 
 def build_arcs(scenario: Scenario) -> Arcs:

@@ -137,6 +137,8 @@ class ProposalKPIs:
     people_returned: int = 0  # displaced people arrived home (movement: return), never counted as safe
     people_wanting_to_return: int = 0
     returned_by_day: dict[str, int] = field(default_factory=dict)  # local date -> people returned
+    people_detained: float = 0.0  # stopped and held at screening points (expected, from the planned shares)
+    people_turned_back: float = 0.0  # stopped at screening points and sent back to their origin zone
 
     @property
     def total_trucks_arrived(self) -> int:
@@ -184,6 +186,8 @@ class PlanResult:
             "people_reached_safety": self.kpis.people_reached_safety,
             "people_wanting_to_leave": self.kpis.people_wanting_to_leave,
             "people_returned": self.kpis.people_returned,
+            "people_detained": self.kpis.people_detained,
+            "people_turned_back": self.kpis.people_turned_back,
             "hours_to_50pct_safe": self.kpis.hours_to_50pct_safe,
             "hours_to_90pct_safe": self.kpis.hours_to_90pct_safe,
             "need_met": self.kpis.need_met,

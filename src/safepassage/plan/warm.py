@@ -65,6 +65,9 @@ class WarmState:
     quota_left: np.ndarray | None = None  # (quotas,) in the order of ``terms.quotas``
     place_people_left: np.ndarray | None = None  # (places × slots) people a place can still let through
     road_people_left: np.ndarray | None = None  # (arcs × slots)
+    # (zones,) person-days that people moved outside this re-plan (arrived, or on their way as planned)
+    # add to a zone (take from their origin): their needs follow them (plan/moving_need.py's presence rows).
+    presence_days: np.ndarray | None = None
 
 
 @dataclass
@@ -176,6 +179,10 @@ class WarmPlanner:
             block = model.lp.row_block("quota")
             rows = slice(block.start, block.start + block.size)
             row_upper[rows] = np.minimum(row_upper[rows], np.maximum(state.quota_left, 0.0))
+        presence = model.lp.row_block("presence")
+        if state.presence_days is not None and presence.size:
+            rows = slice(presence.start, presence.start + presence.size)
+            row_lower[rows] = row_upper[rows] = state.presence_days[presence.entity]
         for block, supply in ((self._truck_rows, state.truck_supply), (self._people_rows, state.people_supply)):
             row_lower[block.start:block.start + block.size] = supply.ravel()
             row_upper[block.start:block.start + block.size] = supply.ravel()

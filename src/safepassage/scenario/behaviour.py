@@ -152,12 +152,48 @@ class WindowReplay(_Model):
 
 
 class Screening(_Model):
-    """How a screening point treats people: minutes to process each group, how many it can hold
-    waiting, and the share detained or turned back (a range the simulation draws from)."""
+    """How a screening point treats people: minutes to process each person, how many it can hold
+    waiting, and the shares of the people it processes that it ``detained`` (held, counted apart) or
+    ``turned_back`` (sent back to their origin zone, counted apart): each a share with a range the
+    simulation draws from, and a source or a stated assumption. Neither reaches safety."""
 
     processing_minutes: NonNegative = 0.0
     holding_people: NonNegative | None = None
-    detained_or_turned_back: ShareRange | None = None
+    detained: ShareRange | None = None
+    turned_back: ShareRange | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_share(cls, data: object) -> object:
+        if isinstance(data, dict) and "detained_or_turned_back" in data:
+            raise ValueError(
+                "detained_or_turned_back is now two shares: give 'detained' (held at the point) and 'turned_back' "
+                "(sent back to their zone), each {value, low, high, source or assumption}"
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _someone_passes(self) -> Screening:
+        high = sum((s.value if s.high is None else s.high) for s in (self.detained, self.turned_back) if s is not None)
+        if high >= 1.0:
+            raise ValueError(
+                f"detained and turned_back may stop at most {high:g} of the people screened together (their highs): "
+                "it must be below 1; a point that lets nobody through is a closed place (closed: true)"
+            )
+        return self
+
+    @property
+    def stopped_share(self) -> float:
+        """The planned share of people processed here who are detained or turned back (values)."""
+        return self.detained_share + self.turned_back_share
+
+    @property
+    def detained_share(self) -> float:
+        return self.detained.value if self.detained is not None else 0.0
+
+    @property
+    def turned_back_share(self) -> float:
+        return self.turned_back.value if self.turned_back is not None else 0.0
 
 
 class BusFleet(_Model):

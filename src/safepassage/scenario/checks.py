@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from safepassage.errors import Problem, ScenarioError
 from safepassage.scenario.clock import horizon_end_utc, to_utc
-from safepassage.scenario.model import Horizon, Scenario
+from safepassage.scenario.model import Horizon, PlaceKind, Scenario
 
 __all__ = [
     "reference_problems",
@@ -296,6 +296,20 @@ def plan_problems(scenario: Scenario) -> list[Problem]:
                     "add a shelter (or any place) with zone: set to a destination",
                 )
             )
+        split = zone.evacuation.destination_split
+        field = {"preference": "preference_weight", "capacity": "capacity_people"}.get(split)
+        if field is not None:
+            safe = [p for p in scenario.places if p.zone in zone.evacuation.destinations]
+            safe = [p for p in safe if p.kind == PlaceKind.shelter] or safe
+            for p in safe:
+                if getattr(p, field) is None:
+                    problems.append(
+                        Problem(
+                            f"zones[{z}].evacuation.destination_split",
+                            f"'{split}' splits people by each destination's {field}, but '{p.id}' has none",
+                            f"give {field} on place '{p.id}', or choose destination_split: nearest",
+                        )
+                    )
     for i, proposal in enumerate(scenario.proposals):
         for k, place_id in enumerate(proposal.opens):
             if place_id not in places:

@@ -220,6 +220,8 @@ class Place(_Model):
     sensitive: bool = False
     offload_minutes_per_truck: Positive | None = None
     screening: Screening | None = None
+    capacity_people: NonNegative | None = None  # a shelter / reception area: people it can take in over the horizon
+    preference_weight: Positive | None = None  # how strongly people choose this destination (destination_split: preference)
     sources: list[str] = Field(default_factory=list)
     note: str = ""
 
@@ -281,12 +283,19 @@ class Evacuation(_Model):
 
     ``movement``: ``evacuation`` (people leaving danger; arriving, they *reach safety*) or ``return``
     (displaced people going back home, e.g. north after a ceasefire; arriving, they are *returned*,
-    counted apart and never as reaching safety). Planned alike; named and counted apart."""
+    counted apart and never as reaching safety). Planned alike; named and counted apart.
+
+    ``destination_split``: how people choose among the safe places (shelters or reception areas) of
+    their destination zones that they can reach in the horizon: ``nearest`` (the planner sends them
+    where they arrive earliest), ``preference`` (in proportion to each place's ``preference_weight``)
+    or ``capacity`` (in proportion to each place's ``capacity_people``). A place's ``capacity_people``
+    is respected under every rule (docs/behaviour.md, "Screening and destinations")."""
 
     wants_to_leave: NonNegative
     assembly_place: Id
     destinations: list[Id] = Field(min_length=1)
     movement: Literal["evacuation", "return"] = "evacuation"
+    destination_split: Literal["nearest", "preference", "capacity"] = "nearest"
 
 
 class Zone(_Model):

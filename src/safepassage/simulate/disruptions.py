@@ -61,6 +61,9 @@ DISRUPTION_ASSUMPTIONS: dict[str, str] = {
     "unilateral_cut_probability": "For a unilateral pause: chance that an honoured window ends early. 50% is an assumption.",
     "inspection_removal": "Whether inspection removes the share of cargo each commodity states in "
     "`removed_at_inspection` (drawn uniformly over its range once per run; counted apart from aid arriving good or damaged).",
+    "screening_draws": "Whether each screening point's shares of people detained and turned back are drawn uniformly "
+    "over their ranges (once per run and point; people stopped drawn as a multinomial of those processed); off: the "
+    "planned values, applied exactly (expected numbers).",
     "damage_rate": "Share of trucks whose cargo arrives damaged or partly looted and is counted apart from aid arriving "
     "good (not towards need met). 2% is an assumption.",
 }
@@ -85,6 +88,7 @@ class Disruptions(BaseModel):
     unilateral_not_honoured_probability: Share = Field(0.3, description=DISRUPTION_ASSUMPTIONS["unilateral_not_honoured_probability"])
     unilateral_cut_probability: Share = Field(0.5, description=DISRUPTION_ASSUMPTIONS["unilateral_cut_probability"])
     inspection_removal: bool = Field(True, description=DISRUPTION_ASSUMPTIONS["inspection_removal"])
+    screening_draws: bool = Field(True, description=DISRUPTION_ASSUMPTIONS["screening_draws"])
 
     @model_validator(mode="after")
     def _hours_ordered(self) -> Disruptions:
@@ -101,6 +105,7 @@ class Disruptions(BaseModel):
             travel_time_sigma=0.0, inspection_rejection_rate=0.0, crossing_closed_per_day=0.0, window_not_honoured_probability=0.0,
             window_cut_probability=0.0, extension_probability=0.0, road_incidents_per_day=0.0, damage_rate=0.0,
             unilateral_not_honoured_probability=0.0, unilateral_cut_probability=0.0, inspection_removal=False,
+            screening_draws=False,
         )
 
     @property
@@ -110,6 +115,7 @@ class Disruptions(BaseModel):
             self.travel_time_sigma or self.inspection_rejection_rate or self.crossing_closed_per_day or self.window_not_honoured_probability
             or self.window_cut_probability or self.extension_probability or self.road_incidents_per_day or self.damage_rate
             or self.unilateral_not_honoured_probability or self.unilateral_cut_probability or self.inspection_removal
+            or self.screening_draws
         )
 
 

@@ -40,7 +40,8 @@ EPS = 1e-6
 @dataclass
 class Outcome:
     """What one run delivered: trucks and units by commodity and zone (good and damaged apart),
-    people reaching safety per slot boundary, and counts of what went wrong."""
+    people reaching safety per slot boundary (people returning home, and people stopped at screening,
+    apart), and counts of what went wrong."""
 
     trucks_arrived: np.ndarray  # (K,)
     trucks_crossed: np.ndarray  # (K,)
@@ -48,6 +49,9 @@ class Outcome:
     damaged_units: np.ndarray  # (Z, K)
     good_units_by_boundary: np.ndarray  # (T+1, K) offloaded good units by slot boundary
     people_by_boundary: np.ndarray  # (T+1,) people reaching safety by slot boundary
+    returned_by_boundary: np.ndarray | None = None  # (T+1,) people arriving home (movement: return), never counted as safe
+    people_detained: float = 0.0  # stopped and held at screening points
+    people_turned_back: float = 0.0  # stopped at screening points and sent back to their zone
     trucks_rejected: int = 0
     replans: int = 0
     removed_units: np.ndarray | None = None  # (Z, K) cargo removed at inspection, counted apart from good and damaged
@@ -57,6 +61,10 @@ class Outcome:
     @property
     def people_reached_safety(self) -> int:
         return int(self.people_by_boundary.sum())
+
+    @property
+    def people_returned(self) -> int:
+        return int(self.returned_by_boundary.sum()) if self.returned_by_boundary is not None else 0
 
 
 @dataclass
@@ -96,6 +104,7 @@ class Execution:
             trucks_arrived=np.zeros(n_kinds, dtype=np.int64), trucks_crossed=np.zeros(n_kinds, dtype=np.int64),
             good_units=np.zeros((n_zones, n_kinds)), damaged_units=np.zeros((n_zones, n_kinds)),
             good_units_by_boundary=np.zeros((self.n_slots + 1, n_kinds)), people_by_boundary=np.zeros(self.n_slots + 1, dtype=np.int64),
+            returned_by_boundary=np.zeros(self.n_slots + 1, dtype=np.int64),
         )
         self.order = np.argsort(-world.priority, kind="stable")  # who goes first when a limit splits a convoy
         self.sigma = disruptions.travel_time_sigma
@@ -304,8 +313,13 @@ class Execution:
             leg = group.legs[group.leg]
             travel = world.arc_walk_min[leg.arc] * self.noise()
 
-            def room_at(t: int, arr_slot: int, leg: PlannedLeg = leg) -> Leaving:
-                room = min(real.place_people[leg.tail, t], real.road_people[leg.arc, t])
+            # A screening point processes 1/(1 − δ) people per person walking on (the planner's rule):
+            # its rate counts them all; of them the run's shares are stopped.
+            planned_stop = float(world.stopped_planned[leg.tail].sum())
+            per_leaving = 1.0 / (1.0 - planned_stop)
+
+            def room_at(t: int, arr_slot: int, leg: PlannedLeg = leg, per_leaving: float = per_leaving) -> Leaving:
+                room = min(np.floor(real.place_people[leg.tail, t] / per_leaving + EPS), real.road_people[leg.arc, t])
                 # People must enter a pause-only road inside a window; once on it they walk on (the planner's rule).
                 if room > 0 and real.road_clear(leg.road, t, t + 1):
                     return np.array([room]), [], False
@@ -318,15 +332,40 @@ class Execution:
             room = room_now[0]
             take = int(min(group.load[0], room))
             self._split(group, np.array([take], dtype=np.int64), self._walk)
-            real.place_people[leg.tail, t] -= take
+            real.place_people[leg.tail, t] -= take * per_leaving
             real.road_people[leg.arc, t] -= take
+            if planned_stop > 0:
+                group.load[0] = self._screened(leg.tail, take, per_leaving)
+                if group.load[0] == 0:  # everyone in this group was stopped
+                    group.leg = len(group.legs) + 1
+                    return
             group.departed = True
             group.ready_min = self.bounds[arr_slot]
             yield env.timeout(self.bounds[arr_slot] - env.now)
             group.leg += 1
-        self.outcome.people_by_boundary[self.boundary_at_or_after(env.now)] += int(group.load[0])
+        arrived = self.outcome.returned_by_boundary if world.zone_returns[group.origin] else self.outcome.people_by_boundary
+        assert arrived is not None
+        arrived[self.boundary_at_or_after(env.now)] += int(group.load[0])
         self._needs_move(group, env.now)
         group.leg = len(group.legs) + 1
+
+    def _screened(self, place: int, leaving: int, per_leaving: float) -> int:
+        """People of a group of ``leaving`` (as planned) who walk on from screening point ``place``: the
+        ``leaving · per_leaving`` processed less those the run stops there, counted as detained and
+        turned back. With the planned shares (no draws) exactly ``leaving`` walk on and the stopped are
+        the planner's expected numbers."""
+        shares = self.real.stopped_share if self.real.stopped_share is not None else self.world.stopped_planned
+        detained, turned_back = (float(s) for s in shares[place])
+        if not self.d.screening_draws:
+            processed = leaving * per_leaving
+            self.outcome.people_detained += processed * detained
+            self.outcome.people_turned_back += processed * turned_back
+            return leaving
+        processed_int = int(round(leaving * per_leaving))
+        held, sent_back, passing = self.rng.multinomial(processed_int, [detained, turned_back, max(1.0 - detained - turned_back, 0.0)])
+        self.outcome.people_detained += int(held)
+        self.outcome.people_turned_back += int(sent_back)
+        return int(passing)
 
     def _needs_move(self, group: _Group, now_min: float) -> None:
         """People who arrived take their needs with them for the rest of the horizon (plan/moving_need.py)."""

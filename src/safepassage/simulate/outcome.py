@@ -3,7 +3,9 @@ a run without disruptions can be compared field by field with the plan), and a f
 metrics that Monte Carlo summarises.
 
 Counting rules (as in ``plan/result.py``): a truck *crosses* when it leaves a crossing, *arrives* when
-it is offloaded at a distribution point. Aid arriving damaged is counted in ``tonnes_damaged`` and not
+it is offloaded at a distribution point. People *reach safety* when they arrive from a zone that
+evacuates; people of a zone making a return (``movement: return``) are *returned*, and people stopped
+at screening are *detained* or *turned back*: each counted apart, never as reaching safety. Aid arriving damaged is counted in ``tonnes_damaged`` and not
 towards need met or ``tonnes_arrived`` (which is good aid only).
 """
 
@@ -54,9 +56,7 @@ def outcome_kpis(world: SimulationWorld, outcome: Outcome) -> ProposalKPIs:
         day = by_day.setdefault(world.boundary_date[b], {})
         for k in np.flatnonzero(outcome.good_units_by_boundary[b] > 0):
             day[commodities[k]] = day.get(commodities[k], 0.0) + float(outcome.good_units_by_boundary[b, k]) * world.tonnes_per_unit[k]
-    safe_by_day: dict[str, int] = {}
-    for b in np.flatnonzero(outcome.people_by_boundary):
-        safe_by_day[world.boundary_date[b]] = safe_by_day.get(world.boundary_date[b], 0) + int(outcome.people_by_boundary[b])
+    safe_by_day, returned_by_day = _by_day(world, outcome.people_by_boundary), _by_day(world, outcome.returned_by_boundary)
     return ProposalKPIs(
         trucks_crossed={c: int(outcome.trucks_crossed[k]) for k, c in enumerate(commodities)},
         trucks_arrived={c: int(outcome.trucks_arrived[k]) for k, c in enumerate(commodities)},
@@ -69,8 +69,23 @@ def outcome_kpis(world: SimulationWorld, outcome: Outcome) -> ProposalKPIs:
         hours_to_50pct_safe=_hours_to(world, outcome.people_by_boundary, 0.5),
         hours_to_90pct_safe=_hours_to(world, outcome.people_by_boundary, 0.9),
         arrivals_by_day={d: {c: round(v, 3) for c, v in sorted(values.items())} for d, values in sorted(by_day.items())},
-        safe_by_day=dict(sorted(safe_by_day.items())),
+        safe_by_day=safe_by_day,
+        people_returned=outcome.people_returned,
+        people_wanting_to_return=world.wanting_to_return,
+        returned_by_day=returned_by_day,
+        people_detained=round(float(outcome.people_detained), 1),
+        people_turned_back=round(float(outcome.people_turned_back), 1),
     )
+
+
+def _by_day(world: SimulationWorld, by_boundary: np.ndarray | None) -> dict[str, int]:
+    """People per local date from a per-boundary count (dates in order)."""
+    out: dict[str, int] = {}
+    if by_boundary is None:
+        return out
+    for b in np.flatnonzero(by_boundary):
+        out[world.boundary_date[b]] = out.get(world.boundary_date[b], 0) + int(by_boundary[b])
+    return dict(sorted(out.items()))
 
 
 def outcome_value(world: SimulationWorld, good_units: np.ndarray, people_by_boundary: np.ndarray, need: np.ndarray | None = None) -> float:
@@ -105,6 +120,7 @@ def metric_names(world: SimulationWorld) -> list[str]:
     for z, zone in enumerate(scenario.zones):
         names += [f"need_met.{zone.id}.{c}" for k, c in enumerate(commodities) if world.need_units[z, k] > 0]
     names += [f"tonnes_removed.{c}" for c in commodities]
+    names += ["people_returned", "people_detained", "people_turned_back"]
     return names
 
 
@@ -124,4 +140,5 @@ def metric_vector(world: SimulationWorld, outcome: Outcome) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         need_met = (outcome.good_units / np.where(need > 0, need, 1.0))[static > 0]
     removed = (outcome.removed_units.sum(axis=0) if outcome.removed_units is not None else np.zeros(len(tonnes))) * tonnes
-    return np.concatenate([np.array(head), outcome.trucks_arrived.astype(float), good.sum(axis=0), damaged, good.ravel(), need_met, removed])
+    people_apart = np.array([float(outcome.people_returned), float(outcome.people_detained), float(outcome.people_turned_back)])
+    return np.concatenate([np.array(head), outcome.trucks_arrived.astype(float), good.sum(axis=0), damaged, good.ravel(), need_met, removed, people_apart])

@@ -16,6 +16,11 @@ the window's end, which the planner — no holding at checkpoints — does not c
 schedules fewer departures than can in fact get through (on the Gaza daily pauses, 19% fewer people
 safe over 3 days), so it is off.
 
+Where needs follow people (``objective.needs_follow_people``), the re-plan carries the need of people
+who have already arrived, or are on their way on a movement that keeps its plan: they count in the
+zone they reach from their (planned) arrival, through the presence rows' right-hand side
+(``WarmState.presence_days``); the people it re-plans move need through its own columns.
+
 Not modelled: an observed extension is not used by the re-plan (its extra days are not columns of the
 warm model), and re-planned convoys compete with those under way only in the simulation, not in the LP.
 """
@@ -103,6 +108,8 @@ def replanner_for(job) -> Callable[[Execution, float], None]:
                 delivered[group.plan.zone] += group.load * world.payload
         road_closed, place_closed = execution.real.observed_closures(now, len(world.scenario.roads), len(world.scenario.places), world.n_slots)
         warm_state = warm.state(tau, truck_supply, people_supply, delivered, road_closed, place_closed)
+        if world.scenario.objective.needs_follow_people:
+            warm_state.presence_days = _presence_days(execution)
         (warm_state.place_trucks_left, warm_state.road_trucks_left, warm_state.quota_left, warm_state.place_people_left, warm_state.road_people_left) = _capacity_left(execution)
         try:
             result = warm.replan(warm_state, repair=job.replan_repair)
@@ -131,6 +138,26 @@ def replanner_for(job) -> Callable[[Execution, float], None]:
         execution.launch(schedule)
 
     return replan
+
+
+def _presence_days(execution: Execution) -> np.ndarray:
+    """(Z,) person-days that people the re-plan does not move add to (take from) each zone: those who
+    arrived (``Outcome.presence_days``) and those still walking, or waiting to, on a movement that
+    keeps its plan, from its planned arrival (their needs follow them, plan/moving_need.py)."""
+    world = execution.world
+    out = np.zeros(len(world.need_units))
+    if execution.outcome.presence_days is not None:
+        out += execution.outcome.presence_days
+    for group in execution.groups:
+        if isinstance(group.plan, TruckGroup) or group.cancelled or group.leg >= len(group.legs):
+            continue
+        last = group.legs[-1]
+        person_days = float(group.load[0]) * max(world.horizon_min - last.arrives_min, 0.0) / 1440.0
+        reached = int(world.place_zone[last.head])
+        if reached >= 0:
+            out[reached] += person_days
+        out[group.origin] -= person_days
+    return out
 
 
 def _capacity_left(execution: Execution) -> tuple[np.ndarray, ...]:

@@ -66,6 +66,9 @@ class SimulationWorld:
     need_units: np.ndarray  # (Z, K) over the horizon
     need_ppd: np.ndarray  # (Z, K)
     wanting: int  # people wanting to leave, all origin zones
+    wanting_to_return: int  # displaced people wanting to go home (movement: return), all origin zones
+    zone_returns: np.ndarray  # bool (Z,) the zone's people make a return (counted as returned, never as safe)
+    stopped_planned: np.ndarray  # (P, 2) shares of the people a screening point processes it detains / turns back
     start_local: dt.datetime  # aware
     _quota_cache: dict = field(default_factory=dict, repr=False)
 
@@ -138,6 +141,12 @@ def world_of(problem: PlanningProblem) -> SimulationWorld:
         payload=problem.payload, tonnes_per_unit=problem.tonnes_per_unit, priority=problem.priority,
         need_units=problem.need_units, need_ppd=problem.need_ppd,
         wanting=problem.wanting_to_leave, start_local=grid.to_local(0.0),
+        wanting_to_return=problem.wanting_to_return,
+        zone_returns=np.array([z.evacuation is not None and z.evacuation.movement == "return" for z in scenario.zones], dtype=bool),
+        stopped_planned=np.array(
+            [[p.screening.detained_share, p.screening.turned_back_share] if p.screening is not None else [0.0, 0.0] for p in scenario.places],
+            dtype=np.float64,
+        ).reshape(len(scenario.places), 2),
     )
 
 
@@ -159,6 +168,7 @@ class Realisation:
     extension_days: float
     events: list[tuple[float, str, str]]
     removed_share: np.ndarray | None = None  # (K,) share of each commodity's cargo removed at inspection in this run
+    stopped_share: np.ndarray | None = None  # (P, 2) shares detained / turned back at each screening point in this run
     effects: list[tuple[float, np.ndarray | None, int, int, int]] = field(default_factory=list)  # (minute, roads, place, slot_lo, slot_hi)
 
     def observed_closures(self, minute: float, n_roads: int, n_places: int, n_slots: int) -> tuple[np.ndarray, np.ndarray]:
@@ -285,9 +295,19 @@ def realise(world: SimulationWorld, disruptions: Disruptions, rng: np.random.Gen
             lo = removal.value if removal.low is None else removal.low
             hi = removal.value if removal.high is None else removal.high
             removed_share[k] = lo + rng.random() * (hi - lo)
+    # People stopped at screening: detained and turned back shares per point and run, uniform over their ranges.
+    stopped_share = world.stopped_planned.copy()
+    if d.screening_draws:
+        for p, place in enumerate(scenario.places):
+            screening = place.screening
+            for j, share in enumerate((screening.detained, screening.turned_back) if screening is not None else ()):
+                if share is not None:
+                    lo = share.value if share.low is None else share.low
+                    hi = share.value if share.high is None else share.high
+                    stopped_share[p, j] = lo + rng.random() * (hi - lo)
     events.sort()
     return Realisation(
-        removed_share=removed_share,
+        removed_share=removed_share, stopped_share=stopped_share,
         road_blocked_before=road_blocked_before, road_ok=road_ok, place_trucks=place_trucks, place_people=place_people,
         road_trucks=world.road_trucks.copy(), road_people=world.road_people.copy(), quota_left=world.quota_cap.copy(),
         extension_days=extension_days, events=events, effects=effects,

@@ -23,6 +23,7 @@ column generation.
 
 from __future__ import annotations
 
+from safepassage.plan.destinations import has_destination_rules
 from safepassage.scenario.model import Horizon, Proposal, Scenario
 
 __all__ = ["METHODS", "COLUMNS_ABOVE_MOVES", "potential_truck_movements", "resolve_method"]
@@ -47,6 +48,8 @@ def resolve_method(scenario: Scenario, horizon: Horizon | None, method: str, pro
         return method
     if potential_truck_movements(scenario, horizon) <= COLUMNS_ABOVE_MOVES:
         return "lp"
+    if has_destination_rules(scenario):
+        return "lp"  # neither column generation nor the condensed grid prices destination splits or shelter capacities
     if proposal is not None:
         from safepassage.plan.condensed import DEFAULT_LEVELS, grids_nest
 

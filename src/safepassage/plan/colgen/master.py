@@ -50,6 +50,7 @@ from safepassage.plan.colgen.pricing import (
     price,
     trace_path,
 )
+from safepassage.plan.destinations import has_destination_rules
 from safepassage.plan.lp_build import PlanningModel, build_lp
 from safepassage.plan.network import Movements
 from safepassage.plan.problem import PlanningProblem, compile_problem
@@ -168,6 +169,11 @@ def solve_by_columns(
     ``solve_lp`` does (``InfeasibleError``, ``SolverError``)."""
     if max_rounds < 1:
         raise ValueError(f"max_rounds must be at least 1, got {max_rounds}")
+    if has_destination_rules(scenario):
+        raise ValueError(
+            "column generation does not price destination splits (evacuation.destination_split) or shelter capacities "
+            "(capacity_people) yet; plan with method='lp'"
+        )
     started = time.perf_counter()
     empty = np.zeros(0, dtype=np.int64)
     nothing = Movements(empty, empty, empty, empty)

@@ -26,6 +26,7 @@ import numpy as np
 
 from safepassage.plan.departure import people_released
 from safepassage.plan.lp_build import PERSON_HOUR_COST, PlanningModel, _evacuation_priority
+from safepassage.plan.network import screening_processed_per_leaving
 from safepassage.plan.problem import PlanningProblem
 
 __all__ = [
@@ -59,6 +60,7 @@ class PeopleGraph:
     road_limited: np.ndarray  # (A,)
     released: np.ndarray  # (O, T) people released at the assembly place
     assembly: np.ndarray  # (O,)
+    keep: np.ndarray  # (P,) share of the people processed at a place who walk on (1 − δ at a screening point)
 
     @property
     def n_origins(self) -> int:
@@ -100,6 +102,7 @@ def people_graph(problem: PlanningProblem) -> PeopleGraph:
         place_limited=np.isfinite(problem.place_people_rate), road_limited=np.isfinite(arcs.people_per_hour),
         released=people_released(scenario, problem.proposal, grid, problem.origins),
         assembly=np.array(problem.assembly, dtype=np.int64),
+        keep=1.0 / screening_processed_per_leaving(scenario),
     )
     # fmt: on
 
@@ -156,11 +159,11 @@ def price_people(graph: PeopleGraph, pi: PeopleMultipliers) -> PeoplePricing:
     """Best reduced values of one person of each origin at every (place, slot) (the module doc)."""
     n_slots, n_origins, n_places = graph.n_slots, graph.n_origins, graph.n_places
     arr_in = np.minimum(graph.arr, n_slots)
-    base = (
-        -PERSON_HOUR_COST * graph.hours
-        - np.where(graph.place_limited[graph.tail][:, None], pi.place[graph.tail], 0.0)
-        - np.where(graph.road_limited[:, None], pi.road, 0.0)
-    )
+    # One person at a screening point's node funds keep = 1 − δ people walking on (the people
+    # balance's c_p = 1/keep); the point's throughput row counts the person processed.
+    keep = graph.keep[graph.tail][:, None]
+    base = -PERSON_HOUR_COST * graph.hours - np.where(graph.road_limited[:, None], pi.road, 0.0)
+    place_price = np.where(graph.place_limited[graph.tail][:, None], pi.place[graph.tail], 0.0)
     order = np.argsort(graph.tail, kind="stable")
     tails_sorted = graph.tail[order]
     starts = (
@@ -189,7 +192,8 @@ def price_people(graph: PeopleGraph, pi: PeopleMultipliers) -> PeoplePricing:
                 graph.arrival_value[:, arrival] + pi.fair_bonus[:, None],
                 value[arrival[None, :], origins, graph.head[a][None, :]],
             )
-            moves = np.where(graph.move_ok[a, t][None, :] & tail_ok, base[a, t][None, :] + onward, -np.inf)
+            reduced = keep[a, 0][None, :] * (base[a, t][None, :] + onward) - place_price[a, t][None, :]
+            moves = np.where(graph.move_ok[a, t][None, :] & tail_ok, reduced, -np.inf)
             top = np.maximum.reduceat(moves, starts, axis=1)
             first = np.minimum.reduceat(
                 np.where(moves == np.repeat(top, counts, axis=1), position, len(a)), starts, axis=1
