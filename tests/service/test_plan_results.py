@@ -9,13 +9,14 @@ import re
 from typing import Any
 
 import pytest
-from sqlalchemy import delete
+from alembic import command
 
 import safepassage.service.jobs as jobs
 import safepassage.web.public_pages as public_pages
 from safepassage.plan import plan_proposal
 from safepassage.scenario import load_scenario
 from safepassage.service.jobs import PlanJobRequest, json_safe, monte_carlo_outcome
+from safepassage.service.db import alembic_config
 from safepassage.service.models import PlanResultRecord
 from safepassage.service.plan_results import plan_result_document, plan_result_from_document
 from safepassage.simulate import simulate_proposal
@@ -98,9 +99,15 @@ def test_the_public_page_shows_the_stored_plan(world: World, app: Any, monkeypat
     _shown(page.text, view)
     assert planned == [], "the public page planned the proposal again although the plan's result is stored"
 
-    # A plan stored before migration 0005 has no result: the page plans its proposal again and says the same.
-    with db.transaction() as session:
-        session.execute(delete(PlanResultRecord).where(PlanResultRecord.plan_id == plan["id"]))
+    # A plan stored before migration 0005 has no result: down to 0004 (the table goes) and up again, the page
+    # plans its proposal again and says the same.
+    with db.write_engine.begin() as connection:
+        config = alembic_config(db.url)
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0004_monte_carlo_runs")
+        command.upgrade(config, "head")
+    with db.read_session() as session:
+        assert session.get(PlanResultRecord, plan["id"]) is None
     app.state.web_public_cache.clear()
     again = api.client.get("/public")
     assert again.status_code == 200 and planned == ["planned"]
