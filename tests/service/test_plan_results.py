@@ -15,8 +15,8 @@ import safepassage.service.jobs as jobs
 import safepassage.web.public_pages as public_pages
 from safepassage.plan import plan_proposal
 from safepassage.scenario import load_scenario
-from safepassage.service.jobs import PlanJobRequest, json_safe, monte_carlo_outcome
 from safepassage.service.db import alembic_config
+from safepassage.service.jobs import PlanJobRequest, json_safe, monte_carlo_outcome
 from safepassage.service.models import PlanResultRecord
 from safepassage.service.plan_results import plan_result_document, plan_result_from_document
 from safepassage.simulate import simulate_proposal
