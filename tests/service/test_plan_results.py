@@ -88,6 +88,9 @@ def test_the_public_page_shows_the_stored_plan(world: World, app: Any, monkeypat
         stored = plan_result_from_document(record.document)
     assert (stored.proposal, len(stored.convoys) + len(stored.evacuations)) == ("pause", len(plan["movement_ids"]))
     assert stored.summary()["people_reached_safety"] == plan["summary"]["people_reached_safety"]
+    served = api.get("monitor", f"/plans/{plan['id']}/result")
+    assert served.status_code == 200 and served.json() == json_safe(stored.to_dict())
+    assert api.get("liaison-a", f"/plans/{plan['id']}/result").status_code == 403  # liaisons read no plans
     scenario = load_scenario(TINY)
     view = public_view(scenario, stored, sent=announced_at(scenario, "pause", stored.horizon_start))
 
@@ -108,6 +111,9 @@ def test_the_public_page_shows_the_stored_plan(world: World, app: Any, monkeypat
         command.upgrade(config, "head")
     with db.read_session() as session:
         assert session.get(PlanResultRecord, plan["id"]) is None
+    missing = api.get("coord", f"/plans/{plan['id']}/result")
+    assert missing.status_code == 404 and "plan its proposal again" in missing.json()["detail"]
+    assert api.get("coord", "/plans/999999/result").status_code == 404
     app.state.web_public_cache.clear()
     again = api.client.get("/public")
     assert again.status_code == 200 and planned == ["planned"]
