@@ -45,6 +45,16 @@ def test_the_gaza_weeks_results_read_back_equal(gaza_week: Any) -> None:
         assert back.planned_convoys and back.planned_convoys[0].dispatches == result.planned_convoys[0].dispatches
 
 
+def test_a_nan_gap_is_stored_as_null_and_reads_back_as_nan() -> None:
+    import dataclasses
+    import math
+
+    result = dataclasses.replace(plan_proposal(load_scenario(TINY), "none"), gap=math.nan)
+    document = json_safe(plan_result_document(result))
+    assert document["plan"]["gap"] is None
+    assert math.isnan(plan_result_from_document(json.loads(json.dumps(document, allow_nan=False))).gap)
+
+
 def test_a_document_of_another_format_is_refused() -> None:
     document = json_safe(plan_result_document(plan_proposal(load_scenario(TINY), "pause")))
     with pytest.raises(ValueError, match="format 2"):
