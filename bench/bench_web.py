@@ -109,6 +109,7 @@ def _load(
         resources, transferred = timing["resources"], timing["transferred"]
     out = {key: statistics.median(values) if values else float("nan") for key, values in timings.items()}
     out.update(resources=resources, kb=transferred / 1024)
+    out["server_cpu_ms_per_request"] = out["server_cpu_ms"] / out["requests"] if out["requests"] else float("nan")
     for name, values in ready.items():
         out[name] = statistics.median(values)
     return out
@@ -197,13 +198,14 @@ def main() -> None:
     print(f"load average {load[0]} {load[1]} {load[2]} (1, 5, 15 min) on {document['cpus']} CPUs, after the run")
     print(
         f"{'page':28} {'HTML ms':>8} {'+assets ms':>10} {'loaded ms':>10} {'data ms':>8} {'map ms':>7} {'drawn ms':>9}"
-        f" {'requests':>8} {'KB':>6} {'server CPU ms':>13} {'x /health':>10}"
+        f" {'requests':>8} {'KB':>6} {'server CPU ms':>13} {'per req.':>8} {'x /health':>10}"
     )
     nan = float("nan")
     for name, r in results.items():
         print(
             f"{name:28} {r['html_ms']:8.1f} {r['assets_ms']:10.1f} {r['load_ms']:10.1f} {r['data_ms']:8.1f} {r.get('map_ms', nan):7.1f}"
-            f" {r.get('drawn_ms', nan):9.1f} {r['requests']:8.0f} {r['kb']:6.0f} {r['server_cpu_ms']:13.1f} {r['ratio_to_baseline']:10.1f}"
+            f" {r.get('drawn_ms', nan):9.1f} {r['requests']:8.0f} {r['kb']:6.0f} {r['server_cpu_ms']:13.1f}"
+            f" {r['server_cpu_ms_per_request']:8.1f} {r['ratio_to_baseline']:10.1f}"
         )
     print(
         f"plan page load: {slider['load_long_tasks_over_50ms']} long tasks (> 50 ms), {slider['load_long_tasks_total_ms']:.0f} ms in all,"

@@ -9,12 +9,13 @@ import re
 from typing import Any
 
 import pytest
-from sqlalchemy import delete
+from alembic import command
 
 import safepassage.service.jobs as jobs
 import safepassage.web.public_pages as public_pages
 from safepassage.plan import plan_proposal
 from safepassage.scenario import load_scenario
+from safepassage.service.db import alembic_config
 from safepassage.service.jobs import PlanJobRequest, json_safe, monte_carlo_outcome
 from safepassage.service.models import PlanResultRecord
 from safepassage.service.plan_results import plan_result_document, plan_result_from_document
@@ -42,6 +43,16 @@ def test_the_gaza_weeks_results_read_back_equal(gaza_week: Any) -> None:
         back = _round_trip(result)
         assert back == result, result.proposal
         assert back.planned_convoys and back.planned_convoys[0].dispatches == result.planned_convoys[0].dispatches
+
+
+def test_a_nan_gap_is_stored_as_null_and_reads_back_as_nan() -> None:
+    import dataclasses
+    import math
+
+    result = dataclasses.replace(plan_proposal(load_scenario(TINY), "none"), gap=math.nan)
+    document = json_safe(plan_result_document(result))
+    assert document["plan"]["gap"] is None
+    assert math.isnan(plan_result_from_document(json.loads(json.dumps(document, allow_nan=False))).gap)
 
 
 def test_a_document_of_another_format_is_refused() -> None:
@@ -87,6 +98,9 @@ def test_the_public_page_shows_the_stored_plan(world: World, app: Any, monkeypat
         stored = plan_result_from_document(record.document)
     assert (stored.proposal, len(stored.convoys) + len(stored.evacuations)) == ("pause", len(plan["movement_ids"]))
     assert stored.summary()["people_reached_safety"] == plan["summary"]["people_reached_safety"]
+    served = api.get("monitor", f"/plans/{plan['id']}/result")
+    assert served.status_code == 200 and served.json() == json_safe(stored.to_dict())
+    assert api.get("liaison-a", f"/plans/{plan['id']}/result").status_code == 403  # liaisons read no plans
     scenario = load_scenario(TINY)
     view = public_view(scenario, stored, sent=announced_at(scenario, "pause", stored.horizon_start))
 
@@ -98,9 +112,18 @@ def test_the_public_page_shows_the_stored_plan(world: World, app: Any, monkeypat
     _shown(page.text, view)
     assert planned == [], "the public page planned the proposal again although the plan's result is stored"
 
-    # A plan stored before migration 0005 has no result: the page plans its proposal again and says the same.
-    with db.transaction() as session:
-        session.execute(delete(PlanResultRecord).where(PlanResultRecord.plan_id == plan["id"]))
+    # A plan stored before migration 0005 has no result: down to 0004 (the table goes) and up again, the page
+    # plans its proposal again and says the same.
+    with db.write_engine.begin() as connection:
+        config = alembic_config(db.url)
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0004_monte_carlo_runs")
+        command.upgrade(config, "head")
+    with db.read_session() as session:
+        assert session.get(PlanResultRecord, plan["id"]) is None
+    missing = api.get("coord", f"/plans/{plan['id']}/result")
+    assert missing.status_code == 404 and "plan its proposal again" in missing.json()["detail"]
+    assert api.get("coord", "/plans/999999/result").status_code == 404
     app.state.web_public_cache.clear()
     again = api.client.get("/public")
     assert again.status_code == 200 and planned == ["planned"]

@@ -50,6 +50,20 @@ def test_binding_limits_read_as_sentences() -> None:
     ]
 
 
+def test_binding_limits_name_what_binds_for_trucks_or_people() -> None:
+    def words(kind: str, ident: str, unit: str) -> str:
+        (sentence,) = binding_limits_in_words([{"kind": kind, "id": ident, "unit": unit, "value_per_unit": 1200.4, "binding_slots": 3}])
+        return sentence
+
+    assert words("crossing", "rafah", "truck per hour").startswith("the truck throughput of the crossing rafah binds in 3 time slots;")
+    assert words("place", "dp-rafah", "truck per hour").startswith("the truck throughput of dp-rafah binds")
+    assert words("road", "salah-al-din-1", "person per hour").startswith("the walking capacity of the road salah-al-din-1 binds")
+    assert words("distribution_point", "dp-1", "person per hour").startswith("the people throughput of the distribution point dp-1")
+    assert words("stock", "al-arish/food", "truckload").endswith("one more truckload would add 1,200 units of value")
+    window = words("window", "ceasefire.windows", "hour more per window")
+    assert window == "the length of the pause windows of ceasefire.windows binds in 3 time slots; one more hour per window would add 1,200 units of value"
+
+
 def test_need_met_share_is_the_mean_over_commodities() -> None:
     assert zone_need_met_share({"north": {"food": 0.8, "water": 0.2}}, "north") == pytest.approx(0.5)
     assert zone_need_met_share({"north": {}}, "north") is None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import math
 import types
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
@@ -63,6 +64,11 @@ def _decode(kind: Any, value: Any) -> Any:
     return value
 
 
+def _number(value: Any) -> float:
+    """A stored float; null is what ``json_safe`` made of NaN (JSON has none), so it reads back as NaN."""
+    return math.nan if value is None else float(value)
+
+
 def plan_result_from_document(document: dict[str, Any]) -> PlanResult:
     """The ``PlanResult`` that ``plan_result_document`` stored. ValueError if the document is of another format."""
     if document.get("format") != DOCUMENT_FORMAT:
@@ -74,13 +80,13 @@ def plan_result_from_document(document: dict[str, Any]) -> PlanResult:
         "scenario": plan["scenario"], "proposal": plan["name"], "proposal_name": plan["title"],
         "horizon_start": dt.datetime.fromisoformat(plan["horizon_start"]), "horizon_days": float(plan["horizon_days"]),
         "slot_minutes": float(document["slot_minutes"]), "status": _decode(hints["status"], plan["status"]),
-        "objective": float(plan["objective"]), "bound": float(plan["bound"]), "gap": float(plan["gap"]),
+        "objective": _number(plan["objective"]), "bound": _number(plan["bound"]), "gap": _number(plan["gap"]),
         "kpis": _decode(ProposalKPIs, plan["kpis"]),
         "convoys": _decode(list[Convoy], schedule["convoys"]),
         "evacuations": _decode(list[EvacuationMovement], schedule["evacuations"]),
         "bottlenecks": _decode(list[Bottleneck], plan["bottlenecks"]),
         "lp_rows": plan["lp"]["rows"], "lp_cols": plan["lp"]["cols"], "lp_nonzeros": plan["lp"]["nonzeros"],
-        "build_seconds": float(document["build_seconds"]), "solve_seconds": float(document["solve_seconds"]),
+        "build_seconds": _number(document["build_seconds"]), "solve_seconds": _number(document["solve_seconds"]),
         "timings": dict(plan.get("timings") or {}),
         "planned_convoys": _decode(list[PlannedConvoy], schedule.get("planned_convoys") or []),
         "consolidation": plan.get("consolidation"), "quota_shortfalls": list(plan.get("quota_shortfalls") or []),

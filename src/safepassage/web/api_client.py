@@ -48,8 +48,9 @@ MAX_PAGE = 1000  # the API's largest page
 class ApiClient:
     """Calls the API of ``app`` as the holder of ``token`` (or anonymously).
 
-    Lists are read whole: the client follows the API's ``Next-Cursor`` until the last page, ``page_size`` items a request (at most the
-    API's 1000; ``app.state.web_page_size`` sets it, e.g. small in tests), so no item is dropped."""
+    Lists are read whole: the client follows the API's ``Next-Cursor`` until the last page, ``page_size``
+    items a request (at most the API's 1000; ``app.state.web_page_size`` sets it, e.g. small in tests),
+    so no item is dropped."""
 
     def __init__(self, app: FastAPI, token: str | None = None) -> None:
         self._app = app

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from safepassage.web.api_client import ApiError
 from safepassage.web.forms import checked_form, field
-from safepassage.web.render import WebUser, page, redirect, signed_in
+from safepassage.web.render import WebUser, page, redirect, signed_in, timer_in_words
 
 __all__ = ["router", "RESPONSES", "response_body", "deadline_in_words"]
 
@@ -36,15 +36,12 @@ RESPONSES = {
 
 
 def deadline_in_words(due: str | None, done_at: str | None, now: dt.datetime) -> str:
-    """``done 2023-… UTC``, ``due in 3 h 5 min`` or ``overdue by 2 h 0 min``."""
+    """``done 2023-… UTC``, ``no deadline``, or the timer (``render.timer_in_words``: ``due in 3 h 5 min``)."""
     if done_at:
         return "done " + dt.datetime.fromisoformat(done_at).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     if not due:
         return "no deadline"
-    left = dt.datetime.fromisoformat(due) - now
-    minutes = int(abs(left.total_seconds()) // 60)
-    text = f"{minutes // 60} h {minutes % 60} min"
-    return f"due in {text}" if left.total_seconds() > 0 else f"overdue by {text}"
+    return timer_in_words(dt.datetime.fromisoformat(due), now)
 
 
 def _utc(text: str, name: str) -> str:

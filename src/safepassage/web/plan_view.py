@@ -19,26 +19,35 @@ __all__ = ["plan_frame", "plan_page_data", "zone_need_met_share", "binding_limit
 
 FAILED = {"denied", "cancelled", "intercepted", "returned"}
 
-_LIMIT_WORDS = {
+_LIMIT_WORDS = {  # the planner's bottleneck kinds (plan/bottleneck.py) that are not a kind of place
     "quota": "the daily truck quota",
-    "place_trucks": "the truck throughput of",
-    "road_trucks": "the truck capacity of the road",
-    "place_people": "the people throughput of",
-    "road_people": "the walking capacity of the road",
     "fleet": "the number of trucks available",
     "stock": "the stock at",
+    "window": "the length of the pause windows of",
 }
 
 
+def _limit_subject(kind: str, ident: str, unit: str) -> str:
+    """What binds, in words: a road or place limit says whether it is for trucks or people."""
+    if kind in _LIMIT_WORDS:
+        return f"{_LIMIT_WORDS[kind]} {ident}"
+    people = unit.startswith("person")
+    if kind == "road":
+        return f"the {'walking' if people else 'truck'} capacity of the road {ident}"
+    place = ident if kind == "place" else f"the {kind.replace('_', ' ')} {ident}"  # a crossing, a checkpoint, ...
+    return f"the {'people' if people else 'truck'} throughput of {place}"
+
+
 def binding_limits_in_words(bottlenecks: list[dict[str, Any]]) -> list[str]:
-    """Each binding limit as a sentence, e.g. "the daily truck quota (policy.daily_quotas[0]) binds in
-    4 slots; one more truck per day would add 57,497 units of value"."""
+    """Each binding limit as a sentence, e.g. "the daily truck quota policy.daily_quotas[0] binds in
+    4 time slots; one more truck per day would add 57,497 units of value"."""
     out = []
     for b in bottlenecks:
-        what = _LIMIT_WORDS.get(str(b.get("kind")), str(b.get("kind", "a limit")))
+        unit = str(b.get("unit", "unit")).replace("hour more per", "hour per")
+        what = _limit_subject(str(b.get("kind", "limit")), str(b.get("id", "")), unit)
         out.append(
-            f"{what} {b.get('id', '')} binds in {b.get('binding_slots', 0)} time slots; "
-            f"one more {b.get('unit', 'unit')} would add {float(b.get('value_per_unit', 0)):,.0f} units of value"
+            f"{what} binds in {b.get('binding_slots', 0)} time slots; "
+            f"one more {unit} would add {float(b.get('value_per_unit', 0)):,.0f} units of value"
         )
     return out
 

@@ -29,6 +29,7 @@ __all__ = [
     "tile_origin",
     "fmt_time",
     "fmt_number",
+    "timer_in_words",
 ]
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -44,6 +45,23 @@ def fmt_time(value: str | dt.datetime | None, with_zone: bool = True) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC)
     return moment.strftime("%Y-%m-%d %H:%M") + (" UTC" if with_zone and moment.tzinfo is not None else "")
+
+
+def timer_in_words(due: dt.datetime, now: dt.datetime) -> str:
+    """A deadline from ``now`` (both aware): ``due in 3 h 5 min`` or ``overdue by 2 h 0 min``; past two days
+    in days and hours (``overdue by 1,109 d 2 h``), since minutes mean nothing there.
+
+    >>> import datetime as dt
+    >>> timer_in_words(dt.datetime(2024, 1, 1, 12, tzinfo=dt.UTC), dt.datetime(2024, 1, 1, 8, 55, tzinfo=dt.UTC))
+    'due in 3 h 5 min'
+    >>> timer_in_words(dt.datetime(2024, 1, 1, tzinfo=dt.UTC), dt.datetime(2024, 1, 4, 2, 30, tzinfo=dt.UTC))
+    'overdue by 3 d 2 h'
+    """
+    left = due - now
+    minutes = int(abs(left.total_seconds()) // 60)
+    hours = minutes // 60
+    text = f"{hours // 24:,} d {hours % 24} h" if hours >= 48 else f"{hours} h {minutes % 60} min"
+    return f"due in {text}" if left.total_seconds() > 0 else f"overdue by {text}"
 
 
 def fmt_number(value: float | int | None, digits: int = 0) -> str:

@@ -23,7 +23,7 @@ from safepassage.service.schemas import IncidentCategory
 from safepassage.web.api_client import ApiError
 from safepassage.web.forms import checked_form, field
 from safepassage.web.plan_view import binding_limits_in_words, plan_frame, plan_page_data
-from safepassage.web.render import WebUser, page, redirect, signed_in
+from safepassage.web.render import WebUser, page, redirect, signed_in, timer_in_words
 from safepassage.web.scenario_source import stored_scenario
 from safepassage.web.security import compressed_json, security_headers
 
@@ -290,11 +290,7 @@ async def notify_plan(request: Request, user: User, plan_id: PlanId) -> Redirect
 
 
 def _overdue_by(ack_due: str, now: dt.datetime) -> str:
-    late = now - dt.datetime.fromisoformat(ack_due)
-    if late.total_seconds() <= 0:
-        left = -late
-        return f"due in {int(left.total_seconds() // 3600)} h {int(left.total_seconds() % 3600 // 60)} min"
-    return f"overdue by {int(late.total_seconds() // 3600)} h {int(late.total_seconds() % 3600 // 60)} min"
+    return timer_in_words(dt.datetime.fromisoformat(ack_due), now)
 
 
 @router.get("/notifications", response_class=HTMLResponse)

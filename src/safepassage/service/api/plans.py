@@ -314,6 +314,20 @@ def get_plan(plan_id: PathId, user: PlanReader, session: SessionDep) -> dict[str
     return plan_public(plan, list(session.execute(select(Movement.id).where(Movement.plan_id == plan_id).order_by(Movement.id)).scalars()))
 
 
+@router.get("/plans/{plan_id}/result", tags=["plans"], responses={404: {"description": "No such plan, or none stored for it"}})
+def plan_result(plan_id: PathId, user: PlanReader, session: SessionDep) -> dict[str, Any]:
+    """The plan's full result as the planner writes it (``PlanResult.to_dict``: summary, KPIs, every convoy
+    and evacuation movement with its legs, planned convoys with their dispatches; times ISO 8601 with their
+    offset), stored when its job ended. 404 for an uploaded plan or one made before results were stored."""
+    record = session.get(PlanResultRecord, plan_id)
+    if record is None:
+        if session.get(PlanRecord, plan_id) is None:
+            raise not_found("plan", plan_id)
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"plan {plan_id} has no stored result: it was uploaded, or planned before "
+                                                       "results were stored (migration 0005); plan its proposal again")
+    return dict(record.document["plan"])
+
+
 @router.get("/plans/{plan_id}/movements", response_model=list[MovementPublic], tags=["plans"])
 def plan_movements(plan_id: PathId, user: PlanReader, session: SessionDep) -> list[dict[str, Any]]:
     """Every movement of the plan by id, each with its status history (three statements in all, however many)."""
