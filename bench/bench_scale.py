@@ -19,7 +19,9 @@
 6. **Column-generation curve** (``plan/colgen``): places × 7 days with the target's recipe (3 roads
    per place, 6 commodities), column generation (value, certified bound, gap, rounds, CPU s, peak
    MB) against the plain LP in the same run where it finishes (its optimum checks value ≤ optimum ≤
-   bound). ``--colgen-only`` runs just this part.
+   bound). ``--colgen-only`` runs just this part; ``--method condensed`` runs the condensed network
+   (``plan/condensed.py``: column generation on coarse slots away from the windows' edges, ``--levels``)
+   instead, its bound certified on the fine grid.
 
     PYTHONPATH=src .venv/bin/python bench/bench_scale.py [--quick] [--skip-target]
     PYTHONPATH=src .venv/bin/python bench/bench_scale.py --colgen-only --sizes 20,50 --limit 240
