@@ -245,6 +245,7 @@ def part_colgen(spec: dict[str, Any]) -> dict[str, Any]:
         done = solve_condensed(scenario, proposal, levels=levels, threads=1, target_gap=spec["target_gap"], time_limit_s=spec["limit_s"])
         out = {"value": done.value, "bound": done.bound, "gap": done.gap, "stopped": done.generation.stopped, "rounds": sum(int(r["rounds"]) for r in done.levels),
                "cols": done.model.lp.n_cols, "truck_moves": len(done.model.trucks), "walk_moves": len(done.model.people), "levels": done.levels,
+               "no_capacity_bound": done.no_capacity_bound,
                "history": done.generation.rounds}
     else:
         from safepassage.plan.colgen import solve_by_columns

@@ -21,7 +21,9 @@ does not need that resolution: what a pause delivers is decided around the windo
    good it is. The fine LP is never written down.
 
 ``solve_condensed`` runs the levels of ``levels`` (coarsest first) until the certified gap of its
-best plan is within ``target_gap``, keeping the best plan and the smallest bound seen.
+best plan is within ``target_gap``, keeping the best plan and the smallest bound seen, starting
+from the fine LP's no-capacity bound (``no_capacity_bound``: what the stock could be worth with no
+limit but time and need), which is the smaller one while a master still lacks the binding rows.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from safepassage.plan.colgen.people import (
     people_multipliers,
     price_people,
 )
-from safepassage.plan.colgen.pricing import Multipliers, lagrangian_bound, multipliers_from, price
+from safepassage.plan.colgen.pricing import Multipliers, initial_multipliers, lagrangian_bound, multipliers_from, price
 from safepassage.plan.lp_build import PlanningModel
 from safepassage.plan.network import Movements
 from safepassage.plan.problem import PlanningProblem, compile_problem, whole_unit_capacity
@@ -54,6 +56,7 @@ __all__ = [
     "fine_grid_bound",
     "fine_problem",
     "grids_nest",
+    "no_capacity_bound",
     "solve_condensed",
     "spread_multipliers",
 ]
@@ -72,6 +75,7 @@ class Condensed:
     horizon: Horizon
     bound: float
     levels: list[dict[str, float]] = field(default_factory=list)
+    no_capacity_bound: float = float("inf")  # the fine LP's bound before any master (``no_capacity_bound``)
 
     @property
     def model(self) -> PlanningModel:
@@ -208,6 +212,18 @@ def fine_grid_bound(fine: PlanningProblem, coarse_model: PlanningModel, row_dual
     )
 
 
+def no_capacity_bound(fine: PlanningProblem) -> float:
+    """The fine LP's Lagrangian with no capacity priced and every unit worth its first tier (the
+    multipliers column generation starts from): loose, but valid before any master is solved, and
+    tighter than a master's spread duals while the master still lacks the binding rows."""
+    pi, walk = initial_multipliers(fine), people_multipliers(fine)
+    graph = truck_graph(fine)
+    walking = people_graph(fine)
+    return lagrangian_bound(fine, graph, pi, price(fine, graph, pi)) + people_bound(
+        walking, walk, price_people(walking, walk)
+    )
+
+
 def solve_condensed(
     scenario: Scenario,
     proposal: Proposal,
@@ -227,7 +243,7 @@ def solve_condensed(
     reference = horizon or scenario.horizon
     fine = fine_problem(scenario, proposal, reference)
     best: tuple[ColumnGeneration, Horizon] | None = None
-    bound = np.inf
+    start_bound = bound = no_capacity_bound(fine)
     records: list[dict[str, float]] = []
     for minutes, margin in levels:
         level_horizon = condensed_horizon(reference, minutes, margin)
@@ -258,4 +274,4 @@ def solve_condensed(
         if gap <= target_gap or (time_limit_s is not None and time.perf_counter() - started > time_limit_s):
             break
     assert best is not None
-    return Condensed(best[0], best[1], float(bound), records)
+    return Condensed(best[0], best[1], float(bound), records, start_bound)
