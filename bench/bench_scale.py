@@ -19,7 +19,9 @@
 6. **Column-generation curve** (``plan/colgen``): places × 7 days with the target's recipe (3 roads
    per place, 6 commodities), column generation (value, certified bound, gap, rounds, CPU s, peak
    MB) against the plain LP in the same run where it finishes (its optimum checks value ≤ optimum ≤
-   bound). ``--colgen-only`` runs just this part.
+   bound). ``--colgen-only`` runs just this part; ``--method condensed`` runs the condensed network
+   (``plan/condensed.py``: column generation on coarse slots away from the windows' edges, ``--levels``)
+   instead, its bound certified on the fine grid.
 
     PYTHONPATH=src .venv/bin/python bench/bench_scale.py [--quick] [--skip-target]
     PYTHONPATH=src .venv/bin/python bench/bench_scale.py --colgen-only --sizes 20,50 --limit 240
@@ -243,6 +245,7 @@ def part_colgen(spec: dict[str, Any]) -> dict[str, Any]:
         done = solve_condensed(scenario, proposal, levels=levels, threads=1, target_gap=spec["target_gap"], time_limit_s=spec["limit_s"])
         out = {"value": done.value, "bound": done.bound, "gap": done.gap, "stopped": done.generation.stopped, "rounds": sum(int(r["rounds"]) for r in done.levels),
                "cols": done.model.lp.n_cols, "truck_moves": len(done.model.trucks), "walk_moves": len(done.model.people), "levels": done.levels,
+               "no_capacity_bound": done.no_capacity_bound,
                "history": done.generation.rounds}
     else:
         from safepassage.plan.colgen import solve_by_columns

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import highspy
@@ -164,9 +165,11 @@ def solve_by_columns(
     threads: int | None = None,
     per_source: int = 672,
     crossover: bool = True,
+    on_round: Callable[[PlanningModel, LPSolution], None] | None = None,
 ) -> ColumnGeneration:
-    """Solve the planning LP of ``proposal`` by column generation (module doc). Raises as
-    ``solve_lp`` does (``InfeasibleError``, ``SolverError``)."""
+    """Solve the planning LP of ``proposal`` by column generation (module doc). ``on_round`` is
+    called with each round's master and its solution (the condensed network certifies a bound on
+    another grid there). Raises as ``solve_lp`` does (``InfeasibleError``, ``SolverError``)."""
     if max_rounds < 1:
         raise ValueError(f"max_rounds must be at least 1, got {max_rounds}")
     if has_destination_rules(scenario):
@@ -205,6 +208,8 @@ def solve_by_columns(
         solution = solve_lp(model.lp, highs=_master_highs(threads, crossover))
         t2 = time.perf_counter()
         people_value = _people_value(model, solution.x)
+        if on_round is not None:
+            on_round(model, solution)
         pi = multipliers_from(model, solution.row_dual)
         pricing = price(problem, trucks, pi)
         walk_pi = people_multipliers(problem, model, solution.row_dual)
