@@ -96,16 +96,20 @@ def _check(result, rules: ConvoyRules, unconsolidated) -> None:  # type: ignore[
         assert convoy.departs == min(d.departs for d in convoy.dispatches)
     # Every truck of the plan travels in exactly one convoy.
     assert in_convoys == _Counter({j.id: j.trucks for j in result.convoys})
-    # Capacities: the convoys keep the integer plan's timing and only leave trucks out, so no road carries
-    # more in any slot than the unconsolidated plan (which keeps every capacity).
-    before = _loads(unconsolidated)
-    assert all(n <= before[key] for key, n in _loads(result).items())
+    # Capacities: a plan without re-timed or added trucks only leaves trucks out, so no road carries more in
+    # any slot than the unconsolidated plan; re-timed trucks are checked limit by limit by the plan checker.
     report = result.consolidation
+    if report["trucks_retimed"] == report["loads_swapped"] == report["trucks_added"] == 0:
+        before = _loads(unconsolidated)
+        assert all(n <= before[key] for key, n in _loads(result).items())
     assert report["value_after"] == pytest.approx(result.objective) and report["value_before"] == pytest.approx(unconsolidated.objective)
-    assert report["cost"] == pytest.approx(unconsolidated.objective - result.objective) and report["cost"] >= -1e-6
+    assert report["cost"] == pytest.approx(unconsolidated.objective - result.objective)
     assert result.gap == pytest.approx(report["gap_before"] + report["cost_share_of_bound"], abs=1e-9)
     assert sum(report["convoys_per_day"].values()) == len(result.planned_convoys)
-    assert sum(j.trucks for j in result.convoys) + report["trucks_dropped"] == sum(j.trucks for j in unconsolidated.convoys)
+    # Every truck rides, or is dropped with its reason; re-timing moves trucks, and only filling adds any.
+    kept = sum(j.trucks for j in result.convoys)
+    assert kept + report["trucks_dropped"] == sum(j.trucks for j in unconsolidated.convoys) + report["trucks_added"]
+    assert sum(d["trucks"] for d in report["dropped"]) == report["trucks_dropped"] and all(d["reason"] for d in report["dropped"])
 
 
 @pytest.mark.parametrize(("min_trucks", "max_trucks"), [(1, None), (3, 4), (5, 20)])

@@ -193,6 +193,7 @@ class ConsolidatedPlan:
     trucks_retimed: int = 0
     dropped: list[dict[str, Any]] = field(default_factory=list)
     trucks_added: int = 0
+    loads_swapped: int = 0
 
     @property
     def cost(self) -> float:
@@ -260,8 +261,9 @@ def consolidate(model: PlanningModel, plan: IntegerPlan, rules: Rules) -> Consol
     journeys = [journey_of(plan.trucks, j, int(plan.trucks_int[j])) for j in facts]
     first = form_convoys([j for j in journeys if j is not None], rules)
     moved = retime_dropped(model, plan, rules, journey_of, first)
-    for j in moved.retimed:
-        legs_of[j] = _path_legs(model, moved.trucks, j)
+    for path in np.flatnonzero(moved.trucks_int > 0).tolist():
+        if path not in legs_of:
+            legs_of[path] = _path_legs(model, moved.trucks, path)
     kept = integer_plan(model, moved.trucks, plan.people, moved.trucks_int, plan.people_int)  # valued with the LP's objective
     dropped = []
     for d in moved.dropped:
@@ -271,7 +273,8 @@ def consolidate(model: PlanningModel, plan: IntegerPlan, rules: Rules) -> Consol
             "route": [scenario.places[i].id for i in fact[0]] if fact else [],
             "departs": iso(grid.instant(float(grid.boundaries_min[legs[0][1]]))) if legs else None, "reason": d.reason,
         })
-    return ConsolidatedPlan(kept, moved.consolidation, plan.value, legs_of, moved.trucks_retimed, dropped, moved.trucks_added)
+    return ConsolidatedPlan(kept, moved.consolidation, plan.value, legs_of, moved.trucks_retimed, dropped, moved.trucks_added,
+                            moved.loads_swapped)
 
 
 def planned_convoys(model: PlanningModel, consolidated: ConsolidatedPlan, rules: Rules, journeys: Sequence[Convoy]) -> list[PlannedConvoy]:
@@ -280,7 +283,21 @@ def planned_convoys(model: PlanningModel, consolidated: ConsolidatedPlan, rules:
     scenario, grid, arcs = model.scenario, model.terms.grid, model.arcs
     plan = consolidated.plan
     crossing = {i for i, p in enumerate(scenario.places) if p.kind.value == "crossing"}
-    journey_of = {(tuple(c.route), tuple(leg.departs for leg in c.legs), c.arrives): c.id for c in journeys}
+    # Journeys with one route and timing (split by the fleet's max_convoy_trucks, or mixed cargo) share a key:
+    # a dispatch takes trucks from them in order, so each journey's trucks are named once.
+    room: dict[tuple[tuple[str, ...], tuple[dt.datetime, ...], dt.datetime], list[list[Any]]] = defaultdict(list)
+    for c in journeys:
+        room[(tuple(c.route), tuple(leg.departs for leg in c.legs), c.arrives)].append([c.id, c.trucks])
+
+    def named(departs: dt.datetime, arrives: dt.datetime, route: tuple[str, ...], timing: tuple[dt.datetime, ...], trucks: int) -> list[Dispatch]:
+        out = []
+        for entry in room.get((route, timing, arrives), []):
+            take = min(trucks, entry[1])
+            if take > 0:
+                out.append(Dispatch(entry[0], departs, arrives, take))
+                entry[1] -= take
+                trucks -= take
+        return out + ([Dispatch("", departs, arrives, trucks)] if trucks > 0 else [])
     out = []
     for n, group in enumerate(consolidated.consolidation.convoys):
         key: tuple[tuple[int, ...], str, bool] = group.key  # type: ignore[assignment]  # as made by consolidate()
@@ -318,7 +335,7 @@ def planned_convoys(model: PlanningModel, consolidated: ConsolidatedPlan, rules:
             cargo_trucks=dict(sorted(cargo_trucks.items())),
             crossings=[scenario.places[arcs.tail[a]].id for a, _, _ in first_legs if arcs.tail[a] in crossing],
             requires_pause=paused,
-            dispatches=[Dispatch(journey_of.get((route, timing, a), ""), d, a, t) for (d, a, route, timing), t in sorted(dispatch.items())],
+            dispatches=[d for (dep, a, route, timing), t in sorted(dispatch.items()) for d in named(dep, a, route, timing, t)],
         ))
     return out
 
@@ -336,6 +353,7 @@ def consolidation_report(consolidated: ConsolidatedPlan, convoys: Sequence[Plann
         "trucks_dropped": consolidated.consolidation.trucks_dropped,
         "trucks_retimed": consolidated.trucks_retimed,
         "trucks_added": consolidated.trucks_added,
+        "loads_swapped": consolidated.loads_swapped,
         "dropped": consolidated.dropped,
         "value_before": consolidated.value_before,
         "value_after": consolidated.plan.value,
