@@ -33,6 +33,7 @@ from safepassage.plan.decompose import Path
 from safepassage.plan.integer import FlowPaths, IntegerPlan, _Valuer
 from safepassage.plan.lp_build import PlanningModel
 from safepassage.plan.path_variants import PathLimits, PathVariants, extended
+from safepassage.plan.quota_floors import QuotaFloors
 
 __all__ = ["DroppedTrucks", "Retiming", "retime_dropped"]
 
@@ -79,6 +80,7 @@ class _Search:
     limits: PathLimits
     valuer: _Valuer
     people_int: np.ndarray
+    floors: QuotaFloors | None = None
     base_drops: int = 0
     reasons: dict[int, Counter[str]] = field(default_factory=dict)
 
@@ -91,7 +93,14 @@ class _Search:
         return form_convoys(out, self.rules)
 
     def gain(self, path: int) -> float:
-        return self.valuer.truck_gains_one(self.z.astype(np.float64), path)
+        """The objective's change from one more truck on ``path``, quota floors and shares included."""
+        gain = self.valuer.truck_gains_one(self.z.astype(np.float64), path)
+        if self.floors is not None:
+            before = self.floors.cost(self.z)
+            self.z[path] += 1
+            gain -= self.floors.cost(self.z) - before
+            self.z[path] -= 1
+        return gain
 
     def move(self, path: int, trucks: int) -> None:
         self.z[path] += trucks
@@ -148,15 +157,20 @@ class _Candidates:
 
 def retime_dropped(
     model: PlanningModel, plan: IntegerPlan, rules: Rules, journey_of: JourneyOf, first: Consolidation,
+    enabled: bool = True,
 ) -> Retiming:
     """Place the trucks ``first`` (the grouping of ``plan``) dropped (module docstring).
 
     ``journey_of(flow, path, trucks)`` gives the journey of a path (its convoy key and departure), None
-    for a path that does not move."""
+    for a path that does not move. ``enabled=False``: drop them all, each with the plain reason."""
     flow, n_paths = plan.trucks, len(plan.trucks.paths)
     left = {j: n for j, n in first.dropped.items() if n > 0}
-    if not left:
-        return Retiming(flow, plan.trucks_int.copy(), first, [], [])
+    if not left or not enabled:
+        z = plan.trucks_int.copy()
+        for j, n in left.items():
+            z[j] -= n
+        dropped = [DroppedTrucks(j, n, _reason(Counter(), rules)) for j, n in sorted(left.items())]
+        return Retiming(flow, z, first, [], dropped)
     journeys: dict[int, Journey | None] = {j: journey_of(flow, j, 1) for j in range(n_paths) if plan.trucks_int[j] > 0}
 
     def departs(p: int) -> float:
@@ -190,6 +204,8 @@ def retime_dropped(
     valuer = _Valuer(model, ext, plan.people, plan.people_int)
     search = _Search(model, rules, journeys, z, PathLimits.of(model, ext, z), valuer, plan.people_int,
                      reasons={j: Counter() for j in left})
+    floors = QuotaFloors(model, ext)
+    search.floors = floors if floors.n_rows else None
     search.base_drops = search.grouped().trucks_dropped
     order = sorted(left, key=lambda r: (departs(r), r))
 

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from safepassage.plan.integer import FlowPaths, IntegerPlan, integer_plan
+from safepassage.plan.integer import FlowPaths, IntegerPlan, integer_plan, plan_value
 from safepassage.plan.lp_build import PlanningModel
 from safepassage.plan.result import Convoy, Dispatch, PlannedConvoy, iso
 from safepassage.scenario.model import Scenario
@@ -261,6 +261,12 @@ def consolidate(model: PlanningModel, plan: IntegerPlan, rules: Rules) -> Consol
     journeys = [journey_of(plan.trucks, j, int(plan.trucks_int[j])) for j in facts]
     first = form_convoys([j for j in journeys if j is not None], rules)
     moved = retime_dropped(model, plan, rules, journey_of, first)
+    plain = plan.trucks_int.copy()
+    for j, n in first.dropped.items():
+        plain[j] -= n
+    if plan_value(model, moved.trucks, moved.trucks_int, plan.people, plan.people_int) < \
+            plan_value(model, plan.trucks, plain, plan.people, plan.people_int) - 1e-6:
+        moved = retime_dropped(model, plan, rules, journey_of, first, enabled=False)  # never worse than dropping
     for path in np.flatnonzero(moved.trucks_int > 0).tolist():
         if path not in legs_of:
             legs_of[path] = _path_legs(model, moved.trucks, path)
