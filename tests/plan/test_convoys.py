@@ -53,6 +53,15 @@ def test_too_small_convoys_leave_the_plan_and_are_counted() -> None:
     assert [c.trucks for c in result.convoys] == [9] and result.dropped == {0: 2} and result.trucks_dropped == 2
 
 
+def test_a_full_convoy_shares_its_last_trucks_with_a_small_one_after_it() -> None:
+    spec = [Journey(0, "a", 0.0, 20), Journey(1, "a", 15.0, 3)]
+    result = form_convoys(spec, Rules(min_trucks=5, max_trucks=20, marshalling_minutes=60))
+    assert [(c.trucks, c.first_departure_min) for c in result.convoys] == [(18, 0.0), (5, 0.0)] and result.dropped == {}
+    # Not when the moved trucks would leave too soon after the first convoy.
+    spaced = form_convoys(spec, Rules(min_trucks=5, max_trucks=20, marshalling_minutes=60, departure_spacing_minutes=30))
+    assert [c.trucks for c in spaced.convoys] == [20] and spaced.dropped == {1: 3}
+
+
 def test_bad_rules_are_refused() -> None:
     with pytest.raises(ValueError, match="min_trucks <= max_trucks"):
         form_convoys([], Rules(min_trucks=10, max_trucks=5))

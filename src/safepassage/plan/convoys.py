@@ -11,7 +11,9 @@ RITA groups journeys into planned convoys:
   at their distribution point on the way (its ``stops``).
 - Within a key, journeys are taken in departure order and packed into convoys of at most
   ``max_trucks`` trucks whose departures lie within ``marshalling_minutes`` of the convoy's first one;
-  two convoys of one key depart at least ``departure_spacing_minutes`` apart.
+  two convoys of one key depart at least ``departure_spacing_minutes`` apart. A convoy left below
+  ``min_trucks`` takes the last trucks of the full one before it when both then keep the rules
+  (23 trucks with a cap of 20 go as 18 + 5, not 20 + 3 dropped).
 - A convoy smaller than ``min_trucks`` does not go. Its trucks are first re-timed
   (``plan/convoy_retime.py``): onto a convoy that goes (its timing, for their commodity, all the way or
   to their own stop on its way), or merged with other small groups onto one departure; where no
@@ -101,7 +103,10 @@ def form_convoys(journeys: Sequence[Journey], rules: Rules) -> Consolidation:
     >>> r = Rules(min_trucks=2, max_trucks=3, marshalling_minutes=60)
     >>> c = form_convoys([Journey(0, "a", 0, 2), Journey(1, "a", 30, 2), Journey(2, "a", 200, 1)], r)
     >>> [(g.members, g.first_departure_min) for g in c.convoys], c.dropped
-    ([([(0, 2), (1, 1)], 0)], {1: 1, 2: 1})
+    ([([(0, 2)], 0), ([(1, 2)], 30)], {2: 1})
+
+    A convoy left below ``min_trucks`` takes the last trucks of the one before it, when that one keeps
+    ``min_trucks`` and both keep the marshalling and spacing rules (above: 3 + 1 becomes 2 + 2).
     """
     if rules.min_trucks < 1 or (rules.max_trucks is not None and rules.max_trucks < rules.min_trucks):
         raise ValueError(f"convoy rules: need 1 <= min_trucks <= max_trucks, got {rules.min_trucks} and {rules.max_trucks}")
@@ -131,6 +136,7 @@ def form_convoys(journeys: Sequence[Journey], rules: Rules) -> Consolidation:
                     break
                 formed.append(ConvoyGroup(key, [], journey.departs_min, journey.departs_min))
                 sizes.append(0)
+        _rebalance(formed, sizes, {j.ref: j.departs_min for j in by_key[key]}, rules)
         for group, size in zip(formed, sizes, strict=True):
             if size < rules.min_trucks:
                 for ref, n in group.members:
@@ -139,6 +145,38 @@ def form_convoys(journeys: Sequence[Journey], rules: Rules) -> Consolidation:
                 convoys.append(_merged(group))
     convoys.sort(key=lambda g: (g.first_departure_min, repr(g.key)))
     return Consolidation(convoys, dict(dropped))
+
+
+def _rebalance(formed: list[ConvoyGroup], sizes: list[int], departs: dict[int, float], rules: Rules) -> None:
+    """Fill each convoy below ``min_trucks`` with the last trucks of the convoy before it (in place), when
+    that one keeps ``min_trucks``, the moved trucks leave within ``marshalling_minutes`` of the small
+    convoy's last truck, and the two convoys' first departures stay ``departure_spacing_minutes`` apart."""
+    for i in range(1, len(formed)):
+        need = rules.min_trucks - sizes[i]
+        before, small = formed[i - 1], formed[i]
+        if need <= 0 or sizes[i - 1] - need < rules.min_trucks or not small.members:
+            continue
+        moved: list[tuple[int, int]] = []
+        left = need
+        for ref, n in reversed(before.members):
+            if left == 0:
+                break
+            take = min(n, left)
+            moved.append((ref, take))
+            left -= take
+        first = min(departs[ref] for ref, _ in moved)
+        if small.last_departure_min - first > rules.marshalling_minutes or first - before.first_departure_min < rules.departure_spacing_minutes:
+            continue
+        for _ref, take in moved:  # take them off the end of the convoy before
+            last_ref, last_n = before.members[-1]
+            before.members[-1] = (last_ref, last_n - take)
+            if before.members[-1][1] == 0:
+                before.members.pop()
+        before.last_departure_min = max(departs[ref] for ref, _ in before.members)
+        small.members[:0] = list(reversed(moved))
+        small.first_departure_min = first
+        sizes[i - 1] -= need
+        sizes[i] += need
 
 
 def _merged(group: ConvoyGroup) -> ConvoyGroup:
