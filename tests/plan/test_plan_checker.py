@@ -168,3 +168,40 @@ def test_the_checker_finds_a_broken_plan(tiny_pause, case):
     change(broken)
     found = check_plan(text, broken)
     assert any(message in v for v in found), found
+
+
+# -- convoy rules -----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tiny_convoys() -> tuple[str, dict]:
+    text = (SCENARIOS / "tiny.yaml").read_text() + "convoy_rules: {min_trucks: 2, max_trucks: 4, marshalling_minutes: 120, departure_spacing_minutes: 60}\n"
+    return text, plan_proposal(Scenario.model_validate(_resolved(text)), "pause").to_dict()
+
+
+def _late_dispatch(plan: dict) -> None:
+    convoy = plan["schedule"]["planned_convoys"][0]
+    convoy["departs"] = (dt.datetime.fromisoformat(convoy["departs"]) - dt.timedelta(hours=3)).isoformat()
+
+
+def _two_at_once(plan: dict) -> None:
+    first, second = plan["schedule"]["planned_convoys"][:2]
+    second["route"], second["window"], second["requires_pause"] = first["route"], first["window"], first["requires_pause"]
+    second["departs"] = first["departs"]
+
+
+CONVOY_BREAKS = {
+    "convoy too small": (lambda p: p["schedule"]["planned_convoys"][0].__setitem__("trucks", 1), "outside 2..4"),
+    "a journey outside every convoy": (lambda p: p["schedule"]["planned_convoys"].pop(), "of them in convoys"),
+    "a dispatch after marshalling": (_late_dispatch, "not within 120 min after the convoy"),
+    "two convoys of one route at once": (_two_at_once, "under 60"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CONVOY_BREAKS))
+def test_the_checker_finds_a_convoy_rule_broken(tiny_convoys, case):
+    text, plan = tiny_convoys
+    assert check_plan(text, plan) == [] and len(plan["schedule"]["planned_convoys"]) >= 2
+    broken = copy.deepcopy(plan)
+    change, message = CONVOY_BREAKS[case]
+    change(broken)
+    found = check_plan(text, broken)
+    assert any(message in v for v in found), found

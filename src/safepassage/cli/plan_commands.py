@@ -167,6 +167,11 @@ def _print_bottlenecks(comparison: Comparison) -> None:
             console.print(f"  [bold]{r.proposal}[/]: no limit binds", highlight=False)
         for short in r.quota_shortfalls:  # an agreement's floor or share the plan cannot meet (docs/agreements.md)
             console.print(f"  [bold]{r.proposal}[/] agreement not met: {short['message']}", highlight=False)
+        report = r.consolidation or {}
+        if report.get("trucks_dropped"):  # trucks no convoy takes, after re-timing (docs/convoys.md)
+            console.print(f"  [bold]{r.proposal}[/]: {report['trucks_dropped']} trucks left out of convoys "
+                          f"({report['trucks_retimed']} re-timed, {report['loads_swapped']} loads swapped); "
+                          "each with its reason under consolidation.dropped in --json", highlight=False)
 
 
 @app.command()

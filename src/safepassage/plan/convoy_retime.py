@@ -33,6 +33,7 @@ from safepassage.plan.decompose import Path
 from safepassage.plan.integer import FlowPaths, IntegerPlan, _Valuer
 from safepassage.plan.lp_build import PlanningModel
 from safepassage.plan.path_variants import PathLimits, PathVariants, extended
+from safepassage.plan.quota_floors import QuotaFloors
 
 __all__ = ["DroppedTrucks", "Retiming", "retime_dropped"]
 
@@ -54,19 +55,18 @@ class DroppedTrucks:
 @dataclass
 class Retiming:
     """The plan after re-timing: truck paths (the plan's, then the variants as new paths), whole trucks
-    per path, the convoys, the trucks that ride on a new path (``retimed[path] = trucks``), the trucks
-    of left-over stock added to convoys, and the trucks dropped with their reasons."""
+    per path, the convoys, the new paths in use, the dropped trucks placed by re-timing or merging,
+    the loads swapped in, the trucks of left-over stock added to convoys, and the trucks dropped with
+    their reasons."""
 
     trucks: FlowPaths
     trucks_int: np.ndarray
     consolidation: Consolidation
-    retimed: dict[int, int]
+    new_paths: list[int]
     dropped: list[DroppedTrucks]
+    trucks_retimed: int = 0
+    loads_swapped: int = 0
     trucks_added: int = 0
-
-    @property
-    def trucks_retimed(self) -> int:
-        return sum(self.retimed.values())
 
 
 @dataclass
@@ -80,6 +80,7 @@ class _Search:
     limits: PathLimits
     valuer: _Valuer
     people_int: np.ndarray
+    floors: QuotaFloors | None = None
     base_drops: int = 0
     reasons: dict[int, Counter[str]] = field(default_factory=dict)
 
@@ -92,7 +93,14 @@ class _Search:
         return form_convoys(out, self.rules)
 
     def gain(self, path: int) -> float:
-        return self.valuer.truck_gains_one(self.z.astype(np.float64), path)
+        """The objective's change from one more truck on ``path``, quota floors and shares included."""
+        gain = self.valuer.truck_gains_one(self.z.astype(np.float64), path)
+        if self.floors is not None:
+            before = self.floors.cost(self.z)
+            self.z[path] += 1
+            gain -= self.floors.cost(self.z) - before
+            self.z[path] -= 1
+        return gain
 
     def move(self, path: int, trucks: int) -> None:
         self.z[path] += trucks
@@ -149,15 +157,20 @@ class _Candidates:
 
 def retime_dropped(
     model: PlanningModel, plan: IntegerPlan, rules: Rules, journey_of: JourneyOf, first: Consolidation,
+    enabled: bool = True,
 ) -> Retiming:
     """Place the trucks ``first`` (the grouping of ``plan``) dropped (module docstring).
 
     ``journey_of(flow, path, trucks)`` gives the journey of a path (its convoy key and departure), None
-    for a path that does not move."""
+    for a path that does not move. ``enabled=False``: drop them all, each with the plain reason."""
     flow, n_paths = plan.trucks, len(plan.trucks.paths)
     left = {j: n for j, n in first.dropped.items() if n > 0}
-    if not left:
-        return Retiming(flow, plan.trucks_int.copy(), first, {}, [])
+    if not left or not enabled:
+        z = plan.trucks_int.copy()
+        for j, n in left.items():
+            z[j] -= n
+        dropped = [DroppedTrucks(j, n, _reason(Counter(), rules)) for j, n in sorted(left.items())]
+        return Retiming(flow, z, first, [], dropped)
     journeys: dict[int, Journey | None] = {j: journey_of(flow, j, 1) for j in range(n_paths) if plan.trucks_int[j] > 0}
 
     def departs(p: int) -> float:
@@ -191,12 +204,15 @@ def retime_dropped(
     valuer = _Valuer(model, ext, plan.people, plan.people_int)
     search = _Search(model, rules, journeys, z, PathLimits.of(model, ext, z), valuer, plan.people_int,
                      reasons={j: Counter() for j in left})
+    floors = QuotaFloors(model, ext)
+    search.floors = floors if floors.n_rows else None
     search.base_drops = search.grouped().trucks_dropped
     order = sorted(left, key=lambda r: (departs(r), r))
 
     def nearest(j: int) -> list[int]:
         return [c for t in nearest_templates(j) for c in options.get((t, j), [])]
 
+    retimed = 0
     # 1. Join a convoy that goes.
     for j in order:
         while left[j] > 0:
@@ -207,11 +223,12 @@ def retime_dropped(
             if not any(search.try_add(j, c, search.base_drops) for c in candidates):
                 break
             left[j] -= 1
+            retimed += 1
     # 2. Merge what is left into groups that reach min_trucks.
     for j in order:
         if left[j] <= 0 or search.limits.fits(j, left[j]) is not None:
             continue
-        saved, saved_left = search.snapshot(), dict(left)
+        saved, saved_left, saved_retimed = search.snapshot(), dict(left), retimed
         search.move(j, left[j])
         left[j] = 0
         for i in sorted(left, key=lambda r: (abs(departs(r) - departs(j)), r)):
@@ -220,12 +237,13 @@ def retime_dropped(
                     if not search.try_add(i, candidate, 10**9):
                         break
                     left[i] -= 1
+                    retimed += 1
         if search.grouped().trucks_dropped > search.base_drops:
             search.restore(saved)
-            left = saved_left
+            left, retimed = saved_left, saved_retimed
             search.reasons[j][f"too few trucks could be re-timed with it to reach min_trucks {rules.min_trucks}"] += 1
     # 3. Swap loads: the dropped truck's load in place of a convoy's load worth less there.
-    swapped: dict[int, Counter[str]] = {}
+    swapped: Counter[tuple[int, int]] = Counter()  # (convoy path whose load stays, dropped path whose load rides)
     banned: set[tuple[int, int]] = set()
     for j in order:
         while left[j] > 0:
@@ -254,7 +272,7 @@ def retime_dropped(
                 banned.add(best)
                 continue
             left[j] -= 1
-            swapped.setdefault(j, Counter())[model.scenario.commodities[int(flow.kind[best[0]])].id] += 1
+            swapped[(best[0], j)] += 1
     # 4. Fill the convoys that go with stock left over.
     added = 0
     for _ in range(3):
@@ -274,19 +292,20 @@ def retime_dropped(
     z = search.z
     for p, n in final.dropped.items():
         z[p] -= n
-    retimed = {int(p): int(z[p]) for p in range(n_paths, len(z)) if z[p] > 0}
+    new_paths = [int(p) for p in range(n_paths, len(z)) if z[p] > 0]
+    swaps = sum(swapped.values())
     dropped = [DroppedTrucks(j, n, _reason(search.reasons[j], rules)) for j, n in sorted(left.items()) if n > 0]
-    for j, instead in sorted(swapped.items()):
-        for commodity, n in sorted(instead.items()):
-            dropped.append(DroppedTrucks(j, n, f"its load rides in a convoy in place of {n} {commodity} truckload(s), "
-                                               "worth less there, which stay"))
-            left[j] += n  # as many trucks stay as before; only the load changed
+    for (t, j), n in sorted(swapped.items()):
+        rides = model.scenario.commodities[int(flow.kind[j])].id
+        dropped.append(DroppedTrucks(t, n, f"a {rides} load dropped from a group below min_trucks {rules.min_trucks} "
+                                           "rides in its place in the convoy, worth more there"))
+        left[t] = left.get(t, 0) + n  # as many trucks stay as before; only the load changed
     rest = {p: n for p, n in final.dropped.items() if n > 0}
-    dropped += [DroppedTrucks(int(p), n, "the convoy rules left it out after re-timing") 
+    dropped += [DroppedTrucks(int(p), n, "the convoy rules left it out after re-timing")
                 for p, n in sorted(rest.items())]
     totals = {p: rest.get(p, 0) + left.get(p, 0) for p in set(rest) | set(left)}
     final.dropped = {p: n for p, n in totals.items() if n > 0}
-    return Retiming(ext, z, final, retimed, dropped, added)
+    return Retiming(ext, z, final, new_paths, dropped, retimed, swaps, added)
 
 
 def _reason(seen: Counter[str], rules: Rules) -> str:

@@ -11,7 +11,9 @@ RITA groups journeys into planned convoys:
   at their distribution point on the way (its ``stops``).
 - Within a key, journeys are taken in departure order and packed into convoys of at most
   ``max_trucks`` trucks whose departures lie within ``marshalling_minutes`` of the convoy's first one;
-  two convoys of one key depart at least ``departure_spacing_minutes`` apart.
+  two convoys of one key depart at least ``departure_spacing_minutes`` apart. A convoy left below
+  ``min_trucks`` takes the last trucks of the full one before it when both then keep the rules
+  (23 trucks with a cap of 20 go as 18 + 5, not 20 + 3 dropped).
 - A convoy smaller than ``min_trucks`` does not go. Its trucks are first re-timed
   (``plan/convoy_retime.py``): onto a convoy that goes (its timing, for their commodity, all the way or
   to their own stop on its way), or merged with other small groups onto one departure; where no
@@ -36,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from safepassage.plan.integer import FlowPaths, IntegerPlan, integer_plan
+from safepassage.plan.integer import FlowPaths, IntegerPlan, integer_plan, plan_value
 from safepassage.plan.lp_build import PlanningModel
 from safepassage.plan.result import Convoy, Dispatch, PlannedConvoy, iso
 from safepassage.scenario.model import Scenario
@@ -101,7 +103,10 @@ def form_convoys(journeys: Sequence[Journey], rules: Rules) -> Consolidation:
     >>> r = Rules(min_trucks=2, max_trucks=3, marshalling_minutes=60)
     >>> c = form_convoys([Journey(0, "a", 0, 2), Journey(1, "a", 30, 2), Journey(2, "a", 200, 1)], r)
     >>> [(g.members, g.first_departure_min) for g in c.convoys], c.dropped
-    ([([(0, 2), (1, 1)], 0)], {1: 1, 2: 1})
+    ([([(0, 2)], 0), ([(1, 2)], 30)], {2: 1})
+
+    A convoy left below ``min_trucks`` takes the last trucks of the one before it, when that one keeps
+    ``min_trucks`` and both keep the marshalling and spacing rules (above: 3 + 1 becomes 2 + 2).
     """
     if rules.min_trucks < 1 or (rules.max_trucks is not None and rules.max_trucks < rules.min_trucks):
         raise ValueError(f"convoy rules: need 1 <= min_trucks <= max_trucks, got {rules.min_trucks} and {rules.max_trucks}")
@@ -131,6 +136,7 @@ def form_convoys(journeys: Sequence[Journey], rules: Rules) -> Consolidation:
                     break
                 formed.append(ConvoyGroup(key, [], journey.departs_min, journey.departs_min))
                 sizes.append(0)
+        _rebalance(formed, sizes, {j.ref: j.departs_min for j in by_key[key]}, rules)
         for group, size in zip(formed, sizes, strict=True):
             if size < rules.min_trucks:
                 for ref, n in group.members:
@@ -139,6 +145,38 @@ def form_convoys(journeys: Sequence[Journey], rules: Rules) -> Consolidation:
                 convoys.append(_merged(group))
     convoys.sort(key=lambda g: (g.first_departure_min, repr(g.key)))
     return Consolidation(convoys, dict(dropped))
+
+
+def _rebalance(formed: list[ConvoyGroup], sizes: list[int], departs: dict[int, float], rules: Rules) -> None:
+    """Fill each convoy below ``min_trucks`` with the last trucks of the convoy before it (in place), when
+    that one keeps ``min_trucks``, the moved trucks leave within ``marshalling_minutes`` of the small
+    convoy's last truck, and the two convoys' first departures stay ``departure_spacing_minutes`` apart."""
+    for i in range(1, len(formed)):
+        need = rules.min_trucks - sizes[i]
+        before, small = formed[i - 1], formed[i]
+        if need <= 0 or sizes[i - 1] - need < rules.min_trucks or not small.members:
+            continue
+        moved: list[tuple[int, int]] = []
+        left = need
+        for ref, n in reversed(before.members):
+            if left == 0:
+                break
+            take = min(n, left)
+            moved.append((ref, take))
+            left -= take
+        first = min(departs[ref] for ref, _ in moved)
+        if small.last_departure_min - first > rules.marshalling_minutes or first - before.first_departure_min < rules.departure_spacing_minutes:
+            continue
+        for _ref, take in moved:  # take them off the end of the convoy before
+            last_ref, last_n = before.members[-1]
+            before.members[-1] = (last_ref, last_n - take)
+            if before.members[-1][1] == 0:
+                before.members.pop()
+        before.last_departure_min = max(departs[ref] for ref, _ in before.members)
+        small.members[:0] = list(reversed(moved))
+        small.first_departure_min = first
+        sizes[i - 1] -= need
+        sizes[i] += need
 
 
 def _merged(group: ConvoyGroup) -> ConvoyGroup:
@@ -193,6 +231,7 @@ class ConsolidatedPlan:
     trucks_retimed: int = 0
     dropped: list[dict[str, Any]] = field(default_factory=list)
     trucks_added: int = 0
+    loads_swapped: int = 0
 
     @property
     def cost(self) -> float:
@@ -260,8 +299,15 @@ def consolidate(model: PlanningModel, plan: IntegerPlan, rules: Rules) -> Consol
     journeys = [journey_of(plan.trucks, j, int(plan.trucks_int[j])) for j in facts]
     first = form_convoys([j for j in journeys if j is not None], rules)
     moved = retime_dropped(model, plan, rules, journey_of, first)
-    for j in moved.retimed:
-        legs_of[j] = _path_legs(model, moved.trucks, j)
+    plain = plan.trucks_int.copy()
+    for j, n in first.dropped.items():
+        plain[j] -= n
+    if plan_value(model, moved.trucks, moved.trucks_int, plan.people, plan.people_int) < \
+            plan_value(model, plan.trucks, plain, plan.people, plan.people_int) - 1e-6:
+        moved = retime_dropped(model, plan, rules, journey_of, first, enabled=False)  # never worse than dropping
+    for path in np.flatnonzero(moved.trucks_int > 0).tolist():
+        if path not in legs_of:
+            legs_of[path] = _path_legs(model, moved.trucks, path)
     kept = integer_plan(model, moved.trucks, plan.people, moved.trucks_int, plan.people_int)  # valued with the LP's objective
     dropped = []
     for d in moved.dropped:
@@ -271,7 +317,8 @@ def consolidate(model: PlanningModel, plan: IntegerPlan, rules: Rules) -> Consol
             "route": [scenario.places[i].id for i in fact[0]] if fact else [],
             "departs": iso(grid.instant(float(grid.boundaries_min[legs[0][1]]))) if legs else None, "reason": d.reason,
         })
-    return ConsolidatedPlan(kept, moved.consolidation, plan.value, legs_of, moved.trucks_retimed, dropped, moved.trucks_added)
+    return ConsolidatedPlan(kept, moved.consolidation, plan.value, legs_of, moved.trucks_retimed, dropped, moved.trucks_added,
+                            moved.loads_swapped)
 
 
 def planned_convoys(model: PlanningModel, consolidated: ConsolidatedPlan, rules: Rules, journeys: Sequence[Convoy]) -> list[PlannedConvoy]:
@@ -280,7 +327,21 @@ def planned_convoys(model: PlanningModel, consolidated: ConsolidatedPlan, rules:
     scenario, grid, arcs = model.scenario, model.terms.grid, model.arcs
     plan = consolidated.plan
     crossing = {i for i, p in enumerate(scenario.places) if p.kind.value == "crossing"}
-    journey_of = {(tuple(c.route), tuple(leg.departs for leg in c.legs), c.arrives): c.id for c in journeys}
+    # Journeys with one route and timing (split by the fleet's max_convoy_trucks, or mixed cargo) share a key:
+    # a dispatch takes trucks from them in order, so each journey's trucks are named once.
+    room: dict[tuple[tuple[str, ...], tuple[dt.datetime, ...], dt.datetime], list[list[Any]]] = defaultdict(list)
+    for c in journeys:
+        room[(tuple(c.route), tuple(leg.departs for leg in c.legs), c.arrives)].append([c.id, c.trucks])
+
+    def named(departs: dt.datetime, arrives: dt.datetime, route: tuple[str, ...], timing: tuple[dt.datetime, ...], trucks: int) -> list[Dispatch]:
+        out = []
+        for entry in room.get((route, timing, arrives), []):
+            take = min(trucks, entry[1])
+            if take > 0:
+                out.append(Dispatch(entry[0], departs, arrives, take))
+                entry[1] -= take
+                trucks -= take
+        return out + ([Dispatch("", departs, arrives, trucks)] if trucks > 0 else [])
     out = []
     for n, group in enumerate(consolidated.consolidation.convoys):
         key: tuple[tuple[int, ...], str, bool] = group.key  # type: ignore[assignment]  # as made by consolidate()
@@ -318,7 +379,7 @@ def planned_convoys(model: PlanningModel, consolidated: ConsolidatedPlan, rules:
             cargo_trucks=dict(sorted(cargo_trucks.items())),
             crossings=[scenario.places[arcs.tail[a]].id for a, _, _ in first_legs if arcs.tail[a] in crossing],
             requires_pause=paused,
-            dispatches=[Dispatch(journey_of.get((route, timing, a), ""), d, a, t) for (d, a, route, timing), t in sorted(dispatch.items())],
+            dispatches=[d for (dep, a, route, timing), t in sorted(dispatch.items()) for d in named(dep, a, route, timing, t)],
         ))
     return out
 
@@ -336,6 +397,7 @@ def consolidation_report(consolidated: ConsolidatedPlan, convoys: Sequence[Plann
         "trucks_dropped": consolidated.consolidation.trucks_dropped,
         "trucks_retimed": consolidated.trucks_retimed,
         "trucks_added": consolidated.trucks_added,
+        "loads_swapped": consolidated.loads_swapped,
         "dropped": consolidated.dropped,
         "value_before": consolidated.value_before,
         "value_after": consolidated.plan.value,

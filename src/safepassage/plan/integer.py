@@ -337,7 +337,42 @@ def round_and_repair(model: PlanningModel, solution: LPSolution, max_passes: int
         # and a wall-clock limit reached on a loaded machine would make the plan depend on the load), at most 10 s.
         mip_time_limit_s = min(10.0, max(5.0, 0.3 * solution.solve_seconds))
         trucks_int = _repair(model, trucks, trucks_int, people, people_int, max_passes, mip_time_limit_s, reduced)
+        if reduced and model.scenario.convoy_rules is None and model.lp.n_cols >= VARIANTS_FROM_COLUMNS:
+            trucks, trucks_int = _with_variants(model, trucks, trucks_int, people, people_int, max_passes, mip_time_limit_s)
     return integer_plan(model, trucks, people, trucks_int, people_int)
+
+
+VARIANTS_FROM_COLUMNS = 60_000  # large plans without convoy rules (with them, plan/convoy_retime.py uses variants)
+VARIANT_SHIFTS = (-1, 0, 1)
+
+
+def _with_variants(
+    model: PlanningModel, trucks: FlowPaths, trucks_int: np.ndarray, people: FlowPaths, people_int: np.ndarray, max_passes: int,
+    mip_time_limit_s: float,
+) -> tuple[FlowPaths, np.ndarray]:
+    """The LP's paths plus their variants (every commodity, one slot earlier or later: ``plan/path_variants.py``),
+    repaired and solved again as a path program; the better of that plan and ``trucks_int`` (the LP spreads
+    fractions of a truck over many paths, and whole trucks may fit better on paths the LP left empty)."""
+    from safepassage.plan.path_variants import PathVariants, extended
+
+    builder = PathVariants(model, trucks.edges.edge_type, trucks.edges.ref)
+    seen = {tuple(p.edges) for p in trucks.paths}
+    new = []
+    for path in trucks.paths:
+        for kind in range(len(model.scenario.commodities)):
+            for shift in VARIANT_SHIFTS:
+                made = builder.variant(path, kind, None, shift)
+                if made is not None and tuple(made.edges) not in seen:
+                    seen.add(tuple(made.edges))
+                    new.append(made)
+    if not new:
+        return trucks, trucks_int
+    wider = extended(trucks, new, model)
+    start = np.concatenate([np.floor(trucks.amount + TOL), np.zeros(len(new))])
+    other = _repair(model, wider, start, people, people_int, max_passes, mip_time_limit_s)
+    if plan_value(model, wider, other, people, people_int) > plan_value(model, trucks, trucks_int, people, people_int) + TOL:
+        return wider, other
+    return trucks, trucks_int
 
 
 def path_bounds(cap: sp.csr_matrix, upper: np.ndarray) -> np.ndarray:

@@ -1,0 +1,57 @@
+"""Variants of the LP's truck paths (``plan/path_variants.py``) are paths of the model, and the integer step's
+search over them (``integer._with_variants``) never returns a worse plan and keeps every limit."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from safepassage.plan.aggregate import solve_planning_lp
+from safepassage.plan.integer import _with_variants, people_paths, plan_value, round_and_repair, truck_paths
+from safepassage.plan.lp_build import build_planning_model
+from safepassage.plan.path_variants import PathVariants
+from safepassage.testing.synthetic import synthetic_scenario
+from tests.plan.test_convoy_retime import _keeps_every_limit
+
+
+@pytest.fixture(scope="module")
+def synthetic_day():  # type: ignore[no-untyped-def]
+    scenario = synthetic_scenario(12, 1, 3, 60)
+    model = build_planning_model(scenario, scenario.proposal("daily-windows"))
+    return model, solve_planning_lp(model)
+
+
+def test_a_variant_is_the_template_moved_in_time_for_another_commodity(synthetic_day) -> None:  # type: ignore[no-untyped-def]
+    model, solution = synthetic_day
+    trucks = truck_paths(model, solution)
+    builder = PathVariants(model, trucks.edges.edge_type, trucks.edges.ref)
+    moves = model.trucks
+    x = model.col("x")
+    checked = 0
+    for j, path in enumerate(trucks.paths):
+        same = builder.variant(path, int(trucks.kind[j]))
+        moving = [e for e in path.edges if trucks.edges.edge_type[e] != 1]
+        assert same is not None and [e for e in same.edges if trucks.edges.edge_type[e] != 1] == moving
+        for kind in range(len(model.scenario.commodities)):
+            later = builder.variant(path, kind, None, 1)
+            if later is None:
+                continue
+            old = [int(trucks.edges.ref[e] - x.start) for e in path.edges if trucks.edges.edge_type[e] == 0]
+            new = [int(trucks.edges.ref[e] - x.start) for e in later.edges if trucks.edges.edge_type[e] == 0]
+            assert [int(moves.arc[m]) for m in new] == [int(moves.arc[m]) for m in old]
+            assert [int(moves.dep[m]) for m in new] == [int(moves.dep[m]) + 1 for m in old]
+            assert set(int(moves.kind[m]) for m in new) == {kind}
+            checked += 1
+    assert checked > 0
+
+
+def test_the_search_over_variants_is_never_worse_and_keeps_every_limit(synthetic_day) -> None:  # type: ignore[no-untyped-def]
+    model, solution = synthetic_day
+    plan = round_and_repair(model, solution)
+    people = people_paths(model, solution)
+    trucks, trucks_int = _with_variants(model, plan.trucks, plan.trucks_int.copy(), people, plan.people_int, 3, 5.0)
+    assert plan_value(model, trucks, trucks_int, people, plan.people_int) >= plan.value - 1e-6
+    assert len(trucks.paths) >= len(plan.trucks.paths) and np.all(trucks_int >= 0)
+    _keeps_every_limit(model, SimpleNamespace(trucks=trucks, trucks_int=trucks_int))
