@@ -122,3 +122,18 @@ def test_cli_report_unknown_proposal_exits_2(runner, tmp_path):
     result = runner.invoke(app, ["report", str(TINY), "--out", str(tmp_path), "-p", "armistice"])
     assert result.exit_code == 2
     assert "unknown proposal 'armistice'" in result.output
+
+
+def test_report_says_in_words_who_is_returned_detained_or_turned_back():
+    """People who move but do not reach safety are named in the conclusions, with the plan's figures."""
+    from tests.plan.test_lp_cross_check import _corridor_screened
+
+    screened = _corridor_screened()
+    comparison = compare_proposals(screened, ["agreed"])
+    kpis = comparison.results[0].kpis
+    html = " ".join(render_report_html(comparison).split())
+    assert f"about {kpis.people_detained:,.0f} are detained and {kpis.people_turned_back:,.0f} turned back to their zone at screening" in html
+    returning = compare_proposals(load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "return.yaml"), ["ceasefire"])
+    back = returning.results[0].kpis
+    html = " ".join(render_report_html(returning).split())
+    assert f"{back.people_returned:,} of the {back.people_wanting_to_return:,} displaced people who could go home return" in html

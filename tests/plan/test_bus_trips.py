@@ -87,6 +87,8 @@ def test_detained_are_counted_apart_and_nobody_is_carried_twice(planned):
     carried = sum(t.people for t in plan.trips)
     assert plan.people_reached_safety + plan.people_detained_or_turned_back == pytest.approx(carried)
     assert plan.people_detained_or_turned_back == pytest.approx(0.02 * sum(t.people for t in plan.trips if t.zone == "town-a"))
+    # buses.yaml's point only detains (turned_back not given): the split says so.
+    assert plan.people_detained == pytest.approx(plan.people_detained_or_turned_back) and plan.people_turned_back == 0.0
     released = {d.zone: d.setting_out for d in departures(scenario, proposal, START, END)}
     for zone in ("town-a", "town-b"):
         assert sum(t.people for t in plan.trips if t.zone == zone) <= released[zone] + 1
@@ -161,3 +163,6 @@ def test_backtest_and_compare_count_people_carried_by_bus(tmp_path, runner):
     assert bus["trips"] == len(result.buses.trips)
     assert bus["people_reached_safety"] == pytest.approx(result.buses.people_reached_safety, abs=0.1)
     assert bus["people_detained_or_turned_back"] > 0  # the screening point on Town A's road
+    assert bus["people_detained"] == bus["people_detained_or_turned_back"] and bus["people_turned_back"] == 0.0
+    shown = runner.invoke(app, ["compare", str(tmp_path / "buses.yaml")])
+    assert f"about {result.buses.people_detained:,.0f} detained and 0 turned back at screening" in " ".join(shown.output.split())

@@ -99,3 +99,18 @@ def test_the_documented_screening_and_destination_fields_are_valid():
     assert screening.stopped_share == pytest.approx(0.2)
     assert [p["capacity_people"] for p in example["places"][1:]] == [5000, 2000]
     assert Evacuation.model_validate(example["zones"][0]["evacuation"]).destination_split == "capacity"
+
+
+def test_a_full_shelter_is_named_as_the_limit():
+    from safepassage.evaluate.limits import limit_label
+
+    data = _two_reception_areas("capacity").model_dump(mode="json", by_alias=True, exclude_none=True)
+    for place in data["places"]:
+        if "capacity_people" in place:
+            place["capacity_people"] //= 5  # 1,000 and 400: fewer than the ~6,000 people who set out
+    scenario = Scenario.model_validate(data)
+    plan = _plan(scenario)
+    assert plan.kpis.people_reached_safety == pytest.approx(1400, abs=len(plan.evacuations) + 1)
+    shelters = [b for b in plan.bottlenecks if b.kind == "shelter"]
+    assert shelters, plan.bottlenecks
+    assert {limit_label(scenario, b) for b in shelters} <= {"room at Reception centre, 1,000 people", "room at Second reception, 400 people"}

@@ -84,7 +84,12 @@ def comparison_table(comparison: Comparison) -> Table:
             f"{r.gap:.2%}",
         )
     buses = [(r.proposal, comparison.bus_plan(r)) for r in comparison.results]
-    carried = [f"{name}: {plan.people_reached_safety:,.0f} in {len(plan.trips)} trips" for name, plan in buses if plan is not None]
+    carried = [
+        f"{name}: {plan.people_reached_safety:,.0f} in {len(plan.trips)} trips"
+        + (f" (about {plan.people_detained:,.0f} detained and {plan.people_turned_back:,.0f} turned back at screening)"
+           if plan.people_detained_or_turned_back else "")
+        for name, plan in buses if plan is not None
+    ]
     notes = ["people safe on foot; by bus (planned as trips): " + "; ".join(carried)] if carried else []
     notes += [f"{r.proposal}: " + "; ".join(words) for r in comparison.results if (words := people_apart_words(r.kpis))]
     if notes:

@@ -67,6 +67,8 @@ def _bus_summary(plan: BusPlan | None) -> dict[str, Any]:
             "trips": len(plan.trips),
             "people_reached_safety": round(plan.people_reached_safety, 1),
             "people_detained_or_turned_back": round(plan.people_detained_or_turned_back, 1),
+            "people_detained": round(plan.people_detained, 1),
+            "people_turned_back": round(plan.people_turned_back, 1),
             "waiting_at_end": plan.waiting_at_end,
         }
     }

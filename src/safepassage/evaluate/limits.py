@@ -79,6 +79,10 @@ def limit_label(scenario: Scenario, bottleneck: Bottleneck, generaliser: General
         names = {c.id: c.name.split(" (")[0].lower() for c in scenario.commodities}
         return f"{names.get(commodity, commodity)} in stock at {generaliser.place_label(place_id)}"
     people = "person" in bottleneck.unit
+    if kind == "shelter" and ident in places:
+        room = places[ident].capacity_people
+        where = f"room at {generaliser.place_label(ident)}"
+        return f"{where}, {_number(room)} people" if room is not None else where
     if ident in places:
         place = places[ident]
         rate = place.people_per_hour if people else place.trucks_per_hour

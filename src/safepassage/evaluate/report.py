@@ -314,7 +314,7 @@ def _need_tables(comparison: Comparison, bands: ComparisonBands | None) -> list[
             cells = []
             for c in commodities:
                 if not zone.needs_per_person_per_day.get(c.id):
-                    cells.append({"text": "—", "level": ""})
+                    cells.append({"text": "—", "range": "", "note": "", "level": ""})
                     continue
                 share = r.kpis.need_met.get(zone.id, {}).get(c.id, 0.0)
                 spread = _range(bands, r.proposal, f"need_met.{zone.id}.{c.id}", percent=True)

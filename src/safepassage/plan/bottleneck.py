@@ -17,7 +17,7 @@ from safepassage.plan.solve import LPSolution
 
 __all__ = ["find_bottlenecks"]
 
-_KINDS = ("place_trucks", "road_trucks", "place_people", "road_people", "quota", "fleet")
+_KINDS = ("place_trucks", "road_trucks", "place_people", "road_people", "quota", "fleet", "shelter_capacity")
 MIN_VALUE = 1e-6
 
 
@@ -47,7 +47,7 @@ def find_bottlenecks(model: PlanningModel, solution: LPSolution, top: int = 5) -
 
 
 def _default_kind(block_name: str) -> str:
-    return {"quota": "quota", "fleet": "fleet", "road_trucks": "road", "road_people": "road"}.get(block_name, "place")
+    return {"quota": "quota", "fleet": "fleet", "road_trucks": "road", "road_people": "road", "shelter_capacity": "shelter"}.get(block_name, "place")
 
 
 def _stock_bottlenecks(model: PlanningModel, solution: LPSolution) -> list[tuple[float, Bottleneck]]:

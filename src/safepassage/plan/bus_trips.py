@@ -56,6 +56,8 @@ class BusPlan:
     trips: list[BusTrip] = field(default_factory=list)
     people_reached_safety: float = 0.0
     people_detained_or_turned_back: float = 0.0
+    people_detained: float = 0.0  # of people_detained_or_turned_back, by the screening point's two shares
+    people_turned_back: float = 0.0
     waiting_at_end: dict[str, float] = field(default_factory=dict)
 
 
@@ -237,6 +239,9 @@ def plan_bus_trips(scenario: Scenario, proposal: Proposal, start: dt.datetime, e
                 )
                 plan.people_reached_safety += load - detained
                 plan.people_detained_or_turned_back += detained
+                if screening is not None and detained_share > 0:
+                    plan.people_detained += detained * screening.detained_share / detained_share
+                    plan.people_turned_back += detained * screening.turned_back_share / detained_share
                 heapq.heappush(queue, (returns, vehicle))
             plan.waiting_at_end[zone.id] = round(max(0.0, _released_by(stream, horizon_min) - carried), 1)
     if problems:

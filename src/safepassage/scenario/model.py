@@ -547,7 +547,8 @@ class Objective(_Model):
     ``person_hour_waiting_cost`` person-days, so no one sets out days before a window to wait at its
     entry; waiting at home (the zone's assembly place) costs nothing. ``needs_follow_people: true``:
     people who move take their needs with them, from the time they arrive (``plan/moving_need.py``;
-    off by default until the simulation's re-planner carries it, see docs/agreements.md)."""
+    off by default: its rows join trucks and people, which column generation does not price, see
+    docs/agreements.md)."""
 
     tiers: list[ObjectiveTier] = Field(
         default_factory=lambda: [
