@@ -138,8 +138,21 @@ def pulp_optimum(problem: PlanningProblem) -> float:
     people_pairs = {(int(arcs.tail[a]), int(o)) for a, o in zip(people.arc, people.kind)}
     people_pairs |= {(int(arcs.head[a]), int(o)) for a, o in zip(people.arc, people.kind) if int(arcs.head[a]) not in safe[int(o)]}
     people_pairs |= {(assembly[o], o) for o in range(len(origins))}
-    waits = {i for i, place in enumerate(scenario.places) if place.allows_holding} | set(assembly)
+    # People may wait where a place allows holding, at their assembly place, and in a screening point's
+    # holding area; a screening point whose holding_people is 0 has none (the holding area decides).
+    waits = {i for i, place in enumerate(scenario.places) if place.allows_holding}
+    for i, place in enumerate(scenario.places):
+        if place.screening is not None and place.screening.holding_people is not None:
+            (waits.add if place.screening.holding_people > 0 else waits.discard)(i)
+    waits |= set(assembly)
     h = {(p, o, t): lp.add_variable(f"h_{p}_{o}_{t}", lowBound=0) for p, o in sorted(people_pairs) if p in waits for t in slots}
+    for i, place in enumerate(scenario.places):  # a holding area holds at most holding_people at once (all origins)
+        if place.screening is None or place.screening.holding_people is None or i in set(assembly):
+            continue
+        for t in slots:
+            waiting = [var for (p, _, tt), var in h.items() if p == i and tt == t]
+            if waiting:
+                _add(lp, waiting, "<=", float(place.screening.holding_people), f"holding_{i}_{t}")
     for (p, o, t), var in h.items():  # waiting away from home (the origin's assembly place) costs per person-hour
         if p != assembly[o]:
             value.append(-objective.person_hour_waiting_cost * grid.length_min[t] / 60.0 * var)

@@ -189,7 +189,10 @@ def spread_multipliers(
     )
     rhs += float(scenario.fleet.trucks * pi.fleet.sum()) if scenario.fleet is not None else 0.0
     pi.rhs_value = rhs
-    walk = PeopleMultipliers(walkers.place[:, holder], walkers.road[:, holder], walkers.fair_bonus.copy(), 0.0)
+    # Holding areas are not priced on the fine grid (multiplier 0: any π ≥ 0 keeps the bound valid).
+    walk = PeopleMultipliers(
+        walkers.place[:, holder], walkers.road[:, holder], walkers.fair_bonus.copy(), 0.0, np.zeros_like(walkers.place[:, holder])
+    )
     walk.rhs_value = float(
         (_finite(fine.place_people_cap) * walk.place).sum() + (_finite(fine.road_people_cap) * walk.road).sum()
     )

@@ -61,6 +61,7 @@ class PeopleGraph:
     released: np.ndarray  # (O, T) people released at the assembly place
     assembly: np.ndarray  # (O,)
     keep: np.ndarray  # (P,) share of the people processed at a place who walk on (1 − δ at a screening point)
+    wait_cost: np.ndarray  # (P, T) person-days a person waiting away from home costs over the slot (as the LP's h)
 
     @property
     def n_origins(self) -> int:
@@ -86,6 +87,9 @@ def people_graph(problem: PlanningProblem) -> PeopleGraph:
     hours = (grid.boundaries_min[np.minimum(arr, n_slots)] - grid.boundaries_min[dep][None, :]) / 60.0
     n_origins = len(problem.origins)
     holdable = np.array([p.allows_holding for p in scenario.places], dtype=bool)
+    for i, place in enumerate(scenario.places):  # a screening point's holding area decides, as in the LP
+        if place.screening is not None and place.screening.holding_people is not None:
+            holdable[i] = place.screening.holding_people > 0
     holdable[problem.assembly] = True
     objective = scenario.objective
     priority = np.array([_evacuation_priority(scenario.zones[z]) for z in problem.origins])
@@ -103,6 +107,7 @@ def people_graph(problem: PlanningProblem) -> PeopleGraph:
         released=people_released(scenario, problem.proposal, grid, problem.origins),
         assembly=np.array(problem.assembly, dtype=np.int64),
         keep=1.0 / screening_processed_per_leaving(scenario),
+        wait_cost=np.repeat(objective.person_hour_waiting_cost * grid.length_min[None, :] / 60.0, len(scenario.places), axis=0),
     )
     # fmt: on
 
@@ -113,6 +118,7 @@ class PeopleMultipliers:
     road: np.ndarray  # (A, T) ≥ 0
     fair_bonus: np.ndarray  # (O,) −Σ_r π_r · coefficient of a safe arrival of origin o in fair row r
     rhs_value: float
+    holding: np.ndarray  # (P, T) ≥ 0: a screening point's holding-area row, per person waiting there
 
 
 def people_multipliers(
@@ -121,13 +127,14 @@ def people_multipliers(
     """Multipliers from a (restricted) LP's duals, clipped to the valid side; all zero without one."""
     n_places, n_slots = len(problem.scenario.places), problem.n_slots
     out = PeopleMultipliers(
-        np.zeros((n_places, n_slots)), np.zeros((len(problem.arcs), n_slots)), np.zeros(len(problem.origins)), 0.0
+        np.zeros((n_places, n_slots)), np.zeros((len(problem.arcs), n_slots)), np.zeros(len(problem.origins)), 0.0,
+        np.zeros((n_places, n_slots)),
     )
     if model is None or row_dual is None:
         return out
     lp = model.lp
     _, _, _, _, row_upper = lp.vectors()
-    for name, table in (("place_people", out.place), ("road_people", out.road)):
+    for name, table in (("place_people", out.place), ("road_people", out.road), ("screening_holding", out.holding)):
         block = lp.row_block(name)
         values = np.maximum(row_dual[block.slice()], 0.0)
         table[block.entity, block.slot] = values
@@ -181,6 +188,8 @@ def price_people(graph: PeopleGraph, pi: PeopleMultipliers) -> PeoplePricing:
     leave = np.full((n_slots, n_origins, n_places), -np.inf)
     choice = np.full((n_slots, n_origins, n_places), NONE, dtype=np.int64)
     wait = np.zeros((n_slots, n_origins, n_places), dtype=bool)
+    home = np.zeros((n_origins, n_places), dtype=bool)
+    home[np.arange(n_origins), graph.assembly] = True
     for t in range(n_slots - 1, -1, -1):
         best = np.full((n_origins, n_places), -np.inf)
         pick = np.full((n_origins, n_places), NONE, dtype=np.int64)
@@ -200,7 +209,9 @@ def price_people(graph: PeopleGraph, pi: PeopleMultipliers) -> PeoplePricing:
             )
             best[:, group_tail] = top
             pick[:, group_tail] = np.where(np.isfinite(top), order[np.minimum(first, len(a) - 1)], NONE)
-        hold = np.where(graph.holdable[None, :], value[t + 1], -np.inf)
+        # Waiting costs away from home (the origin's assembly place), and a holding area's row is priced.
+        waiting = np.where(home, 0.0, graph.wait_cost[None, :, t]) + pi.holding[None, :, t]
+        hold = np.where(graph.holdable[None, :], value[t + 1] - waiting, -np.inf)
         leave[t], choice[t] = best, pick
         wait[t] = hold >= best
         value[t] = np.maximum(best, hold)
