@@ -191,7 +191,11 @@ def spread_multipliers(
     pi.rhs_value = rhs
     # Holding areas are not priced on the fine grid (multiplier 0: any π ≥ 0 keeps the bound valid).
     walk = PeopleMultipliers(
-        walkers.place[:, holder], walkers.road[:, holder], walkers.fair_bonus.copy(), 0.0, np.zeros_like(walkers.place[:, holder])
+        walkers.place[:, holder],
+        walkers.road[:, holder],
+        walkers.fair_bonus.copy(),
+        0.0,
+        np.zeros_like(walkers.place[:, holder]),
     )
     walk.rhs_value = float(
         (_finite(fine.place_people_cap) * walk.place).sum() + (_finite(fine.road_people_cap) * walk.road).sum()

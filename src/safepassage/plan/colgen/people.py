@@ -107,7 +107,9 @@ def people_graph(problem: PlanningProblem) -> PeopleGraph:
         released=people_released(scenario, problem.proposal, grid, problem.origins),
         assembly=np.array(problem.assembly, dtype=np.int64),
         keep=1.0 / screening_processed_per_leaving(scenario),
-        wait_cost=np.repeat(objective.person_hour_waiting_cost * grid.length_min[None, :] / 60.0, len(scenario.places), axis=0),
+        wait_cost=np.repeat(
+            objective.person_hour_waiting_cost * grid.length_min[None, :] / 60.0, len(scenario.places), axis=0
+        ),
     )
     # fmt: on
 
