@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from safepassage.plan import plan_proposal
 from safepassage.plan.aggregate import solve_planning_lp
 from safepassage.plan.convoys import Rules, consolidate
-from safepassage.plan.integer import _capacity_matrix, _incidence, integer_plan, people_paths, stock_limits, truck_paths
+from safepassage.plan.integer import _capacity_matrix, integer_plan, people_paths, stock_limits, truck_paths
+from safepassage.plan.quota_floors import path_incidence
 from safepassage.plan.lp_build import build_planning_model
 from safepassage.plan.path_variants import PathVariants, extended
 from safepassage.scenario.model import ConvoyRules, Scenario
@@ -82,7 +83,7 @@ def _lone_truck_plan(model, solution, convoy_trucks: int, later_slots: int):  # 
 def _keeps_every_limit(model, plan) -> None:  # type: ignore[no-untyped-def]
     """Every capacity row, column bound and stock lot, recomputed from the plan's paths."""
     capacity, upper = _capacity_matrix(model)
-    use = _incidence(plan.trucks, model.lp.n_cols) @ plan.trucks_int
+    use = path_incidence(plan.trucks, model.lp.n_cols) @ plan.trucks_int
     _, _, column_upper, _, _ = model.lp.vectors()
     assert np.all(capacity @ use <= upper + 1e-6)
     assert np.all(use <= column_upper + 1e-6)

@@ -20,7 +20,7 @@ from safepassage.plan.decompose import SINK, FlowEdges, Path, decompose
 from safepassage.plan.lp_build import PlanningModel
 from safepassage.plan.moving_need import moved_need_units
 from safepassage.plan.network import screening_processed_per_leaving
-from safepassage.plan.quota_floors import QuotaFloors
+from safepassage.plan.quota_floors import QuotaFloors, path_incidence
 from safepassage.plan.solve import LPSolution
 
 __all__ = ["FlowPaths", "IntegerPlan", "DecodedPath", "decode_paths", "integer_plan", "truck_paths", "people_paths", "round_and_repair", "plan_value", "capacity_labels"]
@@ -181,16 +181,6 @@ def people_paths(model: PlanningModel, solution: LPSolution) -> FlowPaths:
         lambda last: model.arcs.head[model.people.arc[edges.ref[last] - y.start]] if len(last) else np.zeros(0, dtype=np.int64),
         lambda last: model.people.arr[edges.ref[last] - y.start] if len(last) else np.zeros(0, dtype=np.int64),
     )
-
-
-def _incidence(flow: FlowPaths, n_cols: int) -> sp.csc_matrix:
-    """(LP columns × paths) matrix: 1 where a path uses a column (a move, a wait or an offload)."""
-    rows, cols = [], []
-    for j, path in enumerate(flow.paths):
-        for edge in path.edges:
-            rows.append(flow.edges.ref[edge])
-            cols.append(j)
-    return sp.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_cols, len(flow.paths)))
 
 
 def _capacity_matrix(model: PlanningModel) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -541,7 +531,7 @@ def _repair(
 ) -> np.ndarray:
     valuer = _Valuer(model, trucks, people, people_int)
     capacity, upper = _capacity_matrix(model)
-    per_path = (capacity @ _incidence(trucks, model.lp.n_cols)).tocsc()
+    per_path = (capacity @ path_incidence(trucks, model.lp.n_cols)).tocsc()
     activity = per_path @ trucks_int
     # Stock, lot by lot: trucks leaving a source before a lot arrives cannot carry it.
     stock_member, stock = stock_limits(model, trucks)

@@ -173,10 +173,11 @@ class PathLimits:
 
     @classmethod
     def of(cls, model: PlanningModel, flow, trucks_int: np.ndarray) -> PathLimits:  # type: ignore[no-untyped-def]
-        from safepassage.plan.integer import _capacity_matrix, _incidence, capacity_labels, stock_limits
+        from safepassage.plan.integer import _capacity_matrix, capacity_labels, stock_limits
+        from safepassage.plan.quota_floors import path_incidence
 
         capacity, upper = _capacity_matrix(model)
-        incidence = _incidence(flow, model.lp.n_cols)
+        incidence = path_incidence(flow, model.lp.n_cols)
         per_path = (capacity @ incidence).tocsc()
         _, _, column_upper, _, _ = model.lp.vectors()
         stock_member, stock = stock_limits(model, flow)

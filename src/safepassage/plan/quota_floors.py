@@ -96,7 +96,7 @@ class QuotaFloors:
         keep = np.ones(model.lp.n_cols)
         keep[short.start : short.stop] = 0.0
         rows = model.lp.csc()[block.start : block.start + block.size] @ sp.diags(keep)
-        self.per_path = np.asarray((rows @ _incidence(trucks, model.lp.n_cols)).todense()).reshape(
+        self.per_path = np.asarray((rows @ path_incidence(trucks, model.lp.n_cols)).todense()).reshape(
             self.n_rows, len(trucks.paths)
         )
         self.cost_per_truck = floor_shortfall_cost(model)
@@ -171,7 +171,7 @@ class QuotaFloors:
         return z
 
 
-def _incidence(flow: FlowPaths, n_cols: int) -> sp.csc_matrix:
+def path_incidence(flow: FlowPaths, n_cols: int) -> sp.csc_matrix:
     """(LP columns × paths): 1 where a path uses a column (a move, a wait or an offload)."""
     rows, cols = [], []
     for j, path in enumerate(flow.paths):
@@ -202,7 +202,7 @@ def quota_shortfalls(model: PlanningModel, trucks: FlowPaths, trucks_int: np.nda
             ]
         ),
     )
-    incidence = _incidence(trucks, model.lp.n_cols)
+    incidence = path_incidence(trucks, model.lp.n_cols)
     x = model.col("x")
     out = []
     for r, (quota, rule) in enumerate(_rules(model)):
