@@ -172,12 +172,12 @@ class QuotaFloors:
 
 
 def path_incidence(flow: FlowPaths, n_cols: int) -> sp.csc_matrix:
-    """(LP columns × paths): 1 where a path uses a column (a move, a wait or an offload)."""
-    rows, cols = [], []
-    for j, path in enumerate(flow.paths):
-        for edge in path.edges:
-            rows.append(flow.edges.ref[edge])
-            cols.append(j)
+    """(LP columns × paths): 1 where a path uses a column (a move, a wait or an offload); a column
+    a path uses twice counts 2."""
+    lengths = np.fromiter((len(path.edges) for path in flow.paths), dtype=np.int64, count=len(flow.paths))
+    edges = np.fromiter((edge for path in flow.paths for edge in path.edges), dtype=np.int64, count=int(lengths.sum()))
+    rows = np.asarray(flow.edges.ref, dtype=np.int64)[edges]
+    cols = np.repeat(np.arange(len(flow.paths), dtype=np.int64), lengths)
     return sp.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_cols, len(flow.paths)))
 
 
