@@ -50,6 +50,20 @@ def test_binding_limits_read_as_sentences() -> None:
     ]
 
 
+def test_binding_limits_are_named_from_the_scenario_as_in_every_other_table() -> None:
+    from safepassage.scenario import load_scenario
+
+    scenario = load_scenario("gaza-2023-11")
+    limits = [
+        {"kind": "quota", "id": "policy.daily_quotas[0]", "value_per_unit": 10.0, "unit": "truck per day", "binding_slots": 7},
+        {"kind": "quota", "id": "ceasefire.quotas[0]", "value_per_unit": 73471.0, "unit": "truck per day", "binding_slots": 5},
+    ]
+    entry, agreed = binding_limits_in_words(limits, scenario)
+    assert entry.startswith("daily entry quota, 38 trucks/day binds in 7 time slots;")
+    assert agreed.startswith("agreed daily quota for all but diesel fuel, 200 trucks/day binds in 5 time slots;")
+    assert "quotas[" not in entry + agreed
+
+
 def test_binding_limits_name_what_binds_for_trucks_or_people() -> None:
     def words(kind: str, ident: str, unit: str) -> str:
         (sentence,) = binding_limits_in_words([{"kind": kind, "id": ident, "unit": unit, "value_per_unit": 1200.4, "binding_slots": 3}])

@@ -38,13 +38,23 @@ def _limit_subject(kind: str, ident: str, unit: str) -> str:
     return f"the {'people' if people else 'truck'} throughput of {place}"
 
 
-def binding_limits_in_words(bottlenecks: list[dict[str, Any]]) -> list[str]:
+def binding_limits_in_words(bottlenecks: list[dict[str, Any]], scenario: Scenario | None = None) -> list[str]:
     """Each binding limit as a sentence, e.g. "the daily truck quota policy.daily_quotas[0] binds in
-    4 time slots; one more truck per day would add 57,497 units of value"."""
+    4 time slots; one more truck per day would add 57,497 units of value". With the plan's
+    ``scenario``, the limit is named as every other table names it (``evaluate.limits.limit_label``:
+    "daily entry quota, 38 trucks/day binds in 4 time slots; ...")."""
     out = []
     for b in bottlenecks:
         unit = str(b.get("unit", "unit")).replace("hour more per", "hour per")
-        what = _limit_subject(str(b.get("kind", "limit")), str(b.get("id", "")), unit)
+        kind, ident = str(b.get("kind", "limit")), str(b.get("id", ""))
+        if scenario is not None:
+            from safepassage.evaluate.limits import limit_label
+            from safepassage.plan.result import Bottleneck
+
+            limit = Bottleneck(kind, ident, float(b.get("value_per_unit", 0)), unit, int(b.get("binding_slots", 0)))
+            what = limit_label(scenario, limit)
+        else:
+            what = _limit_subject(kind, ident, unit)
         out.append(
             f"{what} binds in {b.get('binding_slots', 0)} time slots; "
             f"one more {unit} would add {float(b.get('value_per_unit', 0)):,.0f} units of value"

@@ -91,7 +91,8 @@ async def compare(request: Request, user: User, scenario: int | None = None, sim
     rows: list[dict[str, Any] | None] = []
     if chosen:
         rows = latest_plans_by_proposal(await user.api.plans(), chosen["id"], chosen["proposals"])
-    limits = {r["id"]: binding_limits_in_words(r["summary"].get("bottlenecks") or [])[:2] for r in rows if r}
+    named_by = stored_scenario(request.app, int(chosen["id"])) if chosen else None
+    limits = {r["id"]: binding_limits_in_words(r["summary"].get("bottlenecks") or [], named_by)[:2] for r in rows if r}
     return page(
         request,
         "compare.html",
@@ -243,6 +244,7 @@ async def plan_page(request: Request, user: User, plan_id: PlanId) -> HTMLRespon
         store.popitem(last=False)
     parties = await user.api.parties()
     summary = plan.get("summary") or {}
+    named_by = stored_scenario(request.app, int(plan["scenario_id"]))
     return page(
         request,
         "plan.html",
@@ -253,7 +255,7 @@ async def plan_page(request: Request, user: User, plan_id: PlanId) -> HTMLRespon
             "movements": movements,
             "arrivals": events,
             "parties": parties,
-            "limits": binding_limits_in_words(summary.get("bottlenecks") or []),
+            "limits": binding_limits_in_words(summary.get("bottlenecks") or [], named_by),
             "requested": sum(m["status"] == "requested" for m in movements),
             "can_notify": user.role in ("admin", "coordinator", "notifier"),
         },
