@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from playwright.sync_api import expect
 
 from safepassage.interop.cap import validate_alert
 from safepassage.interop.windows import window_occurrences
@@ -102,6 +103,7 @@ def test_plan_page_first_view_and_assets_are_cached_and_compressed(browse: Any, 
     me.page.click("#lanes-next")
     assert me.page.inner_text("#lanes-at") == f"Lanes 41–{min(80, total)} of {total}"
     me.page.click("#movements-table summary")  # the table of a plan of more than 40 movements starts closed
+    expect(me.page.locator("#movements-table")).to_have_attribute("open", "")
     table_refs = me.page.locator("#movements tbody tr td:first-child").all_inner_texts()[40:80]
     lane_refs = me.page.locator("#gantt .vis-label").all_inner_texts()
     assert [t.split(" #")[0] for t in table_refs] == [t.strip() for t in lane_refs]
@@ -307,9 +309,14 @@ def test_monitor_records_an_arrival_and_the_plan_page_shows_it(browse: Any, worl
 
     me.open(f"/ui/plans/{best['id']}")
     row = me.page.locator(f"#movements tr[data-movement='{movement['id']}']")
-    if me.page.locator("#movements-table").get_attribute("open") is None:  # closed for a plan of more than 40 movements
-        me.page.click("#movements-table summary")
-    assert "arrived" in row.locator(".status").inner_text()
+    # Open the table as a keyboard user does (no pointer position to go stale while the charts are drawn), then wait
+    # until it is open: a closed <details> hides its rows' text from innerText.
+    table = me.page.locator("#movements-table")
+    if table.get_attribute("open") is None:  # closed for a plan of more than 40 movements
+        me.page.focus("#movements-table summary")
+        me.page.keyboard.press("Enter")
+    expect(table).to_have_attribute("open", "")
+    expect(row.locator(".status")).to_contain_text("arrived")
     assert f"{good:g} {commodity} good" in row.inner_text() and f"{damaged:g} {commodity} damaged" in row.inner_text()
     me.page.wait_for_selector("#plan-map[data-ready='true']")
     # The Gantt draws only the lanes in view; what it draws for this movement comes from the page's data.
@@ -417,8 +424,12 @@ def _forge(
     doc["entries"] = entries
     doc["head"] = {"seq": len(entries), "entry_hash": previous}
     doc["public_key_pem"] = public_key_pem(key)
-    doc["checkpoint"] = sign_checkpoint(export["origin"], len(entries) if checkpoint_size is None else checkpoint_size,
-                                        merkle_root(leaves) if checkpoint_root is None else checkpoint_root, key)
+    doc["checkpoint"] = sign_checkpoint(
+        export["origin"],
+        len(entries) if checkpoint_size is None else checkpoint_size,
+        merkle_root(leaves) if checkpoint_root is None else checkpoint_root,
+        key,
+    )
     doc["signature"] = base64.b64encode(key.sign(export_signature_input(doc))).decode("ascii")
     return doc
 
@@ -432,8 +443,12 @@ def test_audit_page_refuses_a_tampered_export(browse: Any, world: World) -> None
     n = len(export["entries"])
     assert n >= 3
     serve: dict[str, Any] = {}
-    me.page.route("**/ui/audit/export.json", lambda route: route.fulfill(
-        status=200, content_type="application/json", body=json.dumps(serve["doc"], ensure_ascii=False)))
+    me.page.route(
+        "**/ui/audit/export.json",
+        lambda route: route.fulfill(
+            status=200, content_type="application/json", body=json.dumps(serve["doc"], ensure_ascii=False)
+        ),
+    )
 
     genuine_key = load_public_key(export["public_key_pem"])
     other = Ed25519PrivateKey.generate()
@@ -455,8 +470,9 @@ def test_audit_page_refuses_a_tampered_export(browse: Any, world: World) -> None
     check(_forge(export, other), "signed by another key")
 
     # With a page that shows the forging key's fingerprint, each inner check must still catch its case.
-    me.page.evaluate("fp => { document.getElementById('fingerprint').textContent = fp; }",
-                     key_fingerprint(public_key_pem(other)))
+    me.page.evaluate(
+        "fp => { document.getElementById('fingerprint').textContent = fp; }", key_fingerprint(public_key_pem(other))
+    )
     trusted["key"] = other.public_key()
     check(_forge(export, other), "Verified")  # the forgery itself is self-consistent
     modified = _forge(export, other)
