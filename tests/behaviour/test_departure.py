@@ -180,3 +180,29 @@ def test_when_the_willing_are_gone_the_flow_falls_while_many_stay():
     everyone = departures(*_ten_daily_windows(willing_share=1.0))[0]
     assert zone.setting_out < 0.7 * everyone.setting_out
     assert zone.setting_out < zone.wants_to_leave
+
+
+def test_trust_lost_in_a_violation_is_not_won_back_in_full():
+    """Trust asymmetry (docs/behaviour.md): a violation lowers the trust people have and, for good, the
+    most that windows that hold can give back (T_max x violation factor, not below 1). With a small
+    chance per window and no social cue, departures are proportional to the odds, so long after a
+    violation they stay about the violation factor below those of a pause that always held; if trust
+    recovered to T_max they would be back near them."""
+    import dataclasses
+
+    from safepassage.scenario.behaviour import ShareRange
+
+    scenario, proposal, start, end = _ten_daily_windows(willing_share=1.0)
+    rare = scenario.behaviour.model_copy(update={"base_participation": ShareRange(value=0.002, assumption="test")})
+    scenario = scenario.model_copy(update={"behaviour": rare})
+    kappa = COEFFICIENTS.social_proof_odds
+    blind = dataclasses.replace(COEFFICIENTS, social_proof_odds=dataclasses.replace(kappa, value=0.0, low=0.0))
+    broken = proposal.model_copy(
+        update={"replay": [WindowReplay(date=dt.date(2024, 3, 5), violated=True, source="test")]}
+    )
+    held = departures(scenario, proposal, start, end, blind)[0].windows
+    violated = departures(scenario, broken, start, end, blind)[0].windows
+    assert violated[0].violated and len(held) == len(violated) == 10
+    factor = scenario.behaviour.mobilisation.violation_odds_factor
+    ratios = [v.people / h.people for h, v in zip(held[6:], violated[6:])]
+    assert all(factor * 0.9 < r < factor * 1.2 for r in ratios), ratios

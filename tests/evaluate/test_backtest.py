@@ -20,13 +20,11 @@ GAZA_EPISODES = [
     "gaza-week-before-truce-2023-11-17",
     "gaza-truce-2023-11-24",
 ]
-# Honest out-of-sample misses, documented in docs/behaviour.md ("Out-of-sample checks"): the people
-# leaving on the held-out corridor day 15 Nov are over-predicted (~4.2): the willing share (0.3, an
-# assumption) leaves too many willing people after 10 Nov, and trust recovers after the violated window.
-# (8-10 Nov, a miss at 0.47 before the social cue, is in band since: 0.73.)
-KNOWN_MISSES = {
-    ("gaza-corridor-2023-11-15", "people-safe-per-day"),
-}
+# Honest out-of-sample misses, documented in docs/behaviour.md ("Out-of-sample checks"). None today:
+# 15 Nov (over-predicted 4.15 while trust recovered in full after the 10 Nov violation) is in band since
+# trust lost in a violation is not won back in full (1.23); 8-10 Nov (0.47 before the social cue) is 0.73.
+# A new miss goes here, with its ratio, rather than out of the test.
+KNOWN_MISSES: set[tuple[str, str]] = set()
 
 
 @functools.lru_cache(maxsize=None)

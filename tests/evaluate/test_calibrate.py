@@ -26,8 +26,9 @@ def test_an_episode_without_a_people_outcome_cannot_be_fitted():
 
 
 def test_willing_share_sensitivity_refits_the_base_chance_and_reports_each_people_outcome():
-    """The table of docs/behaviour.md ("Why 15 Nov still misses"): the refitted base chance falls as
-    more of the pool is willing, and the shipped share leaves 15 Nov a miss."""
+    """The table of docs/behaviour.md ("How 15 Nov depends on the assumptions"): the refitted base
+    chance falls as more of the pool is willing, and every share of the declared range (0.15-0.5) and
+    beyond (everyone willing) keeps 15 Nov and 8-14 Nov within x2, before the corridor's capacity."""
     rows = willing_share_sensitivity("gaza-corridor-2023-11-05", "gaza-corridor-2023-11-15", [0.15, 0.3, 1.0])
     assert [r["willing_share"] for r in rows] == [0.15, 0.3, 1.0]
     bases = [r["base_participation"] for r in rows]
@@ -36,7 +37,7 @@ def test_willing_share_sensitivity_refits_the_base_chance_and_reports_each_peopl
     outcomes = {"people-safe-per-day", "people-safe-per-day-8-14-nov"}
     for row in rows:
         assert set(row) == {"willing_share", "base_participation"} | outcomes
-    shipped = rows[1]
-    assert shipped["people-safe-per-day"] > 2.0  # the documented miss on 15 Nov
-    assert 0.5 <= shipped["people-safe-per-day-8-14-nov"] <= 2.0
-    assert rows[0]["people-safe-per-day"] < shipped["people-safe-per-day"]  # fewer willing, lower 15 Nov
+    for row in rows:
+        assert 0.5 <= row["people-safe-per-day"] <= 2.0, row
+        assert 0.5 <= row["people-safe-per-day-8-14-nov"] <= 2.0, row
+    assert rows[0]["people-safe-per-day"] < rows[1]["people-safe-per-day"]  # fewer willing, lower 15 Nov

@@ -8,7 +8,9 @@ Participation of zone z under proposal π (logistic in the declared drivers, eac
 p is the chance that a person who is ready and still here chooses to go in one window.
 
 Trust: before window k the odds of going are multiplied by T_k, T_1 = 1, T_{k+1} = min(T_k·θ_held,
-T_max) after a window that held, T_k·θ_violated after a violated one.
+C_k) after a window that held, T_k·θ_violated after a violated one. The ceiling C starts at T_max and a
+violation lowers it for good, C ← max(1, C·θ_violated), and discounts the social cue's count of people
+seen to go by θ_violated too (trust is lost faster than it is won: Slovic 1993).
 
 Who is willing, and seeing others go: a share m of the pool (``willing_share``; not declared: the
 coefficient, 0.3) is willing; their odds also multiply by 1 + κ·F_k (Bass-type social cue), F_k the
@@ -246,6 +248,7 @@ def departures(
         logit_p, trust = _logit(p), 1.0
         gone = [0.0] * len(classes)
         seen_safe = 0.0  # people who set out in windows that held: what the willing see
+        ceiling = mobilisation.max_trust_odds_factor  # lowered for good by each violation (trust asymmetry)
         for start, end, violated in occurrences:
             s_min, e_min = minutes(start), minutes(end)
             if e_min <= 0 or s_min >= minutes(horizon_end):
@@ -281,16 +284,23 @@ def departures(
                     seen_safe += day_total
                 if day < days - 1 and not violated:
                     # A day of the window that held raises trust for the next day, as a held window does.
-                    trust = min(trust * mobilisation.held_window_odds_factor, mobilisation.max_trust_odds_factor)
+                    trust = min(trust * mobilisation.held_window_odds_factor, ceiling)
             result.windows.append(
                 WindowDepartures(start.isoformat(), end.isoformat(), sum(n for _, n in released), violated)
             )
             result.release_minutes.extend((m, n) for m, n in released if n > 0)
             # What people saw changes their trust for the next window.
             if violated:
-                trust *= mobilisation.violation_odds_factor
+                # Trust is lost faster than it is won (Slovic 1993): the violation lowers the trust people
+                # have, and the most that windows that hold can give back (never below the trust of people
+                # who have seen no window). What people hear from the road is no longer only that others
+                # arrived: the cue of those seen to go is discounted by the same factor.
+                factor = mobilisation.violation_odds_factor
+                trust *= factor
+                ceiling = max(1.0, ceiling * factor)
+                seen_safe *= factor
             else:
-                trust = min(trust * mobilisation.held_window_odds_factor, mobilisation.max_trust_odds_factor)
+                trust = min(trust * mobilisation.held_window_odds_factor, ceiling)
         results.append(result)
     return results
 
