@@ -12,7 +12,8 @@ It re-reads the scenario YAML (substituting ``$parameters`` itself), rebuilds ti
 - pause-only roads: used only while a window covering the road is on, for the whole leg;
 - opening hours: departures from open places, offloading while the distribution point is open;
 - destinations: shelters take in at most ``capacity_people``; an origin's ``destination_split``
-  (preference weights or capacities) shares its people among the destinations the plan reaches;
+  (preference weights or capacities) shares its people among the destinations the plan reaches (under
+  `when_full: redirect` a full place takes at most its share, the others split the rest);
 - throughput: trucks (people) leaving a place, and entering a road, per hour (a screening point
   counts everyone it processes: those walking on times 1 / (1 - detained - turned back));
 - daily quotas (prorated on days a proposal's windows cover in part), restricted goods;
@@ -424,7 +425,8 @@ class PlanChecker:
         """Shelters take in at most their ``capacity_people``; an origin with a ``destination_split``
         of ``preference`` or ``capacity`` sends each destination it reaches its weight's share of its
         people (over the destinations the plan reaches; give or take one person per movement, for the
-        whole-person rounding of each)."""
+        whole-person rounding of each). Under ``when_full: redirect`` (the default) a full place takes
+        at most that share and the others split the rest by their weights."""
         out = []
         arriving: dict[str, int] = defaultdict(int)
         by_origin: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -437,17 +439,37 @@ class PlanChecker:
             cap = self.places[place_id].get("capacity_people")
             if cap is not None and n > float(cap) + 1e-6:
                 out.append(f"'{place_id}': {n} people arrive, more than its capacity of {cap}")
+        into: dict[str, int] = defaultdict(int)
+        for movement in evacuations:
+            into[movement["destination"]] += 1
         for zone_id, counts in by_origin.items():
-            rule = (self.zones[zone_id].get("evacuation") or {}).get("destination_split", "nearest")
+            evacuation = self.zones[zone_id].get("evacuation") or {}
+            rule = evacuation.get("destination_split", "nearest")
             if rule == "nearest":
                 continue
             field = "preference_weight" if rule == "preference" else "capacity_people"
             weight = {d: float(self.places[d].get(field) or 0.0) for d in counts}
             total, weights = sum(counts.values()), sum(weight.values())
+            # when_full: redirect (default): a full place takes at most its share of everyone, and the
+            # others split the rest among themselves by their weights; stop: the split holds as stated.
+            full = set()
+            if evacuation.get("when_full", "redirect") == "redirect":
+                for d in counts:
+                    cap = self.places[d].get("capacity_people")
+                    if cap is not None and arriving[d] >= float(cap) - into[d] - 1:
+                        full.add(d)
+            for d in full:
+                most = total * weight[d] / weights if weights > 0 else 0.0
+                if counts[d] > most + movements[zone_id] + 1:
+                    out.append(f"zone '{zone_id}': {counts[d]} people go to full '{d}', more than its {rule} share {most:.0f}")
+            rest_total = total - sum(counts[d] for d in full)
+            rest_weights = sum(w for d, w in weight.items() if d not in full)
             for d, n in counts.items():
-                expected = total * weight[d] / weights if weights > 0 else 0.0
+                if d in full:
+                    continue
+                expected = rest_total * weight[d] / rest_weights if rest_weights > 0 else 0.0
                 if abs(n - expected) > movements[zone_id] + 1:
-                    out.append(f"zone '{zone_id}': {n} people go to '{d}', its {rule} share of {total} is {expected:.0f}")
+                    out.append(f"zone '{zone_id}': {n} people go to '{d}', its {rule} share of {rest_total} is {expected:.0f}")
         return out
 
     def _assembly(self, movement: dict[str, Any]) -> str:

@@ -114,3 +114,40 @@ def test_a_full_shelter_is_named_as_the_limit():
     shelters = [b for b in plan.bottlenecks if b.kind == "shelter"]
     assert shelters, plan.bottlenecks
     assert {limit_label(scenario, b) for b in shelters} <= {"room at Reception centre, 1,000 people", "room at Second reception, 400 people"}
+
+
+def _preferred_place_holds(capacity: int, when_full: str | None) -> Scenario:
+    """The preference split (1 : 3) with room for only ``capacity`` at the preferred reception area."""
+    data = _two_reception_areas("preference").model_dump(mode="json", by_alias=True, exclude_none=True)
+    if when_full is not None:
+        data["zones"][0]["evacuation"]["when_full"] = when_full
+    for place in data["places"]:
+        if place["id"] == "reception-2":
+            place["capacity_people"] = capacity
+    return Scenario.model_validate(data)
+
+
+def test_people_redirect_from_a_full_place_unless_the_split_must_hold():
+    """when_full: redirect (the default) — the preferred place takes what it has room for and the others
+    go to the other place, so as many reach safety as with no limit; stop — the 1 : 3 split holds and the
+    full place stops the origin's arrivals at a third of its capacity elsewhere."""
+    free = _plan(_two_reception_areas("preference"))
+    redirected = _plan(_preferred_place_holds(1000, None))
+    arrived = _arrivals(redirected)
+    slack = len(redirected.evacuations) + 1
+    assert arrived["reception-2"] <= 1000
+    assert arrived["reception-2"] >= 1000 - slack  # it fills before anyone is sent elsewhere
+    assert redirected.kpis.people_reached_safety == pytest.approx(free.kpis.people_reached_safety, abs=slack)
+    assert arrived["reception"] > 3 * _arrivals(free)["reception"]  # the others went to the other place
+    stopped = _plan(_preferred_place_holds(1000, "stop"))
+    kept = _arrivals(stopped)
+    assert kept["reception-2"] == pytest.approx(3 * kept["reception"], abs=3 * (len(stopped.evacuations) + 1))
+    assert stopped.kpis.people_reached_safety < 0.25 * redirected.kpis.people_reached_safety
+    assert stopped.objective < redirected.objective
+
+
+def test_the_checker_tells_a_redirect_from_a_split_that_must_hold():
+    """The redirected plan keeps its own rule, and breaks the same scenario's split under ``stop``."""
+    plan = _plan(_preferred_place_holds(1000, None)).to_dict()
+    problems = check_plan(_text(_preferred_place_holds(1000, "stop")), plan)
+    assert any("its preference share" in p for p in problems), problems[:3]

@@ -6,18 +6,31 @@ where it has them). Which one is a stated rule, the origin's ``evacuation.destin
 - ``nearest``: no row; the planner sends them where they arrive earliest (the objective's earliness).
 - ``preference`` / ``capacity``: over the safe places D_o the origin can reach in the horizon (some
   walking movement of it ends there), each place d takes the share w̃_d = w_d / Σ_{D_o} w of the
-  origin's arrivals, w_d its ``preference_weight`` or ``capacity_people``:
+  origin's arrivals A_o,d, w_d its ``preference_weight`` or ``capacity_people``:
 
-      Σ_{m: kind=o, head=d} y[m] − w̃_d · Σ_{m: kind=o, head ∈ D_o} y[m] = 0     for every d ∈ D_o (|D_o| ≥ 2)
+      A_o,d − w̃_d · Σ_{e ∈ D_o} A_o,e = 0     for every d ∈ D_o (|D_o| ≥ 2)
 
 A place's ``capacity_people`` (people it can take in over the horizon) holds under every rule, for
 everyone arriving there to stay:
 
-      Σ_{m: head=d safe for kind(m)} y[m] ≤ capacity_people[d]
+      Σ_o A_o,d ≤ capacity_people[d]
 
-So people do not redirect when the place they chose is full: under a split, a full place stops the
-origin's arrivals everywhere (the rule's meaning: they choose by it). Column generation does not
-price these rows (``plan/colgen``): a scenario with either plans on the whole LP.
+When a place is full (``evacuation.when_full``):
+
+- ``redirect`` (default): people who would have gone to a full place go to the others. With F_o the
+  full places of o's split and R_o = D_o \ F_o the rest, o's people split over R_o by the rule's
+  weights renormalised over R_o, and a full place takes at most its share of all of o's arrivals:
+
+      A_o,d − (w_d / Σ_{R_o} w) · Σ_{e ∈ R_o} A_o,e = 0     for d ∈ R_o (|R_o| ≥ 2)
+      A_o,d − w̃_d · Σ_{e ∈ D_o} A_o,e ≤ 0                  for d ∈ F_o
+
+  Which places are full is found by solving (``newly_full``): the planner solves with F empty, adds
+  the places of a split whose capacity row binds, and solves again until no new place fills (at most
+  one round per place with a capacity; the rows only grow looser, so the objective never falls).
+- ``stop``: the split holds as stated, so a full place stops the origin's arrivals everywhere.
+
+Column generation does not price these rows (``plan/colgen``): a scenario with either plans on the
+whole LP.
 """
 
 from __future__ import annotations
@@ -28,9 +41,10 @@ import numpy as np
 
 if TYPE_CHECKING:
     from safepassage.plan.lp_build import PlanningModel
+    from safepassage.plan.solve import LPSolution
     from safepassage.scenario.model import Scenario
 
-__all__ = ["define_destination_constraints", "has_destination_rules", "split_weights"]
+__all__ = ["define_destination_constraints", "has_destination_rules", "newly_full", "split_weights"]
 
 
 def has_destination_rules(scenario: Scenario) -> bool:
@@ -65,7 +79,7 @@ def define_destination_constraints(model: PlanningModel) -> None:
     kind = people.kind[arrives] if len(arrives) else np.zeros(0, dtype=np.int64)
     labels = [p.id for p in scenario.places]
 
-    rows: list[tuple[int, int, np.ndarray, np.ndarray]] = []  # (origin, place, columns, coefficients)
+    rows: list[tuple[int, int, np.ndarray, np.ndarray, float]] = []  # (origin, place, columns, coefficients, lower)
     for o, z in enumerate(model.origins):
         evacuation = scenario.zones[z].evacuation
         if evacuation is None or evacuation.destination_split == "nearest":
@@ -75,15 +89,25 @@ def define_destination_constraints(model: PlanningModel) -> None:
         if len(reached) < 2:
             continue
         weights = split_weights(scenario, z, reached)
+        full = [d for d in reached if (o, d) in model.full_places]
+        rest = [d for d in reached if (o, d) not in model.full_places]
         total = weights.sum()
-        share = weights / total if total > 0 else np.zeros(len(reached))
-        for d, w in zip(reached, share):
-            coefficient = np.where(head[mine] == d, 1.0 - w, -w)
-            rows.append((o, d, y.start + arrives[mine], coefficient))
-    place_of = np.array([d for _, d, _, _ in rows], dtype=np.int64)
-    origin_of = np.array([o for o, _, _, _ in rows], dtype=np.int64)  # in the block's slot field
-    block = lp.add_rows("destination_split", "people", 0.0, 0.0, place_of, origin_of, labels, unit="person")
-    for r, (_, _, cols, coefficient) in enumerate(rows):
+        share = dict(zip(reached, weights / total if total > 0 else np.zeros(len(reached))))
+        for d in full:  # at most its share of everyone: its people go elsewhere, nobody comes instead
+            rows.append((o, d, y.start + arrives[mine], np.where(head[mine] == d, 1.0 - share[d], -share[d]), -np.inf))
+        if len(rest) < 2:
+            continue
+        among = np.isin(head[mine], rest)
+        rest_total = float(sum(w for d, w in zip(reached, weights) if d in rest))
+        for d in rest:
+            w = float(weights[reached.index(d)]) / rest_total if rest_total > 0 else 0.0
+            coefficient = np.where(head[mine][among] == d, 1.0 - w, -w)
+            rows.append((o, d, y.start + arrives[mine][among], coefficient, 0.0))
+    place_of = np.array([d for _, d, _, _, _ in rows], dtype=np.int64)
+    origin_of = np.array([o for o, _, _, _, _ in rows], dtype=np.int64)  # in the block's slot field
+    lower = np.array([low for *_, low in rows], dtype=float)
+    block = lp.add_rows("destination_split", "people", lower, 0.0, place_of, origin_of, labels, unit="person")
+    for r, (_, _, cols, coefficient, _) in enumerate(rows):
         lp.add_entries(np.full(len(cols), block.start + r), cols, coefficient)
 
     capacity = np.array([np.inf if p.capacity_people is None else p.capacity_people for p in scenario.places])
@@ -95,3 +119,26 @@ def define_destination_constraints(model: PlanningModel) -> None:
     for r, d in enumerate(limited):
         cols = y.start + arrives[head == d]
         lp.add_entries(np.full(len(cols), block.start + r), cols, 1.0)
+
+
+def newly_full(
+    model: PlanningModel, solution: LPSolution, tolerance_people: float = 1e-6
+) -> frozenset[tuple[int, int]]:
+    """(origin kind, place) pairs to plan as full in the next round: places of a ``redirect`` split,
+    not yet in ``model.full_places``, whose ``shelter_capacity`` row binds in ``solution`` (within
+    ``tolerance_people``, relative to the capacity). Empty when nothing changes (module doc)."""
+    names = {b.name for b in model.lp.row_blocks}
+    if "shelter_capacity" not in names or "destination_split" not in names:
+        return frozenset()
+    capacity = model.lp.row_block("shelter_capacity")
+    split = model.lp.row_block("destination_split")
+    activity = solution.row_activity[capacity.slice()]
+    upper = np.array([model.scenario.places[int(d)].capacity_people or 0.0 for d in capacity.entity])
+    full = {int(d) for d, a, u in zip(capacity.entity, activity, upper) if a >= u - tolerance_people * max(1.0, u)}
+    out = set()
+    for o, d in zip(split.slot.tolist(), split.entity.tolist()):
+        evacuation = model.scenario.zones[model.origins[o]].evacuation
+        redirect = evacuation is not None and evacuation.when_full == "redirect"
+        if redirect and d in full and (o, d) not in model.full_places:
+            out.add((o, d))
+    return frozenset(out)

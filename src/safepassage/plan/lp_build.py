@@ -100,17 +100,26 @@ class PlanningModel:
     need_units: np.ndarray  # (Z, K) units needed over the horizon
     payload: np.ndarray  # (K,) units per truck
     horizon_days: float
+    # (origin kind, place) pairs whose place is full and whose people redirect (plan/destinations.py)
+    full_places: frozenset[tuple[int, int]] = frozenset()
 
     def col(self, name: str) -> Block:
         return self.lp.blocks[name]
 
 
-def build_planning_model(scenario: Scenario, proposal: Proposal, horizon: Horizon | None = None) -> PlanningModel:
-    """Compile ``proposal`` over ``scenario`` and build its LP; raises ScenarioError for data it cannot plan."""
-    return build_lp(compile_problem(scenario, proposal, horizon))
+def build_planning_model(
+    scenario: Scenario,
+    proposal: Proposal,
+    horizon: Horizon | None = None,
+    full_places: frozenset[tuple[int, int]] = frozenset(),
+) -> PlanningModel:
+    """Compile ``proposal`` over ``scenario`` and build its LP; raises ScenarioError for data it cannot plan.
+    ``full_places``: (origin kind, place) pairs planned as full places people redirect from
+    (``plan/destinations.py``)."""
+    return build_lp(compile_problem(scenario, proposal, horizon), full_places)
 
 
-def build_lp(problem: PlanningProblem) -> PlanningModel:
+def build_lp(problem: PlanningProblem, full_places: frozenset[tuple[int, int]] = frozenset()) -> PlanningModel:
     """The LP of a compiled problem: node numbering, then one ``define_*`` call per family."""
     scenario, terms, arcs, trucks, people = problem.scenario, problem.terms, problem.arcs, problem.trucks, problem.people
     n_slots, n_places = problem.n_slots, len(scenario.places)
@@ -149,6 +158,7 @@ def build_lp(problem: PlanningProblem) -> PlanningModel:
         tier_index=empty, excess_zone=empty, excess_kind=empty, holding_pairs=empty, origins=origins, assembly=assembly,
         safe_places=problem.safe_places, supply_trucks=supply_trucks, supply_people=supply_people,
         need_units=problem.need_units, payload=problem.payload, horizon_days=problem.horizon_days,
+        full_places=full_places,
     )
     define_truck_columns(model)
     define_people_columns(model)

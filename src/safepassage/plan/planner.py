@@ -25,6 +25,7 @@ from safepassage.plan.aggregate import solve_planning_lp
 from safepassage.plan.bottleneck import find_bottlenecks
 from safepassage.plan.colgen.choice import resolve_method
 from safepassage.plan.convoys import consolidate, consolidation_report, planned_convoys, rules_of
+from safepassage.plan.destinations import newly_full
 from safepassage.plan.integer import round_and_repair
 from safepassage.plan.kpi import plan_kpis
 from safepassage.plan.lp_build import build_planning_model
@@ -96,6 +97,13 @@ def plan_proposal(scenario: Scenario, proposal: str, horizon: Horizon | None = N
         model = build_planning_model(scenario, chosen, horizon)
         built = time.perf_counter()
         solution = solve_planning_lp(model, time_limit_s=time_limit_s, threads=threads)
+        # People redirect from full places of their destination split (plan/destinations.py): solve again
+        # with the places found full until no new place fills.
+        full = newly_full(model, solution)
+        while full:
+            model = build_planning_model(scenario, chosen, horizon, model.full_places | full)
+            solution = solve_planning_lp(model, time_limit_s=time_limit_s, threads=threads)
+            full = newly_full(model, solution)
         solved = time.perf_counter()
         bound = solution.objective
     plan = round_and_repair(model, solution)

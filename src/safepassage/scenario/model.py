@@ -289,13 +289,20 @@ class Evacuation(_Model):
     their destination zones that they can reach in the horizon: ``nearest`` (the planner sends them
     where they arrive earliest), ``preference`` (in proportion to each place's ``preference_weight``)
     or ``capacity`` (in proportion to each place's ``capacity_people``). A place's ``capacity_people``
-    is respected under every rule (docs/behaviour.md, "Screening and destinations")."""
+    is respected under every rule (docs/behaviour.md, "Screening and destinations").
+
+    ``when_full``: what people of a split do when a place of the split is full. ``redirect`` (default,
+    what people do): it takes no more than its share and those who would have gone there go to the
+    other places, split among them by the same rule. ``stop``: the split holds as stated, so a full
+    place stops the origin's arrivals everywhere (for a rule that must hold exactly, e.g. a quota per
+    reception area agreed with the host)."""
 
     wants_to_leave: NonNegative
     assembly_place: Id
     destinations: list[Id] = Field(min_length=1)
     movement: Literal["evacuation", "return"] = "evacuation"
     destination_split: Literal["nearest", "preference", "capacity"] = "nearest"
+    when_full: Literal["redirect", "stop"] = "redirect"
 
 
 class Zone(_Model):
