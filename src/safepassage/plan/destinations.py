@@ -18,7 +18,7 @@ everyone arriving there to stay:
 When a place is full (``evacuation.when_full``):
 
 - ``redirect`` (default): people who would have gone to a full place go to the others. With F_o the
-  full places of o's split and R_o = D_o \ F_o the rest, o's people split over R_o by the rule's
+  full places of o's split and R_o = D_o − F_o the rest, o's people split over R_o by the rule's
   weights renormalised over R_o, and a full place takes at most its share of all of o's arrivals:
 
       A_o,d − (w_d / Σ_{R_o} w) · Σ_{e ∈ R_o} A_o,e = 0     for d ∈ R_o (|R_o| ≥ 2)
