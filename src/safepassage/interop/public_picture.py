@@ -47,9 +47,11 @@ from safepassage.interop.generalise import Generaliser, Language
 from safepassage.interop.windows import WindowOccurrence, window_occurrences
 from safepassage.plan import PlanResult
 from safepassage.plan.result import EvacuationMovement, Leg
-from safepassage.scenario.model import Proposal, Scenario
+from safepassage.scenario.behaviour import ShareRange
+from safepassage.scenario.model import Place, Proposal, Scenario
 
-__all__ = ["AREA_DESC_MAX_CHARS", "PublicArea", "PublicPicture", "PublicRoad", "PublicWindow", "ResponseType", "covered_area", "in_public_corridor", "picture_document", "public_picture"]
+__all__ = ["AREA_DESC_MAX_CHARS", "PublicArea", "PublicPicture", "PublicRoad", "PublicScreening", "PublicWindow", "ResponseType", "covered_area",
+           "in_public_corridor", "picture_document", "public_picture", "screening_stops"]
 
 ResponseType = Literal["Evacuate", "Monitor", "Avoid"]
 AREA_DESC_MAX_CHARS = 50  # what aggregators show of an area's name (Google Public Alerts guidance)
@@ -76,6 +78,19 @@ class PublicRoad:
     ways: dict[str, str] = field(default_factory=dict)  # the way it is part of ("Salah al-Din"); empty when unnamed
 
 
+@dataclass(frozen=True)
+class PublicScreening:
+    """A screening point that people pass in the plan and that, as the scenario declares, holds some
+    of them (``detains``) or sends some back (``turns_back``). ``names`` is how the public may call it:
+    its name, or, for a sensitive place, only the zone it lies in (``None`` when it lies in none)."""
+
+    place_id: str  # internal (never printed in public outputs)
+    names: dict[str, str | None]
+    sensitive: bool
+    detains: bool
+    turns_back: bool
+    road_ids: tuple[str, ...]  # the planned corridor roads that reach it
+
 
 @dataclass(frozen=True)
 class PublicWindow:
@@ -95,6 +110,7 @@ class PublicWindow:
     first_convoy: dt.datetime | None
     last_convoy: dt.datetime | None
     areas: dict[str, tuple[PublicArea, ...]] = field(default_factory=dict)  # response type -> areas
+    screenings: tuple[str, ...] = ()  # place ids of the PublicScreening points people pass in this window
 
     @property
     def key(self) -> str:
@@ -123,6 +139,10 @@ class PublicPicture:
     destinations: tuple[str, ...]
     windows: tuple[PublicWindow, ...]
     roads: tuple[PublicRoad, ...]
+    screenings: tuple[PublicScreening, ...] = ()
+
+    def screening(self, place_id: str) -> PublicScreening:
+        return next(s for s in self.screenings if s.place_id == place_id)
 
     @property
     def unilateral(self) -> bool:
@@ -225,6 +245,39 @@ def _areas(generaliser: Generaliser, scenario: Scenario, origins: tuple[str, ...
     return {response: out[response] for response in ("Evacuate", "Monitor", "Avoid") if response in out}
 
 
+def screening_stops(place: Place) -> tuple[bool, bool]:
+    """Whether the scenario declares that ``place``'s screening holds people, and whether it sends people
+    back: a declared share whose value or upper bound is above zero (a risk the public should hear of
+    even when the planned value is nil)."""
+    screening = place.screening
+    if screening is None:
+        return False, False
+
+    def declared(share: ShareRange | None) -> bool:
+        return share is not None and max(share.value, share.high or 0.0) > 0.0
+
+    return declared(screening.detained), declared(screening.turned_back)
+
+
+def _screenings(scenario: Scenario, generaliser: Generaliser, evacuations: list[EvacuationMovement]) -> tuple[PublicScreening, ...]:
+    """The screening points that stop people, in the scenario's order, that the plan's evacuees pass."""
+    passed = {place for e in evacuations if e.people > 0 for place in e.corridor}
+    out = []
+    for place in scenario.places:
+        detains, turns_back = screening_stops(place)
+        if place.id not in passed or not (detains or turns_back):
+            continue
+        names: dict[str, str | None] = {}
+        for lang in ("en", "ar"):
+            if place.sensitive:
+                names[lang] = generaliser.zone_name(place.zone, lang) if place.zone in {z.id for z in scenario.zones} else None  # type: ignore[arg-type]
+            else:
+                names[lang] = generaliser.place_label(place.id, lang)  # type: ignore[arg-type]
+        roads = tuple(sorted({leg.road for e in evacuations if e.people > 0 for leg in e.legs if place.id in (leg.from_place, leg.to_place)}))
+        out.append(PublicScreening(place.id, names, place.sensitive, detains, turns_back, roads))
+    return tuple(out)
+
+
 def public_picture(scenario: Scenario, result: PlanResult) -> PublicPicture:
     """The public picture of ``result`` (a plan of one of ``scenario``'s proposals)."""
     proposal = scenario.proposal(result.proposal)
@@ -244,6 +297,8 @@ def public_picture(scenario: Scenario, result: PlanResult) -> PublicPicture:
     origins = tuple(z for z in zone_order if any(e.origin_zone == z and e.people > 0 for e in result.evacuations))
     destinations = tuple(z for z in zone_order if any(e.destination_zone == z and e.people > 0 for e in result.evacuations) and z not in origins)
     roads = _public_roads(scenario, generaliser, evacuee_roads, convoy_roads)
+    screenings = _screenings(scenario, generaliser, result.evacuations)
+    stopping = {s.place_id for s in screenings}
 
     windows = []
     for occurrence in window_occurrences(scenario, proposal):
@@ -264,9 +319,11 @@ def public_picture(scenario: Scenario, result: PlanResult) -> PublicPicture:
             first_convoy=min((leg.departs for leg in legs), default=None),
             last_convoy=max((leg.arrives for leg in legs), default=None),
             areas=_areas(generaliser, scenario, w_origins, w_destinations, w_convoy),
+            screenings=tuple(p.id for p in scenario.places if p.id in stopping and any(p.id in e.corridor for e in moving)),
         ))
     return PublicPicture(scenario, proposal, result, generaliser, tuple(r for r in (r.id for r in scenario.roads) if r in evacuee_roads),
-                         tuple(r for r in (r.id for r in scenario.roads) if r in convoy_roads), origins, destinations, tuple(windows), roads)
+                         tuple(r for r in (r.id for r in scenario.roads) if r in convoy_roads), origins, destinations, tuple(windows), roads,
+                         screenings)
 
 
 def covered_area(picture: PublicPicture, window: PublicWindow) -> Polygon | MultiPolygon | None:
