@@ -19,6 +19,7 @@ import yaml
 from safepassage.interop.calendar import proposal_calendar
 from safepassage.interop.cap import proposal_alerts
 from safepassage.interop.geojson import corridors_collection
+from safepassage.interop.hxl import read_hxl, write_plan_hxl
 from safepassage.interop.public_picture import public_picture
 from safepassage.plan import PlanResult, plan_proposal
 from safepassage.scenario import Scenario
@@ -105,6 +106,18 @@ def test_a_corridor_whose_screening_holds_and_sends_back_says_both_everywhere(bo
         page = said["page"]
         assert warning in page and SENT_BACK[lang] in page and ID[lang] in page, lang
         assert page.count(ID[lang]) >= 2  # under each window, and under the corridors
+
+
+def test_the_hxl_kpis_count_the_people_stopped_apart(both, tmp_path) -> None:
+    scenario, plan = both
+    write_plan_hxl(scenario, plan, tmp_path)
+    columns, rows = read_hxl(tmp_path / "kpis.csv")
+    tags = [c.display_tag for c in columns]
+    code, value = tags.index("#indicator+code"), tags.index("#indicator+value+num")
+    values = {row.values[code]: float(row.values[value]) for row in rows if row.values[value] not in ("", None)}
+    assert values["people_detained"] == pytest.approx(plan.kpis.people_detained) and values["people_detained"] > 0
+    assert values["people_turned_back"] == pytest.approx(plan.kpis.people_turned_back) and values["people_turned_back"] > 0
+    assert values["people_reached_safety"] == plan.kpis.people_reached_safety
 
 
 def test_a_corridor_without_screening_says_nothing_of_it() -> None:
