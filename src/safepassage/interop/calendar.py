@@ -123,7 +123,7 @@ def proposal_calendar(scenario: Scenario, plan: PlanResult | PublicPicture, stam
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", f"{picture.proposal.name} / {_TEXT['ar']['unilateral' if picture.unilateral else 'agreed']}")
+    calendar.add("x-wr-calname", f"{picture.proposal.name} / {picture.proposal.name_ar or _TEXT['ar']['unilateral' if picture.unilateral else 'agreed']}")
     calendar.add("x-wr-timezone", scenario.timezone)
     seen = set()
     for window in picture.windows:

@@ -55,6 +55,10 @@ class PublicView:
     windows: list[PublicWindowView]
     corridors: list[dict[str, Any]]
     zone_names: dict[str, dict[str, str]]
+    # Per page language: the scenario's and the proposal's title as {"text", "lang"}, "lang" being the
+    # language the text is in (English where the scenario gives no Arabic one: the page marks it so).
+    titles: dict[str, dict[str, str]] = field(default_factory=dict)
+    proposal_titles: dict[str, dict[str, str]] = field(default_factory=dict)
     map_svg: dict[str, Any] = field(default_factory=dict)
     alerts: list[CapAlert] = field(default_factory=list)
     picture: PublicPicture | None = None
@@ -114,6 +118,14 @@ def public_view(scenario: Scenario, result: PlanResult, sent: dt.datetime) -> Pu
         agreed_by=list(picture.proposal.agreed_by),
         windows=sorted(windows, key=lambda w: w.start),
         corridors=in_words,
+        titles={
+            "en": {"text": scenario.title, "lang": "en"},
+            "ar": _localized(scenario.title_ar, scenario.title),
+        },
+        proposal_titles={
+            "en": {"text": picture.proposal.name or picture.proposal.id, "lang": "en"},
+            "ar": _localized(picture.proposal.name_ar, picture.proposal.name or picture.proposal.id),
+        },
         zone_names={
             z.id: {lang: picture.generaliser.zone_name(z.id, lang) for lang in LANGUAGES} for z in scenario.zones
         },
@@ -122,6 +134,11 @@ def public_view(scenario: Scenario, result: PlanResult, sent: dt.datetime) -> Pu
         picture=picture,
         screenings=[{lang: screening_sentence(point, lang) for lang in LANGUAGES} for point in picture.screenings],
     )
+
+
+def _localized(arabic: str | None, english: str) -> dict[str, str]:
+    """The Arabic text where there is one, else the English text marked as English."""
+    return {"text": arabic, "lang": "ar"} if arabic else {"text": english, "lang": "en"}
 
 
 def _without(text: str, sentence: str) -> str:
