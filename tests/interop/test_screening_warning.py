@@ -156,7 +156,7 @@ def test_a_sensitive_screening_point_is_named_only_by_its_zone() -> None:
     place = scenario.place("screening")
     for lang, said in _outputs(scenario, _plan(scenario)).items():
         expected = {"en": "At a screening point in Besieged town some people are sent back.",
-                    "ar": "عند نقطة تفتيش في Besieged town يُعاد بعض الأشخاص من حيث أتوا."}[lang]
+                    "ar": "عند نقطة تفتيش في \u2068Besieged town\u2069 يُعاد بعض الأشخاص من حيث أتوا."}[lang]
         assert expected in said["page"], lang
         assert said["moving"] and all(expected in i.description for i in said["moving"]), lang
         everything = json.dumps(said["geojson"], ensure_ascii=False) + said["page"] + "".join(said["calendar"])

@@ -13,7 +13,7 @@ by the zone it lies in (see ``public_picture.PublicScreening``).
 'At the screening point (Wadi checkpoint) some people are held and others are sent back.'
 >>> hidden = PublicScreening("p", {"en": "North", "ar": "الشمال"}, True, False, True, ("r",))
 >>> screening_sentence(hidden, "ar")
-'عند نقطة تفتيش في الشمال يُعاد بعض الأشخاص من حيث أتوا.'
+'عند نقطة تفتيش في \u2068الشمال\u2069 يُعاد بعض الأشخاص من حيث أتوا.'
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ ID_ADVICE = {"en": "Carry identity documents.", "ar": "احمل وثائق هو�
 def screening_sentence(point: PublicScreening, language: Language) -> str:
     """One sentence saying what the scenario declares ``point`` does to people, in ``language``."""
     name = point.names.get(language)
+    if name is not None and language == "ar":
+        name = f"\u2068{name}\u2069"  # a first-strong isolate: an English name keeps its order inside Arabic text
     at = _AT[language]["none" if name is None else "zone" if point.sensitive else "named"].format(name=name)
     return f"{at} {_WHAT[language][(point.detains, point.turns_back)]}"
 
