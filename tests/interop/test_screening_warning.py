@@ -20,7 +20,7 @@ from safepassage.interop.calendar import proposal_calendar
 from safepassage.interop.cap import proposal_alerts
 from safepassage.interop.geojson import corridors_collection
 from safepassage.interop.hxl import read_hxl, write_plan_hxl
-from safepassage.interop.public_picture import public_picture
+from safepassage.interop.public_picture import picture_document, public_picture
 from safepassage.plan import PlanResult, plan_proposal
 from safepassage.scenario import Scenario
 from safepassage.scenario.load import parse_scenario
@@ -77,7 +77,8 @@ def _outputs(scenario: Scenario, plan: PlanResult) -> dict[str, dict[str, Any]]:
             "moving": [i for a in alerts if any(i.response_types == ("Evacuate",) for i in a.infos) for i in a.infos if i.language == lang],
             # The calendar gives both languages in one description: English, a blank line, then Arabic.
             "calendar": [e.split("\n\n")[0 if lang == "en" else 1] for e in events],
-            "geojson": [f["properties"]["screening"][lang] for f in corridors["features"] if f["properties"]["screening"]],
+            "geojson": [f["properties"]["screening"][lang] for f in corridors["features"] if f["properties"]["screening"]]
+            + [w["screening"][lang] for w in picture_document(picture)["windows"] if w["screening"]],
             "page": re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)),
         }
     return out

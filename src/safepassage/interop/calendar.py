@@ -31,7 +31,6 @@ import icalendar
 
 from safepassage.interop.generalise import Language
 from safepassage.interop.public_picture import PublicPicture, PublicWindow, public_picture
-from safepassage.interop.screening_words import screening_warning
 from safepassage.plan import PlanResult
 from safepassage.scenario.model import Scenario
 
@@ -89,7 +88,7 @@ def _texts(picture: PublicPicture, window: PublicWindow, language: Language) -> 
         lines.append(text["times"].format(first=_when(window.first_departure, language), last=_when(window.last_departure, language),
                                           arrival=_when(window.last_arrival, language)))
         if window.screenings:
-            lines.append(screening_warning(picture, window.screenings, language))
+            lines.append(picture.screening_warning(window.screenings, language))
     else:
         lines.append(text["none"])
     by = f" ({', '.join(picture.proposal.agreed_by)})" if language == "en" and picture.proposal.agreed_by else ""

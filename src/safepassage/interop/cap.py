@@ -55,7 +55,6 @@ from safepassage.interop.public_picture import (
     covered_area,
     public_picture,
 )
-from safepassage.interop.screening_words import screening_warning
 from safepassage.interop.windows import WindowOccurrence
 from safepassage.plan import PlanResult
 from safepassage.scenario.model import Scenario
@@ -290,7 +289,7 @@ class _Content:
             ",".join(w.corridor_roads), ",".join(w.convoy_roads),
             *[f"{b.response}:{[a[0]['en'] for a in b.areas]}:{[a[1] for a in b.areas]}" for b in self.blocks],
             # Only when a point stops people, so that alerts of a corridor without one keep their fingerprint.
-            *([screening_warning(self.picture, w.screenings, "en")] if w.screenings else []),
+            *([self.picture.screening_warning(w.screenings, "en")] if w.screenings else []),
         ])
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
@@ -368,9 +367,9 @@ def _infos(content: _Content, msg_type: str) -> list[CapInfo]:
             description = text["desc_unilateral" if picture.unilateral else "desc"].format(**values)
             instruction = text["do_" + block.response].format(**values)
             if window.screenings:  # what the scenario declares its screening points do to people
-                description = f"{description} {screening_warning(picture, window.screenings, lang, advice=False)}"
+                description = f"{description} {picture.screening_warning(window.screenings, lang, advice=False)}"
                 if block.response == "Evacuate":
-                    instruction = f"{instruction} {screening_warning(picture, window.screenings, lang)}"
+                    instruction = f"{instruction} {picture.screening_warning(window.screenings, lang)}"
             instruction = f"{instruction} {caution}"
             infos.append(CapInfo(
                 language=lang, event=text["event"], response_types=(block.response,),

@@ -25,7 +25,6 @@ from shapely.geometry import mapping, shape
 
 from safepassage.interop.generalise import Generaliser
 from safepassage.interop.public_picture import PublicPicture, public_picture
-from safepassage.interop.screening_words import screening_warning
 from safepassage.interop.windows import covered_roads, window_occurrences
 from safepassage.plan import PlanResult
 from safepassage.plan.result import iso
@@ -108,7 +107,7 @@ def corridors_collection(scenario: Scenario, plan: PlanResult | PublicPicture | 
             used_in = [{"start": w.start.isoformat(), "end": w.end.isoformat()} for w in picture.windows
                        if ids & (set(w.corridor_roads) | set(w.convoy_roads))]
             points = [s.place_id for s in picture.screenings if ids & set(s.road_ids)]
-            screening = {lang: screening_warning(picture, points, lang) for lang in ("en", "ar")} if points else None
+            screening = {lang: picture.screening_warning(points, lang) for lang in ("en", "ar")} if points else None
             features.append(_feature(f"corridor/{index}", _geometry(public_road.geometry), {
                 "kind": "corridor", "name": public_road.names["en"], "name_ar": public_road.names["ar"], "carries": list(public_road.carries),
                 "evacuation_corridor": "evacuees" in public_road.carries, "windows": used_in, "screening": screening}))

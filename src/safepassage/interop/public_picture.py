@@ -44,6 +44,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from shapely.ops import unary_union
 
 from safepassage.interop.generalise import Generaliser, Language
+from safepassage.interop.screening_words import PublicScreening, screening_warning
 from safepassage.interop.windows import WindowOccurrence, window_occurrences
 from safepassage.plan import PlanResult
 from safepassage.plan.result import EvacuationMovement, Leg
@@ -76,20 +77,6 @@ class PublicRoad:
     carries: tuple[str, ...]  # "evacuees", "convoys"
     geometry: Polygon | MultiPolygon | None
     ways: dict[str, str] = field(default_factory=dict)  # the way it is part of ("Salah al-Din"); empty when unnamed
-
-
-@dataclass(frozen=True)
-class PublicScreening:
-    """A screening point that people pass in the plan and that, as the scenario declares, holds some
-    of them (``detains``) or sends some back (``turns_back``). ``names`` is how the public may call it:
-    its name, or, for a sensitive place, only the zone it lies in (``None`` when it lies in none)."""
-
-    place_id: str  # internal (never printed in public outputs)
-    names: dict[str, str | None]
-    sensitive: bool
-    detains: bool
-    turns_back: bool
-    road_ids: tuple[str, ...]  # the planned corridor roads that reach it
 
 
 @dataclass(frozen=True)
@@ -143,6 +130,10 @@ class PublicPicture:
 
     def screening(self, place_id: str) -> PublicScreening:
         return next(s for s in self.screenings if s.place_id == place_id)
+
+    def screening_warning(self, place_ids: tuple[str, ...] | list[str], language: Language, advice: bool = True) -> str:
+        """What these screening points do to people, in ``language`` (``screening_words``); ``""`` for none."""
+        return screening_warning([self.screening(p) for p in place_ids], language, advice)
 
     @property
     def unilateral(self) -> bool:
@@ -338,7 +329,8 @@ def covered_area(picture: PublicPicture, window: PublicWindow) -> Polygon | Mult
 def picture_document(picture: PublicPicture) -> dict[str, object]:
     """The public picture as a JSON-ready document (for a public web page): the proposal, whether all
     parties agreed it, and per window occurrence its times, the plan's movement times, who leaves from
-    where to where along which roads, and its areas by response type as GeoJSON geometries — in
+    where to where along which roads, what its screening points do to people (``screening``), and its
+    areas by response type as GeoJSON geometries — in
     English and Arabic, with no internal id and nothing the redaction rule withholds."""
     from shapely.geometry import mapping
 
@@ -357,6 +349,8 @@ def picture_document(picture: PublicPicture) -> dict[str, object]:
             "convoy_routes": {lang: picture.way_names(window.convoy_roads, lang) for lang in ("en", "ar")},
             "people": window.people, "first_departure": iso(window.first_departure), "last_departure": iso(window.last_departure),
             "last_arrival": iso(window.last_arrival), "convoys": window.convoys,
+            # What the corridor's screening points do to people, as declared (screening_words), or None.
+            "screening": {lang: picture.screening_warning(window.screenings, lang) for lang in ("en", "ar")} if window.screenings else None,
             "areas": {response: [{"name": area.names, "geometry": mapping(area.geometry)} for area in areas]
                       for response, areas in window.areas.items()},
         })

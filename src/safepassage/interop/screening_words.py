@@ -5,9 +5,8 @@ the public GeoJSON and the public web page all take their words from here, so th
 
 Only what the scenario declares is said: "held" for a declared ``detained`` share, "sent back" for a
 declared ``turned_back`` share; never a share, a count or a position. A sensitive point is named only
-by the zone it lies in (see ``public_picture.PublicScreening``).
+by the zone it lies in.
 
->>> from safepassage.interop.public_picture import PublicScreening
 >>> point = PublicScreening("p", {"en": "Wadi checkpoint", "ar": "حاجز الوادي"}, False, True, True, ("r",))
 >>> screening_sentence(point, "en")
 'At the screening point (Wadi checkpoint) some people are held and others are sent back.'
@@ -19,11 +18,25 @@ by the zone it lies in (see ``public_picture.PublicScreening``).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from safepassage.interop.generalise import Language
-from safepassage.interop.public_picture import PublicPicture, PublicScreening
 
-__all__ = ["ID_ADVICE", "screening_sentence", "screening_warning"]
+__all__ = ["ID_ADVICE", "PublicScreening", "screening_sentence", "screening_warning"]
+
+
+@dataclass(frozen=True)
+class PublicScreening:
+    """A screening point that people pass in the plan and that, as the scenario declares, holds some
+    of them (``detains``) or sends some back (``turns_back``). ``names`` is how the public may call it:
+    its name, or, for a sensitive place, only the zone it lies in (``None`` when it lies in none)."""
+
+    place_id: str  # internal (never printed in public outputs)
+    names: dict[str, str | None]
+    sensitive: bool
+    detains: bool
+    turns_back: bool
+    road_ids: tuple[str, ...]  # the planned corridor roads that reach it
 
 _AT = {
     "en": {"named": "At the screening point ({name})", "zone": "At a screening point in {name}", "none": "At a screening point on the corridor"},
@@ -47,10 +60,10 @@ def screening_sentence(point: PublicScreening, language: Language) -> str:
     return f"{at} {_WHAT[language][(point.detains, point.turns_back)]}"
 
 
-def screening_warning(picture: PublicPicture, place_ids: Iterable[str], language: Language, advice: bool = True) -> str:
-    """The sentences for these screening points of ``picture`` (``""`` when none stops anyone), with
-    the advice to carry identity documents after them when ``advice``."""
-    sentences = [screening_sentence(picture.screening(place_id), language) for place_id in place_ids]
+def screening_warning(points: Iterable[PublicScreening], language: Language, advice: bool = True) -> str:
+    """The sentences for these screening points (``""`` when there is none), with the advice to carry
+    identity documents after them when ``advice``."""
+    sentences = [screening_sentence(point, language) for point in points]
     if not sentences:
         return ""
     return " ".join(sentences + ([ID_ADVICE[language]] if advice else []))

@@ -22,7 +22,7 @@ from safepassage.interop.cap import CapAlert, CapInfo, proposal_alerts
 from safepassage.interop.generalise import Language
 from safepassage.interop.geojson import corridors_collection, zones_collection
 from safepassage.interop.public_picture import PublicPicture, public_picture
-from safepassage.interop.screening_words import screening_sentence, screening_warning
+from safepassage.interop.screening_words import screening_sentence
 from safepassage.plan import PlanResult
 from safepassage.scenario import Scenario
 
@@ -80,7 +80,7 @@ def public_view(scenario: Scenario, result: PlanResult, sent: dt.datetime) -> Pu
             continue
         window = by_key.get(alert.key.split("/", 1)[-1])  # the alert's key: "<proposal>/<occurrence>"
         passed = window.screenings if window is not None else ()
-        screening: dict[str, str] = {lang: screening_warning(picture, passed, lang) for lang in LANGUAGES}
+        screening: dict[str, str] = {lang: picture.screening_warning(passed, lang) for lang in LANGUAGES}
         windows.append(
             PublicWindowView(
                 key=alert.key,
