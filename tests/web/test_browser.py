@@ -27,6 +27,7 @@ from safepassage.service.audit import (
     verify_export,
 )
 from safepassage.service.transparency import merkle_root, parse_checkpoint, sign_checkpoint
+from safepassage.web.notification_titles import named_title
 from safepassage.web.staff_pages import key_fingerprint
 from tests.web.conftest import best_plan
 from tests.web.seed import World
@@ -178,7 +179,12 @@ def test_coordinator_compares_opens_the_best_plan_and_sends_its_notifications(
     assert me.axe() == []
     me.screenshots("notifications")
     me.open(f"/ui/notifications/{sent[0]['id']}")
-    assert sent[0]["title"] in me.page.inner_text("h1")
+    # The API's title names the movement's places by id; the page names them as the scenario does.
+    movement = api("coordinator").get(f"/movements/{sent[0]['movement_id']}")
+    ends = [movement["origin"], movement["destination"]]
+    heading = me.page.inner_text("h1")
+    assert named_title(sent[0]["title"], ends, load_scenario("gaza-2023-11")) in heading
+    assert not any(re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", heading) for i in ends), heading
     assert me.axe() == []
     me.screenshots("notification")
 
@@ -196,6 +202,12 @@ def test_party_liaison_sees_only_their_party_and_answers(browse: Any, world: Wor
     shown = {int(h.rsplit("/", 1)[1]) for h in links}
     assert shown == {n["id"] for n in api("liaison-a").get("/notifications", limit=1000)}
     assert {n["id"] for n in mine} <= shown and not shown & {n["id"] for n in theirs}
+    gaza = load_scenario("gaza-2023-11")
+    for note in mine[:3]:  # titles name places, not scenario ids
+        movement = api("coordinator").get(f"/movements/{note['movement_id']}")
+        title = me.page.locator(f"ul.inbox a[href='/ui/inbox/{note['id']}']").inner_text()
+        assert title == named_title(note["title"], [movement["origin"], movement["destination"]], gaza)
+        assert gaza.place(movement["destination"]).name in title
     assert me.axe() == []
     me.screenshots("inbox")
 
@@ -359,6 +371,13 @@ def test_public_page_in_arabic_and_english_without_javascript_or_sensitive_sites
         assert reader.page.locator("li.window").count() == len(links)  # one per CAP alert, as the feed
         assert occurrences[0].start.strftime("%Y-%m-%d") in reader.page.locator("li.window").first.inner_text()
         assert ("هدنة إنسانية" if lang == "ar" else "Humanitarian pause") in html
+        # The scenario's and the proposal's titles in the page's language (the Gaza scenario gives both).
+        proposal = scenario.proposal(newest["proposal"])
+        assert reader.page.locator(".headline .scenario-title").inner_text() == (scenario.title_ar if lang == "ar" else scenario.title)
+        assert reader.page.locator(".headline .proposal-title").inner_text() == (proposal.name_ar if lang == "ar" else proposal.name)
+        # The Gaza scenario declares no screening point that holds or sends people back: no such warning.
+        assert reader.page.locator(".screening").count() == 0
+        assert ("احمل وثائق هويتك" if lang == "ar" else "Carry identity documents") not in html
         assert ("لا يضمن السلامة" if lang == "ar" else "no guarantee of safety") in html
         for place in sensitive:
             assert place.name not in html and place.id not in html

@@ -3,8 +3,9 @@
 One VEVENT per window occurrence (a daily pause repeated five times is five events, so one day can be
 changed or withdrawn on its own), in the scenario's time zone (a VTIMEZONE is included). What each
 event says comes from the plan's public picture: SUMMARY and DESCRIPTION in English and Arabic, a
-readable LOCATION (the zones people leave and the corridor they take), the planned times, and whether
-the pause is agreed by all parties or announced by one side. No internal id appears: the UID is a
+readable LOCATION (the zones people leave and the corridor they take), the planned times, what the
+corridor's screening points do to people (``screening_words``), and whether the pause is agreed by all
+parties or announced by one side. No internal id appears: the UID is a
 digest of the scenario, proposal and occurrence.
 
 Calendars change with the agreement: pass the calendar published before (``previous``) and a changed
@@ -86,6 +87,8 @@ def _texts(picture: PublicPicture, window: PublicWindow, language: Language) -> 
                                           destinations=text["and"].join(picture.zone_names(window.destinations, language))))
         lines.append(text["times"].format(first=_when(window.first_departure, language), last=_when(window.last_departure, language),
                                           arrival=_when(window.last_arrival, language)))
+        if window.screenings:
+            lines.append(picture.screening_warning(window.screenings, language))
     else:
         lines.append(text["none"])
     by = f" ({', '.join(picture.proposal.agreed_by)})" if language == "en" and picture.proposal.agreed_by else ""
@@ -119,7 +122,7 @@ def proposal_calendar(scenario: Scenario, plan: PlanResult | PublicPicture, stam
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", f"{picture.proposal.name} / {_TEXT['ar']['unilateral' if picture.unilateral else 'agreed']}")
+    calendar.add("x-wr-calname", f"{picture.proposal.name} / {picture.proposal.name_ar or _TEXT['ar']['unilateral' if picture.unilateral else 'agreed']}")
     calendar.add("x-wr-timezone", scenario.timezone)
     seen = set()
     for window in picture.windows:

@@ -12,7 +12,10 @@ tells people in a destination to leave:
 
 Areas are clipped to the area of operation, clear of sensitive sites, and never overlap within one
 ``<info>``; area names are at most 50 characters and headlines at most 160 (aggregator guidance).
-Every ``<info>`` carries ``web``, ``contact`` and an ``eventCode``.
+Every ``<info>`` carries ``web``, ``contact`` and an ``eventCode``. Where people pass a screening point
+that, as the scenario declares, holds some people or sends some back, every ``<info>``'s description
+says so and the ``Evacuate`` instruction adds the advice to carry identity documents
+(``screening_words``).
 
 Timing follows CAP practice: ``effective`` is the time the alert is sent (it is in force from issue),
 ``onset`` the window's start and ``expires`` its end; ``urgency`` is ``Immediate`` when the window is
@@ -285,6 +288,8 @@ class _Content:
             *(f"{t.isoformat() if t else ''}" for t in (w.first_departure, w.last_departure, w.last_arrival, w.first_convoy, w.last_convoy)),
             ",".join(w.corridor_roads), ",".join(w.convoy_roads),
             *[f"{b.response}:{[a[0]['en'] for a in b.areas]}:{[a[1] for a in b.areas]}" for b in self.blocks],
+            # Only when a point stops people, so that alerts of a corridor without one keep their fingerprint.
+            *([self.picture.screening_warning(w.screenings, "en")] if w.screenings else []),
         ])
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
@@ -360,7 +365,12 @@ def _infos(content: _Content, msg_type: str) -> list[CapInfo]:
             caution = text["caution_unilateral" if picture.unilateral else "caution"]
             prefix = text["update"] if msg_type == "Update" else ""
             description = text["desc_unilateral" if picture.unilateral else "desc"].format(**values)
-            instruction = f"{text['do_' + block.response].format(**values)} {caution}"
+            instruction = text["do_" + block.response].format(**values)
+            if window.screenings:  # what the scenario declares its screening points do to people
+                description = f"{description} {picture.screening_warning(window.screenings, lang, advice=False)}"
+                if block.response == "Evacuate":
+                    instruction = f"{instruction} {picture.screening_warning(window.screenings, lang)}"
+            instruction = f"{instruction} {caution}"
             infos.append(CapInfo(
                 language=lang, event=text["event"], response_types=(block.response,),
                 headline=_headline(text["head_" + block.response], prefix, values, lang, picture, window),

@@ -106,9 +106,11 @@ def corridors_collection(scenario: Scenario, plan: PlanResult | PublicPicture | 
             ids = set(public_road.road_ids)
             used_in = [{"start": w.start.isoformat(), "end": w.end.isoformat()} for w in picture.windows
                        if ids & (set(w.corridor_roads) | set(w.convoy_roads))]
+            points = [s.place_id for s in picture.screenings if ids & set(s.road_ids)]
+            screening = {lang: picture.screening_warning(points, lang) for lang in ("en", "ar")} if points else None
             features.append(_feature(f"corridor/{index}", _geometry(public_road.geometry), {
                 "kind": "corridor", "name": public_road.names["en"], "name_ar": public_road.names["ar"], "carries": list(public_road.carries),
-                "evacuation_corridor": "evacuees" in public_road.carries, "windows": used_in}))
+                "evacuation_corridor": "evacuees" in public_road.carries, "windows": used_in, "screening": screening}))
         return _collection(features, name=f"{scenario.name} corridors", audience=audience, proposal=picture.proposal.id,
                            pause=picture.proposal.agreement)
     result = plan.result if isinstance(plan, PublicPicture) else plan  # type: ignore[union-attr]

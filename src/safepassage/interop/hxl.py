@@ -226,6 +226,9 @@ def kpi_rows(scenario: Scenario, result: PlanResult) -> list[list[Any]]:
         rows.append([p, "people_safe_on_day", "", "", day, people, "people"])
     rows.append([p, "people_reached_safety", "", "", "", k.people_reached_safety, "people"])
     rows.append([p, "people_wanting_to_leave", "", "", "", k.people_wanting_to_leave, "people"])
+    # Expected people stopped at screening points (planned shares, so not whole people): never reaching safety.
+    rows.append([p, "people_detained", "", "", "", k.people_detained, "people"])
+    rows.append([p, "people_turned_back", "", "", "", k.people_turned_back, "people"])
     rows.append([p, "hours_to_50pct_safe", "", "", "", k.hours_to_50pct_safe, "hours"])
     rows.append([p, "hours_to_90pct_safe", "", "", "", k.hours_to_90pct_safe, "hours"])
     rows.append([p, "objective", "", "", "", result.objective, "person-days"])

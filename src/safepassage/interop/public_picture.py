@@ -44,12 +44,15 @@ from shapely.geometry import MultiPolygon, Polygon
 from shapely.ops import unary_union
 
 from safepassage.interop.generalise import Generaliser, Language
+from safepassage.interop.screening_words import PublicScreening, screening_warning
 from safepassage.interop.windows import WindowOccurrence, window_occurrences
 from safepassage.plan import PlanResult
 from safepassage.plan.result import EvacuationMovement, Leg
-from safepassage.scenario.model import Proposal, Scenario
+from safepassage.scenario.behaviour import ShareRange
+from safepassage.scenario.model import Place, Proposal, Scenario
 
-__all__ = ["AREA_DESC_MAX_CHARS", "PublicArea", "PublicPicture", "PublicRoad", "PublicWindow", "ResponseType", "covered_area", "in_public_corridor", "picture_document", "public_picture"]
+__all__ = ["AREA_DESC_MAX_CHARS", "PublicArea", "PublicPicture", "PublicRoad", "PublicScreening", "PublicWindow", "ResponseType", "covered_area",
+           "in_public_corridor", "picture_document", "public_picture", "screening_stops"]
 
 ResponseType = Literal["Evacuate", "Monitor", "Avoid"]
 AREA_DESC_MAX_CHARS = 50  # what aggregators show of an area's name (Google Public Alerts guidance)
@@ -76,7 +79,6 @@ class PublicRoad:
     ways: dict[str, str] = field(default_factory=dict)  # the way it is part of ("Salah al-Din"); empty when unnamed
 
 
-
 @dataclass(frozen=True)
 class PublicWindow:
     """One occurrence of a pause window and the movements the plan puts in it (aware local times)."""
@@ -95,6 +97,7 @@ class PublicWindow:
     first_convoy: dt.datetime | None
     last_convoy: dt.datetime | None
     areas: dict[str, tuple[PublicArea, ...]] = field(default_factory=dict)  # response type -> areas
+    screenings: tuple[str, ...] = ()  # place ids of the PublicScreening points people pass in this window
 
     @property
     def key(self) -> str:
@@ -123,6 +126,14 @@ class PublicPicture:
     destinations: tuple[str, ...]
     windows: tuple[PublicWindow, ...]
     roads: tuple[PublicRoad, ...]
+    screenings: tuple[PublicScreening, ...] = ()
+
+    def screening(self, place_id: str) -> PublicScreening:
+        return next(s for s in self.screenings if s.place_id == place_id)
+
+    def screening_warning(self, place_ids: tuple[str, ...] | list[str], language: Language, advice: bool = True) -> str:
+        """What these screening points do to people, in ``language`` (``screening_words``); ``""`` for none."""
+        return screening_warning([self.screening(p) for p in place_ids], language, advice)
 
     @property
     def unilateral(self) -> bool:
@@ -225,6 +236,39 @@ def _areas(generaliser: Generaliser, scenario: Scenario, origins: tuple[str, ...
     return {response: out[response] for response in ("Evacuate", "Monitor", "Avoid") if response in out}
 
 
+def screening_stops(place: Place) -> tuple[bool, bool]:
+    """Whether the scenario declares that ``place``'s screening holds people, and whether it sends people
+    back: a declared share whose value or upper bound is above zero (a risk the public should hear of
+    even when the planned value is nil)."""
+    screening = place.screening
+    if screening is None:
+        return False, False
+
+    def declared(share: ShareRange | None) -> bool:
+        return share is not None and max(share.value, share.high or 0.0) > 0.0
+
+    return declared(screening.detained), declared(screening.turned_back)
+
+
+def _screenings(scenario: Scenario, generaliser: Generaliser, evacuations: list[EvacuationMovement]) -> tuple[PublicScreening, ...]:
+    """The screening points that stop people, in the scenario's order, that the plan's evacuees pass."""
+    passed = {place for e in evacuations if e.people > 0 for place in e.corridor}
+    out = []
+    for place in scenario.places:
+        detains, turns_back = screening_stops(place)
+        if place.id not in passed or not (detains or turns_back):
+            continue
+        names: dict[str, str | None] = {}
+        for lang in ("en", "ar"):
+            if place.sensitive:
+                names[lang] = generaliser.zone_name(place.zone, lang) if place.zone in {z.id for z in scenario.zones} else None  # type: ignore[arg-type]
+            else:
+                names[lang] = generaliser.place_label(place.id, lang)  # type: ignore[arg-type]
+        roads = tuple(sorted({leg.road for e in evacuations if e.people > 0 for leg in e.legs if place.id in (leg.from_place, leg.to_place)}))
+        out.append(PublicScreening(place.id, names, place.sensitive, detains, turns_back, roads))
+    return tuple(out)
+
+
 def public_picture(scenario: Scenario, result: PlanResult) -> PublicPicture:
     """The public picture of ``result`` (a plan of one of ``scenario``'s proposals)."""
     proposal = scenario.proposal(result.proposal)
@@ -244,6 +288,8 @@ def public_picture(scenario: Scenario, result: PlanResult) -> PublicPicture:
     origins = tuple(z for z in zone_order if any(e.origin_zone == z and e.people > 0 for e in result.evacuations))
     destinations = tuple(z for z in zone_order if any(e.destination_zone == z and e.people > 0 for e in result.evacuations) and z not in origins)
     roads = _public_roads(scenario, generaliser, evacuee_roads, convoy_roads)
+    screenings = _screenings(scenario, generaliser, result.evacuations)
+    stopping = {s.place_id for s in screenings}
 
     windows = []
     for occurrence in window_occurrences(scenario, proposal):
@@ -264,9 +310,11 @@ def public_picture(scenario: Scenario, result: PlanResult) -> PublicPicture:
             first_convoy=min((leg.departs for leg in legs), default=None),
             last_convoy=max((leg.arrives for leg in legs), default=None),
             areas=_areas(generaliser, scenario, w_origins, w_destinations, w_convoy),
+            screenings=tuple(p.id for p in scenario.places if p.id in stopping and any(p.id in e.corridor for e in moving)),
         ))
     return PublicPicture(scenario, proposal, result, generaliser, tuple(r for r in (r.id for r in scenario.roads) if r in evacuee_roads),
-                         tuple(r for r in (r.id for r in scenario.roads) if r in convoy_roads), origins, destinations, tuple(windows), roads)
+                         tuple(r for r in (r.id for r in scenario.roads) if r in convoy_roads), origins, destinations, tuple(windows), roads,
+                         screenings)
 
 
 def covered_area(picture: PublicPicture, window: PublicWindow) -> Polygon | MultiPolygon | None:
@@ -281,7 +329,8 @@ def covered_area(picture: PublicPicture, window: PublicWindow) -> Polygon | Mult
 def picture_document(picture: PublicPicture) -> dict[str, object]:
     """The public picture as a JSON-ready document (for a public web page): the proposal, whether all
     parties agreed it, and per window occurrence its times, the plan's movement times, who leaves from
-    where to where along which roads, and its areas by response type as GeoJSON geometries — in
+    where to where along which roads, what its screening points do to people (``screening``), and its
+    areas by response type as GeoJSON geometries — in
     English and Arabic, with no internal id and nothing the redaction rule withholds."""
     from shapely.geometry import mapping
 
@@ -300,6 +349,8 @@ def picture_document(picture: PublicPicture) -> dict[str, object]:
             "convoy_routes": {lang: picture.way_names(window.convoy_roads, lang) for lang in ("en", "ar")},
             "people": window.people, "first_departure": iso(window.first_departure), "last_departure": iso(window.last_departure),
             "last_arrival": iso(window.last_arrival), "convoys": window.convoys,
+            # What the corridor's screening points do to people, as declared (screening_words), or None.
+            "screening": {lang: picture.screening_warning(window.screenings, lang) for lang in ("en", "ar")} if window.screenings else None,
             "areas": {response: [{"name": area.names, "geometry": mapping(area.geometry)} for area in areas]
                       for response, areas in window.areas.items()},
         })

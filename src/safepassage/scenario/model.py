@@ -15,7 +15,7 @@ import re
 from enum import Enum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from safepassage.scenario.behaviour import Behaviour, BusFleet, DepartureDrivers, Screening, ShareRange, WindowReplay
 
@@ -190,6 +190,26 @@ class OpeningHours(_Model):
         if minutes_of(self.close) <= minutes_of(self.open):
             raise ValueError(f"close {self.close} must be after open {self.open} (split overnight hours in two)")
         return self
+
+
+_ARABIC_LETTER = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
+
+
+def _arabic_text(value: str) -> str:
+    """A name or title for Arabic readers: not blank, and written in Arabic script (an English title
+    copied here by mistake would be shown on the Arabic page as if it were the translation)."""
+    text = value.strip()
+    if not text:
+        raise ValueError("is blank: give the Arabic text, or leave the field out to show the English one")
+    if not _ARABIC_LETTER.search(text):
+        raise ValueError(
+            f"{text[:40]!r} has no Arabic letter: give the text in Arabic script (e.g. 'غزة، تشرين الثاني 2023'), "
+            "or leave the field out to show the English one"
+        )
+    return text
+
+
+ArabicText = Annotated[str, AfterValidator(_arabic_text), Field(max_length=400)]
 
 
 def minutes_of(hhmm: str) -> int:
@@ -493,6 +513,7 @@ class Proposal(_Model):
 
     id: Id
     name: str
+    name_ar: ArabicText | None = None  # the name for Arabic readers (the public page and alerts); English when absent
     description: str = ""
     agreement: Literal["all_parties", "unilateral"] = "all_parties"
     agreed_by: list[str] = []
@@ -588,6 +609,7 @@ class Scenario(_Model):
 
     name: Id
     title: str
+    title_ar: ArabicText | None = None  # the title for Arabic readers (the public page); English when absent
     description: str = ""
     timezone: str
     horizon: Horizon

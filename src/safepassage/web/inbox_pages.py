@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from safepassage.web.api_client import ApiError
 from safepassage.web.forms import checked_form, field
+from safepassage.web.notification_titles import with_named_titles
 from safepassage.web.render import WebUser, page, redirect, signed_in
 from safepassage.web.security import security_headers
 
@@ -138,7 +139,7 @@ def hns_geojson(notes: list[dict[str, Any]], party_id: int | None) -> list[dict[
 
 @router.get("", response_class=HTMLResponse)
 async def inbox(request: Request, user: User) -> HTMLResponse:
-    notes = await user.api.notifications()
+    notes = with_named_titles(request.app, await user.api.notifications())
     hns = await user.api.hns_notifications()
     return page(
         request,
@@ -153,8 +154,8 @@ async def inbox(request: Request, user: User) -> HTMLResponse:
 
 
 @router.get("/notifications.csv")
-async def inbox_csv(user: User) -> Response:
-    body = notifications_csv(await user.api.notifications(), user.party_id)
+async def inbox_csv(request: Request, user: User) -> Response:
+    body = notifications_csv(with_named_titles(request.app, await user.api.notifications()), user.party_id)
     return security_headers(
         Response(
             body,
@@ -165,8 +166,8 @@ async def inbox_csv(user: User) -> Response:
 
 
 @router.get("/notifications.geojson")
-async def inbox_geojson(user: User) -> Response:
-    body = notifications_geojson(await user.api.notifications(), user.party_id)
+async def inbox_geojson(request: Request, user: User) -> Response:
+    body = notifications_geojson(with_named_titles(request.app, await user.api.notifications()), user.party_id)
     body["features"] += hns_geojson(await user.api.hns_notifications(), user.party_id)
     return security_headers(
         JSONResponse(
@@ -180,6 +181,7 @@ async def inbox_geojson(user: User) -> Response:
 @router.get("/{note_id}", response_class=HTMLResponse)
 async def inbox_item(request: Request, user: User, note_id: NoteId) -> HTMLResponse:
     note = await user.api.notification(note_id)  # 404 for a notification not addressed to this party
+    (note,) = with_named_titles(request.app, [note])
     answers = await user.api.answers(note_id)
     return page(
         request,

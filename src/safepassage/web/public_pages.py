@@ -8,12 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import xml.etree.ElementTree as ET
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from safepassage.interop.calendar import proposal_calendar
+from safepassage.interop.screening_words import ID_ADVICE
 from safepassage.interop.windows import window_occurrences
 from safepassage.plan import plan_proposal
 from safepassage.scenario import Scenario
@@ -23,7 +24,7 @@ from safepassage.web.render import page
 from safepassage.web.scenario_source import latest_planned_proposal, stored_result, stored_scenario
 from safepassage.web.security import security_headers
 
-__all__ = ["router", "current_picture"]
+__all__ = ["router", "current_picture", "public_context", "TEXT"]
 
 router = APIRouter(prefix="/public", include_in_schema=False)
 _lock = threading.Lock()
@@ -86,6 +87,7 @@ TEXT = {
         "on_foot": "evacuation corridor: open to people on foot",
         "convoys": "used by aid convoys: keep clear",
         "windows_count": "during {n} window(s)",
+        "screening": "Screening on the corridor",
         "map": "Map (approximate areas only; no exact positions)",
         "map_label": "Simple map of the zones and the corridors the pause opens",
         "zone_list": "Zones on the map",
@@ -97,6 +99,7 @@ TEXT = {
         "other": "العربية",
         "other_href": "/public/ar",
         "from_to": "{start} to {end}",
+        "carry_id": ID_ADVICE["en"],
     },
     "ar": {
         "title": "هدنة إنسانية: متى وأين يمكن التنقل",
@@ -114,6 +117,7 @@ TEXT = {
         "on_foot": "ممر إخلاء: مفتوح للمشاة",
         "convoys": "تستخدمه قوافل المساعدات: ابتعد عنه",
         "windows_count": "خلال {n} فترة",
+        "screening": "التفتيش على ممر الإخلاء",
         "map": "خريطة (مناطق تقريبية فقط، دون مواقع دقيقة)",
         "map_label": "خريطة مبسطة للمناطق والممرات التي تفتحها الهدنة",
         "zone_list": "المناطق على الخريطة",
@@ -125,27 +129,29 @@ TEXT = {
         "other": "English",
         "other_href": "/public",
         "from_to": "{start} إلى {end}",
+        "carry_id": ID_ADVICE["ar"],
     },
 }
 
 
+def public_context(picture: PublicView | None, lang: str, printable: bool, now: dt.datetime) -> dict[str, Any]:
+    """What ``public.html`` is rendered with, for ``lang`` ("en" or "ar") at ``now`` (aware)."""
+    past = bool(picture and picture.windows and max(w.end for w in picture.windows) < now)
+    return {
+        "user": None,
+        "lang": lang,
+        "dir": "rtl" if lang == "ar" else "ltr",
+        "picture": picture,
+        "past": past,
+        "printable": printable,
+        "t": TEXT[lang],
+        "here": "/public/ar" if lang == "ar" else "/public",
+    }
+
+
 def _public(request: Request, lang: str, printable: bool) -> HTMLResponse:
-    picture = current_picture(request)
-    past = bool(picture and picture.windows and max(w.end for w in picture.windows) < dt.datetime.now(dt.UTC))
-    response = page(
-        request,
-        "public.html",
-        {
-            "user": None,
-            "lang": lang,
-            "dir": "rtl" if lang == "ar" else "ltr",
-            "picture": picture,
-            "past": past,
-            "printable": printable,
-            "t": TEXT[lang],
-            "here": "/public/ar" if lang == "ar" else "/public",
-        },
-    )
+    context = public_context(current_picture(request), lang, printable, dt.datetime.now(dt.UTC))
+    response = page(request, "public.html", context)
     response.headers["Cache-Control"] = "public, max-age=60"
     return response
 

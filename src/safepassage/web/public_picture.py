@@ -4,7 +4,9 @@ iCalendar read: the page says exactly what the alerts say.
 
 ``public_view(scenario, result, sent)`` gives, per language (``en``, ``ar``): every window occurrence
 with its CAP alert's headline, description and instruction; the roads in use in words (public names,
-what they carry, in how many windows); whether the pause is unilateral and who agreed to it; and a
+what they carry, in how many windows); what the corridor's screening points do to people, as the
+scenario declares (held, sent back: the same words as the alerts); whether the pause is unilateral and
+who agreed to it; and a
 small SVG map of the public zone outlines and road bands (generalised geometry: never an exact
 position of people or of a sensitive site).
 """
@@ -16,10 +18,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from safepassage.interop.cap import CapAlert, proposal_alerts
+from safepassage.interop.cap import CapAlert, CapInfo, proposal_alerts
 from safepassage.interop.generalise import Language
 from safepassage.interop.geojson import corridors_collection, zones_collection
 from safepassage.interop.public_picture import PublicPicture, public_picture
+from safepassage.interop.screening_words import screening_sentence
 from safepassage.plan import PlanResult
 from safepassage.scenario import Scenario
 
@@ -37,6 +40,7 @@ class PublicWindowView:
     headline: dict[str, str]
     description: dict[str, str]
     instruction: dict[str, str]
+    screening: dict[str, str] = field(default_factory=dict)  # language -> warning ("" when no point stops people)
 
 
 @dataclass(frozen=True)
@@ -51,20 +55,32 @@ class PublicView:
     windows: list[PublicWindowView]
     corridors: list[dict[str, Any]]
     zone_names: dict[str, dict[str, str]]
+    # Per page language: the scenario's and the proposal's title as {"text", "lang"}, "lang" being the
+    # language the text is in (English where the scenario gives no Arabic one: the page marks it so).
+    titles: dict[str, dict[str, str]] = field(default_factory=dict)
+    proposal_titles: dict[str, dict[str, str]] = field(default_factory=dict)
     map_svg: dict[str, Any] = field(default_factory=dict)
     alerts: list[CapAlert] = field(default_factory=list)
     picture: PublicPicture | None = None
+    # per screening point that stops people: language -> sentence
+    screenings: list[dict[str, str]] = field(default_factory=list)
 
 
 def public_view(scenario: Scenario, result: PlanResult, sent: dt.datetime) -> PublicView:
     """The public page's content for the plan ``result`` of one of ``scenario``'s proposals."""
     picture = public_picture(scenario, result)
     alerts = proposal_alerts(scenario, picture, sent=sent)
+    by_key = {w.key: w for w in picture.windows}
     windows = []
     for alert in alerts:
-        infos = {info.language: info for info in alert.infos}
+        infos: dict[str, CapInfo] = {}
+        for info in alert.infos:  # the first per language: Evacuate where people leave (what they act on)
+            infos.setdefault(info.language, info)
         if alert.onset is None or alert.expires is None or "en" not in infos:
             continue
+        window = by_key.get(alert.key.split("/", 1)[-1])  # the alert's key: "<proposal>/<occurrence>"
+        passed = window.screenings if window is not None else ()
+        screening: dict[str, str] = {lang: picture.screening_warning(passed, lang) for lang in LANGUAGES}
         windows.append(
             PublicWindowView(
                 key=alert.key,
@@ -72,7 +88,11 @@ def public_view(scenario: Scenario, result: PlanResult, sent: dt.datetime) -> Pu
                 end=alert.expires,
                 headline={lang: infos[lang].headline for lang in LANGUAGES if lang in infos},
                 description={lang: infos[lang].description for lang in LANGUAGES if lang in infos},
-                instruction={lang: infos[lang].instruction for lang in LANGUAGES if lang in infos},
+                # The page shows the screening warning on its own, so it is not said twice.
+                instruction={
+                    lang: _without(infos[lang].instruction, screening[lang]) for lang in LANGUAGES if lang in infos
+                },
+                screening=screening,
             )
         )
     corridors = corridors_collection(scenario, picture, audience="public")
@@ -98,13 +118,32 @@ def public_view(scenario: Scenario, result: PlanResult, sent: dt.datetime) -> Pu
         agreed_by=list(picture.proposal.agreed_by),
         windows=sorted(windows, key=lambda w: w.start),
         corridors=in_words,
+        titles={
+            "en": {"text": scenario.title, "lang": "en"},
+            "ar": _localized(scenario.title_ar, scenario.title),
+        },
+        proposal_titles={
+            "en": {"text": picture.proposal.name or picture.proposal.id, "lang": "en"},
+            "ar": _localized(picture.proposal.name_ar, picture.proposal.name or picture.proposal.id),
+        },
         zone_names={
             z.id: {lang: picture.generaliser.zone_name(z.id, lang) for lang in LANGUAGES} for z in scenario.zones
         },
         map_svg=svg_map(zones_collection(scenario, audience="public"), corridors),
         alerts=alerts,
         picture=picture,
+        screenings=[{lang: screening_sentence(point, lang) for lang in LANGUAGES} for point in picture.screenings],
     )
+
+
+def _localized(arabic: str | None, english: str) -> dict[str, str]:
+    """The Arabic text where there is one, else the English text marked as English."""
+    return {"text": arabic, "lang": "ar"} if arabic else {"text": english, "lang": "en"}
+
+
+def _without(text: str, sentence: str) -> str:
+    """``text`` with ``sentence`` (and the space before it) taken out; ``text`` when ``sentence`` is empty."""
+    return text.replace(f" {sentence}", "") if sentence else text
 
 
 def _rings(geometry: dict[str, Any] | None) -> list[list[list[float]]]:

@@ -22,6 +22,7 @@ from safepassage.service.lifecycle import MovementStatus
 from safepassage.service.schemas import IncidentCategory
 from safepassage.web.api_client import ApiError
 from safepassage.web.forms import checked_form, field
+from safepassage.web.notification_titles import with_named_titles
 from safepassage.web.plan_view import binding_limits_in_words, plan_frame, plan_page_data
 from safepassage.web.render import WebUser, page, redirect, signed_in, timer_in_words
 from safepassage.web.scenario_source import stored_scenario
@@ -299,12 +300,12 @@ def _overdue_by(ack_due: str, now: dt.datetime) -> str:
 async def notifications(
     request: Request, user: User, plan: int | None = None, overdue: bool | None = None
 ) -> HTMLResponse:
-    items = await user.api.notifications(overdue=overdue)
+    items = with_named_titles(request.app, await user.api.notifications(overdue=overdue))
     if plan is not None:
         ids = {m["id"] for m in await user.api.plan_movements(plan)}
         items = [n for n in items if n.get("movement_id") in ids]
     parties = {p["id"]: p["name"] for p in await user.api.parties()}
-    escalations = await user.api.escalations() if user.is_staff else []
+    escalations = with_named_titles(request.app, await user.api.escalations()) if user.is_staff else []
     hns = await user.api.hns_notifications()
     hns_late = await user.api.hns_escalations() if user.is_staff else []
     now = dt.datetime.now(dt.UTC)
@@ -327,7 +328,7 @@ async def notifications(
 
 @router.get("/notifications/{notification_id}", response_class=HTMLResponse)
 async def notification_page(request: Request, user: User, notification_id: PlanId) -> HTMLResponse:
-    note = await user.api.notification(notification_id)
+    (note,) = with_named_titles(request.app, [await user.api.notification(notification_id)])
     answers = await user.api.answers(notification_id)
     parties = {p["id"]: p["name"] for p in await user.api.parties()}
     movement = await user.api.movement(note["movement_id"]) if note.get("movement_id") and user.is_staff else None
