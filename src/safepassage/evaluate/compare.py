@@ -12,7 +12,8 @@ from typing import Any
 
 from safepassage.evaluate.assumptions import behavioural_assumptions, daily_profile
 from safepassage.plan import PlanResult, plan_proposal
-from safepassage.plan.bus_trips import BusPlan, bus_plan_for
+from safepassage.plan.bus_schedule import bus_plan_for
+from safepassage.plan.bus_trips import BusPlan
 from safepassage.plan.result import iso
 from safepassage.plan.solve import solved_in_this_process
 from safepassage.scenario.model import Horizon, Scenario

@@ -1,0 +1,387 @@
+"""Bus trips planned optimally: a small mixed-integer programme solved by HiGHS, with its bound and gap.
+
+The greedy of ``plan/bus_trips.py`` (first come, first served, an even split of the fleet) gives a
+feasible plan; this module searches every plan on a grid of departure times and proves how far the
+one it returns can be from the best. Symbols (minutes from the plan's start):
+
+- a *candidate* c is one bus of route r (a boarding place, a zone, its vehicle path) leaving at
+  ``dep_c``: every ``BUS_SLOT_MINUTES`` inside each window occurrence covering r's pause-only roads,
+  plus the last departure that still fits the occurrence, plus the departures of the greedy's trips.
+  Its round trip — boarding, loaded leg, screening processing, empty return — ends at ``ret_c``, inside
+  that occurrence and inside the horizon (a candidate exists only then). Its passengers are held at the
+  screening point from ``hold_c`` for the point's ``processing_minutes`` and reach safety at ``arr_c``;
+- z[c] ≥ 0 integer: buses leaving; p[c] ≥ 0 integer: passengers; n[b] ≥ 0 integer: buses stationed at
+  boarding place b for the horizon (the MIP chooses the split; the greedy splits evenly).
+
+Rows (one ``_define_*_rows`` each):
+
+- seats:     p[c] − seats·z[c] ≤ 0
+- released:  Σ_{c of zone o, dep_c ≤ τ} p[c] ≤ released_o(τ)        for every candidate time τ of o
+- fleet:     Σ_{c at b, dep_c ≤ τ < ret_c} z[c] − n[b] ≤ 0             for every candidate time τ at b
+             Σ_b n[b] ≤ vehicles
+- per day:   Σ_{c at b, ⌊dep_c/1440⌋ = d} z[c] − ⌈round_trips_per_day⌉·n[b] ≤ 0   (when the fleet states it)
+- holding:   Σ_{c through s, hold_c ≤ τ < hold_c + processing} p[c] ≤ holding_people(s)   for every τ = hold_c
+- rate:      Σ_{c through s, τ ≤ hold_c < τ + W} p[c] ≤ people_per_hour(s)·W/60,  W = max(60, 60·seats/people_per_hour)
+
+Objective: max Σ_c v(r, arr_c)·p[c] − ε·Σ_c z[c], with v the value a person on foot has in the LP
+(``BusSetting.arrival_value``: priority × person_days_per_person_safe × (1 + earliness_bonus·(1 − arr/H)),
+times the share screening lets through) and ε = ``TRIP_TIE_BREAK`` person-days per bus trip, so that
+buses are not sent for nothing. ``BusPlan.bound`` is HiGHS's dual bound plus ε times the people
+released (an optimum never needs more trips than people), a true upper bound on ``objective``.
+
+Each count above is checked at candidate times only, and that is exact: a count of intervals
+[dep, ret) covering a moment is largest at some departure, and the cumulative passengers change only
+at departures. Buses are then given vehicle numbers (earliest free first); if that fails, or the MIP
+fails, or it delivers less than the greedy, the greedy is kept and ``BusPlan.note`` says why.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import math
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+
+from safepassage.plan.bus_trips import BusPlan, BusSetting, add_trip, bus_setting, greedy_bus_trips
+from safepassage.plan.solve import new_highs
+from safepassage.scenario.model import Proposal, Scenario
+
+__all__ = [
+    "BUS_SLOT_MINUTES",
+    "MIP_TIME_LIMIT_S",
+    "MIP_RELATIVE_GAP",
+    "TRIP_TIE_BREAK",
+    "bus_plan_for",
+    "schedule_bus_trips",
+]
+
+# 15 minutes: half the default boarding time and a tenth of a typical hours-long screening hold, so a
+# departure is never more than 15 minutes later than the continuous-time best; the greedy's own
+# departure times are added, so its plan is always one the MIP can choose.
+BUS_SLOT_MINUTES = 15.0
+MIP_TIME_LIMIT_S = 20.0
+MIP_RELATIVE_GAP = 1e-4
+TRIP_TIE_BREAK = 1e-3  # person-days per bus trip: a tie-break, 1/30,000 of a person's value
+
+
+@dataclass(frozen=True)
+class _Candidates:
+    """One entry per candidate departure (arrays of equal length)."""
+
+    route: np.ndarray  # int: index into BusSetting.routes
+    dep: np.ndarray  # minutes
+    ret: np.ndarray
+    hold: np.ndarray  # minutes the passengers enter screening (no queue: the MIP moves departures instead)
+    arr: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.dep)
+
+
+def _greedy_departures(setting: BusSetting, greedy: BusPlan) -> list[tuple[int, float, int]]:
+    """The greedy's trips as (route, departure, people) with any queue at screening moved before
+    departure: a bus that left at d and queued q minutes is the same trip leaving at d + q without the
+    queue (same hold, arrival and return; fewer bus-minutes away, more people released by then)."""
+    index = {(r.boarding_place, r.zone): k for k, r in enumerate(setting.routes)}
+    out = []
+    for trip in greedy.trips:
+        k = index[(trip.boarding_place, trip.zone)]
+        queue = trip.held_minutes - setting.routes[k].processing_min
+        out.append((k, round(setting.minute(trip.departs) + max(0.0, queue), 6), trip.people))
+    return out
+
+
+def _candidates(setting: BusSetting, extra: Iterable[tuple[int, float, int]]) -> _Candidates:
+    fleet = setting.fleet
+    extra_by_route: dict[int, list[float]] = {}
+    for k, minute, _ in extra:
+        extra_by_route.setdefault(k, []).append(minute)
+    route: list[int] = []
+    dep: list[float] = []
+    for k, r in enumerate(setting.routes):
+        cycle = r.cycle_min(fleet.boarding_minutes)
+        times: set[float] = set()
+        for s, e in r.spans:
+            lo, hi = max(s, 0.0), min(e, setting.horizon_min) - cycle
+            if hi < lo - 1e-9:
+                continue
+            times.update(round(t, 6) for t in np.arange(lo, hi, BUS_SLOT_MINUTES))
+            times.add(round(hi, 6))
+            times.update(t for t in extra_by_route.get(k, []) if lo - 1e-6 <= t <= hi + 1e-6)
+        route += [k] * len(times)
+        dep += sorted(times)
+    route_a, dep_a = np.array(route, dtype=np.int64), np.array(dep, dtype=float)
+    one_way = np.array([r.one_way_min for r in setting.routes])[route_a] if len(route_a) else np.zeros(0)
+    processing = np.array([r.processing_min for r in setting.routes])[route_a] if len(route_a) else np.zeros(0)
+    to_screen = np.array([r.to_screen_min for r in setting.routes])[route_a] if len(route_a) else np.zeros(0)
+    arr = dep_a + fleet.boarding_minutes + one_way + processing
+    return _Candidates(route_a, dep_a, arr + one_way, dep_a + fleet.boarding_minutes + to_screen, arr)
+
+
+class _Rows:
+    """Rows gathered as (row, column, value) triples with upper bounds (every row is ``≤``)."""
+
+    def __init__(self) -> None:
+        self.rows: list[np.ndarray] = []
+        self.cols: list[np.ndarray] = []
+        self.vals: list[np.ndarray] = []
+        self.upper: list[float] = []
+
+    def add(self, cols: np.ndarray, vals: np.ndarray, upper: float) -> None:
+        self.rows.append(np.full(len(cols), len(self.upper), dtype=np.int64))
+        self.cols.append(np.asarray(cols, dtype=np.int64))
+        self.vals.append(np.asarray(vals, dtype=float))
+        self.upper.append(float(upper))
+
+    def matrix(self, n_cols: int) -> sp.csc_matrix:
+        if not self.upper:
+            return sp.csc_matrix((0, n_cols))
+        return sp.csc_matrix(
+            (np.concatenate(self.vals), (np.concatenate(self.rows), np.concatenate(self.cols))),
+            shape=(len(self.upper), n_cols),
+        )
+
+
+def _released_by(stream: list[tuple[float, float]], minute: float) -> float:
+    return float(sum(n for m, n in stream if m <= minute + 1e-9))
+
+
+def _define_seat_rows(rows: _Rows, c: _Candidates, seats: int) -> None:
+    """p[c] − seats·z[c] ≤ 0."""
+    n = len(c)
+    for i in range(n):
+        rows.add(np.array([n + i, i]), np.array([1.0, -float(seats)]), 0.0)
+
+
+def _define_released_rows(rows: _Rows, c: _Candidates, setting: BusSetting) -> None:
+    """Σ_{c of zone o, dep_c ≤ τ} p[c] ≤ released_o(τ) at every candidate time τ of zone o."""
+    n = len(c)
+    zone_of = np.array([r.zone for r in setting.routes])[c.route] if len(c) else np.zeros(0, dtype=str)
+    for zone in sorted(set(zone_of.tolist())):
+        mine = np.flatnonzero(zone_of == zone)
+        stream = setting.released.get(zone, [])
+        for tau in np.unique(c.dep[mine]):
+            cols = mine[c.dep[mine] <= tau]
+            rows.add(n + cols, np.ones(len(cols)), _released_by(stream, float(tau)))
+
+
+def _define_fleet_rows(rows: _Rows, c: _Candidates, setting: BusSetting, boarding: list[str]) -> None:
+    """Σ_{c at b, dep_c ≤ τ < ret_c} z[c] − n[b] ≤ 0 at every candidate time τ at b; Σ_b n[b] ≤ vehicles;
+    and with ``round_trips_per_day``: Σ_{c at b, day(dep_c) = d} z[c] − ⌈trips⌉·n[b] ≤ 0."""
+    n = len(c)
+    fleet = setting.fleet
+    place_of = np.array([r.boarding_place for r in setting.routes])[c.route] if len(c) else np.zeros(0, dtype=str)
+    for j, b in enumerate(boarding):
+        mine = np.flatnonzero(place_of == b)
+        for tau in np.unique(c.dep[mine]):
+            away = mine[(c.dep[mine] <= tau) & (tau < c.ret[mine])]
+            rows.add(np.append(away, 2 * n + j), np.append(np.ones(len(away)), -1.0), 0.0)
+        if fleet.round_trips_per_day is not None:
+            day = (c.dep[mine] // 1440).astype(np.int64)
+            for d in np.unique(day):
+                same = mine[day == d]
+                rows.add(
+                    np.append(same, 2 * n + j),
+                    np.append(np.ones(len(same)), -float(math.ceil(fleet.round_trips_per_day))),
+                    0.0,
+                )
+    rows.add(2 * n + np.arange(len(boarding)), np.ones(len(boarding)), float(fleet.vehicles))
+
+
+def _define_screening_rows(rows: _Rows, c: _Candidates, setting: BusSetting) -> None:
+    """At each screening point s: people held at once ≤ holding_people, and people entering processing
+    in any W minutes ≤ people_per_hour·W/60 with W = max(60, 60·seats/people_per_hour)."""
+    n = len(c)
+    seats = setting.fleet.seats
+    points = {r.screen for r in setting.routes if r.screen is not None}
+    for point in sorted(points):
+        through = [k for k, r in enumerate(setting.routes) if r.screen == point]
+        mine = np.flatnonzero(np.isin(c.route, through))
+        route = setting.routes[through[0]]
+        processing = np.array([r.processing_min for r in setting.routes])[c.route[mine]]
+        if route.holding_people is not None:
+            for tau in np.unique(c.hold[mine]):
+                held = mine[(c.hold[mine] <= tau) & (tau < c.hold[mine] + processing)]
+                if len(held):
+                    rows.add(n + held, np.ones(len(held)), route.holding_people)
+        if route.people_per_hour is not None:
+            width = max(60.0, 60.0 * seats / route.people_per_hour)
+            for tau in np.unique(c.hold[mine]):
+                entering = mine[(tau <= c.hold[mine]) & (c.hold[mine] < tau + width)]
+                rows.add(n + entering, np.ones(len(entering)), route.people_per_hour * width / 60.0)
+
+
+def _assign_vehicles(
+    c: _Candidates, z: np.ndarray, n_at: np.ndarray, setting: BusSetting, boarding: list[str]
+) -> list[tuple[int, int]] | None:
+    """(candidate, vehicle) for every bus leaving, vehicles numbered per boarding place in the fleet's
+    order; the earliest free vehicle with trips left that day takes each departure. None if some
+    departure finds no such vehicle (the aggregate day rows admit a plan no vehicle roster can run)."""
+    fleet = setting.fleet
+    per_day = math.ceil(fleet.round_trips_per_day) if fleet.round_trips_per_day is not None else None
+    out: list[tuple[int, int]] = []
+    first = 1
+    for j, b in enumerate(boarding):
+        free = {first + v: 0.0 for v in range(int(n_at[j]))}
+        trips: dict[tuple[int, int], int] = {}
+        first += int(n_at[j])
+        leaving = [
+            i for i in np.argsort(c.dep, kind="stable") if z[i] > 0 and setting.routes[c.route[i]].boarding_place == b
+        ]
+        for i in leaving:
+            day = int(c.dep[i] // 1440)
+            for _ in range(int(z[i])):
+                ready = [
+                    v
+                    for v, at in free.items()
+                    if at <= c.dep[i] + 1e-6 and (per_day is None or trips.get((v, day), 0) < per_day)
+                ]
+                if not ready:
+                    return None
+                vehicle = min(ready, key=lambda v: (free[v], v))
+                free[vehicle] = float(c.ret[i])
+                trips[(vehicle, day)] = trips.get((vehicle, day), 0) + 1
+                out.append((int(i), vehicle))
+    return out
+
+
+def schedule_bus_trips(
+    scenario: Scenario, proposal: Proposal, start: dt.datetime, end: dt.datetime, time_limit_s: float = MIP_TIME_LIMIT_S
+) -> BusPlan:
+    """The bus trips of ``proposal`` from local ``start`` to ``end``, planned by the MIP above with the
+    greedy as its starting solution and fallback: ``method`` says which plan is returned, ``objective``
+    its value (person-days), ``bound`` the MIP's proven upper bound, ``gap`` their relative distance.
+
+    Raises ``ScenarioError`` when the scenario has no bus fleet or a boarding place has no vehicle
+    route to a safe destination."""
+    setting = bus_setting(scenario, proposal, start, end)
+    greedy = greedy_bus_trips(setting)
+    started = time.perf_counter()
+    found = _solve(setting, greedy, time_limit_s)
+    seconds = time.perf_counter() - started
+    if isinstance(found, str):
+        greedy.note, greedy.solve_seconds, greedy.greedy_objective = found, seconds, greedy.objective
+        return greedy
+    plan, bound = found
+    plan.solve_seconds = seconds
+    plan.greedy_objective = greedy.objective
+    plan.bound = bound
+    if plan.objective < greedy.objective - 1e-6 * max(1.0, greedy.objective):
+        greedy.note = f"the MIP's plan ({plan.objective:,.1f} person-days) is worse than the greedy's: kept the greedy"
+        greedy.bound, greedy.solve_seconds, greedy.greedy_objective = bound, seconds, greedy.objective
+        plan = greedy
+    plan.gap = (plan.bound - plan.objective) / plan.objective if plan.bound is not None and plan.objective > 0 else None
+    return plan
+
+
+def _solve(setting: BusSetting, greedy: BusPlan, time_limit_s: float) -> tuple[BusPlan, float] | str:
+    """The MIP's plan and its bound on the people value, or why there is none."""
+    fleet = setting.fleet
+    boarding = list(fleet.boarding_places)
+    start_trips = _greedy_departures(setting, greedy)
+    c = _candidates(setting, start_trips)
+    n, n_b = len(c), len(boarding)
+    if n == 0:
+        return "no bus round trip fits inside a window and the horizon: nothing to plan"
+    rows = _Rows()
+    _define_seat_rows(rows, c, fleet.seats)
+    _define_released_rows(rows, c, setting)
+    _define_fleet_rows(rows, c, setting, boarding)
+    _define_screening_rows(rows, c, setting)
+    n_cols = 2 * n + n_b
+    value = np.array([setting.arrival_value(setting.routes[int(k)], float(a)) for k, a in zip(c.route, c.arr)])
+    cost = np.concatenate([np.full(n, -TRIP_TIE_BREAK), value, np.zeros(n_b)])
+    upper = np.concatenate(
+        [
+            np.full(n, float(fleet.vehicles)),
+            np.full(n, float(fleet.vehicles * fleet.seats)),
+            np.full(n_b, float(fleet.vehicles)),
+        ]
+    )
+    matrix = rows.matrix(n_cols)
+
+    inf = highspy.kHighsInf
+    model = highspy.HighsLp()
+    model.num_col_, model.num_row_ = n_cols, len(rows.upper)
+    model.sense_ = highspy.ObjSense.kMaximize
+    model.col_cost_ = cost
+    model.col_lower_ = np.zeros(n_cols)
+    model.col_upper_ = upper
+    model.row_lower_ = np.full(len(rows.upper), -inf)
+    model.row_upper_ = np.array(rows.upper)
+    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    model.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+    model.a_matrix_.index_ = matrix.indices.astype(np.int32)
+    model.a_matrix_.value_ = matrix.data
+    model.integrality_ = [highspy.HighsVarType.kInteger] * n_cols
+    highs = new_highs(time_limit_s, threads=1)
+    highs.setOptionValue("mip_rel_gap", MIP_RELATIVE_GAP)
+    highs.passModel(model)
+
+    start = np.zeros(n_cols)
+    where = {(int(k), round(float(d), 6)): i for i, (k, d) in enumerate(zip(c.route, c.dep))}
+    for k, dep, boarded in start_trips:
+        i = where[(k, dep)]
+        start[i] += 1
+        start[n + i] += boarded
+    start[2 * n :] = [setting.vehicles_at[b] for b in boarding]
+    solution = highspy.HighsSolution()
+    solution.col_value = start.tolist()
+    solution.value_valid = True
+    highs.setSolution(solution)
+    highs.run()
+    status = highs.getModelStatus()
+    if status not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kTimeLimit):
+        return f"the MIP ended {highs.modelStatusToString(status)}: kept the greedy"
+    info = highs.getInfo()
+    if info.primal_solution_status != 2:  # kSolutionStatusFeasible
+        return "the MIP found no plan within its time limit: kept the greedy"
+    x = np.asarray(highs.getSolution().col_value)
+    people = np.round(x[n : 2 * n]).astype(np.int64)
+    # A bus with nobody aboard is not sent; a bus carries at most ``seats``.
+    z = np.minimum(np.round(x[:n]).astype(np.int64), np.ceil(people / fleet.seats).astype(np.int64))
+    n_at = np.round(x[2 * n :]).astype(np.int64)
+    roster = _assign_vehicles(c, z, n_at, setting, boarding)
+    if roster is None:
+        return "the MIP's trips cannot be given to vehicles within round_trips_per_day: kept the greedy"
+    plan = BusPlan(method="mip")
+    left = people.copy()
+    for i, vehicle in roster:
+        load = min(int(left[i]), -(-int(people[i]) // int(z[i])))  # spread a departure's people over its buses
+        left[i] -= load
+        add_trip(plan, setting, setting.routes[int(c.route[i])], vehicle, float(c.dep[i]), load, 0.0)
+    for route in setting.routes:
+        carried = sum(t.people for t in plan.trips if t.zone == route.zone)
+        plan.waiting_at_end[route.zone] = round(
+            max(0.0, _released_by(setting.released.get(route.zone, []), setting.horizon_min) - carried), 1
+        )
+    plan.trips.sort(key=lambda t: (t.departs, t.vehicle))
+    released_total = sum(_released_by(s, setting.horizon_min) for s in setting.released.values())
+    return plan, float(info.mip_dual_bound) + TRIP_TIE_BREAK * released_total
+
+
+def bus_plan_for(scenario: Scenario, proposal: Proposal, start: dt.datetime, end: dt.datetime) -> BusPlan | None:
+    """The bus trips of ``proposal`` from local ``start`` to ``end`` (``schedule_bus_trips``), or None
+    when the scenario has no bus fleet (then everyone moves on foot).
+
+    The planner, ``compare`` and ``backtest`` each ask for the same plan; it is solved once per
+    process for the same scenario, proposal and period (a copy is returned, so callers may not change
+    the kept plan)."""
+    if scenario.fleet is None or scenario.fleet.buses is None:
+        return None
+    key = (scenario.model_dump_json(), proposal.model_dump_json(), start.isoformat(), end.isoformat())
+    if key not in _SOLVED:
+        if len(_SOLVED) >= _SOLVED_KEPT:
+            _SOLVED.pop(next(iter(_SOLVED)))
+        _SOLVED[key] = schedule_bus_trips(scenario, proposal, start, end)
+    return copy.deepcopy(_SOLVED[key])
+
+
+_SOLVED: dict[tuple[str, str, str, str], BusPlan] = {}
+_SOLVED_KEPT = 16
