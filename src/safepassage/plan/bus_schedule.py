@@ -48,7 +48,15 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from safepassage.plan.bus_trips import BusPlan, BusSetting, add_trip, bus_setting, greedy_bus_trips
+from safepassage.plan.bus_trips import (
+    BusPlan,
+    BusSetting,
+    add_trip,
+    bus_full,
+    bus_setting,
+    greedy_bus_trips,
+    screening_rate,
+)
 from safepassage.plan.solve import new_highs
 from safepassage.scenario.model import Proposal, Scenario
 
@@ -79,6 +87,7 @@ class _Candidates:
     ret: np.ndarray
     hold: np.ndarray  # minutes the passengers enter screening (no queue: the MIP moves departures instead)
     arr: np.ndarray
+    last: np.ndarray  # bool: the last departure that fits its window occurrence (a bus may leave part-full)
 
     def __len__(self) -> int:
         return len(self.dep)
@@ -104,24 +113,29 @@ def _candidates(setting: BusSetting, extra: Iterable[tuple[int, float, int]]) ->
         extra_by_route.setdefault(k, []).append(minute)
     route: list[int] = []
     dep: list[float] = []
+    last: list[bool] = []
     for k, r in enumerate(setting.routes):
         cycle = r.cycle_min(fleet.boarding_minutes)
         times: set[float] = set()
+        closing: set[float] = set()
         for s, e in r.spans:
             lo, hi = max(s, 0.0), min(e, setting.horizon_min) - cycle
             if hi < lo - 1e-9:
                 continue
             times.update(round(t, 6) for t in np.arange(lo, hi, BUS_SLOT_MINUTES))
             times.add(round(hi, 6))
+            closing.add(round(hi, 6))
             times.update(t for t in extra_by_route.get(k, []) if lo - 1e-6 <= t <= hi + 1e-6)
         route += [k] * len(times)
         dep += sorted(times)
+        last += [t in closing for t in sorted(times)]
     route_a, dep_a = np.array(route, dtype=np.int64), np.array(dep, dtype=float)
     one_way = np.array([r.one_way_min for r in setting.routes])[route_a] if len(route_a) else np.zeros(0)
     processing = np.array([r.processing_min for r in setting.routes])[route_a] if len(route_a) else np.zeros(0)
     to_screen = np.array([r.to_screen_min for r in setting.routes])[route_a] if len(route_a) else np.zeros(0)
     arr = dep_a + fleet.boarding_minutes + one_way + processing
-    return _Candidates(route_a, dep_a, arr + one_way, dep_a + fleet.boarding_minutes + to_screen, arr)
+    hold = dep_a + fleet.boarding_minutes + to_screen
+    return _Candidates(route_a, dep_a, arr + one_way, hold, arr, np.array(last, dtype=bool))
 
 
 class _Rows:
@@ -152,11 +166,17 @@ def _released_by(stream: list[tuple[float, float]], minute: float) -> float:
     return float(sum(n for m, n in stream if m <= minute + 1e-9))
 
 
-def _define_seat_rows(rows: _Rows, c: _Candidates, seats: int) -> None:
-    """p[c] − seats·z[c] ≤ 0."""
+def _define_seat_rows(rows: _Rows, c: _Candidates, setting: BusSetting) -> None:
+    """p[c] − seats·z[c] ≤ 0, and buses leave full except at the last departure of a window occurrence:
+    full·z[c] − p[c] ≤ 0 elsewhere, full = seats (or a smaller holding area at the route's screening
+    point). A bus does not shuttle a few people at a time: it fills, or it is the last to go."""
     n = len(c)
+    seats = setting.fleet.seats
     for i in range(n):
+        route = setting.routes[int(c.route[i])]
         rows.add(np.array([n + i, i]), np.array([1.0, -float(seats)]), 0.0)
+        if not c.last[i]:
+            rows.add(np.array([i, n + i]), np.array([bus_full(route, seats), -1.0]), 0.0)
 
 
 def _define_released_rows(rows: _Rows, c: _Candidates, setting: BusSetting) -> None:
@@ -210,11 +230,12 @@ def _define_screening_rows(rows: _Rows, c: _Candidates, setting: BusSetting) -> 
                 held = mine[(c.hold[mine] <= tau) & (tau < c.hold[mine] + processing)]
                 if len(held):
                     rows.add(n + held, np.ones(len(held)), route.holding_people)
-        if route.people_per_hour is not None:
-            width = max(60.0, 60.0 * seats / route.people_per_hour)
+        rate = screening_rate(route, seats)
+        if rate is not None:
+            width, most = rate
             for tau in np.unique(c.hold[mine]):
                 entering = mine[(tau <= c.hold[mine]) & (c.hold[mine] < tau + width)]
-                rows.add(n + entering, np.ones(len(entering)), route.people_per_hour * width / 60.0)
+                rows.add(n + entering, np.ones(len(entering)), most)
 
 
 def _assign_vehicles(
@@ -290,7 +311,7 @@ def _solve(setting: BusSetting, greedy: BusPlan, time_limit_s: float) -> tuple[B
     if n == 0:
         return "no bus round trip fits inside a window and the horizon: nothing to plan"
     rows = _Rows()
-    _define_seat_rows(rows, c, fleet.seats)
+    _define_seat_rows(rows, c, setting)
     _define_released_rows(rows, c, setting)
     _define_fleet_rows(rows, c, setting, boarding)
     _define_screening_rows(rows, c, setting)
@@ -353,7 +374,7 @@ def _solve(setting: BusSetting, greedy: BusPlan, time_limit_s: float) -> tuple[B
     plan = BusPlan(method="mip")
     left = people.copy()
     for i, vehicle in roster:
-        load = min(int(left[i]), -(-int(people[i]) // int(z[i])))  # spread a departure's people over its buses
+        load = min(int(left[i]), fleet.seats)  # fill the buses of one departure in turn: one at most part-full
         left[i] -= load
         add_trip(plan, setting, setting.routes[int(c.route[i])], vehicle, float(c.dep[i]), load, 0.0)
     for route in setting.routes:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import math
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -27,7 +28,8 @@ from safepassage.behaviour import departures
 from safepassage.errors import Problem, ScenarioError
 from safepassage.scenario.behaviour import BusFleet
 from safepassage.scenario.clock import local_instant
-from safepassage.scenario.model import Proposal, Scenario, Window
+from safepassage.scenario.coverage import covered_road_mask
+from safepassage.scenario.model import Proposal, Scenario
 
 __all__ = [
     "BusTrip",
@@ -36,7 +38,9 @@ __all__ = [
     "BusSetting",
     "add_trip",
     "boarded_minutes",
+    "bus_full",
     "bus_setting",
+    "screening_rate",
     "greedy_bus_trips",
     "plan_bus_trips",
 ]
@@ -77,14 +81,6 @@ class BusPlan:
     solve_seconds: float = 0.0
     greedy_objective: float | None = None  # the greedy's value on the same scale, when the MIP was tried
     note: str = ""  # why the greedy was kept, when it was
-
-
-def _covers_road(window: Window, scenario: Scenario, road_id: str) -> bool:
-    if window.everywhere or road_id in window.roads:
-        return True
-    road = next(r for r in scenario.roads if r.id == road_id)
-    zones = {scenario.place(road.from_).zone, scenario.place(road.to).zone}
-    return bool(zones & set(window.zones))
 
 
 @dataclass(frozen=True)
@@ -196,6 +192,8 @@ def bus_setting(scenario: Scenario, proposal: Proposal, start: dt.datetime, end:
 
     problems: list[Problem] = []
     routes: list[BusRoute] = []
+    road_index = {r.id: i for i, r in enumerate(scenario.roads)}
+    coverage = [covered_road_mask(scenario, w) for w in proposal.windows]  # the one rule: scenario/coverage.py
     for b in fleet.boarding_places:
         zones = [z for z in scenario.zones if z.evacuation is not None and z.evacuation.assembly_place == b]
         distance, predecessor = dijkstra(graph, indices=index[b], return_predecessors=True)
@@ -223,12 +221,12 @@ def bus_setting(scenario: Scenario, proposal: Proposal, start: dt.datetime, end:
             screen_at = next((k for k, i in enumerate(path) if scenario.places[i].screening is not None), None)
             screen = scenario.places[path[screen_at]] if screen_at is not None else None
             screening = screen.screening if screen is not None else None
-            pause_roads = [r.id for r in legs if r.requires_pause]
+            pause_roads = [road_index[r.id] for r in legs if r.requires_pause]
             if pause_roads:
                 spans = sorted(
                     (minutes(s), minutes(e))
-                    for w in proposal.windows
-                    if all(_covers_road(w, scenario, r) for r in pause_roads)
+                    for w, covered in zip(proposal.windows, coverage)
+                    if all(covered[r] for r in pause_roads)
                     for s, e in w.occurrences()
                 )
             else:
@@ -265,6 +263,24 @@ def bus_setting(scenario: Scenario, proposal: Proposal, start: dt.datetime, end:
         for k, b in enumerate(fleet.boarding_places)
     }
     return BusSetting(scenario, origin, horizon_min, routes, released, vehicles_at, scenario.objective.earliness_bonus)
+
+
+def bus_full(route: BusRoute, seats: int) -> float:
+    """People in a full bus of ``route``: its seats, or fewer when the screening point's holding area
+    (where passengers are held while processed) takes fewer at once."""
+    if route.holding_people is not None and route.processing_min > 0:
+        return float(min(seats, math.floor(route.holding_people)))
+    return float(seats)
+
+
+def screening_rate(route: BusRoute, seats: int) -> tuple[float, float] | None:
+    """(W minutes, people): at most that many of the route's passengers enter processing at its screening
+    point in any W minutes, W = max(60, 60·seats/people_per_hour) so that a full bus can always pass;
+    None without ``people_per_hour`` at the point."""
+    if route.people_per_hour is None:
+        return None
+    width = max(60.0, 60.0 * seats / route.people_per_hour)
+    return width, route.people_per_hour * width / 60.0
 
 
 def add_trip(
@@ -321,6 +337,7 @@ def greedy_bus_trips(setting: BusSetting) -> BusPlan:
         for route in routes:
             processing = route.processing_min
             holding = route.holding_people
+            rate = screening_rate(route, fleet.seats)
             spans = route.spans
             stream = setting.released.get(route.zone, [])
             carried = 0.0
@@ -342,7 +359,9 @@ def greedy_bus_trips(setting: BusSetting) -> BusPlan:
                 if span is None:
                     continue
                 # Leave full, or with whoever is waiting at the last departure that still fits the window.
-                full_at = _first_time_waiting(stream, carried + fleet.seats - 1, max(span[0], waiting_from))
+                full_at = _first_time_waiting(
+                    stream, carried + bus_full(route, fleet.seats) - 1, max(span[0], waiting_from)
+                )
                 latest = min(span[1], horizon_min) - cycle
                 depart = max(span[0], waiting_from)
                 depart = max(depart, min(full_at if full_at is not None else latest, latest))
@@ -353,15 +372,16 @@ def greedy_bus_trips(setting: BusSetting) -> BusPlan:
                 ):
                     heapq.heappush(queue, ((day + 1) * 1440.0, vehicle))
                     continue
-                load = float(int(min(float(fleet.seats), _released_by(stream, depart) - carried)))
+                # No more than the holding area takes at once (a smaller area than a bus: part-full buses).
+                load = float(int(min(bus_full(route, fleet.seats), _released_by(stream, depart) - carried)))
                 if load < 1:
                     heapq.heappush(queue, (depart + 1.0, vehicle))
                     continue
                 at_screen = depart + fleet.boarding_minutes + route.to_screen_min
                 held_from = at_screen
-                if route.screen is not None and holding is not None:
+                if route.screen is not None and (holding is not None or rate is not None):
                     held_from = _when_room(
-                        screening_load.setdefault(route.screen, []), at_screen, processing, load, holding
+                        screening_load.setdefault(route.screen, []), at_screen, processing, load, holding, rate
                     )
                 delay = held_from - at_screen
                 returns = depart + cycle + delay
@@ -397,16 +417,31 @@ def _first_time_waiting(stream: list[tuple[float, float]], carried: float, after
 
 
 def _when_room(
-    held: list[tuple[float, float, float]], arrive: float, processing: float, load: float, capacity: float
+    held: list[tuple[float, float, float]],
+    arrive: float,
+    processing: float,
+    load: float,
+    capacity: float | None,
+    rate: tuple[float, float] | None = None,
 ) -> float:
-    """Earliest time ≥ ``arrive`` when ``load`` more people fit in a holding area of ``capacity``."""
-    candidates = sorted({arrive} | {end for _, end, _ in held if end > arrive})
-    for t in candidates:
+    """Earliest time ≥ ``arrive`` when ``load`` more people fit in a holding area of ``capacity``
+    (None: unlimited) and, with ``rate`` = (W minutes, people), no W minutes see more than that many
+    people enter processing (``held``: (from, to, people) already planned). ``load`` must fit both."""
+    candidates = {arrive} | {end for _, end, _ in held if end > arrive}
+    if rate is not None:
+        candidates |= {s + rate[0] for s, _, _ in held if s + rate[0] > arrive}
+    for t in sorted(candidates):
         during = [(s, e, n) for s, e, n in held if s < t + processing and e > t]
         points = sorted({t} | {s for s, _, _ in during if s > t})
-        if all(sum(n for s, e, n in during if s <= p < e) + load <= capacity for p in points):
-            return t
-    return candidates[-1]
+        if capacity is not None and any(sum(n for s, e, n in during if s <= p < e) + load > capacity for p in points):
+            continue
+        if rate is not None:
+            width, most = rate
+            starts = {t} | {s for s, _, _ in held if t - width < s <= t}
+            if any(sum(n for s, _, n in held if tau <= s < tau + width) + load > most for tau in starts):
+                continue
+        return t
+    raise AssertionError("a load that fits the holding area and the rate always finds room once the others leave")
 
 
 def boarded_minutes(plan: BusPlan, start: dt.datetime, timezone: str) -> dict[str, list[tuple[float, float]]]:
