@@ -17,17 +17,22 @@ Rows (one ``_define_*_rows`` each):
 
 - seats:     p[c] − seats·z[c] ≤ 0
 - released:  Σ_{c of zone o, dep_c ≤ τ} p[c] ≤ released_o(τ)        for every candidate time τ of o
+             (as a balance of people waiting at the boarding place, three entries a row)
 - fleet:     Σ_{c at b, dep_c ≤ τ < ret_c} z[c] − n[b] ≤ 0             for every candidate time τ at b
              Σ_b n[b] ≤ vehicles
 - per day:   Σ_{c at b, ⌊dep_c/1440⌋ = d} z[c] − ⌈round_trips_per_day⌉·n[b] ≤ 0   (when the fleet states it)
 - holding:   Σ_{c through s, hold_c ≤ τ < hold_c + processing} p[c] ≤ holding_people(s)   for every τ = hold_c
 - rate:      Σ_{c through s, τ ≤ hold_c < τ + W} p[c] ≤ people_per_hour(s)·W/60,  W = max(60, 60·seats/people_per_hour)
 
-Objective: max Σ_c v(r, arr_c)·p[c] − ε·Σ_c z[c], with v the value a person on foot has in the LP
+- full:      full·z[c] − p[c] ≤ 0 unless c is the last departure of its window occurrence (buses
+             leave full, full = seats or a smaller holding area; the last bus takes who is waiting)
+
+Objective: max Σ_c v(r, arr_c)·p[c], with v the value a person on foot has in the LP
 (``BusSetting.arrival_value``: priority × person_days_per_person_safe × (1 + earliness_bonus·(1 − arr/H)),
-times the share screening lets through) and ε = ``TRIP_TIE_BREAK`` person-days per bus trip, so that
-buses are not sent for nothing. ``BusPlan.bound`` is HiGHS's dual bound plus ε times the people
-released (an optimum never needs more trips than people), a true upper bound on ``objective``.
+times the share screening lets through), so the MIP, the greedy and the walkers' LP are on one scale.
+No cost on z is needed: a bus beyond ⌈p/seats⌉ only uses fleet, and such buses are not sent.
+``BusPlan.bound`` is HiGHS's dual bound: no plan with departures on these candidates, under these
+rows, delivers more (a plan in continuous time could leave up to ``BUS_SLOT_MINUTES`` earlier).
 
 Each count above is checked at candidate times only, and that is exact: a count of intervals
 [dep, ret) covering a moment is largest at some departure, and the cumulative passengers change only
@@ -64,7 +69,6 @@ __all__ = [
     "BUS_SLOT_MINUTES",
     "MIP_TIME_LIMIT_S",
     "MIP_RELATIVE_GAP",
-    "TRIP_TIE_BREAK",
     "bus_plan_for",
     "schedule_bus_trips",
 ]
@@ -73,9 +77,8 @@ __all__ = [
 # departure is never more than 15 minutes later than the continuous-time best; the greedy's own
 # departure times are added, so its plan is always one the MIP can choose.
 BUS_SLOT_MINUTES = 15.0
-MIP_TIME_LIMIT_S = 20.0
+MIP_TIME_LIMIT_S = 10.0  # per plan; a longer horizon may stop here, and its gap says how far it got
 MIP_RELATIVE_GAP = 1e-4
-TRIP_TIE_BREAK = 1e-3  # person-days per bus trip: a tie-break, 1/30,000 of a person's value
 
 
 @dataclass(frozen=True)
@@ -139,19 +142,21 @@ def _candidates(setting: BusSetting, extra: Iterable[tuple[int, float, int]]) ->
 
 
 class _Rows:
-    """Rows gathered as (row, column, value) triples with upper bounds (every row is ``≤``)."""
+    """Rows gathered as (row, column, value) triples with bounds (``≤ upper`` unless ``lower`` is given)."""
 
     def __init__(self) -> None:
         self.rows: list[np.ndarray] = []
         self.cols: list[np.ndarray] = []
         self.vals: list[np.ndarray] = []
         self.upper: list[float] = []
+        self.lower: list[float] = []
 
-    def add(self, cols: np.ndarray, vals: np.ndarray, upper: float) -> None:
+    def add(self, cols: np.ndarray, vals: np.ndarray, upper: float, lower: float = -np.inf) -> None:
         self.rows.append(np.full(len(cols), len(self.upper), dtype=np.int64))
         self.cols.append(np.asarray(cols, dtype=np.int64))
         self.vals.append(np.asarray(vals, dtype=float))
         self.upper.append(float(upper))
+        self.lower.append(float(lower))
 
     def matrix(self, n_cols: int) -> sp.csc_matrix:
         if not self.upper:
@@ -179,16 +184,32 @@ def _define_seat_rows(rows: _Rows, c: _Candidates, setting: BusSetting) -> None:
             rows.add(np.array([i, n + i]), np.array([bus_full(route, seats), -1.0]), 0.0)
 
 
-def _define_released_rows(rows: _Rows, c: _Candidates, setting: BusSetting) -> None:
-    """Σ_{c of zone o, dep_c ≤ τ} p[c] ≤ released_o(τ) at every candidate time τ of zone o."""
+def _define_released_rows(rows: _Rows, c: _Candidates, setting: BusSetting, first: int) -> list[tuple[str, float]]:
+    """People waiting at the boarding place, w[o,k] ≥ 0 (continuous, columns from ``first``) at each
+    candidate time τ_1 < τ_2 < … of zone o:
+
+        w[o,k] − w[o,k−1] + Σ_{c of o, dep_c = τ_k} p[c] = released_o(τ_k) − released_o(τ_{k−1})
+
+    (w[o,0] = 0, released_o(τ_0) = 0), i.e. Σ_{dep_c ≤ τ} p[c] ≤ released_o(τ) with three entries a
+    row instead of a cumulative sum. Returns (zone, τ) of each w column, in column order."""
     n = len(c)
     zone_of = np.array([r.zone for r in setting.routes])[c.route] if len(c) else np.zeros(0, dtype=str)
+    columns: list[tuple[str, float]] = []
     for zone in sorted(set(zone_of.tolist())):
         mine = np.flatnonzero(zone_of == zone)
         stream = setting.released.get(zone, [])
-        for tau in np.unique(c.dep[mine]):
-            cols = mine[c.dep[mine] <= tau]
-            rows.add(n + cols, np.ones(len(cols)), _released_by(stream, float(tau)))
+        before = 0.0
+        for k, tau in enumerate(np.unique(c.dep[mine])):
+            now = _released_by(stream, float(tau))
+            w = first + len(columns)
+            leaving = mine[c.dep[mine] == tau]
+            cols = np.concatenate([[w], [w - 1] if k > 0 else [], n + leaving]).astype(np.int64)
+            vals = np.concatenate([[1.0], [-1.0] if k > 0 else [], np.ones(len(leaving))])
+            arriving = now - before if now - before > 1e-9 else 0.0  # a release below a billionth is none
+            rows.add(cols, vals, arriving, arriving)
+            columns.append((zone, float(tau)))
+            before = now
+    return columns
 
 
 def _define_fleet_rows(rows: _Rows, c: _Candidates, setting: BusSetting, boarding: list[str]) -> None:
@@ -312,17 +333,19 @@ def _solve(setting: BusSetting, greedy: BusPlan, time_limit_s: float) -> tuple[B
         return "no bus round trip fits inside a window and the horizon: nothing to plan"
     rows = _Rows()
     _define_seat_rows(rows, c, setting)
-    _define_released_rows(rows, c, setting)
+    waiting = _define_released_rows(rows, c, setting, 2 * n + n_b)
     _define_fleet_rows(rows, c, setting, boarding)
     _define_screening_rows(rows, c, setting)
-    n_cols = 2 * n + n_b
+    n_w = len(waiting)
+    n_cols = 2 * n + n_b + n_w
     value = np.array([setting.arrival_value(setting.routes[int(k)], float(a)) for k, a in zip(c.route, c.arr)])
-    cost = np.concatenate([np.full(n, -TRIP_TIE_BREAK), value, np.zeros(n_b)])
+    cost = np.concatenate([np.zeros(n), value, np.zeros(n_b + n_w)])
     upper = np.concatenate(
         [
             np.full(n, float(fleet.vehicles)),
             np.full(n, float(fleet.vehicles * fleet.seats)),
             np.full(n_b, float(fleet.vehicles)),
+            np.full(n_w, highspy.kHighsInf),
         ]
     )
     matrix = rows.matrix(n_cols)
@@ -334,13 +357,13 @@ def _solve(setting: BusSetting, greedy: BusPlan, time_limit_s: float) -> tuple[B
     model.col_cost_ = cost
     model.col_lower_ = np.zeros(n_cols)
     model.col_upper_ = upper
-    model.row_lower_ = np.full(len(rows.upper), -inf)
+    model.row_lower_ = np.where(np.isinf(rows.lower), -inf, rows.lower)
     model.row_upper_ = np.array(rows.upper)
     model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     model.a_matrix_.start_ = matrix.indptr.astype(np.int32)
     model.a_matrix_.index_ = matrix.indices.astype(np.int32)
     model.a_matrix_.value_ = matrix.data
-    model.integrality_ = [highspy.HighsVarType.kInteger] * n_cols
+    model.integrality_ = [highspy.HighsVarType.kInteger] * (2 * n + n_b) + [highspy.HighsVarType.kContinuous] * n_w
     highs = new_highs(time_limit_s, threads=1)
     highs.setOptionValue("mip_rel_gap", MIP_RELATIVE_GAP)
     highs.passModel(model)
@@ -351,7 +374,11 @@ def _solve(setting: BusSetting, greedy: BusPlan, time_limit_s: float) -> tuple[B
         i = where[(k, dep)]
         start[i] += 1
         start[n + i] += boarded
-    start[2 * n :] = [setting.vehicles_at[b] for b in boarding]
+    start[2 * n : 2 * n + n_b] = [setting.vehicles_at[b] for b in boarding]
+    zone_of = [setting.routes[int(k)].zone for k in c.route]
+    for j, (zone, tau) in enumerate(waiting):
+        boarded_by = sum(start[n + i] for i in range(n) if zone_of[i] == zone and c.dep[i] <= tau)
+        start[2 * n + n_b + j] = _released_by(setting.released.get(zone, []), tau) - boarded_by
     solution = highspy.HighsSolution()
     solution.col_value = start.tolist()
     solution.value_valid = True
@@ -367,7 +394,7 @@ def _solve(setting: BusSetting, greedy: BusPlan, time_limit_s: float) -> tuple[B
     people = np.round(x[n : 2 * n]).astype(np.int64)
     # A bus with nobody aboard is not sent; a bus carries at most ``seats``.
     z = np.minimum(np.round(x[:n]).astype(np.int64), np.ceil(people / fleet.seats).astype(np.int64))
-    n_at = np.round(x[2 * n :]).astype(np.int64)
+    n_at = np.round(x[2 * n : 2 * n + n_b]).astype(np.int64)
     roster = _assign_vehicles(c, z, n_at, setting, boarding)
     if roster is None:
         return "the MIP's trips cannot be given to vehicles within round_trips_per_day: kept the greedy"
@@ -383,8 +410,7 @@ def _solve(setting: BusSetting, greedy: BusPlan, time_limit_s: float) -> tuple[B
             max(0.0, _released_by(setting.released.get(route.zone, []), setting.horizon_min) - carried), 1
         )
     plan.trips.sort(key=lambda t: (t.departs, t.vehicle))
-    released_total = sum(_released_by(s, setting.horizon_min) for s in setting.released.values())
-    return plan, float(info.mip_dual_bound) + TRIP_TIE_BREAK * released_total
+    return plan, float(info.mip_dual_bound)
 
 
 def bus_plan_for(scenario: Scenario, proposal: Proposal, start: dt.datetime, end: dt.datetime) -> BusPlan | None:

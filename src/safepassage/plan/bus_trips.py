@@ -7,9 +7,15 @@ to go (the departure model's release, or everyone in ``wants_to_leave`` without 
 waiting; it carries at most ``seats``. On a route with pause-only roads the whole round trip — loaded
 leg, screening, empty return — lies inside one window occurrence covering those roads. At a screening
 point on the route people are held ``processing_minutes`` (the bus waits with them), at most
-``holding_people`` at once (later buses queue), and the detained-or-turned-back share does not reach
-safety (counted apart). Windows in several places at once are planned independently, each with its
-own buses.
+``holding_people`` at once (later buses queue), no more than its ``people_per_hour`` enter processing
+(``screening_rate``), and the detained-or-turned-back share does not reach safety (counted apart).
+Windows in several places at once are planned independently, each with its own buses.
+
+This module holds what both bus planners share (``bus_setting``: routes, releases, the value of a
+passenger on the planner's scale) and the greedy (``plan_bus_trips``): first come, first served, an
+even split of the fleet, buses leaving full or at the last departure that fits the window. The plan
+used by ``compare``, ``backtest`` and the planner is the MIP's (``plan/bus_schedule.py``), which
+starts from this greedy, keeps it when it cannot do better, and reports its bound and gap.
 """
 
 from __future__ import annotations
