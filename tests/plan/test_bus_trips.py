@@ -428,3 +428,23 @@ def test_buses_of_both_planners_leave_full_or_last(both_plans):
                 part_full[key] = part_full.get(key, 0) + 1
                 assert trip.departs == max(t.departs for t in plan.trips if (t.zone, t.departs.date()) == key), trip
         assert all(n == 1 for n in part_full.values()), (plan.method, part_full)
+
+
+def test_the_figures_in_the_docs_are_the_plans(both_plans):
+    """docs/behaviour.md's table of greedy against MIP gives the figures these plans have."""
+    import re
+
+    name, _, _, _, greedy, best = both_plans
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "behaviour.md").read_text()
+    label = "buses.yaml" if name == "buses" else name
+    row = next(line for line in docs.splitlines() if line.startswith(f"  | {label} "))
+    cells = [c.strip() for c in row.strip().strip("|").split("|")]
+
+    def figures(cell: str) -> list[float]:
+        return [float(x.replace(",", "")) for x in re.findall(r"[\d,]+(?:\.\d+)?", cell)]
+
+    for cell, plan in ((cells[1], greedy), (cells[2], best)):
+        value, people, trips = figures(cell)
+        assert value == round(plan.objective), (name, plan.method)
+        assert people == sum(t.people for t in plan.trips) and trips == len(plan.trips)
+    assert figures(cells[3])[0] >= round(best.objective)  # the bound column: at least the value
