@@ -163,7 +163,7 @@ def test_backtest_and_compare_count_people_carried_by_bus(tmp_path, runner):
     bus = json.loads(compared.output)["proposals"][0]["people_by_bus"]
     assert bus["trips"] == len(result.buses.trips)
     # The trips are the MIP's, with its bound and gap on the planner's scale (person-days of safety).
-    assert bus["method"] == "mip" and bus["note"] == ""
+    assert bus["method"] == "mip" and bus["note"] == "", bus
     assert bus["objective"] == pytest.approx(result.buses.objective, abs=0.01)
     assert bus["bound"] >= bus["objective"] >= bus["greedy_objective"] > 0
     assert bus["gap"] == pytest.approx((result.buses.bound - result.buses.objective) / result.buses.objective)
@@ -448,3 +448,18 @@ def test_the_figures_in_the_docs_are_the_plans(both_plans):
         assert value == round(plan.objective), (name, plan.method)
         assert people == sum(t.people for t in plan.trips) and trips == len(plan.trips)
     assert figures(cells[3])[0] >= round(best.objective)  # the bound column: at least the value
+
+
+def test_the_mip_runs_after_the_planners_lp_in_the_same_process(tiny_path):
+    """HiGHS's thread scheduler is global to a process: a bus MIP asking for another thread count
+    than the planner's LP ran with would end 'Not Set' and silently fall back to the greedy."""
+    from safepassage.plan import plan_proposal
+    from safepassage.plan.bus_schedule import schedule_bus_trips
+    from safepassage.plan.solve import solved_in_this_process
+
+    tiny = load_scenario(tiny_path)
+    plan_proposal(tiny, "pause")
+    scenario = load_scenario(BUSES)
+    best = schedule_bus_trips(scenario, scenario.proposal("two-towns"), START, END)
+    assert best.method == "mip" and best.note == "", best.note
+    assert solved_in_this_process()

@@ -62,7 +62,7 @@ from safepassage.plan.bus_trips import (
     greedy_bus_trips,
     screening_rate,
 )
-from safepassage.plan.solve import new_highs
+from safepassage.plan.solve import mark_solved, new_highs
 from safepassage.scenario.model import Proposal, Scenario
 
 __all__ = [
@@ -322,7 +322,7 @@ def schedule_bus_trips(
     return plan
 
 
-def _solve(setting: BusSetting, greedy: BusPlan, time_limit_s: float) -> tuple[BusPlan, float] | str:
+def _solve(setting: BusSetting, greedy: BusPlan, time_limit_s: float) -> tuple[BusPlan, float | None] | str:
     """The MIP's plan and its bound on the people value, or why there is none."""
     fleet = setting.fleet
     boarding = list(fleet.boarding_places)
@@ -364,7 +364,9 @@ def _solve(setting: BusSetting, greedy: BusPlan, time_limit_s: float) -> tuple[B
     model.a_matrix_.index_ = matrix.indices.astype(np.int32)
     model.a_matrix_.value_ = matrix.data
     model.integrality_ = [highspy.HighsVarType.kInteger] * (2 * n + n_b) + [highspy.HighsVarType.kContinuous] * n_w
-    highs = new_highs(time_limit_s, threads=1)
+    # No thread count: HiGHS's scheduler is global to the process, set by its first run, and a run
+    # asking for another count fails (``Not Set``), e.g. after the planner's LP in the same process.
+    highs = new_highs(time_limit_s)
     highs.setOptionValue("mip_rel_gap", MIP_RELATIVE_GAP)
     highs.passModel(model)
 
@@ -383,6 +385,7 @@ def _solve(setting: BusSetting, greedy: BusPlan, time_limit_s: float) -> tuple[B
     solution.col_value = start.tolist()
     solution.value_valid = True
     highs.setSolution(solution)
+    mark_solved()  # HiGHS's thread pool now lives here: compare must not fork this process
     highs.run()
     status = highs.getModelStatus()
     if status not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kTimeLimit):
@@ -410,7 +413,8 @@ def _solve(setting: BusSetting, greedy: BusPlan, time_limit_s: float) -> tuple[B
             max(0.0, _released_by(setting.released.get(route.zone, []), setting.horizon_min) - carried), 1
         )
     plan.trips.sort(key=lambda t: (t.departs, t.vehicle))
-    return plan, float(info.mip_dual_bound)
+    bound = float(info.mip_dual_bound)
+    return plan, bound if math.isfinite(bound) else None  # stopped before the root LP: no bound yet
 
 
 def bus_plan_for(scenario: Scenario, proposal: Proposal, start: dt.datetime, end: dt.datetime) -> BusPlan | None:
