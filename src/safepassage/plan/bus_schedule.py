@@ -372,8 +372,12 @@ def _solve(setting: BusSetting, greedy: BusPlan, time_limit_s: float) -> tuple[B
 
     start = np.zeros(n_cols)
     where = {(int(k), round(float(d), 6)): i for i, (k, d) in enumerate(zip(c.route, c.dep))}
+    # A greedy trip that is no candidate (it cannot be: candidates include its departure) would leave
+    # the start incomplete; HiGHS then judges it infeasible and searches without it.
     for k, dep, boarded in start_trips:
-        i = where[(k, dep)]
+        i = where.get((k, dep), -1)
+        if i < 0:
+            continue
         start[i] += 1
         start[n + i] += boarded
     start[2 * n : 2 * n + n_b] = [setting.vehicles_at[b] for b in boarding]
