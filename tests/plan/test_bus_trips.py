@@ -463,3 +463,20 @@ def test_the_mip_runs_after_the_planners_lp_in_the_same_process(tiny_path):
     best = schedule_bus_trips(scenario, scenario.proposal("two-towns"), START, END)
     assert best.method == "mip" and best.note == "", best.note
     assert solved_in_this_process()
+
+
+def test_a_mip_plan_worse_than_the_greedy_or_none_at_all_keeps_the_greedy_and_says_so(monkeypatch):
+    import safepassage.plan.bus_schedule as bus_schedule
+    from safepassage.plan.bus_trips import BusPlan
+
+    scenario = load_scenario(BUSES)
+    proposal = scenario.proposal("two-towns")
+    greedy = plan_bus_trips(scenario, proposal, START, END)
+    monkeypatch.setattr(bus_schedule, "_solve", lambda setting, start, limit: (BusPlan(method="mip"), 1e6))
+    kept = bus_schedule.schedule_bus_trips(scenario, proposal, START, END)
+    assert kept.method == "greedy" and "worse than the greedy's" in kept.note
+    assert kept.objective == pytest.approx(greedy.objective) and len(kept.trips) == len(greedy.trips)
+    assert kept.bound == 1e6 and kept.gap == pytest.approx((1e6 - greedy.objective) / greedy.objective)
+    monkeypatch.setattr(bus_schedule, "_solve", lambda setting, start, limit: "the MIP ended Not Set: kept the greedy")
+    failed = bus_schedule.schedule_bus_trips(scenario, proposal, START, END)
+    assert failed.method == "greedy" and failed.note.startswith("the MIP ended") and failed.bound is None
