@@ -173,6 +173,7 @@ def test_backtest_and_compare_count_people_carried_by_bus(tmp_path, runner):
     assert bus["people_detained"] == bus["people_detained_or_turned_back"] and bus["people_turned_back"] == 0.0
     shown = runner.invoke(app, ["compare", str(tmp_path / "buses.yaml")])
     assert f"about {result.buses.people_detained:,.0f} detained and 0 turned back at screening" in " ".join(shown.output.split())
+    assert f"trips by MIP, gap {result.buses.gap:.2%}" in " ".join(shown.output.split())
 
 
 # --- The MIP (plan/bus_schedule.py) against the greedy, checked by rules written here from the YAML ---
