@@ -73,9 +73,9 @@ __all__ = [
     "schedule_bus_trips",
 ]
 
-# 15 minutes: half the default boarding time and a tenth of a typical hours-long screening hold, so a
-# departure is never more than 15 minutes later than the continuous-time best; the greedy's own
-# departure times are added, so its plan is always one the MIP can choose.
+# 15 minutes: half the default boarding time and a small part of an hours-long screening hold; every
+# moment a round trip could start is at most 15 minutes before a candidate (the last departure that
+# fits is one). The greedy's own departure times are added, so its plan is one the MIP can choose.
 BUS_SLOT_MINUTES = 15.0
 MIP_TIME_LIMIT_S = 10.0  # per plan; a longer horizon may stop here, and its gap says how far it got
 MIP_RELATIVE_GAP = 1e-4
