@@ -21,9 +21,12 @@ START, END = dt.datetime(2017, 4, 14, 6), dt.datetime(2017, 4, 16, 6)
 
 @pytest.fixture(scope="module")
 def planned():
+    """The plan compare, backtest and the planner use: the MIP's (plan/bus_schedule.py)."""
+    from safepassage.plan.bus_schedule import bus_plan_for
+
     scenario = load_scenario(BUSES)
     proposal = scenario.proposal("two-towns")
-    return scenario, proposal, plan_bus_trips(scenario, proposal, START, END)
+    return scenario, proposal, bus_plan_for(scenario, proposal, START, END)
 
 
 def test_windows_in_two_places_at_once_are_a_valid_proposal(planned):
