@@ -484,3 +484,22 @@ def test_a_mip_plan_worse_than_the_greedy_or_none_at_all_keeps_the_greedy_and_sa
     monkeypatch.setattr(bus_schedule, "_solve", lambda setting, start, limit: "the MIP ended Not Set: kept the greedy")
     failed = bus_schedule.schedule_bus_trips(scenario, proposal, START, END)
     assert failed.method == "greedy" and failed.note.startswith("the MIP ended") and failed.bound is None
+
+
+def test_windows_too_short_for_a_round_trip_plan_no_trip_and_say_why(tmp_path):
+    """Odd input: windows of 30 and 60 minutes, shorter than any round trip (90 minutes for Town B,
+    4 h 50 for Town A): no bus leaves, nobody is counted, and the plan says why."""
+    import yaml
+
+    from safepassage.plan.bus_schedule import schedule_bus_trips
+
+    data = _scenario_data()
+    data["proposals"][0]["windows"][0].update(start="2017-04-14T08:00", end="2017-04-14T08:30")
+    data["proposals"][0]["windows"][1].update(start="2017-04-14T08:00", end="2017-04-14T09:00")
+    path = tmp_path / "short.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    scenario = load_scenario(path)
+    plan = schedule_bus_trips(scenario, scenario.proposal("two-towns"), START, END)
+    assert plan.trips == [] and plan.people_reached_safety == 0 and plan.objective == 0
+    assert plan.method == "greedy" and "no bus round trip fits" in plan.note
+    assert plan.waiting_at_end["town-a"] > 0 and plan.waiting_at_end["town-b"] > 0
