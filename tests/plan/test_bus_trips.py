@@ -272,7 +272,10 @@ def _bus_rule_violations(data: dict, scenario, proposal, plan) -> list[str]:
     def minute(t: dt.datetime) -> float:
         return (t - origin).total_seconds() / 60.0
 
-    released = {d.zone: sorted(d.release_minutes) for d in departures(scenario, proposal, START, END)}
+    if "behaviour" in data:
+        released = {d.zone: sorted(d.release_minutes) for d in departures(scenario, proposal, START, END)}
+    else:  # without a behaviour block everyone who wants to leave may go from the start (docs/behaviour.md)
+        released = {z["id"]: [(0.0, z["evacuation"]["wants_to_leave"])] for z in data["zones"] if "evacuation" in z}
     value = 0.0
     holds: dict[str, list[tuple[float, float, float]]] = {}
     for trip in plan.trips:
@@ -503,3 +506,52 @@ def test_windows_too_short_for_a_round_trip_plan_no_trip_and_say_why(tmp_path):
     assert plan.trips == [] and plan.people_reached_safety == 0 and plan.objective == 0
     assert plan.method == "greedy" and "no bus round trip fits" in plan.note
     assert plan.waiting_at_end["town-a"] > 0 and plan.waiting_at_end["town-b"] > 0
+
+
+def _random_variant(seed: int) -> dict:
+    """buses.yaml with fleet, screening, demand and windows drawn at random (one screening point for
+    both towns half the time; no behaviour block, so everyone may go at once, 30% of the time)."""
+    import random
+
+    rng = random.Random(seed)
+    data = _scenario_data()
+    if rng.random() < 0.5:
+        data = _first_come(data)
+    buses = data["fleet"]["buses"]
+    buses.update(vehicles=rng.choice([1, 3, 8, 20]), seats=rng.choice([12, 30, 50]))
+    buses["boarding_minutes"] = rng.choice([0, 15, 45])
+    if rng.random() < 0.5:
+        buses["round_trips_per_day"] = rng.choice([1, 1.5, 2, 3])
+    point = next(p for p in data["places"] if p["id"] == "screening-a")
+    point["screening"]["processing_minutes"] = rng.choice([0, 30, 180, 300])
+    point["screening"]["holding_people"] = rng.choice([10, 40, 100, 1500])
+    if rng.random() < 0.5:
+        point["people_per_hour"] = rng.choice([20, 60, 200])
+    if rng.random() < 0.3:
+        data.pop("behaviour")
+    for zone in data["zones"][:2]:
+        zone["evacuation"]["wants_to_leave"] = rng.choice([50, 500, 5000])
+    window = data["proposals"][0]["windows"][1]
+    window["start"] = rng.choice(["2017-04-14T07:00", "2017-04-14T09:00"])
+    window["end"] = rng.choice(["2017-04-14T15:00", "2017-04-14T20:00"])
+    return data
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_on_random_fleets_and_screening_both_planners_keep_the_rules_and_the_mip_is_no_worse(tmp_path, seed):
+    import yaml
+
+    from safepassage.plan.bus_schedule import schedule_bus_trips
+
+    data = _random_variant(seed)
+    path = tmp_path / "random.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    scenario = load_scenario(path)
+    proposal = scenario.proposal("two-towns")
+    greedy = plan_bus_trips(scenario, proposal, START, END)
+    best = schedule_bus_trips(scenario, proposal, START, END)
+    assert _bus_rule_violations(data, scenario, proposal, greedy) == []
+    assert _bus_rule_violations(data, scenario, proposal, best) == []
+    assert best.method == "mip", best.note
+    assert best.objective >= greedy.objective - 1e-6
+    assert best.bound is not None and best.bound >= best.objective - 1e-6

@@ -340,15 +340,18 @@ def greedy_bus_trips(setting: BusSetting) -> BusPlan:
     vehicle_id = 0
     for b in fleet.boarding_places:
         routes = [r for r in setting.routes if r.boarding_place == b]
-        for route in routes:
+        for j, route in enumerate(routes):
             processing = route.processing_min
-            holding = route.holding_people
+            # Nobody is held where processing takes no time: the holding area is never used.
+            holding = route.holding_people if processing > 0 else None
             rate = screening_rate(route, fleet.seats)
             spans = route.spans
             stream = setting.released.get(route.zone, [])
             carried = 0.0
             # All buses of this boarding place run in parallel: always plan the next trip of the bus free first.
-            queue = [(0.0, vehicle_id + k + 1) for k in range(setting.vehicles_at[b] // max(1, len(routes)) or 1)]
+            # The place's buses split over its zones; a place or zone may get none (never more buses than the fleet).
+            here = setting.vehicles_at[b] // len(routes) + (1 if j < setting.vehicles_at[b] % len(routes) else 0)
+            queue = [(0.0, vehicle_id + k + 1) for k in range(here)]
             vehicle_id += len(queue)
             trips_by_day: dict[tuple[int, int], int] = {}
             heapq.heapify(queue)
