@@ -88,6 +88,8 @@ def comparison_table(comparison: Comparison) -> Table:
         f"{name}: {plan.people_reached_safety:,.0f} in {len(plan.trips)} trips"
         + (f" (about {plan.people_detained:,.0f} detained and {plan.people_turned_back:,.0f} turned back at screening)"
            if plan.people_detained_or_turned_back else "")
+        + (f", trips by MIP, gap {plan.gap:.2%}" if plan.method == "mip" and plan.gap is not None else "")
+        + (f", trips by the greedy ({plan.note})" if plan.method == "greedy" and plan.note else "")
         for name, plan in buses if plan is not None
     ]
     notes = ["people safe on foot; by bus (planned as trips): " + "; ".join(carried)] if carried else []

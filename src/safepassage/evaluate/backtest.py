@@ -23,7 +23,8 @@ from pydantic import ValidationError
 from safepassage.behaviour import COEFFICIENTS, replayed_proposal
 from safepassage.errors import Problem, ScenarioError
 from safepassage.plan import PlanResult, plan_proposal
-from safepassage.plan.bus_trips import BusPlan, bus_plan_for
+from safepassage.plan.bus_schedule import bus_plan_for
+from safepassage.plan.bus_trips import BusPlan
 from safepassage.plan.result import Convoy
 from safepassage.scenario.episode import Episode, ObservedOutcome
 from safepassage.scenario.load import parse_scenario, resolve_scenario_path

@@ -12,7 +12,8 @@ from typing import Any
 
 from safepassage.evaluate.assumptions import behavioural_assumptions, daily_profile
 from safepassage.plan import PlanResult, plan_proposal
-from safepassage.plan.bus_trips import BusPlan, bus_plan_for
+from safepassage.plan.bus_schedule import bus_plan_for
+from safepassage.plan.bus_trips import BusPlan
 from safepassage.plan.result import iso
 from safepassage.plan.solve import solved_in_this_process
 from safepassage.scenario.model import Horizon, Scenario
@@ -33,7 +34,7 @@ class Comparison:
 
     def bus_plan(self, result: PlanResult) -> BusPlan | None:
         """The bus trips of ``result``'s proposal over its horizon (None without a bus fleet): people
-        carried by bus are planned as trips apart from the LP (plan/bus_trips.py), which plans the
+        carried by bus are planned as trips apart from the LP (plan/bus_schedule.py), which plans the
         walkers from who is left."""
         start = result.horizon_start.replace(tzinfo=None)
         end = start + dt.timedelta(days=result.horizon_days)
@@ -70,6 +71,14 @@ def _bus_summary(plan: BusPlan | None) -> dict[str, Any]:
             "people_detained": round(plan.people_detained, 1),
             "people_turned_back": round(plan.people_turned_back, 1),
             "waiting_at_end": plan.waiting_at_end,
+            # How the trips were planned (plan/bus_schedule.py): "mip" or "greedy" (kept, ``note`` says
+            # why); objective and bound in person-days of safety, the planner's scale; gap relative.
+            "method": plan.method,
+            "objective": round(plan.objective, 2),
+            "bound": round(plan.bound, 2) if plan.bound is not None else None,
+            "gap": plan.gap,
+            "greedy_objective": round(plan.greedy_objective, 2) if plan.greedy_objective is not None else None,
+            "note": plan.note,
         }
     }
 

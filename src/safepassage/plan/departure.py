@@ -1,14 +1,15 @@
 """People released for departure per origin zone and slot: the bound the departure model puts on the
 planner (``safepassage.behaviour``). Without a ``behaviour`` block every person in ``wants_to_leave``
 is available at the start of the horizon, as before. Where the scenario has a bus fleet, the bus trips
-(``plan/bus_trips.py``) take their passengers first: walkers are planned from who is left."""
+(``plan/bus_schedule.py``) take their passengers first: walkers are planned from who is left."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from safepassage.behaviour import departures, release_by_slot
-from safepassage.plan.bus_trips import boarded_minutes, bus_plan_for
+from safepassage.plan.bus_schedule import bus_plan_for
+from safepassage.plan.bus_trips import boarded_minutes
 from safepassage.plan.time_grid import TimeGrid
 from safepassage.scenario.model import Proposal, Scenario
 
