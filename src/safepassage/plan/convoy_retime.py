@@ -84,8 +84,9 @@ class _OneMore:
         pair = v.truck_pair[j]
         members = self.members[int(pair)]
         current = float(z[members].astype(np.float64) @ v.truck_units[members])
-        before = np.clip(current - v.tier_low[pair], 0.0, v.tier_size[pair])
-        after = np.clip(current + v.truck_units[j] - v.tier_low[pair], 0.0, v.tier_size[pair])
+        # np.clip's own arithmetic (the lower bound, then the upper), without its wrapper's cost.
+        before = np.minimum(np.maximum(current - v.tier_low[pair], 0.0), v.tier_size[pair])
+        after = np.minimum(np.maximum(current + v.truck_units[j] - v.tier_low[pair], 0.0), v.tier_size[pair])
         return float(((after - before) * v.tier_price[pair]).sum() + v.truck_linear[j])
 
 
@@ -203,9 +204,14 @@ def retime_dropped(
 
     in_convoys = sorted({ref for group in first.convoys for ref, _ in group.members})
 
+    templates_of: dict[int, list[int]] = {}
+
     def nearest_templates(j: int) -> list[int]:
-        """The convoy members nearest ``j`` in departure, and ``j`` itself."""
-        return [j] + sorted(in_convoys, key=lambda t: (abs(departs(t) - departs(j)), t))[:NEAREST_TEMPLATES]
+        """The convoy members nearest ``j`` in departure, and ``j`` itself (sorted once per ``j``)."""
+        if j not in templates_of:
+            nearest_first = sorted(in_convoys, key=lambda t: (abs(departs(t) - departs(j)), t))
+            templates_of[j] = [j] + nearest_first[:NEAREST_TEMPLATES]
+        return templates_of[j]
 
     made = _Candidates(model, flow)
     options: dict[tuple[int, int], list[int]] = {}  # (template, dropped path) -> candidate paths
