@@ -162,9 +162,18 @@ SIMPLEX_STRATEGY = 1  # HiGHS's dual simplex (4 would be the primal)
 SMALL_COMPONENT_COLUMNS = 2_000
 
 
-def sub_lp(lp: highspy.HighsLp, matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> highspy.HighsLp:
-    """The LP restricted to ``rows`` and ``cols`` (``matrix``: its constraint matrix, row-wise)."""
-    part = matrix[rows][:, cols].tocsc()
+def sub_lp(lp: highspy.HighsLp, matrix: sp.spmatrix, rows: np.ndarray, cols: np.ndarray) -> highspy.HighsLp:
+    """The LP restricted to ``rows`` and ``cols`` (``matrix``: its constraint matrix, column-wise at best).
+    ``rows`` (ascending) must hold every row the ``cols`` have an entry in, as a part of ``lp_components``
+    does; ``ValueError`` otherwise. The columns are taken whole and their row indices renumbered, the
+    same matrix as slicing rows and columns, without a pass over the rows of the other parts."""
+    columns = matrix.tocsc()[:, cols]
+    local = np.full(matrix.shape[0], -1, dtype=np.int64)
+    local[rows] = np.arange(len(rows))
+    index = local[columns.indices]
+    if np.any(index < 0):
+        raise ValueError("sub_lp: a column has an entry in a row outside the part")
+    part = sp.csc_matrix((columns.data, index, columns.indptr), shape=(len(rows), len(cols)))
     part.sort_indices()
     out = highspy.HighsLp()
     out.num_col_, out.num_row_ = len(cols), len(rows)
@@ -199,8 +208,13 @@ def lp_components(lp: highspy.HighsLp) -> list[tuple[np.ndarray, np.ndarray]]:
         (np.asarray(lp.a_matrix_.value_), np.asarray(lp.a_matrix_.index_), np.asarray(lp.a_matrix_.start_)),
         shape=(n_rows, n_cols),
     )
-    pattern = matrix.astype(bool).astype(np.int8)
-    graph = sp.bmat([[None, pattern], [pattern.T, None]], format="csr")
+    # The bipartite graph rows–columns, one edge per entry (components of an undirected graph: one direction
+    # is enough); nodes are the rows, then the columns.
+    n_nodes = n_rows + n_cols
+    column_of = np.repeat(np.arange(n_cols, dtype=np.int64), np.diff(matrix.indptr))
+    graph = sp.csr_matrix(
+        (np.ones(len(column_of), dtype=np.int8), (matrix.indices.astype(np.int64), n_rows + column_of)), shape=(n_nodes, n_nodes)
+    )
     _, label = connected_components(graph, directed=False)
     row_label, col_label = label[:n_rows], label[n_rows:]
     columns_per = np.bincount(col_label, minlength=label.max() + 1)
@@ -226,7 +240,7 @@ def solve_by_components(
     matrix = sp.csc_matrix(
         (np.asarray(lp.a_matrix_.value_), np.asarray(lp.a_matrix_.index_), np.asarray(lp.a_matrix_.start_)),
         shape=(lp.num_row_, lp.num_col_),
-    ).tocsr()
+    )
     x = np.zeros(lp.num_col_)
     row_dual = np.zeros(lp.num_row_)
     row_activity = np.zeros(lp.num_row_)
