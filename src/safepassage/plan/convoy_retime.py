@@ -156,6 +156,24 @@ class _Search:
         self.z, self.limits.activity, self.limits.column_use, self.limits.stock_used = (a.copy() for a in saved)
 
 
+class _Journeys(dict[int, Journey | None]):
+    """The journeys of the plan's paths, and of the new paths (``new``), each of those made when first read:
+    the search reads few of the thousands of variants it makes."""
+
+    def __init__(self, known: dict[int, Journey | None], make: Callable[[int], Journey | None], new: range) -> None:
+        super().__init__(known)
+        self.make, self.new = make, new
+
+    def __missing__(self, p: int) -> Journey | None:
+        if p not in self.new:
+            raise KeyError(p)
+        made = self[p] = self.make(p)
+        return made
+
+    def get(self, p: int, default: Journey | None = None) -> Journey | None:  # type: ignore[override]
+        return self[p] if p in self or p in self.new else default
+
+
 class _Candidates:
     """Variant paths, made once each: ``of(template, kind, stop)`` is a path index of the extended flow
     (the template itself when the variant is the same path) or -1 when the model has no such path."""
@@ -226,8 +244,7 @@ def retime_dropped(
     n_kinds = len(model.scenario.commodities)
     fill = [c for t in in_convoys for kind in range(n_kinds) if (c := made.of(t, kind)) >= 0]
     ext = extended(flow, made.paths, model)
-    for p in range(n_paths, len(ext.paths)):
-        journeys[p] = journey_of(ext, p, 1)
+    journeys = _Journeys(journeys, lambda p: journey_of(ext, p, 1), range(n_paths, len(ext.paths)))
     z = np.concatenate([plan.trucks_int.astype(np.int64), np.zeros(len(made.paths), dtype=np.int64)])
     for j, n in left.items():
         z[j] -= n
