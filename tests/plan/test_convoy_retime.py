@@ -137,6 +137,8 @@ def test_the_search_values_one_more_truck_exactly_as_the_valuer_does() -> None:
         z = np.asarray(z, dtype=np.int64)
         for j in range(len(z)):
             assert one_more(z, j) == valuer.truck_gains_one(z.astype(np.float64), j)
+        some = [int(j) for j in rng.integers(0, len(z), 50)]
+        assert one_more.many(z, some).tolist() == [valuer.truck_gains_one(z.astype(np.float64), j) for j in some]
 
 
 rules_strategy = st.builds(

@@ -11,7 +11,7 @@ import pytest
 from safepassage.plan.aggregate import solve_planning_lp
 from safepassage.plan.integer import _with_variants, people_paths, plan_value, round_and_repair, truck_paths
 from safepassage.plan.lp_build import build_planning_model
-from safepassage.plan.path_variants import PathVariants
+from safepassage.plan.path_variants import PathLimits, PathVariants
 from safepassage.testing.synthetic import synthetic_scenario
 from tests.plan.test_convoy_retime import _keeps_every_limit
 
@@ -87,3 +87,18 @@ def test_every_variant_is_a_connected_path_of_its_commodity_from_its_earliest_st
                     if end is not None:
                         assert model.unload_place[edges.ref[walk[-1]] - u.start] == end
     assert made > 50
+
+
+def test_the_limits_say_at_once_what_they_say_path_by_path(synthetic_day) -> None:  # type: ignore[no-untyped-def]
+    """``PathLimits.fitting`` is ``fits(j) is None`` for every path, on an empty plan, the rounded one and one
+    far over its limits."""
+    model, solution = synthetic_day
+    plan = round_and_repair(model, solution)
+    paths = list(range(len(plan.trucks.paths)))
+    verdicts = set()
+    for z in (np.zeros(len(paths)), plan.trucks_int, plan.trucks_int * 3 + 1):
+        limits = PathLimits.of(model, plan.trucks, z)
+        at_once = limits.fitting(paths)
+        assert at_once.tolist() == [limits.fits(j) is None for j in paths]
+        verdicts |= set(at_once.tolist())
+    assert verdicts == {True, False}

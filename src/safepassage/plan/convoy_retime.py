@@ -89,6 +89,22 @@ class _OneMore:
         after = np.minimum(np.maximum(current + v.truck_units[j] - v.tier_low[pair], 0.0), v.tier_size[pair])
         return float(((after - before) * v.tier_price[pair]).sum() + v.truck_linear[j])
 
+    def many(self, z: np.ndarray, paths: list[int]) -> np.ndarray:
+        """``self(z, j)`` for each of ``paths``: the tiers of all at once, each path's sum over its own tiers
+        as ``self`` takes it (the same float)."""
+        v = self.valuer
+        js = np.asarray(paths, dtype=np.int64)
+        pairs = v.truck_pair[js]
+        current_of = {p: float(z[self.members[p]].astype(np.float64) @ v.truck_units[self.members[p]])
+                      for p in set(pairs.tolist())}
+        current = np.array([current_of[p] for p in pairs.tolist()])
+        low, size = v.tier_low[pairs], v.tier_size[pairs]
+        before = np.minimum(np.maximum(current[:, None] - low, 0.0), size)
+        after = np.minimum(np.maximum((current + v.truck_units[js])[:, None] - low, 0.0), size)
+        change = (after - before) * v.tier_price[pairs]
+        linear = v.truck_linear[js]
+        return np.array([float(change[i].sum() + linear[i]) for i in range(len(js))])
+
 
 @dataclass
 class _Search:
@@ -131,10 +147,16 @@ class _Search:
         self.z[path] += trucks
         self.limits.add(path, trucks)
 
-    def try_add(self, j: int, candidate: int, drops_allowed: int) -> bool:
+    def gains(self, paths: list[int]) -> np.ndarray:
+        """``gain`` of each of ``paths`` (at once where no quota floor or share is in play)."""
+        if self.floors is not None:
+            return np.array([self.gain(c) for c in paths])
+        return self.one_more.many(self.z, paths)
+
+    def try_add(self, j: int, candidate: int, drops_allowed: int, gain: float | None = None) -> bool:
         """One truck more on ``candidate`` (for dropped path ``j``) if it adds value and keeps every limit
-        and the convoys (else note why for ``j``)."""
-        if self.gain(candidate) <= TOL:
+        and the convoys (else note why for ``j``). ``gain``: its ``gain`` now, when known."""
+        if (self.gain(candidate) if gain is None else gain) <= TOL:
             self.reasons[j]["it would add no value there"] += 1
             return False
         broken = self.limits.fits(candidate)
@@ -263,11 +285,13 @@ def retime_dropped(
     # 1. Join a convoy that goes.
     for j in order:
         while left[j] > 0:
-            candidates = sorted(nearest(j), key=lambda c: -search.gain(c))
-            if not candidates:
+            near = nearest(j)
+            if not near:
                 search.reasons[j]["no convoy of its commodity's origin to join"] += 1
                 break
-            if not any(search.try_add(j, c, search.base_drops) for c in candidates):
+            gains = search.gains(near)  # z changes only when a try succeeds, which ends the tries
+            best_first = sorted(range(len(near)), key=lambda i: -gains[i])
+            if not any(search.try_add(j, near[i], search.base_drops, float(gains[i])) for i in best_first):
                 break
             left[j] -= 1
             retimed += 1
@@ -324,14 +348,17 @@ def retime_dropped(
     added = 0
     for _ in range(3):
         before = added
-        gains = np.array([search.gain(c) for c in fill])
-        for c in [fill[i] for i in np.argsort(-gains, kind="stable") if gains[i] > TOL]:
-            while search.limits.fits(c) is None and search.gain(c) > TOL:
+        gains = search.gains(fill) if fill else np.zeros(0)
+        order = [fill[i] for i in np.argsort(-gains, kind="stable") if gains[i] > TOL]
+        fitting: np.ndarray | None = search.limits.fitting(order)  # each path's ``fits`` while no truck is added
+        for i, c in enumerate(order):
+            while (bool(fitting[i]) if fitting is not None else search.limits.fits(c) is None) and search.gain(c) > TOL:
                 search.z[c] += 1
                 if search.grouped().trucks_dropped > search.base_drops:
                     search.z[c] -= 1
                     break
                 search.limits.add(c, 1)
+                fitting = None  # the limits' use changed: ask path by path from here on
                 added += 1
         if added == before:
             break

@@ -230,6 +230,22 @@ class PathLimits:
             return "stock"
         return None
 
+    def fitting(self, paths: list[int]) -> np.ndarray:
+        """``fits(j) is None`` for each of ``paths``, at once: the same comparisons, entry by entry."""
+        js = np.asarray(paths, dtype=np.int64)
+        ok = np.ones(len(js), dtype=bool)
+        checks = (
+            (self.per_path, self.activity, self.upper, True),
+            (self.columns, self.column_use, self.column_upper, True),
+            (self.stock_member, self.stock_used, self.stock, False),  # a truck takes one truckload of its lot
+        )
+        for matrix, use, limit, by_value in checks:
+            block = matrix[:, js]
+            owner = np.repeat(np.arange(len(js)), np.diff(block.indptr))
+            over = use[block.indices] + (block.data if by_value else 1) > limit[block.indices] + 1e-6
+            ok &= np.bincount(owner[over], minlength=len(js)) == 0
+        return ok
+
     def add(self, j: int, trucks: int) -> None:
         """Record ``trucks`` more (or fewer, when negative) on path ``j``."""
         rows, values = self._block(self.per_path, j)
