@@ -319,13 +319,13 @@ def consolidate(model: PlanningModel, plan: IntegerPlan, rules: Rules) -> Consol
     plain = plan.trucks_int.copy()
     for j, n in first.dropped.items():
         plain[j] -= n
-    if plan_value(model, moved.trucks, moved.trucks_int, plan.people, plan.people_int) < \
-            plan_value(model, plan.trucks, plain, plan.people, plan.people_int) - 1e-6:
+    kept = integer_plan(model, moved.trucks, plan.people, moved.trucks_int, plan.people_int)  # valued with the LP's objective
+    if kept.value < plan_value(model, plan.trucks, plain, plan.people, plan.people_int) - 1e-6:
         moved = retime_dropped(model, plan, rules, journey_of, first, enabled=False)  # never worse than dropping
+        kept = integer_plan(model, moved.trucks, plan.people, moved.trucks_int, plan.people_int)
     for path in np.flatnonzero(moved.trucks_int > 0).tolist():
         if path not in legs_of:
             legs_of[path] = path_legs(moved.trucks, path)
-    kept = integer_plan(model, moved.trucks, plan.people, moved.trucks_int, plan.people_int)  # valued with the LP's objective
     dropped = []
     for d in moved.dropped:
         fact, legs = facts_of(moved.trucks, d.ref), path_legs(moved.trucks, d.ref)
