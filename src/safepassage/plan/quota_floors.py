@@ -204,9 +204,11 @@ def quota_shortfalls(model: PlanningModel, trucks: FlowPaths, trucks_int: np.nda
             ]
         ),
     )
-    incidence = path_incidence(trucks, model.lp.n_cols)
     x = model.col("x")
-    out = []
+    out: list[QuotaShortfall] = []
+    if not np.any(short > TOL):
+        return out  # nothing short: no path needs reading
+    incidence = path_incidence(trucks, model.lp.n_cols)
     for r, (quota, rule) in enumerate(_rules(model)):
         if short[r] <= TOL:
             continue
