@@ -98,8 +98,9 @@ class PathVariants:
         if segments is None:
             return None
         n_slots, n_kinds = self.n_slots, self.n_kinds
+        move_dep, move_arr, move_arc, move_of = self.move_dep, self.move_arr, self.move_arc, self.move_of
         first_move = segments[0][1]
-        source, departs = self.move_tail[first_move], self.move_dep[first_move] + shift
+        source, departs = self.move_tail[first_move], move_dep[first_move] + shift
         if departs < 0:
             return None
         pair = self.pair_of[source][kind]
@@ -117,15 +118,15 @@ class PathVariants:
             edges.extend(range(base + start, base + departs))
         for segment_type, a, b in segments:
             if segment_type == 0:
-                dep = self.move_dep[a] + shift
+                dep = move_dep[a] + shift
                 if not 0 <= dep < n_slots:
                     return None
-                found = self.move_of.get((self.move_arc[a] * n_slots + dep) * n_kinds + kind, -1)
-                if found < 0 or self.move_arr[found] != self.move_arr[a] + shift:
+                found = move_of.get((move_arc[a] * n_slots + dep) * n_kinds + kind, -1)
+                if found < 0 or move_arr[found] != move_arr[a] + shift:
                     return None
                 edges.append(found)
                 if end_place is not None and self.move_head[a] == end_place:
-                    return self._offload(edges, end_place, kind, self.move_arr[found], start_row)
+                    return self._offload(edges, end_place, kind, move_arr[found], start_row)
             elif segment_type == 1:
                 slot = a % n_slots + shift
                 if slot < 0 or slot + b - 1 >= n_slots - 1:
