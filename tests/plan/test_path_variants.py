@@ -101,4 +101,8 @@ def test_the_limits_say_at_once_what_they_say_path_by_path(synthetic_day) -> Non
         at_once = limits.fitting(paths)
         assert at_once.tolist() == [limits.fits(j) is None for j in paths]
         verdicts |= set(at_once.tolist())
+        for changed in (0, len(paths) // 2, len(paths) - 1):  # trucks added on one path: re-check its neighbours only
+            limits.add(changed, 2)
+            limits.refit(at_once, paths, changed)
+            assert at_once.tolist() == limits.fitting(paths).tolist()
     assert verdicts == {True, False}

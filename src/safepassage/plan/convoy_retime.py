@@ -40,6 +40,7 @@ __all__ = ["DroppedTrucks", "Retiming", "retime_dropped"]
 TOL = 1e-6
 NEAREST_TEMPLATES = 40  # convoy departures tried per dropped truck, nearest first
 MAX_SHIFT_SLOTS = 24  # a dropped truck's own path is tried up to this many slots earlier or later
+REFITS_PER_ROUND = 8  # trucks added in a fill round whose neighbours are re-checked at once; then path by path
 JourneyOf = Callable[[FlowPaths, int, int], Journey | None]
 
 
@@ -350,7 +351,8 @@ def retime_dropped(
         before = added
         gains = search.gains(fill) if fill else np.zeros(0)
         order = [fill[i] for i in np.argsort(-gains, kind="stable") if gains[i] > TOL]
-        fitting: np.ndarray | None = search.limits.fitting(order)  # each path's ``fits`` while no truck is added
+        fitting: np.ndarray | None = search.limits.fitting(order)  # each path's ``fits``, kept up to date
+        rechecks = REFITS_PER_ROUND
         for i, c in enumerate(order):
             while (bool(fitting[i]) if fitting is not None else search.limits.fits(c) is None) and search.gain(c) > TOL:
                 search.z[c] += 1
@@ -358,8 +360,12 @@ def retime_dropped(
                     search.z[c] -= 1
                     break
                 search.limits.add(c, 1)
-                fitting = None  # the limits' use changed: ask path by path from here on
                 added += 1
+                if fitting is not None and rechecks > 0:
+                    search.limits.refit(fitting, order, c)
+                    rechecks -= 1
+                else:
+                    fitting = None  # many trucks added: ask path by path from here on
         if added == before:
             break
     final = search.grouped()

@@ -247,6 +247,19 @@ class PathLimits:
             ok &= np.bincount(owner[over], minlength=len(js)) == 0
         return ok
 
+    def refit(self, verdicts: np.ndarray, paths: list[int], changed: int) -> None:
+        """Bring ``verdicts`` (``fitting(paths)`` before trucks were added on path ``changed``) up to date, in
+        place: only paths sharing a limit row, a column or a stock lot with ``changed`` can have a new
+        verdict (``fits`` reads nothing else), so only those are asked again."""
+        js = np.asarray(paths, dtype=np.int64)
+        touched = []
+        for matrix in (self.per_path, self.columns, self.stock_member):
+            of_changed, _ = self._block(matrix, changed)
+            by_row = matrix[:, js].tocsr()  # (limits × the given paths)
+            touched.append(by_row[of_changed].indices)
+        again = np.unique(np.concatenate(touched))
+        verdicts[again] = self.fitting(js[again].tolist())
+
     def add(self, j: int, trucks: int) -> None:
         """Record ``trucks`` more (or fewer, when negative) on path ``j``."""
         rows, values = self._block(self.per_path, j)
