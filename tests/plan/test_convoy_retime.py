@@ -141,6 +141,29 @@ def test_the_search_values_one_more_truck_exactly_as_the_valuer_does() -> None:
         assert one_more.many(z, some).tolist() == [valuer.truck_gains_one(z.astype(np.float64), j) for j in some]
 
 
+def test_the_search_counts_dropped_trucks_as_a_full_regrouping_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``_Search.drops`` (key by key, counts kept) says at every step of a re-timing what ``grouped()``
+    (every journey packed again) says."""
+    from safepassage.plan import convoy_retime
+
+    checked = []
+    drops = convoy_retime._Search.drops
+
+    def both(search: convoy_retime._Search) -> int:
+        count = drops(search)
+        assert count == search.grouped().trucks_dropped
+        checked.append(count)
+        return count
+
+    monkeypatch.setattr(convoy_retime._Search, "drops", both)
+    data = synthetic_scenario_data(12, 1.0, 5, 60)
+    data["convoy_rules"] = {"min_trucks": 4, "max_trucks": 8, "marshalling_minutes": 60}
+    scenario = Scenario.model_validate(data)
+    for proposal in scenario.proposals:
+        plan_proposal(scenario, proposal.id)
+    assert len(checked) > 10 and max(checked) > 0
+
+
 rules_strategy = st.builds(
     lambda lo, marshal: ConvoyRules(min_trucks=lo, max_trucks=lo + 10, marshalling_minutes=marshal),
     st.integers(2, 6), st.sampled_from([0, 60, 180]),

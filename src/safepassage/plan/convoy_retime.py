@@ -23,7 +23,7 @@ sizes, marshalling, spacing). What none of this places is dropped, each group wi
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -122,6 +122,7 @@ class _Search:
     base_drops: int = 0
     reasons: dict[int, Counter[str]] = field(default_factory=dict)
     one_more: _OneMore = field(init=False)
+    drops_of: dict[tuple[Hashable, tuple[tuple[int, float, int], ...]], int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.one_more = _OneMore(self.valuer)
@@ -133,6 +134,25 @@ class _Search:
             if base is not None:
                 out.append(Journey(int(p), base.key, base.departs_min, int(self.z[p])))
         return form_convoys(out, self.rules)
+
+    def drops(self) -> int:
+        """``grouped().trucks_dropped``, key by key: ``form_convoys`` packs each key's journeys alone, so a
+        key's count is kept while its paths and trucks stay the same (a search step changes one path)."""
+        positive = np.flatnonzero(self.z > 0)
+        by_key: dict[Hashable, list[tuple[int, float, int]]] = {}
+        for p, trucks in zip(positive.tolist(), self.z[positive].tolist(), strict=True):
+            base = self.journeys.get(p)
+            if base is not None:
+                by_key.setdefault(base.key, []).append((p, base.departs_min, trucks))
+        total = 0
+        for key, members in by_key.items():
+            signature = (key, tuple(members))
+            count = self.drops_of.get(signature)
+            if count is None:
+                count = form_convoys([Journey(p, key, d, n) for p, d, n in members], self.rules).trucks_dropped
+                self.drops_of[signature] = count
+            total += count
+        return total
 
     def gain(self, path: int) -> float:
         """The objective's change from one more truck on ``path``, quota floors and shares included."""
@@ -165,7 +185,7 @@ class _Search:
             self.reasons[j][f"full: {broken}"] += 1
             return False
         self.z[candidate] += 1
-        if self.grouped().trucks_dropped > drops_allowed:
+        if self.drops() > drops_allowed:
             self.z[candidate] -= 1
             self.reasons[j]["the convoy is full or would break the spacing"] += 1
             return False
@@ -276,7 +296,7 @@ def retime_dropped(
                      reasons={j: Counter() for j in left})
     floors = QuotaFloors(model, ext)
     search.floors = floors if floors.n_rows else None
-    search.base_drops = search.grouped().trucks_dropped
+    search.base_drops = search.drops()
     order = sorted(left, key=lambda r: (departs(r), r))
 
     def nearest(j: int) -> list[int]:
@@ -305,12 +325,12 @@ def retime_dropped(
         left[j] = 0
         for i in sorted(left, key=lambda r: (abs(departs(r) - departs(j)), r)):
             for candidate in options.get((j, i), []):
-                while left[i] > 0 and search.grouped().trucks_dropped > search.base_drops:
+                while left[i] > 0 and search.drops() > search.base_drops:
                     if not search.try_add(i, candidate, 10**9):
                         break
                     left[i] -= 1
                     retimed += 1
-        if search.grouped().trucks_dropped > search.base_drops:
+        if search.drops() > search.base_drops:
             search.restore(saved)
             left, retimed = saved_left, saved_retimed
             search.reasons[j][f"too few trucks could be re-timed with it to reach min_trucks {rules.min_trucks}"] += 1
@@ -338,7 +358,7 @@ def retime_dropped(
                 break
             search.move(best[0], -1)
             search.move(best[1], 1)
-            if search.grouped().trucks_dropped > search.base_drops:  # a slot earlier or later can regroup
+            if search.drops() > search.base_drops:  # a slot earlier or later can regroup
                 search.move(best[1], -1)
                 search.move(best[0], 1)
                 banned.add(best)
@@ -356,7 +376,7 @@ def retime_dropped(
         for i, c in enumerate(order):
             while (bool(fitting[i]) if fitting is not None else search.limits.fits(c) is None) and search.gain(c) > TOL:
                 search.z[c] += 1
-                if search.grouped().trucks_dropped > search.base_drops:
+                if search.drops() > search.base_drops:
                     search.z[c] -= 1
                     break
                 search.limits.add(c, 1)
