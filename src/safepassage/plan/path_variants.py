@@ -252,12 +252,15 @@ class PathLimits:
         place: only paths sharing a limit row, a column or a stock lot with ``changed`` can have a new
         verdict (``fits`` reads nothing else), so only those are asked again."""
         js = np.asarray(paths, dtype=np.int64)
-        touched = []
+        touched = np.zeros(len(js), dtype=bool)
         for matrix in (self.per_path, self.columns, self.stock_member):
             of_changed, _ = self._block(matrix, changed)
-            by_row = matrix[:, js].tocsr()  # (limits × the given paths)
-            touched.append(by_row[of_changed].indices)
-        again = np.unique(np.concatenate(touched))
+            mark = np.zeros(matrix.shape[0], dtype=bool)
+            mark[of_changed] = True
+            block = matrix[:, js]
+            owner = np.repeat(np.arange(len(js)), np.diff(block.indptr))
+            touched[owner[mark[block.indices]]] = True
+        again = np.flatnonzero(touched)
         verdicts[again] = self.fitting(js[again].tolist())
 
     def add(self, j: int, trucks: int) -> None:
