@@ -70,7 +70,11 @@ def worker() -> None:
             spent[key] = spent.get(key, 0.0) + _cpu() - started
 
     highspy.Highs.run = run_highs  # type: ignore[method-assign]
-    for name, attribute in (("build", "build_planning_model"), ("lp", "solve_planning_lp"), ("round", "round_and_repair"), ("convoys", "consolidate")):
+    wrapped = (
+        ("build", "build_planning_model"), ("lp", "solve_planning_lp"),
+        ("round", "round_and_repair"), ("convoys", "consolidate"),
+    )
+    for name, attribute in wrapped:
         setattr(planner, attribute, timed(name, getattr(planner, attribute)))
     scenario = load_scenario("gaza-2023-11")
     out = {}
@@ -89,7 +93,8 @@ def worker() -> None:
 
 def _run_tree(src: Path) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(src)}
-    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker"], env=env, check=True, capture_output=True, text=True)
+    command = [sys.executable, str(Path(__file__).resolve()), "--worker"]
+    done = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -114,8 +119,8 @@ def main() -> None:
             for tree, src in trees.items():  # alternate, so that load changes hit both
                 runs[tree].append(_run_tree(src))
     load_end = os.getloadavg()
-    print(f"gaza-2023-11, CPU s per step (median of {args.rounds} rounds, one thread), baseline {args.baseline} -> now; "
-          f"load average {load_start[0]:.1f} at start, {load_end[0]:.1f} at end")
+    print(f"gaza-2023-11, CPU s per step (median of {args.rounds} rounds, one thread), baseline {args.baseline} "
+          f"-> now; load average {load_start[0]:.1f} at start, {load_end[0]:.1f} at end")
     print(f"{'proposal':16s} " + " ".join(f"{s:>17s}" for s in STEPS) + "  same plan")
     for proposal in PROPOSALS:
         cells = []
@@ -126,7 +131,8 @@ def main() -> None:
         same = {r[proposal]["plan"] for r in runs["baseline"]} == {r[proposal]["plan"] for r in runs["now"]}
         print(f"{proposal:16s} " + " ".join(f"{c:>17s}" for c in cells) + f"  {'yes' if same else 'NO'}")
     totals = {t: [r[p]["steps"]["total"] for r in runs[t] for p in PROPOSALS] for t in trees}
-    print("every round, every proposal, total CPU s: " + "; ".join(f"{t} {', '.join(f'{v:.2f}' for v in vs)}" for t, vs in totals.items()))
+    listed = "; ".join(f"{t} {', '.join(f'{v:.2f}' for v in vs)}" for t, vs in totals.items())
+    print(f"every round, every proposal, total CPU s: {listed}")
 
 
 if __name__ == "__main__":
