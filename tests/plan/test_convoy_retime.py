@@ -18,13 +18,22 @@ from hypothesis import strategies as st
 
 from safepassage.plan import plan_proposal
 from safepassage.plan.aggregate import solve_planning_lp
+from safepassage.plan.convoy_retime import _OneMore
 from safepassage.plan.convoys import Rules, consolidate
-from safepassage.plan.integer import _capacity_matrix, integer_plan, people_paths, stock_limits, truck_paths
-from safepassage.plan.quota_floors import path_incidence
+from safepassage.plan.integer import (
+    _capacity_matrix,
+    _Valuer,
+    integer_plan,
+    people_paths,
+    round_and_repair,
+    stock_limits,
+    truck_paths,
+)
 from safepassage.plan.lp_build import build_planning_model
 from safepassage.plan.path_variants import PathVariants, extended
+from safepassage.plan.quota_floors import path_incidence
 from safepassage.scenario.model import ConvoyRules, Scenario
-from safepassage.testing.synthetic import synthetic_scenario_data
+from safepassage.testing.synthetic import synthetic_scenario, synthetic_scenario_data
 from tests.plan.plan_checker import check_plan
 
 # One depot, one crossing, one distribution point; hourly slots; food needed far beyond what a day brings.
@@ -113,6 +122,46 @@ def test_a_lone_truck_without_room_is_dropped_with_its_reason() -> None:
     reasons = " | ".join(d["reason"] for d in consolidated.dropped)
     assert sum(d["trucks"] for d in consolidated.dropped) == 5
     assert "below min_trucks 5" in reasons and "full: place_trucks" in reasons and "gate" in reasons, reasons
+
+
+def test_the_search_values_one_more_truck_exactly_as_the_valuer_does() -> None:
+    """``_OneMore`` reads only the paths of the changed (zone, commodity): the same float as
+    ``_Valuer.truck_gains_one`` over every path, for any whole trucks per path."""
+    scenario = synthetic_scenario(12, 1, 3, 60)
+    model = build_planning_model(scenario, scenario.proposal("daily-windows"))
+    plan = round_and_repair(model, solve_planning_lp(model))
+    valuer = _Valuer(model, plan.trucks, plan.people, plan.people_int)
+    one_more = _OneMore(valuer)
+    rng = np.random.default_rng(7)
+    for z in (plan.trucks_int, np.zeros_like(plan.trucks_int), rng.integers(0, 40, len(plan.trucks_int))):
+        z = np.asarray(z, dtype=np.int64)
+        for j in range(len(z)):
+            assert one_more(z, j) == valuer.truck_gains_one(z.astype(np.float64), j)
+        some = [int(j) for j in rng.integers(0, len(z), 50)]
+        assert one_more.many(z, some).tolist() == [valuer.truck_gains_one(z.astype(np.float64), j) for j in some]
+
+
+def test_the_search_counts_dropped_trucks_as_a_full_regrouping_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``_Search.drops`` (key by key, counts kept) says at every step of a re-timing what ``grouped()``
+    (every journey packed again) says."""
+    from safepassage.plan import convoy_retime
+
+    checked = []
+    drops = convoy_retime._Search.drops
+
+    def both(search: convoy_retime._Search) -> int:
+        count = drops(search)
+        assert count == search.grouped().trucks_dropped
+        checked.append(count)
+        return count
+
+    monkeypatch.setattr(convoy_retime._Search, "drops", both)
+    data = synthetic_scenario_data(12, 1.0, 5, 60)
+    data["convoy_rules"] = {"min_trucks": 4, "max_trucks": 8, "marshalling_minutes": 60}
+    scenario = Scenario.model_validate(data)
+    for proposal in scenario.proposals:
+        plan_proposal(scenario, proposal.id)
+    assert len(checked) > 10 and max(checked) > 0
 
 
 rules_strategy = st.builds(

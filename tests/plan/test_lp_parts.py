@@ -11,7 +11,15 @@ import scipy.sparse as sp
 
 from safepassage.plan.integer import binding_rows, path_bounds
 from safepassage.plan.lp_build import build_planning_model
-from safepassage.plan.solve import lp_components, solve_by_components, solve_lp, to_highs_lp
+from safepassage.plan.solve import (
+    ColumnwiseLP,
+    lp_components,
+    new_highs,
+    solve_by_components,
+    solve_lp,
+    sub_lp,
+    to_highs_lp,
+)
 from safepassage.scenario import load_scenario
 from safepassage.testing.synthetic import synthetic_scenario
 
@@ -38,6 +46,34 @@ def test_parts_reach_the_whole_lps_optimum(tiny_path, case: str) -> None:
     assert np.all(split.x >= lower - 1e-6) and np.all(split.x <= upper + 1e-6)
     assert np.all(activity >= row_lower - 1e-6) and np.all(activity <= row_upper + 1e-6)
     assert float(cost @ split.x) == pytest.approx(split.objective, rel=1e-9)
+
+
+def test_the_arrays_highs_gets_are_the_lp_and_its_parts() -> None:
+    """``ColumnwiseLP.pass_to`` gives HiGHS the same LP as a ``HighsLp``, and ``part`` the same sub-LP as
+    ``sub_lp``: same columns, rows, bounds, costs and matrix, entry for entry."""
+    scenario = synthetic_scenario(12, 1, 3, 30)
+    model = build_planning_model(scenario, scenario.proposal("daily-windows"))
+    columnwise, highs_lp = ColumnwiseLP.of_matrix(model.lp), to_highs_lp(model.lp)
+
+    def passed(give) -> object:  # type: ignore[no-untyped-def]
+        highs = new_highs()
+        give(highs)
+        return highs.getLp()
+
+    def same(a, b) -> None:  # type: ignore[no-untyped-def]
+        assert (a.num_col_, a.num_row_, a.sense_, a.offset_) == (b.num_col_, b.num_row_, b.sense_, b.offset_)
+        for name in ("col_cost_", "col_lower_", "col_upper_", "row_lower_", "row_upper_"):
+            assert np.array_equal(np.asarray(getattr(a, name)), np.asarray(getattr(b, name))), name
+        for name in ("start_", "index_", "value_"):
+            assert np.array_equal(np.asarray(getattr(a.a_matrix_, name)), np.asarray(getattr(b.a_matrix_, name))), name
+
+    same(passed(columnwise.pass_to), passed(lambda h: h.passModel(highs_lp)))
+    parts = lp_components(columnwise)
+    assert len(parts) > 1 and [p[0].tolist() for p in parts] == [p[0].tolist() for p in lp_components(highs_lp)]
+    for rows, cols in parts:
+        same(columnwise.part(rows, cols).to_highs(), sub_lp(highs_lp, model.lp.csc().tocsr(), rows, cols))
+    with pytest.raises(ValueError, match="outside the part"):
+        columnwise.part(parts[0][0][:-1], parts[0][1])
 
 
 def _feasible(cap: np.ndarray, upper: np.ndarray, z: np.ndarray) -> bool:

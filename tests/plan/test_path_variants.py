@@ -11,7 +11,7 @@ import pytest
 from safepassage.plan.aggregate import solve_planning_lp
 from safepassage.plan.integer import _with_variants, people_paths, plan_value, round_and_repair, truck_paths
 from safepassage.plan.lp_build import build_planning_model
-from safepassage.plan.path_variants import PathVariants
+from safepassage.plan.path_variants import PathLimits, PathVariants
 from safepassage.testing.synthetic import synthetic_scenario
 from tests.plan.test_convoy_retime import _keeps_every_limit
 
@@ -55,3 +55,54 @@ def test_the_search_over_variants_is_never_worse_and_keeps_every_limit(synthetic
     assert plan_value(model, trucks, trucks_int, people, plan.people_int) >= plan.value - 1e-6
     assert len(trucks.paths) >= len(plan.trucks.paths) and np.all(trucks_int >= 0)
     _keeps_every_limit(model, SimpleNamespace(trucks=trucks, trucks_int=trucks_int))
+
+
+def test_every_variant_is_a_connected_path_of_its_commodity_from_its_earliest_stock(synthetic_day) -> None:  # type: ignore[no-untyped-def]
+    """Each variant (any commodity, shifted, or leaving the template at a place on its way) walks the model's own
+    edges node to node — a wait is the next slot at the same place — from the commodity's earliest stock at the
+    template's origin to an offload; leaving at ``end_place`` offloads there."""
+    model, solution = synthetic_day
+    trucks = truck_paths(model, solution)
+    edges, nodes, n_slots = trucks.edges, model.truck_nodes, model.terms.grid.n_slots
+    builder = PathVariants(model, edges.edge_type, edges.ref)
+    x, u = model.col("x"), model.col("u")
+    made = 0
+    for path in trucks.paths:
+        moves = [int(edges.ref[e] - x.start) for e in path.edges if edges.edge_type[e] == 0]
+        places = {int(model.arcs.head[model.trucks.arc[m]]) for m in moves}
+        for kind in range(len(model.scenario.commodities)):
+            for shift in (-2, -1, 0, 1, 3):
+                for end in [None, *sorted(places)]:
+                    variant = builder.variant(path, kind, end, shift)
+                    if variant is None:
+                        continue
+                    made += 1
+                    walk = np.asarray(variant.edges)
+                    assert edges.source_row[walk[0]] == variant.start_row
+                    assert np.array_equal(edges.target_row[walk[:-1]], edges.source_row[walk[1:]])
+                    assert edges.edge_type[walk[-1]] == 2 and np.all(edges.edge_type[walk[:-1]] != 2)
+                    assert set(nodes.pair_kind[edges.source_row[walk] // n_slots].tolist()) == {kind}
+                    pair, slot = divmod(variant.start_row, n_slots)
+                    assert model.supply_trucks[pair, slot] > 0 and not np.any(model.supply_trucks[pair, :slot] > 0)
+                    if end is not None:
+                        assert model.unload_place[edges.ref[walk[-1]] - u.start] == end
+    assert made > 50
+
+
+def test_the_limits_say_at_once_what_they_say_path_by_path(synthetic_day) -> None:  # type: ignore[no-untyped-def]
+    """``PathLimits.fitting`` is ``fits(j) is None`` for every path, on an empty plan, the rounded one and one
+    far over its limits."""
+    model, solution = synthetic_day
+    plan = round_and_repair(model, solution)
+    paths = list(range(len(plan.trucks.paths)))
+    verdicts = set()
+    for z in (np.zeros(len(paths)), plan.trucks_int, plan.trucks_int * 3 + 1):
+        limits = PathLimits.of(model, plan.trucks, z)
+        at_once = limits.fitting(paths)
+        assert at_once.tolist() == [limits.fits(j) is None for j in paths]
+        verdicts |= set(at_once.tolist())
+        for changed in (0, len(paths) // 2, len(paths) - 1):  # trucks added on one path: re-check its neighbours only
+            limits.add(changed, 2)
+            limits.refit(at_once, paths, changed)
+            assert at_once.tolist() == limits.fitting(paths).tolist()
+    assert verdicts == {True, False}

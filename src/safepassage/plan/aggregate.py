@@ -39,12 +39,12 @@ from safepassage.plan.decompose import SINK, FlowEdges, decompose
 from safepassage.plan.lp_build import PlanningModel
 from safepassage.plan.solve import (
     DEFAULT_SOLVER,
+    ColumnwiseLP,
     LPSolution,
     _run,
     new_highs,
     solve_by_components,
     solve_lp,
-    to_highs_lp,
 )
 
 __all__ = ["Aggregation", "AggregationError", "aggregate", "commodity_classes", "disaggregate", "solve_planning_lp"]
@@ -85,7 +85,7 @@ def commodity_classes(model: PlanningModel) -> list[list[int]]:
 class Aggregation:
     """The aggregated LP in HiGHS's form, and the maps between it and the built LP."""
 
-    highs_lp: highspy.HighsLp
+    columnwise: ColumnwiseLP
     classes: list[list[int]]
     class_of: np.ndarray  # (K,) class per commodity
     col_group: np.ndarray  # built column -> aggregated column
@@ -94,6 +94,11 @@ class Aggregation:
     n_cols: int
     n_rows: int
     nnz: int
+
+    @property
+    def highs_lp(self) -> highspy.HighsLp:
+        """The aggregated LP as a ``highspy.HighsLp`` (made on each call)."""
+        return self.columnwise.to_highs()
 
     @property
     def merged(self) -> bool:
@@ -176,18 +181,11 @@ def aggregate(model: PlanningModel, classes: list[list[int]] | None = None) -> A
         upper = np.concatenate([upper, stock])
     matrix.sort_indices()
     inf = highspy.kHighsInf
-    h = highspy.HighsLp()
-    h.num_col_, h.num_row_ = matrix.shape[1], matrix.shape[0]
-    h.sense_ = highspy.ObjSense.kMaximize if lp.sense_maximize else highspy.ObjSense.kMinimize
-    h.col_cost_ = cost[rep]
-    h.col_lower_ = np.where(np.isinf(col_lower[rep]), -inf, col_lower[rep])
-    h.col_upper_ = np.where(np.isinf(col_upper[rep]), inf, col_upper[rep])
-    h.row_lower_ = np.where(np.isinf(lower), -inf, lower)
-    h.row_upper_ = np.where(np.isinf(upper), inf, upper)
-    h.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    h.a_matrix_.start_ = matrix.indptr.astype(np.int32)
-    h.a_matrix_.index_ = matrix.indices.astype(np.int32)
-    h.a_matrix_.value_ = matrix.data
+    h = ColumnwiseLP(
+        matrix, cost[rep], np.where(np.isinf(col_lower[rep]), -inf, col_lower[rep]),
+        np.where(np.isinf(col_upper[rep]), inf, col_upper[rep]), np.where(np.isinf(lower), -inf, lower),
+        np.where(np.isinf(upper), inf, upper), bool(lp.sense_maximize),
+    )
     return Aggregation(
         h, classes, class_of, col_group, rep, row_group, matrix.shape[1], matrix.shape[0], int(matrix.nnz)
     )
@@ -311,7 +309,7 @@ def solve_planning_lp(
     if not agg.merged:
         if split:
             return solve_by_components(
-                to_highs_lp(model.lp), time_limit_s=time_limit_s, threads=threads, ipm_columns=trucks
+                ColumnwiseLP.of_matrix(model.lp), time_limit_s=time_limit_s, threads=threads, ipm_columns=trucks
             )
         return solve_lp(model.lp, time_limit_s=time_limit_s, threads=threads)
     started = time.perf_counter()
@@ -319,12 +317,12 @@ def solve_planning_lp(
         truck_groups = np.zeros(agg.n_cols, dtype=bool)
         truck_groups[agg.col_group[trucks]] = True
         solution = solve_by_components(
-            agg.highs_lp, time_limit_s=time_limit_s, threads=threads, ipm_columns=truck_groups
+            agg.columnwise, time_limit_s=time_limit_s, threads=threads, ipm_columns=truck_groups
         )
     else:
         highs = new_highs(time_limit_s, threads)
         highs.setOptionValue("solver", DEFAULT_SOLVER)
-        highs.passModel(agg.highs_lp)
+        agg.columnwise.pass_to(highs)
         solution = _run(highs, started)
     x = disaggregate(model, agg, solution.x)
     return LPSolution(

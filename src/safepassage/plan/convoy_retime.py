@@ -23,7 +23,7 @@ sizes, marshalling, spacing). What none of this places is dropped, each group wi
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,6 +40,7 @@ __all__ = ["DroppedTrucks", "Retiming", "retime_dropped"]
 TOL = 1e-6
 NEAREST_TEMPLATES = 40  # convoy departures tried per dropped truck, nearest first
 MAX_SHIFT_SLOTS = 24  # a dropped truck's own path is tried up to this many slots earlier or later
+REFITS_PER_ROUND = 8  # trucks added in a fill round whose neighbours are re-checked at once; then path by path
 JourneyOf = Callable[[FlowPaths, int, int], Journey | None]
 
 
@@ -69,6 +70,43 @@ class Retiming:
     trucks_added: int = 0
 
 
+class _OneMore:
+    """``valuer.truck_gains_one`` reading only the paths of the (zone, commodity) pair it changes: the same
+    arithmetic on the same numbers in the same order, so the same value, without a pass over every path
+    (the search asks thousands of times)."""
+
+    def __init__(self, valuer: _Valuer) -> None:
+        self.valuer = valuer
+        pairs = valuer.truck_pair
+        self.members = {int(p): np.flatnonzero(pairs == p) for p in np.unique(pairs).tolist()}
+
+    def __call__(self, z: np.ndarray, j: int) -> float:
+        v = self.valuer
+        pair = v.truck_pair[j]
+        members = self.members[int(pair)]
+        current = float(z[members].astype(np.float64) @ v.truck_units[members])
+        # np.clip's own arithmetic (the lower bound, then the upper), without its wrapper's cost.
+        before = np.minimum(np.maximum(current - v.tier_low[pair], 0.0), v.tier_size[pair])
+        after = np.minimum(np.maximum(current + v.truck_units[j] - v.tier_low[pair], 0.0), v.tier_size[pair])
+        return float(((after - before) * v.tier_price[pair]).sum() + v.truck_linear[j])
+
+    def many(self, z: np.ndarray, paths: list[int]) -> np.ndarray:
+        """``self(z, j)`` for each of ``paths``: the tiers of all at once, each path's sum over its own tiers
+        as ``self`` takes it (the same float)."""
+        v = self.valuer
+        js = np.asarray(paths, dtype=np.int64)
+        pairs = v.truck_pair[js]
+        current_of = {p: float(z[self.members[p]].astype(np.float64) @ v.truck_units[self.members[p]])
+                      for p in set(pairs.tolist())}
+        current = np.array([current_of[p] for p in pairs.tolist()])
+        low, size = v.tier_low[pairs], v.tier_size[pairs]
+        before = np.minimum(np.maximum(current[:, None] - low, 0.0), size)
+        after = np.minimum(np.maximum((current + v.truck_units[js])[:, None] - low, 0.0), size)
+        change = (after - before) * v.tier_price[pairs]
+        linear = v.truck_linear[js]
+        return np.array([float(change[i].sum() + linear[i]) for i in range(len(js))])
+
+
 @dataclass
 class _Search:
     """The state the four steps share: whole trucks per path ``z`` and the limits' use of them."""
@@ -83,6 +121,11 @@ class _Search:
     floors: QuotaFloors | None = None
     base_drops: int = 0
     reasons: dict[int, Counter[str]] = field(default_factory=dict)
+    one_more: _OneMore = field(init=False)
+    drops_of: dict[tuple[Hashable, tuple[tuple[int, float, int], ...]], int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.one_more = _OneMore(self.valuer)
 
     def grouped(self) -> Consolidation:
         out = []
@@ -92,9 +135,28 @@ class _Search:
                 out.append(Journey(int(p), base.key, base.departs_min, int(self.z[p])))
         return form_convoys(out, self.rules)
 
+    def drops(self) -> int:
+        """``grouped().trucks_dropped``, key by key: ``form_convoys`` packs each key's journeys alone, so a
+        key's count is kept while its paths and trucks stay the same (a search step changes one path)."""
+        positive = np.flatnonzero(self.z > 0)
+        by_key: dict[Hashable, list[tuple[int, float, int]]] = {}
+        for p, trucks in zip(positive.tolist(), self.z[positive].tolist(), strict=True):
+            base = self.journeys.get(p)
+            if base is not None:
+                by_key.setdefault(base.key, []).append((p, base.departs_min, trucks))
+        total = 0
+        for key, members in by_key.items():
+            signature = (key, tuple(members))
+            count = self.drops_of.get(signature)
+            if count is None:
+                count = form_convoys([Journey(p, key, d, n) for p, d, n in members], self.rules).trucks_dropped
+                self.drops_of[signature] = count
+            total += count
+        return total
+
     def gain(self, path: int) -> float:
         """The objective's change from one more truck on ``path``, quota floors and shares included."""
-        gain = self.valuer.truck_gains_one(self.z.astype(np.float64), path)
+        gain = self.one_more(self.z, path)
         if self.floors is not None:
             before = self.floors.cost(self.z)
             self.z[path] += 1
@@ -106,10 +168,16 @@ class _Search:
         self.z[path] += trucks
         self.limits.add(path, trucks)
 
-    def try_add(self, j: int, candidate: int, drops_allowed: int) -> bool:
+    def gains(self, paths: list[int]) -> np.ndarray:
+        """``gain`` of each of ``paths`` (at once where no quota floor or share is in play)."""
+        if self.floors is not None:
+            return np.array([self.gain(c) for c in paths])
+        return self.one_more.many(self.z, paths)
+
+    def try_add(self, j: int, candidate: int, drops_allowed: int, gain: float | None = None) -> bool:
         """One truck more on ``candidate`` (for dropped path ``j``) if it adds value and keeps every limit
-        and the convoys (else note why for ``j``)."""
-        if self.gain(candidate) <= TOL:
+        and the convoys (else note why for ``j``). ``gain``: its ``gain`` now, when known."""
+        if (self.gain(candidate) if gain is None else gain) <= TOL:
             self.reasons[j]["it would add no value there"] += 1
             return False
         broken = self.limits.fits(candidate)
@@ -117,7 +185,7 @@ class _Search:
             self.reasons[j][f"full: {broken}"] += 1
             return False
         self.z[candidate] += 1
-        if self.grouped().trucks_dropped > drops_allowed:
+        if self.drops() > drops_allowed:
             self.z[candidate] -= 1
             self.reasons[j]["the convoy is full or would break the spacing"] += 1
             return False
@@ -129,6 +197,24 @@ class _Search:
 
     def restore(self, saved: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> None:
         self.z, self.limits.activity, self.limits.column_use, self.limits.stock_used = (a.copy() for a in saved)
+
+
+class _Journeys(dict[int, Journey | None]):
+    """The journeys of the plan's paths, and of the new paths (``new``), each of those made when first read:
+    the search reads few of the thousands of variants it makes."""
+
+    def __init__(self, known: dict[int, Journey | None], make: Callable[[int], Journey | None], new: range) -> None:
+        super().__init__(known)
+        self.make, self.new = make, new
+
+    def __missing__(self, p: int) -> Journey | None:
+        if p not in self.new:
+            raise KeyError(p)
+        made = self[p] = self.make(p)
+        return made
+
+    def get(self, p: int, default: Journey | None = None) -> Journey | None:  # type: ignore[override]
+        return self[p] if p in self or p in self.new else default
 
 
 class _Candidates:
@@ -179,9 +265,14 @@ def retime_dropped(
 
     in_convoys = sorted({ref for group in first.convoys for ref, _ in group.members})
 
+    templates_of: dict[int, list[int]] = {}
+
     def nearest_templates(j: int) -> list[int]:
-        """The convoy members nearest ``j`` in departure, and ``j`` itself."""
-        return [j] + sorted(in_convoys, key=lambda t: (abs(departs(t) - departs(j)), t))[:NEAREST_TEMPLATES]
+        """The convoy members nearest ``j`` in departure, and ``j`` itself (sorted once per ``j``)."""
+        if j not in templates_of:
+            nearest_first = sorted(in_convoys, key=lambda t: (abs(departs(t) - departs(j)), t))
+            templates_of[j] = [j] + nearest_first[:NEAREST_TEMPLATES]
+        return templates_of[j]
 
     made = _Candidates(model, flow)
     options: dict[tuple[int, int], list[int]] = {}  # (template, dropped path) -> candidate paths
@@ -196,8 +287,7 @@ def retime_dropped(
     n_kinds = len(model.scenario.commodities)
     fill = [c for t in in_convoys for kind in range(n_kinds) if (c := made.of(t, kind)) >= 0]
     ext = extended(flow, made.paths, model)
-    for p in range(n_paths, len(ext.paths)):
-        journeys[p] = journey_of(ext, p, 1)
+    journeys = _Journeys(journeys, lambda p: journey_of(ext, p, 1), range(n_paths, len(ext.paths)))
     z = np.concatenate([plan.trucks_int.astype(np.int64), np.zeros(len(made.paths), dtype=np.int64)])
     for j, n in left.items():
         z[j] -= n
@@ -206,7 +296,7 @@ def retime_dropped(
                      reasons={j: Counter() for j in left})
     floors = QuotaFloors(model, ext)
     search.floors = floors if floors.n_rows else None
-    search.base_drops = search.grouped().trucks_dropped
+    search.base_drops = search.drops()
     order = sorted(left, key=lambda r: (departs(r), r))
 
     def nearest(j: int) -> list[int]:
@@ -216,11 +306,13 @@ def retime_dropped(
     # 1. Join a convoy that goes.
     for j in order:
         while left[j] > 0:
-            candidates = sorted(nearest(j), key=lambda c: -search.gain(c))
-            if not candidates:
+            near = nearest(j)
+            if not near:
                 search.reasons[j]["no convoy of its commodity's origin to join"] += 1
                 break
-            if not any(search.try_add(j, c, search.base_drops) for c in candidates):
+            gains = search.gains(near)  # z changes only when a try succeeds, which ends the tries
+            best_first = sorted(range(len(near)), key=lambda i: -gains[i])
+            if not any(search.try_add(j, near[i], search.base_drops, float(gains[i])) for i in best_first):
                 break
             left[j] -= 1
             retimed += 1
@@ -233,12 +325,12 @@ def retime_dropped(
         left[j] = 0
         for i in sorted(left, key=lambda r: (abs(departs(r) - departs(j)), r)):
             for candidate in options.get((j, i), []):
-                while left[i] > 0 and search.grouped().trucks_dropped > search.base_drops:
+                while left[i] > 0 and search.drops() > search.base_drops:
                     if not search.try_add(i, candidate, 10**9):
                         break
                     left[i] -= 1
                     retimed += 1
-        if search.grouped().trucks_dropped > search.base_drops:
+        if search.drops() > search.base_drops:
             search.restore(saved)
             left, retimed = saved_left, saved_retimed
             search.reasons[j][f"too few trucks could be re-timed with it to reach min_trucks {rules.min_trucks}"] += 1
@@ -266,7 +358,7 @@ def retime_dropped(
                 break
             search.move(best[0], -1)
             search.move(best[1], 1)
-            if search.grouped().trucks_dropped > search.base_drops:  # a slot earlier or later can regroup
+            if search.drops() > search.base_drops:  # a slot earlier or later can regroup
                 search.move(best[1], -1)
                 search.move(best[0], 1)
                 banned.add(best)
@@ -277,15 +369,23 @@ def retime_dropped(
     added = 0
     for _ in range(3):
         before = added
-        gains = np.array([search.gain(c) for c in fill])
-        for c in [fill[i] for i in np.argsort(-gains, kind="stable") if gains[i] > TOL]:
-            while search.limits.fits(c) is None and search.gain(c) > TOL:
+        gains = search.gains(fill) if fill else np.zeros(0)
+        order = [fill[i] for i in np.argsort(-gains, kind="stable") if gains[i] > TOL]
+        fitting: np.ndarray | None = search.limits.fitting(order)  # each path's ``fits``, kept up to date
+        rechecks = REFITS_PER_ROUND
+        for i, c in enumerate(order):
+            while (bool(fitting[i]) if fitting is not None else search.limits.fits(c) is None) and search.gain(c) > TOL:
                 search.z[c] += 1
-                if search.grouped().trucks_dropped > search.base_drops:
+                if search.drops() > search.base_drops:
                     search.z[c] -= 1
                     break
                 search.limits.add(c, 1)
                 added += 1
+                if fitting is not None and rechecks > 0:
+                    search.limits.refit(fitting, order, c)
+                    rechecks -= 1
+                else:
+                    fitting = None  # many trucks added: ask path by path from here on
         if added == before:
             break
     final = search.grouped()

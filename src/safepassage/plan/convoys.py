@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from safepassage.plan.decompose import Path
 from safepassage.plan.integer import FlowPaths, IntegerPlan, integer_plan, plan_value
 from safepassage.plan.lp_build import PlanningModel
 from safepassage.plan.result import Convoy, Dispatch, PlannedConvoy, iso
@@ -210,12 +211,27 @@ def rules_of(scenario: Scenario) -> Rules | None:
 def _path_legs(model: PlanningModel, flow: FlowPaths, j: int) -> tuple[tuple[int, int, int], ...]:
     """(arc, departure slot, arrival slot) of each move of truck path ``j``, in order."""
     block, moves = model.col("x"), model.trucks
-    legs = []
-    for edge in flow.paths[j].edges:
-        if flow.edges.edge_type[edge] == 0:
-            m = flow.edges.ref[edge] - block.start
-            legs.append((int(moves.arc[m]), int(moves.dep[m]), int(moves.arr[m])))
-    return tuple(legs)
+    edges = np.asarray(flow.paths[j].edges, dtype=np.int64)
+    m = flow.edges.ref[edges[flow.edges.edge_type[edges] == 0]] - block.start
+    return tuple(zip(moves.arc[m].tolist(), moves.dep[m].tolist(), moves.arr[m].tolist()))
+
+
+class _LegsOf:
+    """``_path_legs`` made once per path: consolidation reads a path's legs for its route, its journey and
+    its record, for the plan's paths and again for the same paths in the re-timed plan (which extends it)."""
+
+    def __init__(self, model: PlanningModel) -> None:
+        self.model = model
+        self.made: dict[tuple[int, int], tuple[Path, tuple[tuple[int, int, int], ...]]] = {}
+
+    def __call__(self, flow: FlowPaths, j: int) -> tuple[tuple[int, int, int], ...]:
+        path = flow.paths[j]
+        key = (id(flow.edges), id(path))
+        known = self.made.get(key)
+        if known is None or known[0] is not path:
+            known = (path, _path_legs(self.model, flow, j))
+            self.made[key] = known
+        return known[1]
 
 
 @dataclass
@@ -264,10 +280,11 @@ def consolidate(model: PlanningModel, plan: IntegerPlan, rules: Rules) -> Consol
     scenario, grid, arcs = model.scenario, model.terms.grid, model.arcs
     pause_road = np.array([r.requires_pause for r in scenario.roads], dtype=bool)
     legs_of: dict[int, tuple[tuple[int, int, int], ...]] = {}
+    path_legs = _LegsOf(model)
 
     def facts_of(flow: FlowPaths, j: int) -> tuple[tuple[int, ...], str, bool] | None:
         """(route, window, whether it needs a pause) of path ``j``; None when it does not move."""
-        legs = _path_legs(model, flow, j)
+        legs = path_legs(flow, j)
         if not legs:
             return None  # offloaded where it was: no movement to group
         route = tuple([int(arcs.tail[legs[0][0]])] + [int(arcs.head[a]) for a, _, _ in legs])
@@ -282,7 +299,7 @@ def consolidate(model: PlanningModel, plan: IntegerPlan, rules: Rules) -> Consol
         found = facts_of(plan.trucks, j) if trucks > 0 else None
         if found is not None:
             facts[j] = found
-            legs_of[j] = _path_legs(model, plan.trucks, j)
+            legs_of[j] = path_legs(plan.trucks, j)
     trunk = _trunks(set(facts.values()))
 
     def journey_of(flow: FlowPaths, j: int, trucks: int) -> Journey | None:
@@ -293,7 +310,7 @@ def consolidate(model: PlanningModel, plan: IntegerPlan, rules: Rules) -> Consol
         # A route no path of the plan had joins the longest trunk of its window it starts like.
         main = trunk.get(fact) or next((t for (r, w, p), t in sorted(trunk.items(), key=lambda i: -len(i[1]))
                                         if w == window and p == paused and t[: len(route)] == route), route)
-        legs = _path_legs(model, flow, j)
+        legs = path_legs(flow, j)
         return Journey(j, (main, window, paused), float(grid.boundaries_min[legs[0][1]]), trucks)
 
     journeys = [journey_of(plan.trucks, j, int(plan.trucks_int[j])) for j in facts]
@@ -302,16 +319,16 @@ def consolidate(model: PlanningModel, plan: IntegerPlan, rules: Rules) -> Consol
     plain = plan.trucks_int.copy()
     for j, n in first.dropped.items():
         plain[j] -= n
-    if plan_value(model, moved.trucks, moved.trucks_int, plan.people, plan.people_int) < \
-            plan_value(model, plan.trucks, plain, plan.people, plan.people_int) - 1e-6:
+    kept = integer_plan(model, moved.trucks, plan.people, moved.trucks_int, plan.people_int)  # valued with the LP's objective
+    if kept.value < plan_value(model, plan.trucks, plain, plan.people, plan.people_int) - 1e-6:
         moved = retime_dropped(model, plan, rules, journey_of, first, enabled=False)  # never worse than dropping
+        kept = integer_plan(model, moved.trucks, plan.people, moved.trucks_int, plan.people_int)
     for path in np.flatnonzero(moved.trucks_int > 0).tolist():
         if path not in legs_of:
-            legs_of[path] = _path_legs(model, moved.trucks, path)
-    kept = integer_plan(model, moved.trucks, plan.people, moved.trucks_int, plan.people_int)  # valued with the LP's objective
+            legs_of[path] = path_legs(moved.trucks, path)
     dropped = []
     for d in moved.dropped:
-        fact, legs = facts_of(moved.trucks, d.ref), _path_legs(model, moved.trucks, d.ref)
+        fact, legs = facts_of(moved.trucks, d.ref), path_legs(moved.trucks, d.ref)
         dropped.append({
             "commodity": scenario.commodities[int(moved.trucks.kind[d.ref])].id, "trucks": d.trucks,
             "route": [scenario.places[i].id for i in fact[0]] if fact else [],

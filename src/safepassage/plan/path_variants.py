@@ -21,33 +21,69 @@ __all__ = ["PathVariants", "PathLimits", "extended"]
 
 
 class PathVariants:
-    """Builds variants of the truck paths of one decomposition (``edges`` from ``integer.truck_paths``)."""
+    """Builds variants of the truck paths of one decomposition (``edges`` from ``integer.truck_paths``).
+
+    A template is read once into segments: a move, a run of waits at one place in consecutive slots (a
+    path may wait tens of slots, one edge each), an offload. A variant maps segment by segment, with
+    the same result as a walk along the template edge by edge that stops at the first missing column."""
 
     def __init__(self, model: PlanningModel, edge_type: np.ndarray, ref: np.ndarray) -> None:
         self.model = model
         self.edge_type, self.ref = edge_type, ref
-        self.n_slots = model.terms.grid.n_slots
-        self.n_kinds = len(model.scenario.commodities)
+        self.n_slots = n_slots = model.terms.grid.n_slots
+        self.n_kinds = n_kinds = len(model.scenario.commodities)
         self.x, self.s, self.u = model.col("x"), model.col("s"), model.col("u")
-        moves = model.trucks
-        self.move_key = (moves.arc.astype(np.int64) * self.n_slots + moves.dep) * self.n_kinds + moves.kind
-        self.move_order = np.argsort(self.move_key, kind="stable")
-        self.move_sorted = self.move_key[self.move_order]
-        place, kind = model.unload_place.astype(np.int64), model.unload_kind
-        self.unload_key = (place * self.n_kinds + kind) * self.n_slots + model.unload_slot
-        self.unload_order = np.argsort(self.unload_key, kind="stable")
-        self.unload_sorted = self.unload_key[self.unload_order]
-        self.storage_position = np.full(model.truck_nodes.n_pairs, -1, dtype=np.int64)
-        self.storage_position[model.storage_pairs] = np.arange(len(model.storage_pairs))
+        moves, nodes = model.trucks, model.truck_nodes
+        # Look-ups as dicts and lists: a variant reads a few dozen single elements, which NumPy serves slowly.
+        move_key = (moves.arc.astype(np.int64) * n_slots + moves.dep) * n_kinds + moves.kind
+        unload_key = (model.unload_place.astype(np.int64) * n_kinds + model.unload_kind) * n_slots + model.unload_slot
+        self.move_of: dict[int, int] = {}  # key -> the first move with it
+        for i, key in enumerate(move_key.tolist()):
+            self.move_of.setdefault(key, i)
+        self.offload_of: dict[int, int] = {}
+        for i, key in enumerate(unload_key.tolist()):
+            self.offload_of.setdefault(key, i)
+        self.move_arc, self.move_dep, self.move_arr = moves.arc.tolist(), moves.dep.tolist(), moves.arr.tolist()
+        self.move_head = model.arcs.head[moves.arc].tolist()
+        self.move_tail = model.arcs.tail[moves.arc].tolist()
+        self.unload_place, self.unload_slot = model.unload_place.tolist(), model.unload_slot.tolist()
+        storage_position = np.full(nodes.n_pairs, -1, dtype=np.int64)
+        storage_position[model.storage_pairs] = np.arange(len(model.storage_pairs))
+        # (place, kind) -> first hold column offset of that pair (x.size + position · n_slots), -1 without holding.
+        safe_pair = np.maximum(nodes.lookup, 0)
+        self.hold_base = np.where((nodes.lookup >= 0) & (storage_position[safe_pair] >= 0),
+                                  self.x.size + storage_position[safe_pair] * n_slots, -1).tolist()
+        self.held_place = nodes.pair_place[model.storage_pairs].tolist()
+        self.pair_of = nodes.lookup.tolist()
+        positive = model.supply_trucks > 0
+        self.first_lot = np.where(positive.any(axis=1), positive.argmax(axis=1), -1).tolist()  # per pair
+        self.offload_edge0 = self.x.size + self.s.size
+        self._templates: dict[int, tuple[Path, list[tuple[int, int, int]] | None]] = {}
 
-    def _find(self, sorted_keys: np.ndarray, order: np.ndarray, key: int) -> int:
-        at = int(np.searchsorted(sorted_keys, key))
-        return int(order[at]) if at < len(sorted_keys) and sorted_keys[at] == key else -1
-
-    def _hold_edge(self, place: int, kind: int, slot: int) -> int:
-        pair = int(self.model.truck_nodes.lookup[place, kind])
-        position = int(self.storage_position[pair]) if pair >= 0 else -1
-        return -1 if position < 0 else self.x.size + position * self.n_slots + slot
+    def _segments(self, template: Path) -> list[tuple[int, int, int]] | None:
+        """``template`` from its first move on as (type, a, b): (0, move, 0), (1, first wait's column
+        offset in ``s``, number of waits), (2, offload, 0); None when it does not start by moving."""
+        known = self._templates.get(id(template))
+        if known is not None and known[0] is template:
+            return known[1]
+        edges = np.asarray(template.edges, dtype=np.int64)
+        types, columns = self.edge_type[edges], self.ref[edges]
+        moving = np.flatnonzero(types != 1)
+        segments: list[tuple[int, int, int]] | None = None
+        if len(moving) and types[moving[0]] == 0:
+            types, columns = types[moving[0]:], columns[moving[0]:].astype(np.int64)
+            block_start = np.array([self.x.start, self.s.start, self.u.start], dtype=np.int64)
+            offset = columns - block_start[types]  # the move, wait or offload index within its block
+            # A wait continues a run when it is the next slot of the same pair.
+            follows = np.zeros(len(types), dtype=bool)
+            both_waits = (types[1:] == 1) & (types[:-1] == 1)
+            follows[1:] = both_waits & (offset[1:] == offset[:-1] + 1) & (offset[1:] % self.n_slots != 0)
+            starts = np.flatnonzero(~follows)
+            lengths = np.diff(np.append(starts, len(types)))
+            segments = [(int(t), int(o), int(n) if t == 1 else 0)
+                        for t, o, n in zip(types[starts].tolist(), offset[starts].tolist(), lengths.tolist())]
+        self._templates[id(template)] = (template, segments)
+        return segments
 
     def variant(self, template: Path, kind: int, end_place: int | None = None, shift: int = 0) -> Path | None:
         """``template``'s moves, holds and offloading for commodity ``kind``, leaving its first place with
@@ -58,79 +94,71 @@ class PathVariants:
         arrives there and offloads at the first slot the model allows, waiting there if it may. With
         ``shift``, every move, wait and offload is ``shift`` slots later (earlier when negative), where
         the model has the same move taking the same slots."""
-        model, nodes = self.model, self.model.truck_nodes
-        moving = [e for e in template.edges if self.edge_type[e] != 1]
-        if not moving or self.edge_type[moving[0]] != 0:
+        segments = self._segments(template)
+        if segments is None:
             return None
-        first_move = int(self.ref[moving[0]] - self.x.start)
-        source, departs = int(model.arcs.tail[model.trucks.arc[first_move]]), int(model.trucks.dep[first_move]) + shift
+        n_slots, n_kinds = self.n_slots, self.n_kinds
+        move_dep, move_arr, move_arc, move_of = self.move_dep, self.move_arr, self.move_arc, self.move_of
+        first_move = segments[0][1]
+        source, departs = self.move_tail[first_move], move_dep[first_move] + shift
         if departs < 0:
             return None
-        pair = int(nodes.lookup[source, kind])
+        pair = self.pair_of[source][kind]
         if pair < 0:
             return None
-        lots = np.flatnonzero(model.supply_trucks[pair, : departs + 1] > 0)
-        if not len(lots):
+        start = self.first_lot[pair]
+        if start < 0 or start > departs:
             return None
-        start = int(lots[0])
+        start_row = pair * n_slots + start
         edges: list[int] = []
         if departs > start:  # waiting loaded at the source until the departure
-            first_hold = self._hold_edge(source, kind, start)
-            if first_hold < 0:
+            base = self.hold_base[source][kind]
+            if base < 0:
                 return None
-            edges = list(range(first_hold, first_hold + departs - start))
-        first = template.edges.index(moving[0])
-        for e in template.edges[first:]:
-            column = int(self.ref[e])
-            if self.edge_type[e] == 0:
-                m = column - self.x.start
-                dep = int(model.trucks.dep[m]) + shift
-                if not 0 <= dep < self.n_slots:
+            edges.extend(range(base + start, base + departs))
+        for segment_type, a, b in segments:
+            if segment_type == 0:
+                dep = move_dep[a] + shift
+                if not 0 <= dep < n_slots:
                     return None
-                key = (int(model.trucks.arc[m]) * self.n_slots + dep) * self.n_kinds + kind
-                found = self._find(self.move_sorted, self.move_order, key)
-                if found < 0 or model.trucks.arr[found] != model.trucks.arr[m] + shift:
+                found = move_of.get((move_arc[a] * n_slots + dep) * n_kinds + kind, -1)
+                if found < 0 or move_arr[found] != move_arr[a] + shift:
                     return None
                 edges.append(found)
-                if end_place is not None and int(model.arcs.head[model.trucks.arc[m]]) == end_place:
-                    arrives = int(model.trucks.arr[found])
-                    return self._offload(edges, end_place, kind, arrives, pair * self.n_slots + start)
-            elif self.edge_type[e] == 1:
-                i = column - self.s.start
-                held = model.storage_pairs[i // self.n_slots]
-                slot = i % self.n_slots + shift
-                hold = self._hold_edge(int(nodes.pair_place[held]), kind, slot) if 0 <= slot < self.n_slots - 1 else -1
-                if hold < 0:
+                if end_place is not None and self.move_head[a] == end_place:
+                    return self._offload(edges, end_place, kind, move_arr[found], start_row)
+            elif segment_type == 1:
+                slot = a % n_slots + shift
+                if slot < 0 or slot + b - 1 >= n_slots - 1:
                     return None
-                edges.append(hold)
+                base = self.hold_base[self.held_place[a // n_slots]][kind]
+                if base < 0:
+                    return None
+                edges.extend(range(base + slot, base + slot + b))
             else:
                 if end_place is not None:
                     return None  # the template never reaches end_place
-                i = column - self.u.start
-                slot = int(model.unload_slot[i]) + shift
-                if not 0 <= slot < self.n_slots:
+                slot = self.unload_slot[a] + shift
+                if not 0 <= slot < n_slots:
                     return None
-                key = (int(model.unload_place[i]) * self.n_kinds + kind) * self.n_slots + slot
-                found = self._find(self.unload_sorted, self.unload_order, key)
+                found = self.offload_of.get((self.unload_place[a] * n_kinds + kind) * n_slots + slot, -1)
                 if found < 0:
                     return None
-                edges.append(self.x.size + self.s.size + found)
-        return Path(edges, 0.0, pair * self.n_slots + start, True)
+                edges.append(self.offload_edge0 + found)
+        return Path(edges, 0.0, start_row, True)
 
     def _offload(self, edges: list[int], place: int, kind: int, slot: int, start_row: int,
                  max_wait_slots: int = 96) -> Path | None:
         """``edges`` (arriving at ``place`` in ``slot``) ended by offloading there at the first slot the model
         has, waiting in between where waiting is allowed; None if there is none within ``max_wait_slots``."""
-        waits: list[int] = []
+        base = self.hold_base[place][kind]
         for t in range(slot, min(slot + max_wait_slots, self.n_slots)):
-            key = (place * self.n_kinds + kind) * self.n_slots + t
-            found = self._find(self.unload_sorted, self.unload_order, key)
+            found = self.offload_of.get((place * self.n_kinds + kind) * self.n_slots + t, -1)
             if found >= 0:
-                return Path(edges + waits + [self.x.size + self.s.size + found], 0.0, start_row, True)
-            hold = self._hold_edge(place, kind, t)
-            if hold < 0:
+                waits = list(range(base + slot, base + t))
+                return Path(edges + waits + [self.offload_edge0 + found], 0.0, start_row, True)
+            if base < 0:
                 return None
-            waits.append(hold)
         return None
 
 
@@ -202,6 +230,38 @@ class PathLimits:
         if np.any(self.stock_used[lots] + trucks > self.stock[lots] + 1e-6):
             return "stock"
         return None
+
+    def fitting(self, paths: list[int]) -> np.ndarray:
+        """``fits(j) is None`` for each of ``paths``, at once: the same comparisons, entry by entry."""
+        js = np.asarray(paths, dtype=np.int64)
+        ok = np.ones(len(js), dtype=bool)
+        checks = (
+            (self.per_path, self.activity, self.upper, True),
+            (self.columns, self.column_use, self.column_upper, True),
+            (self.stock_member, self.stock_used, self.stock, False),  # a truck takes one truckload of its lot
+        )
+        for matrix, use, limit, by_value in checks:
+            block = matrix[:, js]
+            owner = np.repeat(np.arange(len(js)), np.diff(block.indptr))
+            over = use[block.indices] + (block.data if by_value else 1) > limit[block.indices] + 1e-6
+            ok &= np.bincount(owner[over], minlength=len(js)) == 0
+        return ok
+
+    def refit(self, verdicts: np.ndarray, paths: list[int], changed: int) -> None:
+        """Bring ``verdicts`` (``fitting(paths)`` before trucks were added on path ``changed``) up to date, in
+        place: only paths sharing a limit row, a column or a stock lot with ``changed`` can have a new
+        verdict (``fits`` reads nothing else), so only those are asked again."""
+        js = np.asarray(paths, dtype=np.int64)
+        touched = np.zeros(len(js), dtype=bool)
+        for matrix in (self.per_path, self.columns, self.stock_member):
+            of_changed, _ = self._block(matrix, changed)
+            mark = np.zeros(matrix.shape[0], dtype=bool)
+            mark[of_changed] = True
+            block = matrix[:, js]
+            owner = np.repeat(np.arange(len(js)), np.diff(block.indptr))
+            touched[owner[mark[block.indices]]] = True
+        again = np.flatnonzero(touched)
+        verdicts[again] = self.fitting(js[again].tolist())
 
     def add(self, j: int, trucks: int) -> None:
         """Record ``trucks`` more (or fewer, when negative) on path ``j``."""

@@ -14,6 +14,7 @@ its columns' entries, so a plan's floors are judged by exactly the rule the LP w
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -174,8 +175,9 @@ class QuotaFloors:
 def path_incidence(flow: FlowPaths, n_cols: int) -> sp.csc_matrix:
     """(LP columns × paths): 1 where a path uses a column (a move, a wait or an offload); a column
     a path uses twice counts 2."""
-    lengths = np.fromiter((len(path.edges) for path in flow.paths), dtype=np.int64, count=len(flow.paths))
-    edges = np.fromiter((edge for path in flow.paths for edge in path.edges), dtype=np.int64, count=int(lengths.sum()))
+    walks = [path.edges for path in flow.paths]
+    lengths = np.fromiter(map(len, walks), dtype=np.int64, count=len(walks))
+    edges = np.fromiter(chain.from_iterable(walks), dtype=np.int64, count=int(lengths.sum()))
     rows = np.asarray(flow.edges.ref, dtype=np.int64)[edges]
     cols = np.repeat(np.arange(len(flow.paths), dtype=np.int64), lengths)
     return sp.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_cols, len(flow.paths)))
@@ -202,9 +204,11 @@ def quota_shortfalls(model: PlanningModel, trucks: FlowPaths, trucks_int: np.nda
             ]
         ),
     )
-    incidence = path_incidence(trucks, model.lp.n_cols)
     x = model.col("x")
-    out = []
+    out: list[QuotaShortfall] = []
+    if not np.any(short > TOL):
+        return out  # nothing short: no path needs reading
+    incidence = path_incidence(trucks, model.lp.n_cols)
     for r, (quota, rule) in enumerate(_rules(model)):
         if short[r] <= TOL:
             continue

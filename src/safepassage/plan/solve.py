@@ -20,7 +20,7 @@ from scipy.sparse.csgraph import connected_components
 from safepassage.errors import InfeasibleError, SolverError
 from safepassage.plan.lp_matrix import LPMatrix
 
-__all__ = ["SolveStatus", "LPSolution", "solve_lp", "solve_by_components"]
+__all__ = ["ColumnwiseLP", "SolveStatus", "LPSolution", "solve_lp", "solve_by_components"]
 
 
 class SolveStatus(str, Enum):
@@ -55,25 +55,104 @@ _STATUS = {
 }
 
 
+@dataclass(frozen=True)
+class ColumnwiseLP:
+    """An LP as the arrays HiGHS reads: the constraint matrix column-wise, costs, bounds (infinite ones as
+    HiGHS's infinity), the sense and the objective's constant.
+
+    ``pass_to`` hands the arrays to HiGHS as they are. A ``highspy.HighsLp`` copies its matrix in and out
+    element by element (about 40 ms over the parts of a Gaza week's LP), so the solve path keeps this form
+    and makes a ``HighsLp`` (``to_highs``) only for callers that need one."""
+
+    matrix: sp.csc_matrix
+    cost: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    maximize: bool
+    offset: float = 0.0
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.matrix.shape[0])
+
+    @property
+    def n_cols(self) -> int:
+        return int(self.matrix.shape[1])
+
+    @classmethod
+    def of_matrix(cls, lp: LPMatrix) -> ColumnwiseLP:
+        """``lp`` (the planner's build) in this form."""
+        cost, col_lower, col_upper, row_lower, row_upper = lp.vectors()
+        inf = highspy.kHighsInf
+        return cls(
+            lp.csc(), cost, np.where(np.isinf(col_lower), -inf, col_lower), np.where(np.isinf(col_upper), inf, col_upper),
+            np.where(np.isinf(row_lower), -inf, row_lower), np.where(np.isinf(row_upper), inf, row_upper),
+            bool(lp.sense_maximize),
+        )
+
+    @classmethod
+    def of_highs(cls, lp: highspy.HighsLp) -> ColumnwiseLP:
+        """A ``HighsLp`` (column-wise) in this form."""
+        matrix = sp.csc_matrix(
+            (np.asarray(lp.a_matrix_.value_), np.asarray(lp.a_matrix_.index_), np.asarray(lp.a_matrix_.start_)),
+            shape=(lp.num_row_, lp.num_col_),
+        )
+        return cls(
+            matrix, np.asarray(lp.col_cost_), np.asarray(lp.col_lower_), np.asarray(lp.col_upper_), np.asarray(lp.row_lower_),
+            np.asarray(lp.row_upper_), lp.sense_ == highspy.ObjSense.kMaximize, float(lp.offset_),
+        )
+
+    def _sense(self) -> highspy.ObjSense:
+        return highspy.ObjSense.kMaximize if self.maximize else highspy.ObjSense.kMinimize
+
+    def to_highs(self) -> highspy.HighsLp:
+        """The same LP as a ``highspy.HighsLp``."""
+        model = highspy.HighsLp()
+        model.num_col_, model.num_row_ = self.n_cols, self.n_rows
+        model.sense_ = self._sense()
+        model.offset_ = self.offset
+        model.col_cost_ = self.cost
+        model.col_lower_, model.col_upper_ = self.col_lower, self.col_upper
+        model.row_lower_, model.row_upper_ = self.row_lower, self.row_upper
+        model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        model.a_matrix_.start_ = self.matrix.indptr.astype(np.int32)
+        model.a_matrix_.index_ = self.matrix.indices.astype(np.int32)
+        model.a_matrix_.value_ = self.matrix.data
+        return model
+
+    def pass_to(self, highs: highspy.Highs) -> None:
+        """Give HiGHS this LP (``Highs.passModel`` from arrays); ``SolverError`` if HiGHS refuses it."""
+        status = highs.passModel(
+            self.n_cols, self.n_rows, int(self.matrix.nnz), int(highspy.MatrixFormat.kColwise), int(self._sense()),
+            float(self.offset), np.ascontiguousarray(self.cost, dtype=np.float64),
+            np.ascontiguousarray(self.col_lower, dtype=np.float64), np.ascontiguousarray(self.col_upper, dtype=np.float64),
+            np.ascontiguousarray(self.row_lower, dtype=np.float64), np.ascontiguousarray(self.row_upper, dtype=np.float64),
+            self.matrix.indptr.astype(np.int32), self.matrix.indices.astype(np.int32),
+            np.ascontiguousarray(self.matrix.data, dtype=np.float64),
+            np.zeros(self.n_cols, dtype=np.int32),  # every column continuous (HighsVarType.kContinuous)
+        )
+        if status == highspy.HighsStatus.kError:
+            raise SolverError("HiGHS refused the planning LP (a bug: please report it with the scenario)")
+
+    def part(self, rows: np.ndarray, cols: np.ndarray) -> ColumnwiseLP:
+        """The LP restricted to ``rows`` and ``cols``, as ``sub_lp`` makes it (no constant)."""
+        columns = self.matrix[:, cols]
+        local = np.full(self.n_rows, -1, dtype=np.int64)
+        local[rows] = np.arange(len(rows))
+        index = local[columns.indices]
+        if np.any(index < 0):
+            raise ValueError("a column has an entry in a row outside the part")
+        matrix = sp.csc_matrix((columns.data, index, columns.indptr), shape=(len(rows), len(cols)))
+        matrix.sort_indices()
+        return ColumnwiseLP(matrix, self.cost[cols], self.col_lower[cols], self.col_upper[cols], self.row_lower[rows],
+                            self.row_upper[rows], self.maximize)
+
+
 def to_highs_lp(lp: LPMatrix) -> highspy.HighsLp:
     """The LP in HiGHS's column-wise matrix form."""
-    cost, col_lower, col_upper, row_lower, row_upper = lp.vectors()
-    matrix = lp.csc()
-    inf = highspy.kHighsInf
-    model = highspy.HighsLp()
-    model.num_col_ = lp.n_cols
-    model.num_row_ = lp.n_rows
-    model.sense_ = highspy.ObjSense.kMaximize if lp.sense_maximize else highspy.ObjSense.kMinimize
-    model.col_cost_ = cost
-    model.col_lower_ = np.where(np.isinf(col_lower), -inf, col_lower)
-    model.col_upper_ = np.where(np.isinf(col_upper), inf, col_upper)
-    model.row_lower_ = np.where(np.isinf(row_lower), -inf, row_lower)
-    model.row_upper_ = np.where(np.isinf(row_upper), inf, row_upper)
-    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    model.a_matrix_.start_ = matrix.indptr.astype(np.int32)
-    model.a_matrix_.index_ = matrix.indices.astype(np.int32)
-    model.a_matrix_.value_ = matrix.data
-    return model
+    return ColumnwiseLP.of_matrix(lp).to_highs()
 
 
 def new_highs(time_limit_s: float | None = None, threads: int | None = None) -> highspy.Highs:
@@ -162,9 +241,18 @@ SIMPLEX_STRATEGY = 1  # HiGHS's dual simplex (4 would be the primal)
 SMALL_COMPONENT_COLUMNS = 2_000
 
 
-def sub_lp(lp: highspy.HighsLp, matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> highspy.HighsLp:
-    """The LP restricted to ``rows`` and ``cols`` (``matrix``: its constraint matrix, row-wise)."""
-    part = matrix[rows][:, cols].tocsc()
+def sub_lp(lp: highspy.HighsLp, matrix: sp.spmatrix, rows: np.ndarray, cols: np.ndarray) -> highspy.HighsLp:
+    """The LP restricted to ``rows`` and ``cols`` (``matrix``: its constraint matrix, column-wise at best).
+    ``rows`` (ascending) must hold every row the ``cols`` have an entry in, as a part of ``lp_components``
+    does; ``ValueError`` otherwise. The columns are taken whole and their row indices renumbered, the
+    same matrix as slicing rows and columns, without a pass over the rows of the other parts."""
+    columns = matrix.tocsc()[:, cols]
+    local = np.full(matrix.shape[0], -1, dtype=np.int64)
+    local[rows] = np.arange(len(rows))
+    index = local[columns.indices]
+    if np.any(index < 0):
+        raise ValueError("sub_lp: a column has an entry in a row outside the part")
+    part = sp.csc_matrix((columns.data, index, columns.indptr), shape=(len(rows), len(cols)))
     part.sort_indices()
     out = highspy.HighsLp()
     out.num_col_, out.num_row_ = len(cols), len(rows)
@@ -190,17 +278,19 @@ def empty_rows_solution(row_lower: np.ndarray, row_upper: np.ndarray) -> LPSolut
     return LPSolution(SolveStatus.optimal, 0.0, np.zeros(0), zeros, zeros, 0.0, 0)
 
 
-def lp_components(lp: highspy.HighsLp) -> list[tuple[np.ndarray, np.ndarray]]:
+def lp_components(lp: highspy.HighsLp | ColumnwiseLP) -> list[tuple[np.ndarray, np.ndarray]]:
     """The LP split into independent parts, as (rows, columns) index arrays: the connected components
     of its row–column graph (two rows are linked when a column has entries in both), the small ones
     lumped into one part. Every row and every column is in exactly one part."""
-    n_rows, n_cols = lp.num_row_, lp.num_col_
-    matrix = sp.csc_matrix(
-        (np.asarray(lp.a_matrix_.value_), np.asarray(lp.a_matrix_.index_), np.asarray(lp.a_matrix_.start_)),
-        shape=(n_rows, n_cols),
+    whole = lp if isinstance(lp, ColumnwiseLP) else ColumnwiseLP.of_highs(lp)
+    n_rows, n_cols, matrix = whole.n_rows, whole.n_cols, whole.matrix
+    # The bipartite graph rows–columns, one edge per entry (components of an undirected graph: one direction
+    # is enough); nodes are the rows, then the columns.
+    n_nodes = n_rows + n_cols
+    column_of = np.repeat(np.arange(n_cols, dtype=np.int64), np.diff(matrix.indptr))
+    graph = sp.csr_matrix(
+        (np.ones(len(column_of), dtype=np.int8), (matrix.indices.astype(np.int64), n_rows + column_of)), shape=(n_nodes, n_nodes)
     )
-    pattern = matrix.astype(bool).astype(np.int8)
-    graph = sp.bmat([[None, pattern], [pattern.T, None]], format="csr")
     _, label = connected_components(graph, directed=False)
     row_label, col_label = label[:n_rows], label[n_rows:]
     columns_per = np.bincount(col_label, minlength=label.max() + 1)
@@ -213,7 +303,8 @@ def lp_components(lp: highspy.HighsLp) -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def solve_by_components(
-    lp: highspy.HighsLp, time_limit_s: float | None = None, threads: int | None = None, ipm_columns: np.ndarray | None = None
+    lp: highspy.HighsLp | ColumnwiseLP, time_limit_s: float | None = None, threads: int | None = None,
+    ipm_columns: np.ndarray | None = None,
 ) -> LPSolution:
     """Solve ``lp`` part by part (``lp_components``): the optimum of independent parts is the union
     of their optima, and the objective their sum. Each part goes to the dual simplex when it has at
@@ -222,34 +313,30 @@ def solve_by_components(
     ``ipm_columns`` (bool per column). Raises as ``solve_lp`` does: an infeasible or unbounded part
     makes the whole LP so."""
     started = time.perf_counter()
-    parts = lp_components(lp)
-    matrix = sp.csc_matrix(
-        (np.asarray(lp.a_matrix_.value_), np.asarray(lp.a_matrix_.index_), np.asarray(lp.a_matrix_.start_)),
-        shape=(lp.num_row_, lp.num_col_),
-    ).tocsr()
-    x = np.zeros(lp.num_col_)
-    row_dual = np.zeros(lp.num_row_)
-    row_activity = np.zeros(lp.num_row_)
-    objective = float(lp.offset_)
+    whole = lp if isinstance(lp, ColumnwiseLP) else ColumnwiseLP.of_highs(lp)
+    parts = lp_components(whole)
+    x = np.zeros(whole.n_cols)
+    row_dual = np.zeros(whole.n_rows)
+    row_activity = np.zeros(whole.n_rows)
+    objective = whole.offset
     iterations = 0
     for rows, cols in parts:
         if len(cols) == 0:  # rows without columns: their activity is 0, which their bounds must allow
-            empty_rows_solution(np.asarray(lp.row_lower_)[rows], np.asarray(lp.row_upper_)[rows])
+            empty_rows_solution(whole.row_lower[rows], whole.row_upper[rows])
             continue
         left = None if time_limit_s is None else max(time_limit_s - (time.perf_counter() - started), 1e-3)
         highs = new_highs(left, threads)
-        part = lp if len(parts) == 1 else sub_lp(lp, matrix, rows, cols)
-        nonzeros = len(part.a_matrix_.value_)
-        if nonzeros <= SIMPLEX_MAX_NONZEROS and (ipm_columns is None or not ipm_columns[cols].any()):
+        part = whole if len(parts) == 1 else whole.part(rows, cols)
+        if part.matrix.nnz <= SIMPLEX_MAX_NONZEROS and (ipm_columns is None or not ipm_columns[cols].any()):
             highs.setOptionValue("solver", "simplex")
             highs.setOptionValue("simplex_strategy", SIMPLEX_STRATEGY)
         else:
             highs.setOptionValue("solver", "ipm")
-        highs.passModel(part)
+        part.pass_to(highs)
         solved = _run(highs, time.perf_counter())
         x[cols] = solved.x
         row_dual[rows] = solved.row_dual
         row_activity[rows] = solved.row_activity
-        objective += solved.objective - float(part.offset_)  # each part's own offset: lp's is added once
+        objective += solved.objective - part.offset  # each part's own constant: the whole LP's is added once
         iterations += solved.iterations
     return LPSolution(SolveStatus.optimal, objective, x, row_dual, row_activity, time.perf_counter() - started, iterations)
