@@ -337,7 +337,7 @@ def round_and_repair(model: PlanningModel, solution: LPSolution, max_passes: int
             trucks, trucks_int = _with_variants(model, trucks, trucks_int, people, people_int, max_passes, mip_time_limit_s)
     plan = integer_plan(model, trucks, people, trucks_int, people_int)
     if reduced and len(trucks.paths) and solution.objective - plan.value > FLOW_PROGRAM_FROM_GAP * max(abs(solution.objective), 1.0):
-        # A bigger program than the path program (on the 500-place day, 17 CPU s against an LP of 26): time in
+        # A bigger program than the path program (on the 500-place day, 14–23 s against an LP of 26–28): time in
         # proportion to the LP's, at least 10 s, at most 120 s; a wall-clock limit, so with room for a loaded machine.
         flow_time_limit_s = min(120.0, max(10.0, 1.5 * solution.solve_seconds))
         better = _whole_truck_flow_paths(model, solution, plan, flow_time_limit_s)
@@ -348,7 +348,7 @@ def round_and_repair(model: PlanningModel, solution: LPSolution, max_passes: int
 
 # The flow program (plan/whole_truck_flow.py) runs when the path plan is further than this from the
 # LP bound: closer, there is little left to gain for the cost of a second integer program (the Gaza
-# week's path plans are within 0.25 %, so it never runs there).
+# week's path plans are within 0.27 %, so it never runs there).
 FLOW_PROGRAM_FROM_GAP = 0.005
 
 
@@ -517,7 +517,7 @@ def _path_program(
     lp.integrality_ = [highspy.HighsVarType.kInteger] * n_paths + [highspy.HighsVarType.kContinuous] * (n_pairs * n_tiers)
     highs = new_highs(time_limit_s)
     highs.setOptionValue("mip_rel_gap", 1e-4)
-    for option, value in PATH_PROGRAM_OPTIONS.items():
+    for option, value in (PATH_PROGRAM_OPTIONS if reduced else {}).items():  # the baseline keeps HiGHS's defaults
         highs.setOptionValue(option, value)
     highs.passModel(lp)
     start = highspy.HighsSolution()
