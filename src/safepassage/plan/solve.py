@@ -155,9 +155,26 @@ def to_highs_lp(lp: LPMatrix) -> highspy.HighsLp:
     return ColumnwiseLP.of_matrix(lp).to_highs()
 
 
+# The thread count HiGHS's process-wide scheduler was started with (None: HiGHS's default), once known.
+_scheduler_threads: dict[str, int | None] = {}
+
+
+def _scheduler_for(threads: int | None) -> None:
+    """HiGHS starts one scheduler per process, at its first run, and refuses a later run that asks for
+    another explicit thread count (the run ends with the status "Not Set"). Before an instance asks for
+    a count other than the scheduler's, reset the scheduler (blocking: runs in this process are
+    sequential). A run that leaves ``threads`` unset accepts any scheduler."""
+    if threads is not None and "threads" in _scheduler_threads and _scheduler_threads["threads"] != threads:
+        highspy.Highs.resetGlobalScheduler(True)
+        _scheduler_threads.clear()
+    _scheduler_threads.setdefault("threads", threads)
+
+
 def new_highs(time_limit_s: float | None = None, threads: int | None = None) -> highspy.Highs:
     """A silent HiGHS instance. highspy prints its banner to the C-level stdout while constructing,
-    before any option can be set; that would corrupt ``--json`` output, so fd 1 is muted meanwhile."""
+    before any option can be set; that would corrupt ``--json`` output, so fd 1 is muted meanwhile.
+    ``threads``: an explicit thread count, honoured even after runs with another (``_scheduler_for``)."""
+    _scheduler_for(threads)
     sys.stdout.flush()
     saved = os.dup(1)
     try:
