@@ -55,6 +55,22 @@ _STATUS = {
 }
 
 
+def part_matrix(matrix: sp.csc_matrix, rows: np.ndarray, cols: np.ndarray) -> sp.csc_matrix:
+    """The constraint matrix of the part ``rows`` x ``cols``: the columns taken whole and their row
+    indices renumbered (the same matrix as slicing rows and columns, without a pass over the other
+    parts' rows). ``rows`` (ascending) must hold every row the ``cols`` have an entry in, as a part of
+    ``lp_components`` does; ``ValueError`` otherwise."""
+    columns = matrix[:, cols]
+    local = np.full(matrix.shape[0], -1, dtype=np.int64)
+    local[rows] = np.arange(len(rows))
+    index = local[columns.indices]
+    if np.any(index < 0):
+        raise ValueError("a column has an entry in a row outside the part")
+    part = sp.csc_matrix((columns.data, index, columns.indptr), shape=(len(rows), len(cols)))
+    part.sort_indices()
+    return part
+
+
 @dataclass(frozen=True)
 class ColumnwiseLP:
     """An LP as the arrays HiGHS reads: the constraint matrix column-wise, costs, bounds (infinite ones as
@@ -138,14 +154,7 @@ class ColumnwiseLP:
 
     def part(self, rows: np.ndarray, cols: np.ndarray) -> ColumnwiseLP:
         """The LP restricted to ``rows`` and ``cols``, as ``sub_lp`` makes it (no constant)."""
-        columns = self.matrix[:, cols]
-        local = np.full(self.n_rows, -1, dtype=np.int64)
-        local[rows] = np.arange(len(rows))
-        index = local[columns.indices]
-        if np.any(index < 0):
-            raise ValueError("a column has an entry in a row outside the part")
-        matrix = sp.csc_matrix((columns.data, index, columns.indptr), shape=(len(rows), len(cols)))
-        matrix.sort_indices()
+        matrix = part_matrix(self.matrix, rows, cols)
         return ColumnwiseLP(matrix, self.cost[cols], self.col_lower[cols], self.col_upper[cols], self.row_lower[rows],
                             self.row_upper[rows], self.maximize)
 
@@ -263,14 +272,7 @@ def sub_lp(lp: highspy.HighsLp, matrix: sp.spmatrix, rows: np.ndarray, cols: np.
     ``rows`` (ascending) must hold every row the ``cols`` have an entry in, as a part of ``lp_components``
     does; ``ValueError`` otherwise. The columns are taken whole and their row indices renumbered, the
     same matrix as slicing rows and columns, without a pass over the rows of the other parts."""
-    columns = matrix.tocsc()[:, cols]
-    local = np.full(matrix.shape[0], -1, dtype=np.int64)
-    local[rows] = np.arange(len(rows))
-    index = local[columns.indices]
-    if np.any(index < 0):
-        raise ValueError("sub_lp: a column has an entry in a row outside the part")
-    part = sp.csc_matrix((columns.data, index, columns.indptr), shape=(len(rows), len(cols)))
-    part.sort_indices()
+    part = part_matrix(matrix.tocsc(), rows, cols)
     out = highspy.HighsLp()
     out.num_col_, out.num_row_ = len(cols), len(rows)
     out.sense_ = lp.sense_
