@@ -23,10 +23,11 @@ import resource
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from baseline_tree import baseline_src
 
 ROOT = Path(__file__).resolve().parent.parent
 PROPOSALS = ("no-pause", "single-4h-pause", "daily-4h-north", "truce-4day", "ceasefire")
@@ -109,11 +110,7 @@ def main() -> None:
         return
     load_start = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
-        archive = Path(tmp) / "base.tar"
-        subprocess.run(["git", "-C", str(ROOT), "archive", "-o", str(archive), args.baseline, "src"], check=True)
-        with tarfile.open(archive) as tar:
-            tar.extractall(tmp, filter="data")
-        trees = {"baseline": Path(tmp) / "src", "now": ROOT / "src"}
+        trees = {"baseline": baseline_src(args.baseline, Path(tmp)), "now": ROOT / "src"}
         runs: dict[str, list[dict[str, Any]]] = {t: [] for t in trees}
         for _ in range(args.rounds):
             for tree, src in trees.items():  # alternate, so that load changes hit both

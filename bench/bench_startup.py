@@ -18,9 +18,10 @@ import resource
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
+
+from baseline_tree import baseline_src
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = {"--help": ["--help"], "validate": ["validate", "gaza-2023-11"]}
@@ -47,11 +48,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        archive = Path(tmp) / "base.tar"
-        subprocess.run(["git", "-C", str(ROOT), "archive", "-o", str(archive), args.baseline, "src"], check=True)
-        with tarfile.open(archive) as tar:
-            tar.extractall(tmp, filter="data")
-        trees = {"baseline": Path(tmp) / "src", "now": ROOT / "src"}
+        trees = {"baseline": baseline_src(args.baseline, Path(tmp)), "now": ROOT / "src"}
         samples: dict[str, dict[str, list[float]]] = {t: {c: [] for c in [*COMMANDS, "import"]} for t in trees}
         for _ in range(args.rounds):
             for tree, src in trees.items():  # alternate, so that load changes hit both
