@@ -222,7 +222,7 @@ def test_party_liaison_sees_only_their_party_and_answers(browse: Any, world: Wor
     me.page.check("input[name=action][value=receipt]")
     me.page.click("main form button[type=submit]")
     me.page.wait_for_url(f"**/ui/inbox/{target['id']}")
-    assert "acknowledged" in me.page.inner_text("#own-answer")
+    expect(me.page.locator("#own-answer")).to_contain_text("acknowledged")
     answers = api("coordinator").get(f"/notifications/{target['id']}/acknowledgments")
     assert [a["decision"] for a in answers] == ["acknowledged"]
     assert me.axe() == []
@@ -235,11 +235,11 @@ def test_party_liaison_sees_only_their_party_and_answers(browse: Any, world: Wor
     me.page.fill("#message", "Can the convoy move 2 hours later, 12:00-16:00?")
     me.page.click("main form button[type=submit]")
     me.page.wait_for_url(f"**/ui/inbox/{second['id']}")
-    assert "queried" in me.page.inner_text("#own-answer")
+    expect(me.page.locator("#own-answer")).to_contain_text("queried")
     # A denial without a reason is refused with the reason why.
     me.page.check("input[name=action][value=deny]")
     me.page.click("main form button[type=submit]")
-    assert "needs a message" in me.page.inner_text("main")
+    expect(me.page.locator("main")).to_contain_text("needs a message")
 
     # Humanitarian notification (HNS): receipt, dissemination, then facilitated with a changed window.
     hns, other = world.hns["Party A"], world.hns["Party B"]
@@ -249,6 +249,9 @@ def test_party_liaison_sees_only_their_party_and_answers(browse: Any, world: Wor
     me.page.click("#confirm-receipt")
     me.page.fill("#dis-note", "southern command posts")
     me.page.click("#confirm-dissemination")
+    expect(me.page.locator(f"#hns-addressees tr[data-party='{world.party_ids['Party A']}']")).to_contain_text(
+        re.compile(r"done .*done ", re.S)
+    )
     row = me.page.locator(f"#hns-addressees tr[data-party='{world.party_ids['Party A']}']").inner_text()
     assert row.count("done ") == 2, row
     later_start = dt.datetime.fromisoformat(hns["window_start"]) + dt.timedelta(hours=2)
@@ -260,7 +263,7 @@ def test_party_liaison_sees_only_their_party_and_answers(browse: Any, world: Wor
     assert me.axe() == []
     me.screenshots("hns-liaison")
     me.page.click("#send-response")
-    assert "new version" in me.page.inner_text("main")
+    expect(me.page.locator("main")).to_contain_text("new version")
     responses = api("coordinator").get(f"/hns-notifications/{hns['id']}/responses")
     assert [r["response"] for r in responses] == ["facilitated_with_conditions"]
     new_version = api("coordinator").get(f"/hns-notifications/{responses[0]['new_version_id']}")
@@ -301,6 +304,7 @@ def test_monitor_records_an_arrival_and_the_plan_page_shows_it(browse: Any, worl
     me.page.fill("#st-movement", str(movement["id"]))
     me.page.select_option("#st-status", "facilitated")
     me.page.click("form[action='/ui/movements/status'] button")
+    me.page.wait_for_url(re.compile(r"/ui/events\?movement="))
     commodity = next(iter(movement["cargo"]))
     # What arrives is at most what the convoy carried (the service refuses more): most good, a little damaged.
     carried = float(movement["cargo"][commodity])
@@ -374,8 +378,12 @@ def test_public_page_in_arabic_and_english_without_javascript_or_sensitive_sites
         assert ("هدنة إنسانية" if lang == "ar" else "Humanitarian pause") in html
         # The scenario's and the proposal's titles in the page's language (the Gaza scenario gives both).
         proposal = scenario.proposal(newest["proposal"])
-        assert reader.page.locator(".headline .scenario-title").inner_text() == (scenario.title_ar if lang == "ar" else scenario.title)
-        assert reader.page.locator(".headline .proposal-title").inner_text() == (proposal.name_ar if lang == "ar" else proposal.name)
+        assert reader.page.locator(".headline .scenario-title").inner_text() == (
+            scenario.title_ar if lang == "ar" else scenario.title
+        )
+        assert reader.page.locator(".headline .proposal-title").inner_text() == (
+            proposal.name_ar if lang == "ar" else proposal.name
+        )
         # The Gaza scenario declares no screening point that holds or sends people back: no such warning.
         assert reader.page.locator(".screening").count() == 0
         assert ("احمل وثائق هويتك" if lang == "ar" else "Carry identity documents") not in html
