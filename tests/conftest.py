@@ -60,11 +60,14 @@ def _plan_the_gaza_week_once(request):
 
     real = plan_commands.compare_proposals
 
-    def cached(scenario, proposals=None, horizon=None, on_done=None, on_start=None, workers=1, window_value=False):
+    def cached(scenario, proposals=None, horizon=None, on_done=None, on_start=None, workers=1, window_value=False, certify_s=0.0):
         from safepassage.scenario import load_scenario
 
-        if scenario.name != GAZA or window_value or (horizon is not None and horizon != scenario.horizon) or scenario != load_scenario(GAZA):
-            return real(scenario, proposals, horizon, on_done=on_done, on_start=on_start, workers=workers, window_value=window_value)
+        if scenario.name != GAZA or window_value or certify_s or (horizon is not None and horizon != scenario.horizon) or scenario != load_scenario(GAZA):
+            return real(
+                scenario, proposals, horizon, on_done=on_done, on_start=on_start, workers=workers,
+                window_value=window_value, certify_s=certify_s,
+            )
         week = request.getfixturevalue("gaza_week")
         by_name = {r.proposal: r for r in week.results}
         chosen = list(proposals) if proposals else [p.id for p in scenario.proposals]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -39,7 +40,7 @@ def compare_proposals(*args: Any, **kwargs: Any) -> Comparison:
     return compare(*args, **kwargs)
 
 
-def _compare_with_progress(scenario: Scenario, proposals: list[str] | None, horizon: Horizon, quiet: bool, window_value: bool = False) -> Comparison:
+def _compare_with_progress(scenario: Scenario, proposals: list[str] | None, horizon: Horizon, quiet: bool, window_value: bool = False, certify_s: float = 0.0) -> Comparison:
     from safepassage.evaluate.compare import default_workers
 
     chosen = proposals or [p.id for p in scenario.proposals]
@@ -53,6 +54,7 @@ def _compare_with_progress(scenario: Scenario, proposals: list[str] | None, hori
             on_done=lambda result: progress.advance(task),
             workers=default_workers(),
             window_value=window_value,
+            certify_s=certify_s,
         )
 
 
@@ -230,13 +232,31 @@ def plan(
     out: OutOpt = None,
     schedule: Annotated[bool, typer.Option("--schedule/--no-schedule", help="Print the convoy and evacuation schedule.")] = True,
     window_value: WindowOpt = True,
+    certify_seconds: Annotated[
+        float,
+        typer.Option(
+            "--certify-seconds",
+            help="Also prove a bound for whole-truck plans, tighter than the LP's, in at most this many seconds "
+            "(the integer program itself; 0: skip). Only on the scenario's own grid.",
+        ),
+    ] = 0.0,
 ) -> None:
     """Plan one proposal: the best convoy and evacuation schedule, its KPIs, bound and gap."""
     from safepassage.evaluate.export import write_plan
+    from safepassage.plan.colgen.choice import resolve_method
     from safepassage.scenario import load_scenario
 
+    if not (math.isfinite(certify_seconds) and 0 <= certify_seconds <= 86_400):
+        raise typer.BadParameter("give a number of seconds from 0 to 86400", param_hint="--certify-seconds")
     loaded = load_scenario(scenario)
-    comparison = _compare_with_progress(loaded, [proposal], horizon_with(loaded, days, slot_minutes), quiet=json_out, window_value=window_value)
+    horizon = horizon_with(loaded, days, slot_minutes)
+    if certify_seconds and (method := resolve_method(loaded, horizon, "auto", loaded.proposal(proposal))) != "lp":
+        raise typer.BadParameter(
+            f"this plan is too large for the scenario's own grid and is made by method {method!r}, where the "
+            "whole-truck bound means nothing; leave --certify-seconds out",
+            param_hint="--certify-seconds",
+        )
+    comparison = _compare_with_progress(loaded, [proposal], horizon, quiet=json_out, window_value=window_value, certify_s=certify_seconds)
     result = comparison.results[0]
     if out is not None:
         write_plan(result, out)
@@ -246,11 +266,25 @@ def plan(
         typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
         return
     console.print(comparison_table(comparison))
+    if result.integer_bound is not None:
+        console.print(integer_bound_words(result), highlight=False)
     _print_bottlenecks(comparison)
     if schedule:
         _print_schedule(result)
     if out is not None:
         console.print(f"wrote {out}", highlight=False)
+
+
+def integer_bound_words(result: PlanResult) -> str:
+    """What ``--certify-seconds`` proved, in a sentence (``result.integer_bound`` must be set)."""
+    proved = result.integer_bound
+    if proved is None:
+        raise ValueError("this plan was made without --certify-seconds: it has no whole-truck bound")
+    how = "proved optimal" if proved.proved else f"time limit of {proved.seconds:g} s reached"
+    return (
+        f"Whole-truck bound {proved.bound:,.0f} person-days against the LP bound {result.bound:,.0f} ({how}): "
+        f"no whole-truck plan is worth more, and this plan is within {proved.gap:.2%} of it."
+    )
 
 
 def _print_schedule(result: PlanResult, limit: int = 25) -> None:

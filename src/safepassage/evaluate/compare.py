@@ -96,12 +96,14 @@ def compare_proposals(
     on_start: Callable[[str], None] | None = None,
     workers: int = 1,
     window_value: bool = False,
+    certify_s: float = 0.0,
 ) -> Comparison:
     """Plan each proposal (default: all, in file order); ``on_start``/``on_done`` report progress.
 
     With ``workers`` > 1 proposals are planned in that many processes (each solve single-threaded);
     results come back in the scenario's order either way and are identical. ``window_value`` prices
-    one more hour of every window (one more solve per proposal)."""
+    one more hour of every window (one more solve per proposal); ``certify_s`` > 0 proves a bound for
+    whole-truck plans in at most that many seconds per proposal (``plan/integer_bound.py``)."""
     chosen = list(proposals) if proposals else [p.id for p in scenario.proposals]
     for proposal in chosen:
         scenario.proposal(proposal)  # unknown names fail before any solve
@@ -110,7 +112,7 @@ def compare_proposals(
         for proposal in chosen:
             if on_start:
                 on_start(proposal)
-            result = plan_proposal(scenario, proposal, horizon=horizon, window_value=window_value)
+            result = plan_proposal(scenario, proposal, horizon=horizon, window_value=window_value, certify_s=certify_s)
             results.append(result)
             if on_done:
                 on_done(result)
@@ -120,7 +122,7 @@ def compare_proposals(
     # has already solved, so such a process spawns fresh interpreters instead (~1 s each to import).
     method = "spawn" if solved_in_this_process() or "fork" not in multiprocessing.get_all_start_methods() else "fork"
     with ProcessPoolExecutor(max_workers=min(workers, len(chosen)), mp_context=multiprocessing.get_context(method)) as pool:
-        futures = {pool.submit(plan_proposal, scenario, proposal, horizon, threads=1, window_value=window_value): proposal for proposal in chosen}
+        futures = {pool.submit(plan_proposal, scenario, proposal, horizon, threads=1, window_value=window_value, certify_s=certify_s): proposal for proposal in chosen}
         if on_start:
             on_start(", ".join(chosen))
         for future in as_completed(futures):

@@ -18,6 +18,7 @@ True
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 
 from safepassage.errors import PlanInvariantError
@@ -26,11 +27,12 @@ from safepassage.plan.bottleneck import find_bottlenecks
 from safepassage.plan.colgen.choice import resolve_method
 from safepassage.plan.convoys import consolidate, consolidation_report, planned_convoys, rules_of
 from safepassage.plan.destinations import newly_full
-from safepassage.plan.integer import round_and_repair
+from safepassage.plan.integer import IntegerPlan, round_and_repair
+from safepassage.plan.integer_bound import whole_truck_bound
 from safepassage.plan.kpi import plan_kpis
-from safepassage.plan.lp_build import build_planning_model
-from safepassage.plan.quota_floors import quota_shortfalls
-from safepassage.plan.result import Bottleneck, PlanResult
+from safepassage.plan.lp_build import PlanningModel, build_planning_model
+from safepassage.plan.quota_floors import path_incidence, quota_shortfalls
+from safepassage.plan.result import Bottleneck, IntegerBound, PlanResult
 from safepassage.plan.schedule import build_convoys, build_evacuations
 from safepassage.plan.time_grid import to_utc
 from safepassage.scenario.model import Horizon, Proposal, Scenario
@@ -59,7 +61,7 @@ def check_within_bound(value: float, bound: float) -> None:
         )
 
 
-def plan_proposal(scenario: Scenario, proposal: str, horizon: Horizon | None = None, time_limit_s: float | None = None, bottlenecks: int = 5, threads: int | None = None, window_value: bool = False, method: str = "auto") -> PlanResult:
+def plan_proposal(scenario: Scenario, proposal: str, horizon: Horizon | None = None, time_limit_s: float | None = None, bottlenecks: int = 5, threads: int | None = None, window_value: bool = False, method: str = "auto", certify_s: float = 0.0) -> PlanResult:
     """The best plan for ``proposal`` (id or name) over ``scenario``.
 
     ``window_value``: also price the windows — re-solve with every window one hour longer and report
@@ -70,12 +72,20 @@ def plan_proposal(scenario: Scenario, proposal: str, horizon: Horizon | None = N
     plans on a grid with coarse slots away from the windows' edges and certifies its bound on the
     scenario's own grid (``plan/condensed.py``: the plan's times are on the condensed grid); "auto" chooses
     by size (``plan/colgen/choice.py``: the Gaza week is "lp"). ``ValueError`` for another value.
+    ``certify_s`` > 0: also run the whole-truck program for at most that many seconds and report the
+    tighter bound it proves for whole-truck plans (``result.integer_bound``; ``plan/integer_bound.py``);
+    only on the scenario's own grid, so ``ValueError`` if the method chosen is not "lp".
     Raises ``UnknownProposalError`` for a proposal the scenario lacks, ``InfeasibleError`` when no plan
     exists and ``SolverError`` when HiGHS fails or hits ``time_limit_s``.
     """
     chosen = scenario.proposal(proposal)
     started = time.perf_counter()
     chosen_method = resolve_method(scenario, horizon, method, chosen)
+    if certify_s and chosen_method != "lp":
+        raise ValueError(
+            f"certify_s: the whole-truck bound needs the plan made on the scenario's own grid (method 'lp'), "
+            f"and this plan uses method {chosen_method!r}; pass method='lp' or leave certify_s at 0"
+        )
     lp_bound: float | None = None  # the bound of the LP the plan comes from, when it is not ``bound``
     if chosen_method == "columns":
         from safepassage.plan.colgen import solve_by_columns
@@ -141,8 +151,26 @@ def plan_proposal(scenario: Scenario, proposal: str, horizon: Horizon | None = N
         result.planned_convoys = planned_convoys(model, consolidated, rules, result.convoys)
         result.consolidation = consolidation_report(consolidated, result.planned_convoys, bound)
     result.quota_shortfalls = [short.record(grid) for short in quota_shortfalls(model, plan.trucks, plan.trucks_int)]
+    if certify_s:
+        result.integer_bound = _integer_bound(model, plan, bound, certify_s, threads)
     result.timings = {"build_s": built - started, "solve_s": solved - built, "round_s": rounded - solved, "report_s": time.perf_counter() - rounded}
     return result
+
+
+def _integer_bound(model: PlanningModel, plan: IntegerPlan, bound: float, certify_s: float, threads: int | None) -> IntegerBound:
+    """The whole-truck program's bound on ``plan`` (``plan/integer_bound.py``), with the plan's gap to it.
+    ``PlanInvariantError`` if the plan is worth more than the bound the program proved."""
+    start = path_incidence(plan.trucks, model.lp.n_cols) @ plan.trucks_int
+    proved = whole_truck_bound(model, start, certify_s, threads)
+    tighter = min(bound, proved.dual_bound)
+    check_within_bound(plan.value, tighter)
+    return IntegerBound(
+        bound=tighter,
+        gap=(tighter - plan.value) / abs(tighter) if abs(tighter) > 1e-9 else 0.0,
+        best_found=proved.best_found if math.isfinite(proved.best_found) else None,
+        proved=proved.proved,
+        seconds=certify_s,
+    )
 
 
 def _with_window_value(found: list[Bottleneck], scenario: Scenario, proposal: Proposal, horizon: Horizon | None, bound: float, time_limit_s: float | None, threads: int | None, top: int, method: str = "lp") -> list[Bottleneck]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from safepassage.plan.solve import SolveStatus
 
-__all__ = ["Convoy", "Dispatch", "PlannedConvoy", "EvacuationMovement", "Bottleneck", "ProposalKPIs", "PlanResult", "Leg", "edge_dict", "iso"]
+__all__ = ["Convoy", "Dispatch", "PlannedConvoy", "EvacuationMovement", "Bottleneck", "ProposalKPIs", "PlanResult", "IntegerBound", "Leg", "edge_dict", "iso"]
 
 
 @dataclass(frozen=True)
@@ -146,6 +146,22 @@ class ProposalKPIs:
 
 
 @dataclass
+class IntegerBound:
+    """The bound on whole-truck plans that ``plan --certify-seconds`` proved (``plan/integer_bound.py``).
+
+    ``bound``: min(LP bound, the whole-truck program's dual bound), no plan is worth more;
+    ``gap``: (bound - objective) / |bound|, how far the plan is at most from the best whole-truck plan;
+    ``best_found``: the best whole-truck point the program found (people continuous; null if none);
+    ``proved``: the program closed its own gap within ``seconds``, the time it was given."""
+
+    bound: float
+    gap: float
+    best_found: float | None
+    proved: bool
+    seconds: float
+
+
+@dataclass
 class PlanResult:
     """A proposal's plan: schedule, KPIs, LP bound, integer value and gap, bottlenecks, model size."""
 
@@ -172,6 +188,7 @@ class PlanResult:
     planned_convoys: list[PlannedConvoy] = field(default_factory=list)  # the convoys, under the scenario's convoy rules
     consolidation: dict[str, Any] | None = None  # what grouping into convoys cost (plan/convoys.py)
     quota_shortfalls: list[dict[str, Any]] = field(default_factory=list)  # floors and shares left short (plan/quota_floors.py)
+    integer_bound: IntegerBound | None = None  # a tighter bound for whole trucks, when asked (plan/integer_bound.py)
 
     def summary(self) -> dict[str, Any]:
         """The documented JSON shape for one proposal (see the README)."""
@@ -194,6 +211,7 @@ class PlanResult:
             "objective": self.objective,
             "bound": self.bound,
             "gap": self.gap,
+            "integer_bound": None if self.integer_bound is None else edge_dict(self.integer_bound),
             "status": self.status.value,
             "bottlenecks": [edge_dict(b) for b in self.bottlenecks],
             "convoys": len(self.convoys),

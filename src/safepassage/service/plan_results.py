@@ -23,7 +23,7 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 from sqlalchemy.orm import Session
 
 from safepassage.plan import PlanResult
-from safepassage.plan.result import Bottleneck, Convoy, EvacuationMovement, PlannedConvoy, ProposalKPIs
+from safepassage.plan.result import Bottleneck, Convoy, EvacuationMovement, IntegerBound, PlannedConvoy, ProposalKPIs
 from safepassage.service.models import PlanResultRecord
 
 __all__ = ["DOCUMENT_FORMAT", "plan_result_document", "plan_result_from_document", "stored_plan_result"]
@@ -90,6 +90,7 @@ def plan_result_from_document(document: dict[str, Any]) -> PlanResult:
         "timings": dict(plan.get("timings") or {}),
         "planned_convoys": _decode(list[PlannedConvoy], schedule.get("planned_convoys") or []),
         "consolidation": plan.get("consolidation"), "quota_shortfalls": list(plan.get("quota_shortfalls") or []),
+        "integer_bound": _decode(IntegerBound | None, plan.get("integer_bound")),
     }
     return PlanResult(**values)
 

@@ -1,0 +1,104 @@
+"""The bound for whole-truck plans (``plan/integer_bound.py``, ``plan --certify-seconds``).
+
+The case: the synthetic 20-place day (seed 1), whose plan is 0.98 % below the LP bound. The LP fills
+narrow value tiers with fractions of a truck; the integer program proves that no whole-truck plan does
+better than this one (to HiGHS's 1e-4), so the plan's certified gap is near zero.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+import yaml
+
+from safepassage.cli import app
+from safepassage.plan import plan_proposal
+from safepassage.plan.integer_bound import MIP_REL_GAP, whole_truck_bound
+from safepassage.plan.lp_build import build_planning_model
+from safepassage.plan.result import PlanResult
+from safepassage.scenario.model import Scenario
+from safepassage.service.jobs import json_safe
+from safepassage.service.plan_results import plan_result_document, plan_result_from_document
+from safepassage.testing.synthetic import synthetic_scenario_data
+
+PROPOSAL = "daily-windows"
+
+
+@pytest.fixture(scope="module")
+def data() -> dict:
+    return synthetic_scenario_data(20, 1, 1, 15)
+
+
+@pytest.fixture(scope="module")
+def certified(data: dict) -> PlanResult:
+    return plan_proposal(Scenario.model_validate(data), PROPOSAL, certify_s=120.0, method="lp", threads=1)
+
+
+def test_the_whole_truck_bound_is_tighter_than_the_lp_and_still_above_the_plan(certified: PlanResult) -> None:
+    proved = certified.integer_bound
+    assert proved is not None and proved.proved  # small enough to close within the time given
+    assert certified.gap > 0.005  # the LP bound leaves the plan's quality open on this case...
+    assert proved.bound < certified.bound * (1 - 0.005)  # ...the integer program shows why: fractions of trucks
+    assert proved.bound >= certified.objective - 1e-6 * abs(certified.objective)  # a bound on the plan itself
+    assert proved.gap == pytest.approx((proved.bound - certified.objective) / proved.bound)
+    assert 0 <= proved.gap <= MIP_REL_GAP + 1e-9  # proved: the plan is as good as any whole-truck plan
+    assert proved.best_found is not None and proved.best_found <= proved.bound + 1e-6 * proved.bound
+    assert certified.summary()["integer_bound"]["gap"] == proved.gap
+
+
+def test_the_program_cannot_beat_a_dual_bound_it_reports(data: dict) -> None:
+    """Stopped early, the dual bound is still a bound: the best point found never exceeds it, and a
+    longer run only lowers it."""
+    scenario = Scenario.model_validate(data)
+    model = build_planning_model(scenario, scenario.proposal(PROPOSAL))
+    short = whole_truck_bound(model, None, 0.05, threads=1)
+    full = whole_truck_bound(model, None, 120.0, threads=1)
+    assert full.proved and full.dual_bound <= short.dual_bound + 1e-6 * abs(full.dual_bound)
+    assert full.best_found <= full.dual_bound + 1e-6 * abs(full.dual_bound)
+
+
+def test_without_certify_there_is_no_integer_bound_and_the_plan_is_the_same(data: dict, certified: PlanResult) -> None:
+    plain = plan_proposal(Scenario.model_validate(data), PROPOSAL, method="lp", threads=1)
+    assert plain.integer_bound is None and plain.summary()["integer_bound"] is None
+    assert plain.objective == certified.objective and plain.bound == certified.bound
+
+
+def test_a_stored_result_keeps_its_integer_bound(certified: PlanResult) -> None:
+    text = json.dumps(json_safe(plan_result_document(certified)), allow_nan=False)
+    assert plan_result_from_document(json.loads(text)) == certified
+
+
+@pytest.mark.parametrize("seconds", [0.0, -1.0, math.nan, math.inf])
+def test_the_time_limit_must_be_a_positive_number(data: dict, seconds: float) -> None:
+    scenario = Scenario.model_validate(data)
+    model = build_planning_model(scenario, scenario.proposal(PROPOSAL))
+    with pytest.raises(ValueError, match="time_limit_s must be a positive number of seconds"):
+        whole_truck_bound(model, None, seconds)
+
+
+def test_only_on_the_scenarios_own_grid(data: dict) -> None:
+    with pytest.raises(
+        ValueError, match="certify_s: the whole-truck bound needs the plan made on the scenario's own grid"
+    ):
+        plan_proposal(Scenario.model_validate(data), PROPOSAL, certify_s=5.0, method="condensed", threads=1)
+
+
+def test_the_cli_says_what_was_proved_and_refuses_a_bad_limit(runner, data: dict, tmp_path) -> None:
+    path = tmp_path / "synthetic.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    done = runner.invoke(
+        app, ["plan", str(path), "-p", PROPOSAL, "--certify-seconds", "120", "--no-schedule", "--no-window-value"]
+    )
+    assert done.exit_code == 0, done.output
+    assert "Whole-truck bound" in done.output and "proved optimal" in done.output
+    as_json = runner.invoke(
+        app, ["plan", str(path), "-p", PROPOSAL, "--certify-seconds", "120", "--json", "--no-window-value"]
+    )
+    (proposal,) = json.loads(as_json.stdout)["proposals"]
+    assert proposal["integer_bound"]["bound"] < proposal["bound"] and proposal["integer_bound"]["proved"] is True
+    for bad in ("nan", "-5", "1e9"):
+        refused = runner.invoke(app, ["plan", str(path), "-p", PROPOSAL, "--certify-seconds", bad])
+        assert refused.exit_code == 2, (bad, refused.output)
+        assert "--certify-seconds" in refused.output
