@@ -26,8 +26,8 @@ import highspy
 import numpy as np
 
 from safepassage.plan.lp_build import PlanningModel
-from safepassage.plan.solve import mark_solved, new_highs, to_highs_lp
-from safepassage.plan.whole_truck_flow import integrality, whole_columns
+from safepassage.plan.solve import to_highs_lp
+from safepassage.plan.whole_truck_flow import run_whole_truck_program
 
 __all__ = ["WholeTruckBound", "whole_truck_bound"]
 
@@ -57,17 +57,7 @@ def whole_truck_bound(
     ``ValueError`` for a time limit that is not positive and finite."""
     if not (math.isfinite(time_limit_s) and time_limit_s > 0):
         raise ValueError(f"time_limit_s must be a positive number of seconds, not {time_limit_s!r}")
-    lp = to_highs_lp(model.lp)
-    whole = whole_columns(model)
-    lp.integrality_ = integrality(whole)
-    highs = new_highs(time_limit_s, threads)
-    highs.setOptionValue("mip_rel_gap", MIP_REL_GAP)
-    highs.passModel(lp)
-    if start is not None:
-        index = np.flatnonzero(whole)
-        highs.setSolution(len(index), index.astype(np.int32), np.asarray(start, dtype=np.float64)[index])
-    mark_solved()
-    highs.run()
+    highs = run_whole_truck_program(model, to_highs_lp(model.lp), start, time_limit_s, MIP_REL_GAP, threads)
     info = highs.getInfo()
     dual = float(info.mip_dual_bound)
     best = float(info.objective_function_value) if info.primal_solution_status == 2 else -math.inf

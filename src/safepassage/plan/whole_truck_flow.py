@@ -36,7 +36,10 @@ import numpy as np
 from safepassage.plan.lp_build import PlanningModel
 from safepassage.plan.solve import LPSolution, mark_solved, new_highs, to_highs_lp
 
-__all__ = ["WholeTruckFlow", "route_neighbourhood", "integrality", "whole_columns", "whole_truck_flow"]
+__all__ = [
+    "WholeTruckFlow", "route_neighbourhood", "integrality", "run_whole_truck_program", "whole_columns",
+    "whole_truck_flow",
+]
 
 INTEGRAL_TOL = 1e-6  # HiGHS's default integrality tolerance: values this close to a whole number are one
 # HiGHS stops within this share of its own bound. The path plan it starts from can be within 0.1 % of
@@ -86,6 +89,26 @@ def integrality(whole: np.ndarray) -> list[highspy.HighsVarType]:
     return [kinds[int(flag)] for flag in whole]
 
 
+def run_whole_truck_program(
+    model: PlanningModel, lp: highspy.HighsLp, start: np.ndarray | None, time_limit_s: float, mip_rel_gap: float,
+    threads: int | None = None,
+) -> highspy.Highs:
+    """Run HiGHS on ``lp`` (the planning LP, bounds as the caller set them) with ``whole_columns`` integer,
+    for at most ``time_limit_s`` or to ``mip_rel_gap``, and return it for its solution and info.
+    ``start`` (per LP column) is a partial start: its whole columns only; HiGHS solves for the rest."""
+    whole = whole_columns(model)
+    lp.integrality_ = integrality(whole)
+    highs = new_highs(time_limit_s, threads)
+    highs.setOptionValue("mip_rel_gap", mip_rel_gap)
+    highs.passModel(lp)
+    if start is not None:
+        index = np.flatnonzero(whole)
+        highs.setSolution(len(index), index.astype(np.int32), np.asarray(start, dtype=np.float64)[index])
+    mark_solved()
+    highs.run()
+    return highs
+
+
 def whole_truck_flow(
     model: PlanningModel, solution: LPSolution, start: np.ndarray | None, time_limit_s: float
 ) -> WholeTruckFlow | None:
@@ -104,21 +127,12 @@ def whole_truck_flow(
         col_upper[people] = solution.x[people]
     lp.col_lower_ = col_lower
     lp.col_upper_ = col_upper
-    whole = whole_columns(model)
-    lp.integrality_ = integrality(whole)
-    highs = new_highs(time_limit_s)
-    highs.setOptionValue("mip_rel_gap", MIP_REL_GAP)
-    highs.passModel(lp)
-    if start is not None:
-        index = np.flatnonzero(whole)
-        # A partial start: the whole columns only; HiGHS solves for the rest with these fixed.
-        highs.setSolution(len(index), index.astype(np.int32), np.asarray(start, dtype=np.float64)[index])
-    mark_solved()
-    highs.run()
+    highs = run_whole_truck_program(model, lp, start, time_limit_s, MIP_REL_GAP)
     info = highs.getInfo()
     if info.primal_solution_status != 2:  # no feasible point
         return None
     flow = np.asarray(highs.getSolution().col_value, dtype=np.float64)
+    whole = whole_columns(model)
     if np.any(np.abs(flow[whole] - np.round(flow[whole])) > INTEGRAL_TOL * 10):
         return None
     flow[whole] = np.round(flow[whole])
