@@ -27,23 +27,26 @@ the primal values was slower than the re-build there; the duals are what make th
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import highspy
 import numpy as np
 
+from safepassage.errors import SolverError
 from safepassage.plan.aggregate import aggregate
 from safepassage.plan.lp_build import PlanningModel
 from safepassage.plan.solve import (
+    SIMPLEX_MAX_NONZEROS,
     ColumnwiseLP,
     LPSolution,
-    SolveStatus,
     _run,
     empty_rows_solution,
     lp_components,
     new_highs,
+    solve_by_components,
 )
 
-__all__ = ["column_keys", "mapped_duals", "mapped_start", "row_keys", "solve_warm", "solve_warm_from"]
+__all__ = ["WarmSolve", "column_keys", "mapped_duals", "mapped_start", "row_keys", "solve_warm", "solve_warm_from"]
 
 # Row families whose ``slot`` field is not a slot of the grid (a day, an origin, or nothing): matched
 # on it exactly. Every other row family is in time.
@@ -52,6 +55,15 @@ _UNTIMED_ROWS = frozenset(
      "fair_evacuation"}
 )
 _TIMED_COLUMNS = frozenset({"x", "y", "s", "h", "u", "f"})
+# A part a plan solves by interior point (the trucks', or a large one) is solved warm for at most this
+# many simplex iterations per row (at least ``WARM_MIN_ITERATIONS``), then cold as a plan's is. From the
+# mapped start, the Gaza trucks' parts took 0.10–0.17 iterations per row and a synthetic 30-place, 2-day
+# case 0.33, all faster than the interior point; synthetic cases whose 1–2 hour windows grow by half or
+# double took 1.4–1.5 per row, slower than it (``bench/bench_window_pricing.py``, docs/performance.md).
+# A part a plan solves by the dual simplex has no limit: warm, it took fewer iterations than cold in
+# every case measured.
+WARM_ITERATIONS_PER_ROW = 0.4
+WARM_MIN_ITERATIONS = 500
 
 
 def column_keys(model: PlanningModel) -> tuple[np.ndarray, np.ndarray]:
@@ -150,18 +162,38 @@ def mapped_duals(base: PlanningModel, base_row_dual: np.ndarray, longer: Plannin
     return out
 
 
+@dataclass(frozen=True)
+class WarmSolve:
+    """The optimum of an LP solved warm, with how: seconds, simplex iterations (of the warm runs and of
+    the cold solves), parts, and parts that went on cold after ``WARM_ITERATIONS_PER_ROW``."""
+
+    objective: float
+    seconds: float
+    iterations: int
+    parts: int
+    cold_parts: int
+
+
 def solve_warm(
     model: PlanningModel, start_x: np.ndarray, start_dual: np.ndarray, time_limit_s: float | None = None,
     threads: int | None = None,
-) -> LPSolution:
+) -> WarmSolve:
     """The optimum of ``model``'s LP, aggregated and split into parts as ``aggregate.solve_planning_lp``
     does, each part started from ``start_x`` and ``start_dual`` (values of the built columns and duals
     of the built rows: ``mapped_start``, ``mapped_duals``) by HiGHS's crossover, then solved by its
-    simplex. Only the objective, status, time and iterations are filled in (``x`` and the rows are
-    empty): the price needs no more. Raises as ``solve.solve_lp`` does."""
+    simplex; a part the cold path gives the interior point whose simplex passes
+    ``WARM_ITERATIONS_PER_ROW`` is solved cold instead, as
+    ``solve.solve_by_components`` solves it. Only the optimum is returned: the price needs no more.
+    Raises as ``solve.solve_lp`` does."""
     started = time.perf_counter()
     agg = aggregate(model)
+    trucks = np.zeros(model.lp.n_cols, dtype=bool)
+    for name in ("x", "s", "u"):
+        trucks[model.col(name).slice()] = True
     if agg.merged:
+        truck_groups = np.zeros(agg.n_cols, dtype=bool)
+        truck_groups[agg.col_group[trucks]] = True
+        trucks = truck_groups
         whole = agg.columnwise
         y = np.bincount(agg.col_group, weights=start_x, minlength=agg.n_cols)
         dual = np.zeros(agg.n_rows)
@@ -169,7 +201,7 @@ def solve_warm(
     else:
         whole, y, dual = ColumnwiseLP.of_matrix(model.lp), start_x, start_dual
     y = np.clip(y, whole.col_lower, whole.col_upper)
-    objective, iterations = whole.offset, 0
+    objective, iterations, cold_parts = whole.offset, 0, 0
     parts = lp_components(whole)
     for rows, cols in parts:
         if len(cols) == 0:  # rows without columns: their activity is 0, which their bounds must allow
@@ -180,13 +212,24 @@ def solve_warm(
         part = whole if len(parts) == 1 else whole.part(rows, cols)
         part.pass_to(highs)
         _crossover_start(highs, part, y[cols], dual[rows])
-        # Simplex from the crossover's basis (with it, HiGHS skips presolve, which would set it aside).
+        # Simplex from the crossover's basis (with it, HiGHS skips presolve, which would set it aside),
+        # for a bounded number of iterations where the cold solve is the interior point: a start far from
+        # the optimum goes on cold instead.
         highs.setOptionValue("solver", "simplex")
-        solved = _run(highs, time.perf_counter())
+        if trucks[cols].any() or part.matrix.nnz > SIMPLEX_MAX_NONZEROS:  # as ``solve_by_components`` chooses
+            limit = max(WARM_MIN_ITERATIONS, int(WARM_ITERATIONS_PER_ROW * part.n_rows))
+            highs.setOptionValue("simplex_iteration_limit", limit)
+        try:
+            solved = _run(highs, time.perf_counter())
+        except SolverError:
+            if highs.getModelStatus() != highspy.HighsModelStatus.kIterationLimit:
+                raise
+            left = None if time_limit_s is None else max(time_limit_s - (time.perf_counter() - started), 1e-3)
+            solved = solve_by_components(part, time_limit_s=left, threads=threads, ipm_columns=trucks[cols])
+            cold_parts += 1
         objective += solved.objective - part.offset
         iterations += solved.iterations
-    empty = np.zeros(0)
-    return LPSolution(SolveStatus.optimal, objective, empty, empty, empty, time.perf_counter() - started, iterations)
+    return WarmSolve(objective, time.perf_counter() - started, iterations, len(parts), cold_parts)
 
 
 def _crossover_start(highs: highspy.Highs, part: ColumnwiseLP, x: np.ndarray, row_dual: np.ndarray) -> None:
@@ -206,7 +249,7 @@ def _crossover_start(highs: highspy.Highs, part: ColumnwiseLP, x: np.ndarray, ro
 def solve_warm_from(
     base: PlanningModel, base_solution: LPSolution, longer: PlanningModel, time_limit_s: float | None = None,
     threads: int | None = None,
-) -> LPSolution:
+) -> WarmSolve:
     """``longer``'s LP optimum, started from ``base_solution`` (``base``'s LP, solved by
     ``aggregate.solve_planning_lp``): ``solve_warm`` from its mapped primal values and duals."""
     start_x = mapped_start(base, base_solution.x, longer)
