@@ -5,11 +5,13 @@ The key mapping itself is checked on an LP mapped onto itself and on the longer 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 import numpy as np
 import pytest
 
+from safepassage.plan import planner
 from safepassage.plan.aggregate import solve_planning_lp
 from safepassage.plan.lp_build import build_planning_model
 from safepassage.plan.planner import _with_window_value
@@ -28,18 +30,20 @@ def _longer(proposal: Proposal) -> Proposal:
     )
 
 
-def _assert_same_price(scenario, proposal: Proposal) -> float:
-    """Assert the warm price equals the re-build's, on LPs on different grids; return the price."""
+def _assert_same_price(scenario, proposal: Proposal) -> tuple[float, int]:
+    """Assert the warm price equals the re-build's, on LPs on different grids; return the price and
+    the number of parts the warm solve handed on to the cold path."""
     base = build_planning_model(scenario, proposal)
     solution = solve_planning_lp(base)
     longer = build_planning_model(scenario, _longer(proposal))
     assert not np.array_equal(longer.terms.grid.boundaries_min, base.terms.grid.boundaries_min)
     fresh = solve_planning_lp(longer).objective
-    warm = solve_warm_from(base, solution, longer).objective
+    solved = solve_warm_from(base, solution, longer)
+    warm = solved.objective
     fresh_price, warm_price = fresh - solution.objective, warm - solution.objective
     # 1e-6 relative on the price; a price near 0 is held to 1e-9 of the LP's optimum (HiGHS's reach).
     assert warm_price == pytest.approx(fresh_price, rel=1e-6, abs=1e-9 * abs(fresh))
-    return fresh_price
+    return fresh_price, solved.cold_parts
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +54,8 @@ def gaza():
 @pytest.mark.slow
 @pytest.mark.parametrize("proposal", GAZA_WITH_WINDOWS)
 def test_gaza_warm_price_equals_the_rebuild(gaza, proposal):
-    _assert_same_price(gaza, gaza.proposal(proposal))
+    _, cold_parts = _assert_same_price(gaza, gaza.proposal(proposal))
+    assert cold_parts == 0  # every part solved from the mapped start
 
 
 def test_gaza_no_pause_has_no_window_to_price(gaza):
@@ -62,13 +67,35 @@ def test_gaza_no_pause_has_no_window_to_price(gaza):
 
 # Two days, 15-minute slots near the window edges and hourly ones elsewhere, so that the longer
 # windows move the grid (6 more slots), with short windows, so that the extra hour is worth something.
-@pytest.mark.parametrize(("places", "seed", "window_hours"), [(24, 2, 1.0), (30, 3, 2.0)])
-def test_synthetic_warm_price_equals_the_rebuild(places, seed, window_hours):
+# The first case's trucks' part is far from its start and goes on cold after its iteration cap
+# (``WARM_ITERATIONS_PER_ROW``); the second's is solved warm throughout.
+@pytest.mark.slow
+@pytest.mark.parametrize(("places", "seed", "window_hours", "cold_parts"), [(24, 2, 1.0, 1), (30, 3, 2.0, 0)])
+def test_synthetic_warm_price_equals_the_rebuild(places, seed, window_hours, cold_parts):
     scenario = synthetic_scenario(
         places, 2, seed, 15, window_hours=window_hours, coarse_slot_minutes=60, proposals=("daily-windows",)
     )
-    proposal = scenario.proposal("daily-windows")
-    assert _assert_same_price(scenario, proposal) > 0.0
+    price, handed_on = _assert_same_price(scenario, scenario.proposal("daily-windows"))
+    assert price > 0.0
+    assert handed_on == cold_parts
+
+
+def test_plan_prices_the_windows_warm(tiny_data, write_yaml, monkeypatch):
+    # ``plan_proposal`` solves the longer LP from its own LP's solution, and the price is the gain of
+    # one more hour (test_known_optimum: 100 people less 0.3 person-days of walking).
+    calls = []
+
+    def counted(*args, **kwargs):
+        calls.append(args[2].terms.grid.n_slots)
+        return solve_warm_from(*args, **kwargs)
+
+    monkeypatch.setattr(planner, "solve_warm_from", counted)
+    data = copy.deepcopy(tiny_data)
+    data["zones"][1]["evacuation"]["wants_to_leave"] = 1000
+    result = planner.plan_proposal(load_scenario(write_yaml(data)), "pause", window_value=True)
+    assert len(calls) == 1
+    window = next(b for b in result.bottlenecks if b.kind == "window")
+    assert window.value_per_unit == pytest.approx(100 - 0.3)
 
 
 def test_an_lp_mapped_onto_itself_is_its_own_solution(tiny_path):
