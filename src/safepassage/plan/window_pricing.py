@@ -20,8 +20,9 @@ comes from the plan's LP solution:
 Whatever the start, each part is solved to optimality, so the price is the re-build's to HiGHS's
 tolerances (``tests/plan/test_window_pricing.py``); the start only changes the time. Measured against
 the re-build (interior point on the trucks' part): ``bench/bench_window_pricing.py`` and
-``docs/performance.md``. A primal start alone (crossover, or ``setSolution``) or a basis guessed from
-the primal values was slower than the re-build there; the duals are what make the crossover short.
+``docs/performance.md``. A primal start alone (``setSolution``, or crossover from it) or a basis guessed
+from the primal values was slower than the re-build on some Gaza proposals; the duals are what make
+the crossover short. A start far from the optimum is cut short (``WARM_ITERATIONS_PER_ROW``).
 """
 
 from __future__ import annotations
