@@ -14,7 +14,11 @@ Both include the build of the longer LP (the warm path needs it as much). CPU se
 user + system of this process (HiGHS on one thread); the table gives the medians and the ratio
 fresh / warm, and the prices' relative difference (must be ≤ 1e-6).
 
-    PYTHONPATH=src .venv/bin/python bench/bench_window_pricing.py [--rounds 3] [--no-synthetic]
+``--plans`` also times whole Gaza plans with their window pricing (``plan_proposal(window_value=True)``,
+as ``plan`` runs it) with the warm pricing and with the re-build (the planner's warm call replaced by
+the re-build for the baseline rounds), alternately, and checks that both report the same bottlenecks.
+
+    PYTHONPATH=src .venv/bin/python bench/bench_window_pricing.py [--rounds 3] [--no-synthetic] [--plans]
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import resource
 import statistics
 from collections.abc import Callable
 
+from safepassage.plan import planner
 from safepassage.plan.aggregate import solve_planning_lp
 from safepassage.plan.lp_build import build_planning_model
 from safepassage.plan.window_pricing import solve_warm_from
@@ -86,10 +91,39 @@ def bench_case(label: str, scenario: Scenario, proposal: Proposal, rounds: int) 
     }
 
 
+def _rebuilt(base: object, solution: object, longer: object, **options: object) -> object:
+    """The baseline: the longer LP solved afresh, as before ``plan/window_pricing.py``."""
+    return solve_planning_lp(longer, **options)  # type: ignore[arg-type]
+
+
+def bench_plans(rounds: int) -> None:
+    """Whole Gaza plans with their window pricing: warm against the re-build, CPU s, median."""
+    gaza = load_scenario("gaza-2023-11")
+    warm_call = planner.solve_warm_from
+    print(
+        f"{'plan with window pricing':36} {'re-build CPU s':>14} {'warm CPU s':>11} {'re-build/warm':>13} {'same':>5}"
+    )
+    for proposal in GAZA:
+        times: dict[str, list[float]] = {"fresh": [], "warm": []}
+        reported: dict[str, object] = {}
+        for _ in range(rounds):
+            for mode in ("fresh", "warm"):
+                planner.solve_warm_from = warm_call if mode == "warm" else _rebuilt  # type: ignore[assignment]
+                started = _cpu()
+                result = planner.plan_proposal(gaza, proposal, threads=1, window_value=True)
+                times[mode].append(_cpu() - started)
+                reported[mode] = [(b.kind, b.id, b.value_per_unit) for b in result.bottlenecks]
+        planner.solve_warm_from = warm_call
+        f, w = statistics.median(times["fresh"]), statistics.median(times["warm"])
+        same = "yes" if reported["fresh"] == reported["warm"] else "NO"
+        print(f"{proposal:36} {f:14.3f} {w:11.3f} {f / w:12.2f}× {same:>5}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-synthetic", action="store_true")
+    parser.add_argument("--plans", action="store_true", help="also whole Gaza plans with their window pricing")
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.2f}")
     gaza = load_scenario("gaza-2023-11")
@@ -115,6 +149,8 @@ def main() -> None:
             flush=True,
         )
     print(f"{'total':36} {'':12} {fresh_total:12.3f} {warm_total:11.3f} {fresh_total / warm_total:9.2f}×")
+    if args.plans:
+        bench_plans(args.rounds)
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
 
 
