@@ -22,7 +22,8 @@ tolerances (``tests/plan/test_window_pricing.py``); the start only changes the t
 the re-build (interior point on the trucks' part): ``bench/bench_window_pricing.py`` and
 ``docs/performance.md``. A primal start alone (``setSolution``, or crossover from it) or a basis guessed
 from the primal values was slower than the re-build on some Gaza proposals; the duals are what make
-the crossover short. A start far from the optimum is cut short (``WARM_ITERATIONS_PER_ROW``).
+the crossover short. A start far from the optimum goes cold (``WARM_MAX_DUAL_INFEASIBILITY``,
+``WARM_ITERATIONS_PER_ROW``).
 """
 
 from __future__ import annotations
@@ -65,6 +66,10 @@ _TIMED_COLUMNS = frozenset({"x", "y", "s", "h", "u", "f"})
 # every case measured.
 WARM_ITERATIONS_PER_ROW = 0.4
 WARM_MIN_ITERATIONS = 500
+# Such a part goes cold at once when the crossover's basis has a sum of dual infeasibilities above this
+# share of the start's objective value: 0.004–0.19 on the starts that paid (Gaza's trucks' parts, the
+# 30-place case), 3–17 on the two that did not (24 and 50 places). The iteration cap stays behind it.
+WARM_MAX_DUAL_INFEASIBILITY = 1.0
 
 
 def column_keys(model: PlanningModel) -> tuple[np.ndarray, np.ndarray]:
@@ -166,7 +171,7 @@ def mapped_duals(base: PlanningModel, base_row_dual: np.ndarray, longer: Plannin
 @dataclass(frozen=True)
 class WarmSolve:
     """The optimum of an LP solved warm, with how: seconds, simplex iterations (of the warm runs and of
-    the cold solves), parts, and parts that went on cold after ``WARM_ITERATIONS_PER_ROW``."""
+    the cold solves), parts, and parts solved cold instead (``solve_warm``)."""
 
     objective: float
     seconds: float
@@ -182,8 +187,9 @@ def solve_warm(
     """The optimum of ``model``'s LP, aggregated and split into parts as ``aggregate.solve_planning_lp``
     does, each part started from ``start_x`` and ``start_dual`` (values of the built columns and duals
     of the built rows: ``mapped_start``, ``mapped_duals``) by HiGHS's crossover, then solved by its
-    simplex; a part the cold path gives the interior point whose simplex passes
-    ``WARM_ITERATIONS_PER_ROW`` is solved cold instead, as
+    simplex; a part the cold path gives the interior point whose crossover basis is far from dual
+    feasible (``WARM_MAX_DUAL_INFEASIBILITY``) or whose simplex passes ``WARM_ITERATIONS_PER_ROW`` is
+    solved cold instead, as
     ``solve.solve_by_components`` solves it. Only the optimum is returned: the price needs no more.
     Raises as ``solve.solve_lp`` does."""
     started = time.perf_counter()
@@ -213,24 +219,33 @@ def solve_warm(
         part = whole if len(parts) == 1 else whole.part(rows, cols)
         part.pass_to(highs)
         _crossover_start(highs, part, y[cols], dual[rows])
-        # Simplex from the crossover's basis (with it, HiGHS skips presolve, which would set it aside),
-        # for a bounded number of iterations where the cold solve is the interior point: a start far from
-        # the optimum goes on cold instead.
+        # Simplex from the crossover's basis (with it, HiGHS skips presolve, which would set it aside).
+        # Where the cold solve is the interior point, a start far from the optimum goes cold instead:
+        # at once if the basis is far from dual feasible, else after a bounded number of iterations.
         highs.setOptionValue("solver", "simplex")
-        if trucks[cols].any() or part.matrix.nnz > SIMPLEX_MAX_NONZEROS:  # as ``solve_by_components`` chooses
+        capped = bool(trucks[cols].any()) or part.matrix.nnz > SIMPLEX_MAX_NONZEROS  # as ``solve_by_components``
+        if capped:
             limit = max(WARM_MIN_ITERATIONS, int(WARM_ITERATIONS_PER_ROW * part.n_rows))
             highs.setOptionValue("simplex_iteration_limit", limit)
-        try:
-            solved = _run(highs, time.perf_counter())
-        except SolverError:
-            if highs.getModelStatus() != highspy.HighsModelStatus.kIterationLimit:
-                raise
+        solved = None
+        if not capped or _dual_infeasibility(highs, part, y[cols]) <= WARM_MAX_DUAL_INFEASIBILITY:
+            try:
+                solved = _run(highs, time.perf_counter())
+            except SolverError:
+                if highs.getModelStatus() != highspy.HighsModelStatus.kIterationLimit:
+                    raise
+        if solved is None:
             left = None if time_limit_s is None else max(time_limit_s - (time.perf_counter() - started), 1e-3)
             solved = solve_by_components(part, time_limit_s=left, threads=threads, ipm_columns=trucks[cols])
             cold_parts += 1
         objective += solved.objective - part.offset
         iterations += solved.iterations
     return WarmSolve(objective, time.perf_counter() - started, iterations, len(parts), cold_parts)
+
+
+def _dual_infeasibility(highs: highspy.Highs, part: ColumnwiseLP, x: np.ndarray) -> float:
+    """The crossover basis's sum of dual infeasibilities, relative to the start's objective value."""
+    return float(highs.getInfo().sum_dual_infeasibilities) / max(abs(float(part.cost @ x)), 1.0)
 
 
 def _crossover_start(highs: highspy.Highs, part: ColumnwiseLP, x: np.ndarray, row_dual: np.ndarray) -> None:
