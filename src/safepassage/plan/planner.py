@@ -34,7 +34,9 @@ from safepassage.plan.lp_build import PlanningModel, build_planning_model
 from safepassage.plan.quota_floors import path_incidence, quota_shortfalls
 from safepassage.plan.result import Bottleneck, IntegerBound, PlanResult
 from safepassage.plan.schedule import build_convoys, build_evacuations
+from safepassage.plan.solve import LPSolution
 from safepassage.plan.time_grid import to_utc
+from safepassage.plan.window_pricing import solve_warm_from
 from safepassage.scenario.model import Horizon, Proposal, Scenario
 
 __all__ = ["BOUND_TOLERANCE", "check_within_bound", "plan_proposal"]
@@ -140,7 +142,7 @@ def plan_proposal(scenario: Scenario, proposal: str, horizon: Horizon | None = N
         kpis=plan_kpis(model, plan),
         convoys=build_convoys(model, plan),
         evacuations=build_evacuations(model, plan),
-        bottlenecks=_with_window_value(find_bottlenecks(model, solution, top=bottlenecks), scenario, chosen, horizon, solution.objective, time_limit_s, threads, bottlenecks, chosen_method) if window_value else find_bottlenecks(model, solution, top=bottlenecks),
+        bottlenecks=_with_window_value(find_bottlenecks(model, solution, top=bottlenecks), scenario, chosen, horizon, solution.objective, time_limit_s, threads, bottlenecks, chosen_method, (model, solution)) if window_value else find_bottlenecks(model, solution, top=bottlenecks),
         lp_rows=model.lp.n_rows,
         lp_cols=model.lp.n_cols,
         lp_nonzeros=int(model.lp.csc().nnz),
@@ -173,9 +175,11 @@ def _integer_bound(model: PlanningModel, plan: IntegerPlan, bound: float, certif
     )
 
 
-def _with_window_value(found: list[Bottleneck], scenario: Scenario, proposal: Proposal, horizon: Horizon | None, bound: float, time_limit_s: float | None, threads: int | None, top: int, method: str = "lp") -> list[Bottleneck]:
+def _with_window_value(found: list[Bottleneck], scenario: Scenario, proposal: Proposal, horizon: Horizon | None, bound: float, time_limit_s: float | None, threads: int | None, top: int, method: str = "lp", warm_from: tuple[PlanningModel, LPSolution] | None = None) -> list[Bottleneck]:
     """Add the value of one more hour at the end of every window (a finite difference of the LP;
-    with ``method="columns"``, of the two column-generation masters, each within its target gap)."""
+    with ``method="columns"``, of the two column-generation masters, each within its target gap).
+    ``warm_from``: the plan's LP and its solution; the longer LP is then built on its own grid as
+    before but solved from them (``plan/window_pricing.py``: same optimum, faster)."""
     if not proposal.windows:
         return found
     longer = proposal.model_copy(update={"windows": [w.model_copy(update={"end": w.end + dt.timedelta(hours=1)}) for w in proposal.windows]})
@@ -188,7 +192,11 @@ def _with_window_value(found: list[Bottleneck], scenario: Scenario, proposal: Pr
 
         extended = solve_condensed(scenario, longer, horizon, time_limit_s=time_limit_s, threads=threads).value
     else:
-        extended = solve_planning_lp(build_planning_model(scenario, longer, horizon), time_limit_s=time_limit_s, threads=threads).objective
+        longer_model = build_planning_model(scenario, longer, horizon)
+        if warm_from is not None:
+            extended = solve_warm_from(*warm_from, longer_model, time_limit_s=time_limit_s, threads=threads).objective
+        else:
+            extended = solve_planning_lp(longer_model, time_limit_s=time_limit_s, threads=threads).objective
     gain = extended - bound
     if gain <= 1e-6 * max(1.0, abs(bound)):
         return found
