@@ -20,6 +20,12 @@ from safepassage.plan.lp_build import PlanningModel
 __all__ = ["PathVariants", "PathLimits", "extended"]
 
 
+def _first_of(keys: np.ndarray) -> dict[int, int]:
+    """Each key of ``keys`` -> the first index holding it (``np.unique`` gives first occurrences)."""
+    unique, first = np.unique(keys, return_index=True)
+    return dict(zip(unique.tolist(), first.tolist(), strict=True))
+
+
 class PathVariants:
     """Builds variants of the truck paths of one decomposition (``edges`` from ``integer.truck_paths``).
 
@@ -37,12 +43,8 @@ class PathVariants:
         # Look-ups as dicts and lists: a variant reads a few dozen single elements, which NumPy serves slowly.
         move_key = (moves.arc.astype(np.int64) * n_slots + moves.dep) * n_kinds + moves.kind
         unload_key = (model.unload_place.astype(np.int64) * n_kinds + model.unload_kind) * n_slots + model.unload_slot
-        self.move_of: dict[int, int] = {}  # key -> the first move with it
-        for i, key in enumerate(move_key.tolist()):
-            self.move_of.setdefault(key, i)
-        self.offload_of: dict[int, int] = {}
-        for i, key in enumerate(unload_key.tolist()):
-            self.offload_of.setdefault(key, i)
+        self.move_of = _first_of(move_key)  # key -> the first move with it
+        self.offload_of = _first_of(unload_key)
         self.move_arc, self.move_dep, self.move_arr = moves.arc.tolist(), moves.dep.tolist(), moves.arr.tolist()
         self.move_head = model.arcs.head[moves.arc].tolist()
         self.move_tail = model.arcs.tail[moves.arc].tolist()
