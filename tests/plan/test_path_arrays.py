@@ -3,8 +3,9 @@ the same numbers, to the last bit, as a Python loop over each path's edges (the 
 
 - ``PathEdgeArrays.sums``: each path's sum is the float of ``values[path].sum()``, for any lengths;
 - the truck paths' linear value, the people paths' (with screening points that stop people), the
-  departure slots and the decoded legs, on plans of a synthetic scenario, of the corridor test scenario
-  (people through a screening point) and of the Gaza week's ceasefire (slow);
+  departure slots and the decoded legs, on plans of a synthetic scenario, of the corridor test
+  scenario (people through a screening point) and of the Gaza week's ceasefire (slow); and the
+  segments ``PathVariants`` reads a template into (now a walk over lists, before NumPy calls);
 - the Gaza week's five plans keep their values, bounds and convoys (slow; pinned at c573513, the tree
   before the vectorised helpers: a change here is a change of the plans, not of their speed).
 """
@@ -82,6 +83,25 @@ def _loop_decode(model: PlanningModel, flow: FlowPaths, amounts: np.ndarray, blo
     return out
 
 
+def _numpy_segments(builder: PathVariants, template: Path) -> list[tuple[int, int, int]] | None:
+    """``PathVariants._segments`` as it was written with NumPy (before the walk over Python lists)."""
+    edges = np.asarray(template.edges, dtype=np.int64)
+    types, columns = builder.edge_type[edges], builder.ref[edges]
+    moving = np.flatnonzero(types != 1)
+    if not (len(moving) and types[moving[0]] == 0):
+        return None
+    types, columns = types[moving[0]:], columns[moving[0]:].astype(np.int64)
+    block_start = np.array([builder.x.start, builder.s.start, builder.u.start], dtype=np.int64)
+    offset = columns - block_start[types]
+    follows = np.zeros(len(types), dtype=bool)
+    both_waits = (types[1:] == 1) & (types[:-1] == 1)
+    follows[1:] = both_waits & (offset[1:] == offset[:-1] + 1) & (offset[1:] % builder.n_slots != 0)
+    starts = np.flatnonzero(~follows)
+    lengths = np.diff(np.append(starts, len(types)))
+    return [(int(t), int(o), int(n) if t == 1 else 0)
+            for t, o, n in zip(types[starts].tolist(), offset[starts].tolist(), lengths.tolist(), strict=True)]
+
+
 def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
     return a.shape == b.shape and a.dtype == b.dtype and bool(np.all(a.view(np.uint8) == b.view(np.uint8)))
 
@@ -115,6 +135,10 @@ def _check_helpers(model: PlanningModel, plan: IntegerPlan) -> None:
     assert len(wider.paths) > len(plan.trucks.paths)
     assert _same_bits(_Valuer(model, wider, plan.people, plan.people_int).truck_linear, _loop_linear(cost, wider))
     assert _same_bits(path_departure_slot(wider), _loop_departure(wider))
+    builder = PathVariants(model, wider.edges.edge_type, wider.edges.ref)
+    segments = [builder._segments(p) for p in wider.paths]
+    assert segments == [_numpy_segments(builder, p) for p in wider.paths]
+    assert any(s is not None and any(t == 1 and n > 1 for t, _, n in s) for s in segments)  # runs of waits
     rng = np.random.default_rng(3)
     for flow, amounts in ((plan.trucks, plan.trucks_int), (wider, rng.integers(-1, 3, len(wider.paths)))):
         assert decode_paths(model, flow, amounts, "x") == _loop_decode(model, flow, amounts, "x")
