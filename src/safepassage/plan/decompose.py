@@ -9,6 +9,7 @@ path per edge.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import chain
 
 import numpy as np
@@ -67,9 +68,11 @@ class PathEdgeArrays:
         """Per entry of ``flat``: the index of its path."""
         return np.repeat(np.arange(len(self.start) - 1, dtype=np.int64), self.lengths)
 
+    @cached_property
     def by_length(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """The paths with at least one edge grouped by their number of edges: per group, (path indices,
-        a matrix of their positions in ``flat``, one row per path, its edges in order)."""
+        a matrix of their positions in ``flat``, one row per path, its edges in order). Made once; read,
+        never changed, by the per-path sums."""
         lengths = self.lengths
         order = np.argsort(lengths, kind="stable")
         ordered = lengths[order]
@@ -90,7 +93,7 @@ class PathEdgeArrays:
         groups of equal length (``np.add.reduceat`` would not give the same floats)."""
         values = np.asarray(values, dtype=np.float64)
         out = np.zeros(len(self.start) - 1, dtype=np.float64)
-        for paths, positions in self.by_length():
+        for paths, positions in self.by_length:
             out[paths] = values[positions].sum(axis=1)
         return out
 

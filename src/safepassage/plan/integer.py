@@ -248,7 +248,7 @@ def _people_linear(model: PlanningModel, people: FlowPaths, cost: np.ndarray) ->
     # Walked from the last edge back, as a loop per path would: the weight of an edge is the product of
     # the factors of the edges after it, the total the sum in that order. Paths of one length together:
     # ``cumprod`` and ``cumsum`` along a row multiply and add in order, so each is the loop's float.
-    for paths, positions in arrays.by_length():
+    for paths, positions in arrays.by_length:
         backwards = positions[:, ::-1]
         step = factor[backwards]
         weight = np.concatenate([np.ones((len(paths), 1)), np.cumprod(step[:, :-1], axis=1)], axis=1)
