@@ -92,7 +92,8 @@ class _OneMore:
 
     def many(self, z: np.ndarray, paths: list[int]) -> np.ndarray:
         """``self(z, j)`` for each of ``paths``: the tiers of all at once, each path's sum over its own tiers
-        as ``self`` takes it (the same float)."""
+        as ``self`` takes it (the same float: NumPy sums each row of a matrix along its last axis as it sums
+        that row alone)."""
         v = self.valuer
         js = np.asarray(paths, dtype=np.int64)
         pairs = v.truck_pair[js]
@@ -103,8 +104,7 @@ class _OneMore:
         before = np.minimum(np.maximum(current[:, None] - low, 0.0), size)
         after = np.minimum(np.maximum((current + v.truck_units[js])[:, None] - low, 0.0), size)
         change = (after - before) * v.tier_price[pairs]
-        linear = v.truck_linear[js]
-        return np.array([float(change[i].sum() + linear[i]) for i in range(len(js))])
+        return np.ascontiguousarray(change).sum(axis=1) + v.truck_linear[js]
 
 
 @dataclass

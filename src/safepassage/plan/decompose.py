@@ -9,10 +9,12 @@ path per edge.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import chain
 
 import numpy as np
 
-__all__ = ["FlowEdges", "Path", "decompose"]
+__all__ = ["FlowEdges", "Path", "PathEdgeArrays", "decompose"]
 
 EPS = 1e-6
 SINK = -1
@@ -38,6 +40,62 @@ class Path:
     amount: float
     start_row: int
     delivered: bool = field(default=False)
+
+
+@dataclass(frozen=True)
+class PathEdgeArrays:
+    """The edges of a list of paths in one array: path ``j``'s edges, in order, are
+    ``flat[start[j]:start[j + 1]]``. Lets per-path sums and look-ups run as NumPy calls over every path
+    at once instead of a call per path."""
+
+    flat: np.ndarray
+    start: np.ndarray
+
+    @classmethod
+    def of(cls, paths: list[Path]) -> PathEdgeArrays:
+        walks = [path.edges for path in paths]
+        lengths = np.fromiter(map(len, walks), dtype=np.int64, count=len(walks))
+        start = np.zeros(len(walks) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=start[1:])
+        flat = np.fromiter(chain.from_iterable(walks), dtype=np.int64, count=int(start[-1]))
+        return cls(flat, start)
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.start)
+
+    def path_of(self) -> np.ndarray:
+        """Per entry of ``flat``: the index of its path."""
+        return np.repeat(np.arange(len(self.start) - 1, dtype=np.int64), self.lengths)
+
+    @cached_property
+    def by_length(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The paths with at least one edge grouped by their number of edges: per group, (path indices,
+        a matrix of their positions in ``flat``, one row per path, its edges in order). Made once; read,
+        never changed, by the per-path sums."""
+        lengths = self.lengths
+        order = np.argsort(lengths, kind="stable")
+        ordered = lengths[order]
+        cuts = np.concatenate([[0], np.flatnonzero(np.diff(ordered)) + 1, [len(order)]])
+        out = []
+        for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
+            length = int(ordered[a]) if b > a else 0
+            if length == 0:
+                continue
+            paths = order[a:b]
+            out.append((paths, self.start[paths][:, None] + np.arange(length, dtype=np.int64)[None, :]))
+        return out
+
+    def sums(self, values: np.ndarray) -> np.ndarray:
+        """Per path, the sum of ``values`` (one per entry of ``flat``) over its edges; 0 for a path without
+        edges. Each is the same float as ``values[path's slice].sum()``: NumPy sums every row of a matrix
+        along its last axis in the same pairwise order as the row alone, so the paths are summed in
+        groups of equal length (``np.add.reduceat`` would not give the same floats)."""
+        values = np.asarray(values, dtype=np.float64)
+        out = np.zeros(len(self.start) - 1, dtype=np.float64)
+        for paths, positions in self.by_length:
+            out[paths] = values[positions].sum(axis=1)
+        return out
 
 
 def decompose(edges: FlowEdges, supply: np.ndarray) -> list[Path]:

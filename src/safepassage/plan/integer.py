@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
 
-from safepassage.plan.decompose import SINK, FlowEdges, Path, decompose
+from safepassage.plan.decompose import SINK, FlowEdges, Path, PathEdgeArrays, decompose
 from safepassage.plan.lp_build import PlanningModel
 from safepassage.plan.moving_need import moved_need_units
 from safepassage.plan.network import screening_processed_per_leaving
@@ -42,6 +43,11 @@ class FlowPaths:
     kind: np.ndarray  # commodity (trucks) or origin (people)
     end_slot: np.ndarray  # slot of offloading / arrival
     end_place: np.ndarray
+
+    @cached_property
+    def edge_arrays(self) -> PathEdgeArrays:
+        """The paths' edges as arrays, made once (``paths`` is not changed after construction)."""
+        return PathEdgeArrays.of(self.paths)
 
 
 @dataclass(frozen=True)
@@ -84,17 +90,20 @@ def decode_paths(model: PlanningModel, flow: FlowPaths, amounts: np.ndarray, col
     trucks, "y" for people)."""
     block = model.col(column_block)
     moves = model.trucks if column_block == "x" else model.people
-    out = []
-    for j, amount in enumerate(amounts):
-        if amount <= 0:
-            continue
-        legs = []
-        for edge in flow.paths[j].edges:
-            if flow.edges.edge_type[edge] == 0:
-                m = flow.edges.ref[edge] - block.start
-                legs.append((int(moves.arc[m]), int(moves.dep[m]), int(moves.arr[m])))
-        out.append(DecodedPath(int(flow.kind[j]), int(amount), tuple(legs), int(flow.end_place[j]), int(flow.end_slot[j])))
-    return out
+    chosen = np.flatnonzero(np.asarray(amounts) > 0)
+    if len(chosen) == 0:
+        return []
+    arrays = flow.edge_arrays
+    is_move = flow.edges.edge_type[arrays.flat] == 0
+    m = flow.edges.ref[arrays.flat[is_move]] - block.start
+    legs = list(zip(moves.arc[m].tolist(), moves.dep[m].tolist(), moves.arr[m].tolist(), strict=True))
+    moves_before = np.concatenate([[0], np.cumsum(is_move)])[arrays.start].tolist()  # per path: its legs' slice
+    kind, end_place, end_slot = flow.kind.tolist(), flow.end_place.tolist(), flow.end_slot.tolist()
+    amount = np.asarray(amounts)[chosen].tolist()
+    return [
+        DecodedPath(int(kind[j]), int(a), tuple(legs[moves_before[j]:moves_before[j + 1]]), int(end_place[j]), int(end_slot[j]))
+        for j, a in zip(chosen.tolist(), amount, strict=True)
+    ]
 
 
 def integer_plan(model: PlanningModel, trucks: FlowPaths, people: FlowPaths, trucks_int: np.ndarray, people_int: np.ndarray) -> IntegerPlan:
@@ -229,15 +238,22 @@ def _people_linear(model: PlanningModel, people: FlowPaths, cost: np.ndarray) ->
     group: the people the point stopped; their walk and wait cost too, as in the LP."""
     processed = screening_processed_per_leaving(model.scenario)
     y = model.col("y")
+    arrays = people.edge_arrays
+    refs = people.edges.ref[arrays.flat]
+    is_move = people.edges.edge_type[arrays.flat] == 0
+    factor = np.ones(len(refs))
+    factor[is_move] = processed[model.arcs.tail[model.people.arc[refs[is_move] - y.start]]]
+    edge_cost = cost[refs]
     out = np.zeros(len(people.paths))
-    for j, path in enumerate(people.paths):
-        weight, total = 1.0, 0.0
-        for edge in reversed(path.edges):
-            ref = int(people.edges.ref[edge])
-            total += weight * cost[ref]
-            if people.edges.edge_type[edge] == 0:
-                weight *= processed[model.arcs.tail[model.people.arc[ref - y.start]]]
-        out[j] = total
+    # Walked from the last edge back, as a loop per path would: the weight of an edge is the product of
+    # the factors of the edges after it, the total the sum in that order. Paths of one length together:
+    # ``cumprod`` and ``cumsum`` along a row multiply and add in order, so each is the loop's float.
+    for paths, positions in arrays.by_length:
+        backwards = positions[:, ::-1]
+        step = factor[backwards]
+        weight = np.concatenate([np.ones((len(paths), 1)), np.cumprod(step[:, :-1], axis=1)], axis=1)
+        terms = np.concatenate([np.zeros((len(paths), 1)), weight * edge_cost[backwards]], axis=1)
+        out[paths] = np.cumsum(terms, axis=1)[:, -1]
     return out
 
 
@@ -251,11 +267,9 @@ class _Valuer:
         cost = np.concatenate(model.lp.cost)
 
         def linear(flow: FlowPaths) -> np.ndarray:
-            out = np.zeros(len(flow.paths))
-            for j, path in enumerate(flow.paths):
-                # Every edge's own cost: moves, and waiting (people waiting away from home cost, lp_build).
-                out[j] = cost[flow.edges.ref[path.edges]].sum()
-            return out
+            # Every edge's own cost: moves, and waiting (people waiting away from home cost, lp_build).
+            arrays = flow.edge_arrays
+            return arrays.sums(cost[flow.edges.ref[arrays.flat]])
 
         self.truck_linear = linear(trucks)
         self.people_linear = _people_linear(model, people, cost)
@@ -540,12 +554,17 @@ def _path_program(
 
 def path_departure_slot(trucks: FlowPaths) -> np.ndarray:
     """Per truck path: the slot its trucks leave their source (its first edge that is not holding)."""
-    edges = trucks.edges
-    out = np.zeros(len(trucks.paths), dtype=np.int64)
-    for j, path in enumerate(trucks.paths):
-        first = next((e for e in path.edges if edges.edge_type[e] != 1), path.edges[-1])
-        out[j] = edges.source_row[first]
-    return out
+    edges, arrays = trucks.edges, trucks.edge_arrays
+    if len(trucks.paths) == 0:
+        return np.zeros(0, dtype=np.int64)
+    if np.any(arrays.lengths == 0):
+        raise ValueError("a truck path without edges has no departure")
+    # Per path: the position of its first edge that is not holding, else of its last edge.
+    position = np.arange(len(arrays.flat), dtype=np.int64)
+    candidate = np.where(edges.edge_type[arrays.flat] != 1, position, len(arrays.flat))
+    first = np.minimum.reduceat(candidate, arrays.start[:-1])
+    first = np.where(first < arrays.start[1:], first, arrays.start[1:] - 1)
+    return edges.source_row[arrays.flat[first]].astype(np.int64)
 
 
 def stock_limits(model: PlanningModel, trucks: FlowPaths) -> tuple[sp.csr_matrix, np.ndarray]:

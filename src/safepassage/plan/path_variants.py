@@ -20,6 +20,12 @@ from safepassage.plan.lp_build import PlanningModel
 __all__ = ["PathVariants", "PathLimits", "extended"]
 
 
+def _first_of(keys: np.ndarray) -> dict[int, int]:
+    """Each key of ``keys`` -> the first index holding it (``np.unique`` gives first occurrences)."""
+    unique, first = np.unique(keys, return_index=True)
+    return dict(zip(unique.tolist(), first.tolist(), strict=True))
+
+
 class PathVariants:
     """Builds variants of the truck paths of one decomposition (``edges`` from ``integer.truck_paths``).
 
@@ -37,12 +43,8 @@ class PathVariants:
         # Look-ups as dicts and lists: a variant reads a few dozen single elements, which NumPy serves slowly.
         move_key = (moves.arc.astype(np.int64) * n_slots + moves.dep) * n_kinds + moves.kind
         unload_key = (model.unload_place.astype(np.int64) * n_kinds + model.unload_kind) * n_slots + model.unload_slot
-        self.move_of: dict[int, int] = {}  # key -> the first move with it
-        for i, key in enumerate(move_key.tolist()):
-            self.move_of.setdefault(key, i)
-        self.offload_of: dict[int, int] = {}
-        for i, key in enumerate(unload_key.tolist()):
-            self.offload_of.setdefault(key, i)
+        self.move_of = _first_of(move_key)  # key -> the first move with it
+        self.offload_of = _first_of(unload_key)
         self.move_arc, self.move_dep, self.move_arr = moves.arc.tolist(), moves.dep.tolist(), moves.arr.tolist()
         self.move_head = model.arcs.head[moves.arc].tolist()
         self.move_tail = model.arcs.tail[moves.arc].tolist()
@@ -59,6 +61,9 @@ class PathVariants:
         self.first_lot = np.where(positive.any(axis=1), positive.argmax(axis=1), -1).tolist()  # per pair
         self.offload_edge0 = self.x.size + self.s.size
         self._templates: dict[int, tuple[Path, list[tuple[int, int, int]] | None]] = {}
+        self.edge_type_list: list[int] = np.asarray(edge_type).tolist()
+        self.ref_list: list[int] = np.asarray(ref, dtype=np.int64).tolist()
+        self.block_start = (self.x.start, self.s.start, self.u.start)
 
     def _segments(self, template: Path) -> list[tuple[int, int, int]] | None:
         """``template`` from its first move on as (type, a, b): (0, move, 0), (1, first wait's column
@@ -66,22 +71,25 @@ class PathVariants:
         known = self._templates.get(id(template))
         if known is not None and known[0] is template:
             return known[1]
-        edges = np.asarray(template.edges, dtype=np.int64)
-        types, columns = self.edge_type[edges], self.ref[edges]
-        moving = np.flatnonzero(types != 1)
+        # A walk over the template's edges in Python lists: templates are a few dozen edges, for which NumPy's
+        # per-call cost is most of the time.
+        kind_of, column_of, block_start, n_slots = self.edge_type_list, self.ref_list, self.block_start, self.n_slots
+        edges = template.edges
+        first = next((i for i, e in enumerate(edges) if kind_of[e] != 1), -1)
         segments: list[tuple[int, int, int]] | None = None
-        if len(moving) and types[moving[0]] == 0:
-            types, columns = types[moving[0]:], columns[moving[0]:].astype(np.int64)
-            block_start = np.array([self.x.start, self.s.start, self.u.start], dtype=np.int64)
-            offset = columns - block_start[types]  # the move, wait or offload index within its block
-            # A wait continues a run when it is the next slot of the same pair.
-            follows = np.zeros(len(types), dtype=bool)
-            both_waits = (types[1:] == 1) & (types[:-1] == 1)
-            follows[1:] = both_waits & (offset[1:] == offset[:-1] + 1) & (offset[1:] % self.n_slots != 0)
-            starts = np.flatnonzero(~follows)
-            lengths = np.diff(np.append(starts, len(types)))
-            segments = [(int(t), int(o), int(n) if t == 1 else 0)
-                        for t, o, n in zip(types[starts].tolist(), offset[starts].tolist(), lengths.tolist())]
+        if first >= 0 and kind_of[edges[first]] == 0:
+            runs: list[list[int]] = []
+            previous_type, previous_offset = -1, -1
+            for e in edges[first:]:
+                edge_type = kind_of[e]
+                offset = column_of[e] - block_start[edge_type]  # the move, wait or offload index within its block
+                # A wait continues a run when it is the next slot of the same pair.
+                if edge_type == 1 and previous_type == 1 and offset == previous_offset + 1 and offset % n_slots != 0:
+                    runs[-1][2] += 1
+                else:
+                    runs.append([edge_type, offset, 1])
+                previous_type, previous_offset = edge_type, offset
+            segments = [(t, o, n if t == 1 else 0) for t, o, n in runs]
         self._templates[id(template)] = (template, segments)
         return segments
 

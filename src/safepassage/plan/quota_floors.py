@@ -14,7 +14,6 @@ its columns' entries, so a plan's floors are judged by exactly the rule the LP w
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -175,11 +174,9 @@ class QuotaFloors:
 def path_incidence(flow: FlowPaths, n_cols: int) -> sp.csc_matrix:
     """(LP columns × paths): 1 where a path uses a column (a move, a wait or an offload); a column
     a path uses twice counts 2."""
-    walks = [path.edges for path in flow.paths]
-    lengths = np.fromiter(map(len, walks), dtype=np.int64, count=len(walks))
-    edges = np.fromiter(chain.from_iterable(walks), dtype=np.int64, count=int(lengths.sum()))
-    rows = np.asarray(flow.edges.ref, dtype=np.int64)[edges]
-    cols = np.repeat(np.arange(len(flow.paths), dtype=np.int64), lengths)
+    arrays = flow.edge_arrays
+    rows = np.asarray(flow.edges.ref, dtype=np.int64)[arrays.flat]
+    cols = arrays.path_of()
     return sp.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_cols, len(flow.paths)))
 
 
