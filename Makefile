@@ -33,6 +33,7 @@ lint: setup
 bench: setup
 	$(PY) bench/bench_planner.py
 	$(PY) bench/bench_scale.py
+	$(PY) bench/bench_window_pricing.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache
