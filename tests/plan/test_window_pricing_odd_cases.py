@@ -2,7 +2,8 @@
 ``test_window_pricing.py`` do not reach: windows across daylight-saving changes (one lasting no time
 at all in absolute time), a window ending at the horizon's end (the hour added lies past it), windows
 an hour apart (they touch once lengthened), an off-grid window that moves the grid, several stock lots,
-convoys within windows, destination capacities, a fleet, and a window crossing midnight.
+convoys within windows, destination capacities, a fleet, and a window crossing midnight; and a plan
+whose preferred reception area fills, so that people are redirected (the longer LP must be too).
 
 In each, the warm price equals the re-build's (the LP with every window an hour longer, built and
 solved afresh) to 1e-6 relative, and ``plan_proposal(..., window_value=True)`` reports that price."""
@@ -20,10 +21,12 @@ import yaml
 from safepassage.plan import plan_proposal
 from safepassage.plan.aggregate import solve_planning_lp
 from safepassage.plan.lp_build import build_planning_model
+from safepassage.plan.planner import _with_window_value
 from safepassage.plan.window_pricing import solve_warm_from
 from safepassage.scenario import load_scenario
 from safepassage.scenario.model import Proposal, Scenario
 from safepassage.testing.synthetic import synthetic_scenario_data
+from tests.plan.test_destinations import _preferred_place_holds
 from tests.plan.test_lp_cross_check import _two_reception_areas
 from tests.plan.test_stock_lots import _three_lots
 
@@ -137,3 +140,25 @@ def test_warm_price_equals_the_rebuild_on_odd_windows(case):
     assert result.bound == pytest.approx(solution.objective, rel=1e-9)
     priced = [b.value_per_unit for b in result.bottlenecks if b.kind == "window"]
     assert priced == ([pytest.approx(fresh, abs=1e-4)] if worth_something else [])
+
+
+@pytest.mark.parametrize("capacity", [1000, 300])
+def test_the_price_keeps_the_places_the_plan_found_full(capacity):
+    # The preferred reception area fills, so the plan's LP is solved again with people redirected from
+    # it. The longer LP must be too: built without that, its split held people back and it was worth
+    # 181,054 (1,000 places) or 214,072 (300) less than the plan, a negative price, and no window value
+    # was reported. The price is the gain of the planner's own bound with every window an hour longer.
+    scenario = _preferred_place_holds(capacity, None)
+    result = plan_proposal(scenario, "agreed", window_value=True)
+    data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+    for proposal in data["proposals"]:
+        for window in proposal.get("windows", []):
+            window["end"] = (dt.datetime.fromisoformat(window["end"]) + dt.timedelta(hours=1)).isoformat()
+    longer = plan_proposal(Scenario.model_validate(data), "agreed")
+    gain = longer.bound - result.bound
+    assert gain > 1000.0
+    priced = [b.value_per_unit for b in result.bottlenecks if b.kind == "window"]
+    assert priced == [pytest.approx(gain, abs=1e-4)]
+    # The re-build (no warm start) gives the same price.
+    cold = _with_window_value([], scenario, scenario.proposal("agreed"), None, result.bound, None, None, 5)
+    assert [b.value_per_unit for b in cold if b.kind == "window"] == [pytest.approx(gain, abs=1e-4)]

@@ -41,7 +41,6 @@ import numpy as np
 
 if TYPE_CHECKING:
     from safepassage.plan.lp_build import PlanningModel
-    from safepassage.plan.solve import LPSolution
     from safepassage.scenario.model import Scenario
 
 __all__ = ["define_destination_constraints", "has_destination_rules", "newly_full", "split_weights"]
@@ -122,17 +121,18 @@ def define_destination_constraints(model: PlanningModel) -> None:
 
 
 def newly_full(
-    model: PlanningModel, solution: LPSolution, tolerance_people: float = 1e-6
+    model: PlanningModel, row_activity: np.ndarray, tolerance_people: float = 1e-6
 ) -> frozenset[tuple[int, int]]:
     """(origin kind, place) pairs to plan as full in the next round: places of a ``redirect`` split,
-    not yet in ``model.full_places``, whose ``shelter_capacity`` row binds in ``solution`` (within
-    ``tolerance_people``, relative to the capacity). Empty when nothing changes (module doc)."""
+    not yet in ``model.full_places``, whose ``shelter_capacity`` row binds at ``row_activity`` (the
+    built LP's row activities at its optimum; within ``tolerance_people``, relative to the capacity).
+    Empty when nothing changes (module doc)."""
     names = {b.name for b in model.lp.row_blocks}
     if "shelter_capacity" not in names or "destination_split" not in names:
         return frozenset()
     capacity = model.lp.row_block("shelter_capacity")
     split = model.lp.row_block("destination_split")
-    activity = solution.row_activity[capacity.slice()]
+    activity = row_activity[capacity.slice()]
     upper = np.array([model.scenario.places[int(d)].capacity_people or 0.0 for d in capacity.entity])
     full = {int(d) for d, a, u in zip(capacity.entity, activity, upper) if a >= u - tolerance_people * max(1.0, u)}
     out = set()

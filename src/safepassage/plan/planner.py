@@ -111,11 +111,11 @@ def plan_proposal(scenario: Scenario, proposal: str, horizon: Horizon | None = N
         solution = solve_planning_lp(model, time_limit_s=time_limit_s, threads=threads)
         # People redirect from full places of their destination split (plan/destinations.py): solve again
         # with the places found full until no new place fills.
-        full = newly_full(model, solution)
+        full = newly_full(model, solution.row_activity)
         while full:
             model = build_planning_model(scenario, chosen, horizon, model.full_places | full)
             solution = solve_planning_lp(model, time_limit_s=time_limit_s, threads=threads)
-            full = newly_full(model, solution)
+            full = newly_full(model, solution.row_activity)
         solved = time.perf_counter()
         bound = solution.objective
     plan = round_and_repair(model, solution)
@@ -179,7 +179,8 @@ def _with_window_value(found: list[Bottleneck], scenario: Scenario, proposal: Pr
     """Add the value of one more hour at the end of every window (a finite difference of the LP;
     with ``method="columns"``, of the two column-generation masters, each within its target gap).
     ``warm_from``: the plan's LP and its solution; the longer LP is then built on its own grid as
-    before but solved from them (``plan/window_pricing.py``: same optimum, faster)."""
+    before but solved from them (``plan/window_pricing.py``: same optimum, faster). Like the plan's LP,
+    the longer one starts from the places the plan found full and is solved again while more fill."""
     if not proposal.windows:
         return found
     longer = proposal.model_copy(update={"windows": [w.model_copy(update={"end": w.end + dt.timedelta(hours=1)}) for w in proposal.windows]})
@@ -192,11 +193,20 @@ def _with_window_value(found: list[Bottleneck], scenario: Scenario, proposal: Pr
 
         extended = solve_condensed(scenario, longer, horizon, time_limit_s=time_limit_s, threads=threads).value
     else:
-        longer_model = build_planning_model(scenario, longer, horizon)
-        if warm_from is not None:
-            extended = solve_warm_from(*warm_from, longer_model, time_limit_s=time_limit_s, threads=threads).objective
-        else:
-            extended = solve_planning_lp(longer_model, time_limit_s=time_limit_s, threads=threads).objective
+        # As the plan's LP: from the places its own LP found full, re-solved until no new place fills.
+        full = warm_from[0].full_places if warm_from is not None else frozenset()
+        while True:
+            longer_model = build_planning_model(scenario, longer, horizon, full)
+            if warm_from is not None:
+                warm = solve_warm_from(*warm_from, longer_model, time_limit_s=time_limit_s, threads=threads, primal=True)
+                extended, activity = warm.objective, warm.row_activity
+            else:
+                cold = solve_planning_lp(longer_model, time_limit_s=time_limit_s, threads=threads)
+                extended, activity = cold.objective, cold.row_activity
+            more = newly_full(longer_model, activity)
+            if not more:
+                break
+            full = full | more
     gain = extended - bound
     if gain <= 1e-6 * max(1.0, abs(bound)):
         return found

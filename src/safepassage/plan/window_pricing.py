@@ -29,13 +29,13 @@ the crossover short. A start far from the optimum goes cold (``WARM_MAX_DUAL_INF
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
 
 from safepassage.errors import SolverError
-from safepassage.plan.aggregate import aggregate
+from safepassage.plan.aggregate import aggregate, disaggregate
 from safepassage.plan.lp_build import PlanningModel
 from safepassage.plan.solve import (
     SIMPLEX_MAX_NONZEROS,
@@ -171,18 +171,20 @@ def mapped_duals(base: PlanningModel, base_row_dual: np.ndarray, longer: Plannin
 @dataclass(frozen=True)
 class WarmSolve:
     """The optimum of an LP solved warm, with how: seconds, simplex iterations (of the warm runs and of
-    the cold solves), parts, and parts solved cold instead (``solve_warm``)."""
+    the cold solves), parts, and parts solved cold instead (``solve_warm``); ``row_activity``: the built
+    LP's row activities at the optimum, when asked for (``primal=True``), else empty."""
 
     objective: float
     seconds: float
     iterations: int
     parts: int
     cold_parts: int
+    row_activity: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def solve_warm(
     model: PlanningModel, start_x: np.ndarray, start_dual: np.ndarray, time_limit_s: float | None = None,
-    threads: int | None = None,
+    threads: int | None = None, primal: bool = False,
 ) -> WarmSolve:
     """The optimum of ``model``'s LP, aggregated and split into parts as ``aggregate.solve_planning_lp``
     does, each part started from ``start_x`` and ``start_dual`` (values of the built columns and duals
@@ -190,8 +192,10 @@ def solve_warm(
     simplex; a part the cold path gives the interior point whose crossover basis is far from dual
     feasible (``WARM_MAX_DUAL_INFEASIBILITY``) or whose simplex passes ``WARM_ITERATIONS_PER_ROW`` is
     solved cold instead, as
-    ``solve.solve_by_components`` solves it. Only the optimum is returned: the price needs no more.
-    Raises as ``solve.solve_lp`` does."""
+    ``solve.solve_by_components`` solves it. The optimum is returned, and with ``primal`` the built
+    LP's row activities at it (disaggregated as ``aggregate.solve_planning_lp`` does): the planner's
+    price needs them to find places newly full (``destinations.newly_full``). Raises as
+    ``solve.solve_lp`` does."""
     started = time.perf_counter()
     agg = aggregate(model)
     trucks = np.zeros(model.lp.n_cols, dtype=bool)
@@ -209,6 +213,7 @@ def solve_warm(
         whole, y, dual = ColumnwiseLP.of_matrix(model.lp), start_x, start_dual
     y = np.clip(y, whole.col_lower, whole.col_upper)
     objective, iterations, cold_parts = whole.offset, 0, 0
+    optimum = np.zeros(whole.n_cols)
     parts = lp_components(whole)
     for rows, cols in parts:
         if len(cols) == 0:  # rows without columns: their activity is 0, which their bounds must allow
@@ -240,7 +245,11 @@ def solve_warm(
             cold_parts += 1
         objective += solved.objective - part.offset
         iterations += solved.iterations
-    return WarmSolve(objective, time.perf_counter() - started, iterations, len(parts), cold_parts)
+        optimum[cols] = solved.x
+    activity = np.zeros(0)
+    if primal:
+        activity = model.lp.csc() @ (disaggregate(model, agg, optimum) if agg.merged else optimum)
+    return WarmSolve(objective, time.perf_counter() - started, iterations, len(parts), cold_parts, activity)
 
 
 def _dual_infeasibility(highs: highspy.Highs, part: ColumnwiseLP, x: np.ndarray) -> float:
@@ -264,10 +273,10 @@ def _crossover_start(highs: highspy.Highs, part: ColumnwiseLP, x: np.ndarray, ro
 
 def solve_warm_from(
     base: PlanningModel, base_solution: LPSolution, longer: PlanningModel, time_limit_s: float | None = None,
-    threads: int | None = None,
+    threads: int | None = None, primal: bool = False,
 ) -> WarmSolve:
     """``longer``'s LP optimum, started from ``base_solution`` (``base``'s LP, solved by
     ``aggregate.solve_planning_lp``): ``solve_warm`` from its mapped primal values and duals."""
     start_x = mapped_start(base, base_solution.x, longer)
     start_dual = mapped_duals(base, base_solution.row_dual, longer)
-    return solve_warm(longer, start_x, start_dual, time_limit_s=time_limit_s, threads=threads)
+    return solve_warm(longer, start_x, start_dual, time_limit_s=time_limit_s, threads=threads, primal=primal)
