@@ -14,6 +14,7 @@ import copy
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -38,6 +39,14 @@ def _longer(proposal: Proposal) -> Proposal:
     return proposal.model_copy(
         update={"windows": [w.model_copy(update={"end": w.end + dt.timedelta(hours=1)}) for w in proposal.windows]}
     )
+
+
+def _real_hours_added(scenario: Scenario, proposal: Proposal) -> float:
+    """The real hours one more wall-clock hour adds to each window occurrence's end, on average."""
+    zone = ZoneInfo(scenario.timezone)
+    ends = [end for w in proposal.windows for _, end in w.occurrences()]
+    real = [((end + dt.timedelta(hours=1)).replace(tzinfo=zone) - end.replace(tzinfo=zone).astimezone(dt.UTC)) for end in ends]
+    return sum(r.total_seconds() for r in real) / 3600.0 / len(real)
 
 
 def _tiny(windows: list[dict], timezone: str = "UTC", start: str = "2024-01-01T00:00", days: int = 1) -> Scenario:
@@ -139,7 +148,8 @@ def test_warm_price_equals_the_rebuild_on_odd_windows(case):
     result = plan_proposal(scenario, proposal_id, window_value=True)
     assert result.bound == pytest.approx(solution.objective, rel=1e-9)
     priced = [b.value_per_unit for b in result.bottlenecks if b.kind == "window"]
-    assert priced == ([pytest.approx(fresh, abs=1e-4)] if worth_something else [])
+    # Per real hour added: two across the autumn change, one elsewhere (tests/plan/test_window_price_dst.py).
+    assert priced == ([pytest.approx(fresh / _real_hours_added(scenario, proposal), abs=1e-4)] if worth_something else [])
 
 
 @pytest.mark.parametrize("capacity", [1000, 300])

@@ -175,6 +175,35 @@ def _integer_bound(model: PlanningModel, plan: IntegerPlan, bound: float, certif
     )
 
 
+def added_window_hours(scenario: Scenario, proposal: Proposal, longer: Proposal) -> float:
+    """The real time ``longer`` adds to ``proposal``'s window occurrences, in hours, on average per occurrence.
+
+    Windows are local wall-clock times, lengthened by one wall-clock hour; across a daylight-saving
+    change that adds two real hours (the hour repeated in autumn) or none (the hour skipped in spring),
+    so the window's price is the gain over the real hours added, never over an assumed one.
+
+    >>> from safepassage.scenario.model import Window
+    >>> def pause(start: str, end: str) -> Proposal:
+    ...     window = Window(start=dt.datetime.fromisoformat(start), end=dt.datetime.fromisoformat(end), everywhere=True)
+    ...     return Proposal(id="p", name="p", windows=[window])
+    >>> class Berlin:
+    ...     timezone = "Europe/Berlin"
+    >>> autumn = pause("2024-10-27T01:30", "2024-10-27T02:30")
+    >>> added_window_hours(Berlin, autumn, pause("2024-10-27T01:30", "2024-10-27T03:30"))
+    2.0
+    >>> summer = pause("2024-07-01T10:00", "2024-07-01T14:00")
+    >>> added_window_hours(Berlin, summer, pause("2024-07-01T10:00", "2024-07-01T15:00"))
+    1.0
+    """
+    tz = scenario.timezone
+    added = [
+        (to_utc(end_longer, tz) - to_utc(end, tz)).total_seconds() / 3600.0
+        for window, window_longer in zip(proposal.windows, longer.windows, strict=True)
+        for (_, end), (_, end_longer) in zip(window.occurrences(), window_longer.occurrences(), strict=True)
+    ]
+    return sum(added) / len(added) if added else 0.0
+
+
 def _with_window_value(found: list[Bottleneck], scenario: Scenario, proposal: Proposal, horizon: Horizon | None, bound: float, time_limit_s: float | None, threads: int | None, top: int, method: str = "lp", warm_from: tuple[PlanningModel, LPSolution] | None = None) -> list[Bottleneck]:
     """Add the value of one more hour at the end of every window (a finite difference of the LP;
     with ``method="columns"``, of the two column-generation masters, each within its target gap).
@@ -208,10 +237,12 @@ def _with_window_value(found: list[Bottleneck], scenario: Scenario, proposal: Pr
                 break
             full = full | more
     gain = extended - bound
-    if gain <= 1e-6 * max(1.0, abs(bound)):
+    added_hours = added_window_hours(scenario, proposal, longer)
+    if gain <= 1e-6 * max(1.0, abs(bound)) or added_hours <= 0.0:
         return found
+    per_hour = gain / added_hours
     tz = scenario.timezone
     hours = sum((to_utc(b, tz) - to_utc(a, tz)).total_seconds() / 3600.0 for w in proposal.windows for a, b in w.occurrences()) / sum(w.repeat_days for w in proposal.windows)
     # Ranked with the others by the value of 10% more: windows 10% longer, valued linearly.
-    window = Bottleneck("window", f"{proposal.id}.windows", round(gain, 4), "hour more per window", sum(w.repeat_days for w in proposal.windows), round(gain * 0.1 * hours, 2))
+    window = Bottleneck("window", f"{proposal.id}.windows", round(per_hour, 4), "hour more per window", sum(w.repeat_days for w in proposal.windows), round(per_hour * 0.1 * hours, 2))
     return sorted(found + [window], key=lambda b: -b.value_of_10pct)[:top]
