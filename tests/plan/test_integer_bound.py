@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 import yaml
@@ -18,12 +19,14 @@ from safepassage.plan import plan_proposal
 from safepassage.plan.integer_bound import MIP_REL_GAP, whole_truck_bound
 from safepassage.plan.lp_build import build_planning_model
 from safepassage.plan.result import PlanResult
+from safepassage.scenario.load import load_scenario
 from safepassage.scenario.model import Scenario
 from safepassage.service.jobs import json_safe
 from safepassage.service.plan_results import plan_result_document, plan_result_from_document
 from safepassage.testing.synthetic import synthetic_scenario_data
 
 PROPOSAL = "daily-windows"
+SCENARIOS = Path(__file__).parents[1] / "scenarios"
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +105,15 @@ def test_the_cli_says_what_was_proved_and_refuses_a_bad_limit(runner, data: dict
         refused = runner.invoke(app, ["plan", str(path), "-p", PROPOSAL, "--certify-seconds", bad])
         assert refused.exit_code == 2, (bad, refused.output)
         assert "--certify-seconds" in refused.output
+
+
+@pytest.mark.parametrize("proposal", ["agreed", "unilateral"])
+def test_a_plan_without_trucks_is_bounded_by_its_lp(proposal: str) -> None:
+    """The corridor scenario moves people only: the program has no whole column, HiGHS solves it as an
+    LP and leaves its MIP dual bound at 0. That 0 is no bound (the plan is worth more); the LP's optimum is."""
+    scenario = load_scenario(SCENARIOS / "corridor.yaml")
+    result = plan_proposal(scenario, proposal, certify_s=5.0, method="lp", threads=1)
+    proved = result.integer_bound
+    assert proved is not None and proved.proved
+    assert result.objective > 0 and proved.bound == pytest.approx(result.bound, rel=1e-9)
+    assert proved.gap == pytest.approx(result.gap) and proved.gap >= 0
