@@ -7,6 +7,7 @@ better than this one (to HiGHS's 1e-4), so the plan's certified gap is near zero
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from pathlib import Path
@@ -23,7 +24,8 @@ from safepassage.scenario.load import load_scenario
 from safepassage.scenario.model import Scenario
 from safepassage.service.jobs import json_safe
 from safepassage.service.plan_results import plan_result_document, plan_result_from_document
-from safepassage.testing.synthetic import synthetic_scenario_data
+from safepassage.testing.synthetic import synthetic_scenario, synthetic_scenario_data
+from tests.plan.test_stock_lots import _three_lots as three_lots
 
 PROPOSAL = "daily-windows"
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
@@ -117,3 +119,36 @@ def test_a_plan_without_trucks_is_bounded_by_its_lp(proposal: str) -> None:
     assert proved is not None and proved.proved
     assert result.objective > 0 and proved.bound == pytest.approx(result.bound, rel=1e-9)
     assert proved.gap == pytest.approx(result.gap) and proved.gap >= 0
+
+
+def _three_lots_in(seed: int, timezone: str, start: dt.datetime) -> Scenario:
+    data = synthetic_scenario_data(16, days=3, seed=seed, slot_minutes=60, timezone=timezone, start=start)
+    return Scenario.model_validate(three_lots(data))
+
+
+CASES = {
+    # Three stock lots a day apart, clocks changing inside the horizon (tests/plan/test_stock_lots.py).
+    "lots-santiago-ceasefire": (lambda: _three_lots_in(13, "America/Santiago", dt.datetime(2024, 4, 5)), "ceasefire"),
+    "lots-berlin-daily": (lambda: _three_lots_in(12, "Europe/Berlin", dt.datetime(2024, 3, 30)), "daily-windows"),
+    # Quotas with floors and shares; people returning home.
+    "ceasefire-yaml": (lambda: load_scenario(SCENARIOS / "ceasefire.yaml"), "ceasefire"),
+    "return-yaml": (lambda: load_scenario(SCENARIOS / "return.yaml"), "ceasefire"),
+    # Synthetic days where the whole-truck bound is well below the LP's (1.4 % and 0.8 %).
+    "synthetic-15-seed3": (lambda: synthetic_scenario(15, 1, 3), "daily-windows"),
+    "synthetic-25-seed4": (lambda: synthetic_scenario(25, 1, 4), "ceasefire"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_the_bound_holds_the_plan_below_it_and_stays_under_the_lp(case: str) -> None:
+    """On situations the first test did not see: plan value <= whole-truck bound <= LP bound, the gap is
+    never negative (Santiago was -1e-16 before the bound was kept at least the plan's value), and small
+    programs close."""
+    make, proposal = CASES[case]
+    result = plan_proposal(make(), proposal, certify_s=60.0, method="lp", threads=1)
+    proved = result.integer_bound
+    assert proved is not None and proved.proved
+    assert result.objective <= proved.bound <= result.bound
+    assert proved.gap >= 0 and proved.gap == pytest.approx((proved.bound - result.objective) / abs(proved.bound))
+    assert proved.gap <= MIP_REL_GAP + 1e-9  # proved: the plan is within HiGHS's gap of the best whole-truck plan
+    assert proved.best_found is not None and proved.best_found <= proved.bound * (1 + 1e-6)
