@@ -152,3 +152,16 @@ def test_the_bound_holds_the_plan_below_it_and_stays_under_the_lp(case: str) -> 
     assert proved.gap >= 0 and proved.gap == pytest.approx((proved.bound - result.objective) / abs(proved.bound))
     assert proved.gap <= MIP_REL_GAP + 1e-9  # proved: the plan is within HiGHS's gap of the best whole-truck plan
     assert proved.best_found is not None and proved.best_found <= proved.bound * (1 + 1e-6)
+
+
+@pytest.mark.parametrize("seconds", [-1.0, math.nan, math.inf, -math.inf])
+def test_plan_proposal_refuses_a_bad_certify_limit_before_planning(data: dict, seconds: float, monkeypatch) -> None:
+    """Refused up front: NaN is true to ``if certify_s``, and used to cost the whole plan before the error."""
+    import safepassage.plan.planner as planner
+
+    def no_plan(*args: object, **kwargs: object) -> None:
+        raise AssertionError("planned before refusing the limit")
+
+    monkeypatch.setattr(planner, "build_planning_model", no_plan)
+    with pytest.raises(ValueError, match="certify_s must be 0 .no bound. or a positive number of seconds"):
+        plan_proposal(Scenario.model_validate(data), PROPOSAL, certify_s=seconds, method="lp", threads=1)
