@@ -165,3 +165,24 @@ def test_plan_proposal_refuses_a_bad_certify_limit_before_planning(data: dict, s
     monkeypatch.setattr(planner, "build_planning_model", no_plan)
     with pytest.raises(ValueError, match="certify_s must be 0 .no bound. or a positive number of seconds"):
         plan_proposal(Scenario.model_validate(data), PROPOSAL, certify_s=seconds, method="lp", threads=1)
+
+
+def test_a_limit_too_short_for_the_root_falls_back_to_the_lp_bound_and_says_so(runner, data: dict, tmp_path) -> None:
+    """1e-9 s: HiGHS stops before its root, with no dual bound (inf). The plan still comes, bounded by
+    the LP; the words do not call the LP's bound a proved whole-truck bound, and the JSON says not proved."""
+    path = tmp_path / "synthetic.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    args = ["plan", str(path), "-p", PROPOSAL, "--certify-seconds", "1e-9", "--no-window-value"]
+    done = runner.invoke(app, [*args, "--no-schedule"])
+    assert done.exit_code == 0, done.output
+    assert "proved nothing tighter than the LP bound" in done.output and "proved optimal" not in done.output
+    as_json = runner.invoke(app, [*args, "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    (proposal,) = json.loads(as_json.stdout)["proposals"]
+    proved = proposal["integer_bound"]
+    assert proved["proved"] is False and proved["best_found"] is None and proved["seconds"] == 1e-9
+    assert proved["bound"] == proposal["bound"] and proved["gap"] == pytest.approx(proposal["gap"])
+    assert proved["gap"] > 0
+    for zero in ("0", "-0"):  # no bound asked: none reported
+        skipped = runner.invoke(app, [*args[:4], "--certify-seconds", zero, "--json", "--no-window-value"])
+        assert skipped.exit_code == 0 and json.loads(skipped.stdout)["proposals"][0]["integer_bound"] is None
