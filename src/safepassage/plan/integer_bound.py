@@ -10,7 +10,8 @@ offloading ``u``, holding ``s`` except stock waiting at its own origin: ``whole_
 and people continuous, for at most ``time_limit_s``, starting from the plan. HiGHS's dual bound on that
 program is worth at least as much as any whole-truck plan: a plan also has whole people and keeps the
 convoy rules, which only restrict it further. So ``min(LP bound, dual bound)`` bounds the plan, and the
-gap against it is how far, at most, the plan is from the best whole-truck plan.
+gap against it is how far, at most, the plan is from the best whole-truck plan. Without any truck column
+(people only) the program is the LP, and its optimum is the bound.
 
 The bound is valid only for the program the plan was made on: with ``method="lp"`` that is the
 scenario's own grid. A condensed grid or a column-generation master is a restriction of it, whose
