@@ -280,6 +280,11 @@ def integer_bound_words(result: PlanResult) -> str:
     proved = result.integer_bound
     if proved is None:
         raise ValueError("this plan was made without --certify-seconds: it has no whole-truck bound")
+    if not proved.proved and proved.bound >= result.bound:
+        return (
+            f"Whole-truck bound: the program proved nothing tighter than the LP bound {result.bound:,.0f} person-days "
+            f"in {proved.seconds:g} s (give it more time); this plan is within {proved.gap:.2%} of the LP bound."
+        )
     how = "proved optimal" if proved.proved else f"time limit of {proved.seconds:g} s reached"
     return (
         f"Whole-truck bound {proved.bound:,.0f} person-days against the LP bound {result.bound:,.0f} ({how}): "

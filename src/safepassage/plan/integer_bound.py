@@ -10,7 +10,8 @@ offloading ``u``, holding ``s`` except stock waiting at its own origin: ``whole_
 and people continuous, for at most ``time_limit_s``, starting from the plan. HiGHS's dual bound on that
 program is worth at least as much as any whole-truck plan: a plan also has whole people and keeps the
 convoy rules, which only restrict it further. So ``min(LP bound, dual bound)`` bounds the plan, and the
-gap against it is how far, at most, the plan is from the best whole-truck plan.
+gap against it is how far, at most, the plan is from the best whole-truck plan. Without any truck column
+(people only) the program is the LP, and its optimum is the bound.
 
 The bound is valid only for the program the plan was made on: with ``method="lp"`` that is the
 scenario's own grid. A condensed grid or a column-generation master is a restriction of it, whose
@@ -27,7 +28,7 @@ import numpy as np
 
 from safepassage.plan.lp_build import PlanningModel
 from safepassage.plan.solve import to_highs_lp
-from safepassage.plan.whole_truck_flow import run_whole_truck_program
+from safepassage.plan.whole_truck_flow import run_whole_truck_program, whole_columns
 
 __all__ = ["WholeTruckBound", "whole_truck_bound"]
 
@@ -59,9 +60,13 @@ def whole_truck_bound(
         raise ValueError(f"time_limit_s must be a positive number of seconds, not {time_limit_s!r}")
     highs = run_whole_truck_program(model, to_highs_lp(model.lp), start, time_limit_s, MIP_REL_GAP, threads)
     info = highs.getInfo()
-    dual = float(info.mip_dual_bound)
     best = float(info.objective_function_value) if info.primal_solution_status == 2 else -math.inf
+    proved = highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    if not whole_columns(model).any():
+        # No truck column (people only, e.g. an evacuation corridor): HiGHS solves the LP and leaves
+        # mip_dual_bound at 0, which is no bound. The program is the LP; its optimum is its bound.
+        return WholeTruckBound(dual_bound=best if proved else math.inf, best_found=best, proved=proved)
+    dual = float(info.mip_dual_bound)
     # HiGHS maximises here (the planning LP's sense); a dual bound it has not yet computed is +inf.
     dual = dual if math.isfinite(dual) else math.inf
-    proved = highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
     return WholeTruckBound(dual_bound=dual, best_found=best, proved=proved)

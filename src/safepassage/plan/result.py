@@ -149,7 +149,8 @@ class ProposalKPIs:
 class IntegerBound:
     """The bound on whole-truck plans that ``plan --certify-seconds`` proved (``plan/integer_bound.py``).
 
-    ``bound``: min(LP bound, the whole-truck program's dual bound), no plan is worth more;
+    ``bound``: min(LP bound, the whole-truck program's dual bound), no plan is worth more (never below
+    the plan's own value, which the plan checks it is not above beyond solver tolerance);
     ``gap``: (bound - objective) / |bound|, how far the plan is at most from the best whole-truck plan;
     ``best_found``: the best whole-truck point the program found (people continuous; null if none);
     ``proved``: the program closed its own gap within ``seconds``, the time it was given."""
