@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 
@@ -20,7 +21,7 @@ from scipy.sparse.csgraph import connected_components
 from safepassage.errors import InfeasibleError, SolverError
 from safepassage.plan.lp_matrix import LPMatrix
 
-__all__ = ["ColumnwiseLP", "SolveStatus", "LPSolution", "solve_lp", "solve_by_components"]
+__all__ = ["ColumnwiseLP", "SolveStatus", "LPSolution", "solve_lp", "solvable_parts", "solve_by_components"]
 
 
 class SolveStatus(str, Enum):
@@ -321,6 +322,21 @@ def lp_components(lp: highspy.HighsLp | ColumnwiseLP) -> list[tuple[np.ndarray, 
     return parts
 
 
+def solvable_parts(
+    whole: ColumnwiseLP, parts: list[tuple[np.ndarray, np.ndarray]], time_limit_s: float | None, threads: int | None,
+    started: float,
+) -> Iterator[tuple[np.ndarray, np.ndarray, ColumnwiseLP, highspy.Highs]]:
+    """Each of ``parts`` (``lp_components(whole)``) that has columns, as (rows, cols, the part's LP, a new
+    HiGHS instance with what is left of ``time_limit_s`` since ``started``); a part of rows without
+    columns is checked instead (``empty_rows_solution``: its activity 0 must be within its bounds)."""
+    for rows, cols in parts:
+        if len(cols) == 0:
+            empty_rows_solution(whole.row_lower[rows], whole.row_upper[rows])
+            continue
+        left = None if time_limit_s is None else max(time_limit_s - (time.perf_counter() - started), 1e-3)
+        yield rows, cols, (whole if len(parts) == 1 else whole.part(rows, cols)), new_highs(left, threads)
+
+
 def solve_by_components(
     lp: highspy.HighsLp | ColumnwiseLP, time_limit_s: float | None = None, threads: int | None = None,
     ipm_columns: np.ndarray | None = None,
@@ -339,13 +355,7 @@ def solve_by_components(
     row_activity = np.zeros(whole.n_rows)
     objective = whole.offset
     iterations = 0
-    for rows, cols in parts:
-        if len(cols) == 0:  # rows without columns: their activity is 0, which their bounds must allow
-            empty_rows_solution(whole.row_lower[rows], whole.row_upper[rows])
-            continue
-        left = None if time_limit_s is None else max(time_limit_s - (time.perf_counter() - started), 1e-3)
-        highs = new_highs(left, threads)
-        part = whole if len(parts) == 1 else whole.part(rows, cols)
+    for rows, cols, part, highs in solvable_parts(whole, parts, time_limit_s, threads, started):
         if part.matrix.nnz <= SIMPLEX_MAX_NONZEROS and (ipm_columns is None or not ipm_columns[cols].any()):
             highs.setOptionValue("solver", "simplex")
             highs.setOptionValue("simplex_strategy", SIMPLEX_STRATEGY)

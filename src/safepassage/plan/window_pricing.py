@@ -42,9 +42,8 @@ from safepassage.plan.solve import (
     ColumnwiseLP,
     LPSolution,
     _run,
-    empty_rows_solution,
     lp_components,
-    new_highs,
+    solvable_parts,
     solve_by_components,
 )
 
@@ -215,13 +214,7 @@ def solve_warm(
     objective, iterations, cold_parts = whole.offset, 0, 0
     optimum = np.zeros(whole.n_cols)
     parts = lp_components(whole)
-    for rows, cols in parts:
-        if len(cols) == 0:  # rows without columns: their activity is 0, which their bounds must allow
-            empty_rows_solution(whole.row_lower[rows], whole.row_upper[rows])
-            continue
-        left = None if time_limit_s is None else max(time_limit_s - (time.perf_counter() - started), 1e-3)
-        highs = new_highs(left, threads)
-        part = whole if len(parts) == 1 else whole.part(rows, cols)
+    for rows, cols, part, highs in solvable_parts(whole, parts, time_limit_s, threads, started):
         part.pass_to(highs)
         _crossover_start(highs, part, y[cols], dual[rows])
         # Simplex from the crossover's basis (with it, HiGHS skips presolve, which would set it aside).
