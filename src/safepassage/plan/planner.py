@@ -191,16 +191,17 @@ def added_window_hours(scenario: Scenario, proposal: Proposal, longer: Proposal)
     so the window's price is the gain over the real hours added, never over an assumed one.
 
     >>> from safepassage.scenario.model import Window
-    >>> def pause(start: str, end: str) -> Proposal:
-    ...     window = Window(start=dt.datetime.fromisoformat(start), end=dt.datetime.fromisoformat(end), everywhere=True)
-    ...     return Proposal(id="p", name="p", windows=[window])
+    >>> def pause(day: dt.date, start_h: float, end_h: float) -> Proposal:
+    ...     at = dt.datetime.combine(day, dt.time())
+    ...     start, end = at + dt.timedelta(hours=start_h), at + dt.timedelta(hours=end_h)
+    ...     return Proposal(id="p", name="p", windows=[Window(start=start, end=end, everywhere=True)])
     >>> class Berlin:
     ...     timezone = "Europe/Berlin"
-    >>> autumn = pause("2024-10-27T01:30", "2024-10-27T02:30")
-    >>> added_window_hours(Berlin, autumn, pause("2024-10-27T01:30", "2024-10-27T03:30"))
+    >>> autumn = dt.date(2024, 10, 27)  # 02:00-03:00 is lived twice
+    >>> added_window_hours(Berlin, pause(autumn, 1.5, 2.5), pause(autumn, 1.5, 3.5))
     2.0
-    >>> summer = pause("2024-07-01T10:00", "2024-07-01T14:00")
-    >>> added_window_hours(Berlin, summer, pause("2024-07-01T10:00", "2024-07-01T15:00"))
+    >>> summer = dt.date(2024, 7, 1)
+    >>> added_window_hours(Berlin, pause(summer, 10, 14), pause(summer, 10, 15))
     1.0
     """
     tz = scenario.timezone
