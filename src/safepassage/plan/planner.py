@@ -20,6 +20,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
+from collections.abc import Callable
+from typing import Protocol, TypeVar
+
+import numpy as np
 
 from safepassage.errors import PlanInvariantError
 from safepassage.plan.aggregate import solve_planning_lp
@@ -112,14 +116,10 @@ def plan_proposal(scenario: Scenario, proposal: str, horizon: Horizon | None = N
     else:
         model = build_planning_model(scenario, chosen, horizon)
         built = time.perf_counter()
-        solution = solve_planning_lp(model, time_limit_s=time_limit_s, threads=threads)
-        # People redirect from full places of their destination split (plan/destinations.py): solve again
-        # with the places found full until no new place fills.
-        full = newly_full(model, solution.row_activity)
-        while full:
-            model = build_planning_model(scenario, chosen, horizon, model.full_places | full)
-            solution = solve_planning_lp(model, time_limit_s=time_limit_s, threads=threads)
-            full = newly_full(model, solution.row_activity)
+        model, solution = solve_while_places_fill(
+            model, lambda m: solve_planning_lp(m, time_limit_s=time_limit_s, threads=threads),
+            lambda full: build_planning_model(scenario, chosen, horizon, full),
+        )
         solved = time.perf_counter()
         bound = solution.objective
     plan = round_and_repair(model, solution)
@@ -161,6 +161,27 @@ def plan_proposal(scenario: Scenario, proposal: str, horizon: Horizon | None = N
         result.integer_bound = _integer_bound(model, plan, bound, certify_s, threads)
     result.timings = {"build_s": built - started, "solve_s": solved - built, "round_s": rounded - solved, "report_s": time.perf_counter() - rounded}
     return result
+
+
+class _RowActivity(Protocol):
+    @property
+    def row_activity(self) -> np.ndarray: ...
+
+
+Solved = TypeVar("Solved", bound=_RowActivity)
+
+
+def solve_while_places_fill(
+    model: PlanningModel, solve: Callable[[PlanningModel], Solved], rebuild: Callable[[frozenset[tuple[int, int]]], PlanningModel]
+) -> tuple[PlanningModel, Solved]:
+    """``solve(model)``, then again on ``rebuild(full places)`` while the solution fills a place of a
+    destination split not yet marked full (people redirect from it: ``plan/destinations.py``); the
+    last model and its solution."""
+    solved = solve(model)
+    while more := newly_full(model, solved.row_activity):
+        model = rebuild(model.full_places | more)
+        solved = solve(model)
+    return model, solved
 
 
 def _integer_bound(model: PlanningModel, plan: IntegerPlan, bound: float, certify_s: float, threads: int | None) -> IntegerBound:
@@ -232,19 +253,21 @@ def _with_window_value(found: list[Bottleneck], scenario: Scenario, proposal: Pr
         extended = solve_condensed(scenario, longer, horizon, time_limit_s=time_limit_s, threads=threads).value
     else:
         # As the plan's LP: from the places its own LP found full, re-solved until no new place fills.
-        full = warm_from[0].full_places if warm_from is not None else frozenset()
-        while True:
-            longer_model = build_planning_model(scenario, longer, horizon, full)
-            if warm_from is not None:
-                warm = solve_warm_from(*warm_from, longer_model, time_limit_s=time_limit_s, threads=threads, primal=True)
-                extended, activity = warm.objective, warm.row_activity
-            else:
-                cold = solve_planning_lp(longer_model, time_limit_s=time_limit_s, threads=threads)
-                extended, activity = cold.objective, cold.row_activity
-            more = newly_full(longer_model, activity)
-            if not more:
-                break
-            full = full | more
+        def rebuild(full: frozenset[tuple[int, int]]) -> PlanningModel:
+            return build_planning_model(scenario, longer, horizon, full)
+
+        start = rebuild(warm_from[0].full_places if warm_from is not None else frozenset())
+        if warm_from is not None:
+            plan_model, plan_solution = warm_from
+            _, warm = solve_while_places_fill(
+                start,
+                lambda m: solve_warm_from(plan_model, plan_solution, m, time_limit_s=time_limit_s, threads=threads, primal=True),
+                rebuild,
+            )
+            extended = warm.objective
+        else:
+            _, cold = solve_while_places_fill(start, lambda m: solve_planning_lp(m, time_limit_s=time_limit_s, threads=threads), rebuild)
+            extended = cold.objective
     gain = extended - bound
     added_hours = added_window_hours(scenario, proposal, longer)
     if gain <= 1e-6 * max(1.0, abs(bound)) or added_hours <= 0.0:
