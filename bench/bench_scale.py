@@ -242,7 +242,8 @@ def part_colgen(spec: dict[str, Any]) -> dict[str, Any]:
         from safepassage.plan.condensed import solve_condensed
 
         levels = tuple((int(m), float(h)) for m, h in spec["levels"])
-        done = solve_condensed(scenario, proposal, levels=levels, threads=1, target_gap=spec["target_gap"], time_limit_s=spec["limit_s"])
+        done = solve_condensed(scenario, proposal, levels=levels, threads=1, target_gap=spec["target_gap"], time_limit_s=spec["limit_s"],
+                               zone_paths=spec.get("zone_paths", "all"))
         out = {"value": done.value, "bound": done.bound, "gap": done.gap, "stopped": done.generation.stopped, "rounds": sum(int(r["rounds"]) for r in done.levels),
                "cols": done.model.lp.n_cols, "truck_moves": len(done.model.trucks), "walk_moves": len(done.model.people), "levels": done.levels,
                "no_capacity_bound": done.no_capacity_bound,
@@ -250,7 +251,8 @@ def part_colgen(spec: dict[str, Any]) -> dict[str, Any]:
     else:
         from safepassage.plan.colgen import solve_by_columns
 
-        cg = solve_by_columns(scenario, proposal, threads=1, target_gap=spec["target_gap"], time_limit_s=spec["limit_s"], per_source=spec["per_source"])
+        cg = solve_by_columns(scenario, proposal, threads=1, target_gap=spec["target_gap"], time_limit_s=spec["limit_s"], per_source=spec["per_source"],
+                              zone_paths=spec.get("zone_paths", "all"))
         out = {"value": cg.value, "bound": cg.bound, "gap": cg.gap, "stopped": cg.stopped, "rounds": len(cg.rounds), "cols": cg.model.lp.n_cols,
                "truck_moves": len(cg.model.trucks), "walk_moves": len(cg.model.people), "history": cg.rounds}
     return {**out, "cpu_s": _cpu() - cpu0, "wall_s": time.perf_counter() - wall0, "peak_mb": _peak_mb()}
@@ -306,17 +308,17 @@ def report(results: dict[str, Any]) -> None:
 
 
 def colgen_curve(sizes: list[int], limit_s: float, method: str = "columns", levels: list[tuple[int, float]] | None = None,
-                 plain_lp: bool = True) -> list[dict[str, Any]]:
+                 plain_lp: bool = True, zone_paths: str = "all") -> list[dict[str, Any]]:
     """Column generation (``method="columns"``) or the condensed network (``"condensed"``, over
     ``levels``) and the plain LP at each size × 7 days (the target recipe: 3 roads per place,
     6 commodities), each in its own interpreter; the plain LP is skipped with ``plain_lp=False`` and
-    above the first size it cannot finish within ``limit_s``."""
+    above the first size it cannot finish within ``limit_s``. ``zone_paths``: ``solve_by_columns``'s."""
     rows = []
     lp_gave_up = not plain_lp
     for places in sizes:
         spec = {"part": "colgen", "places": places, "days": 7.0, "target_gap": 0.005, "limit_s": limit_s, "per_source": 672,
-                "levels": levels or [[120, 2.0], [60, 3.0]]}
-        row: dict[str, Any] = {"places": places, "method": method, "columns": run_part({**spec, "method": method}, limit_s * 3)}
+                "levels": levels or [[120, 2.0], [60, 3.0]], "zone_paths": zone_paths}
+        row: dict[str, Any] = {"places": places, "method": method, "zone_paths": zone_paths, "columns": run_part({**spec, "method": method}, limit_s * 3)}
         row["lp"] = {"status": "skipped"} if lp_gave_up else run_part({**spec, "method": "lp"}, limit_s)
         lp_gave_up = lp_gave_up or "objective" not in row["lp"]
         rows.append(row)
@@ -336,6 +338,8 @@ def main() -> int:
     parser.add_argument("--method", choices=("columns", "condensed"), default="columns",
                         help="the curve's method: column generation on the fine grid, or the condensed network with a fine-grid bound")
     parser.add_argument("--levels", default="120:2,60:3", help="condensed levels, coarse slot minutes:fine margin hours, coarsest first")
+    parser.add_argument("--zone-paths", choices=("off", "unserved", "all"), default="all",
+                        help="column generation's paths by destination (plan/colgen/reach.py): none, to zones the master does not serve yet, or to every zone")
     parser.add_argument("--no-plain-lp", action="store_true", help="do not run the plain LP next to each size")
     args = parser.parse_args()
     if args.part:
@@ -346,7 +350,8 @@ def main() -> int:
     results: dict[str, Any] = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "load_start": load}
     if args.colgen_only:
         levels = [(int(m), float(h)) for m, h in (pair.split(":") for pair in args.levels.split(","))]
-        results["colgen"] = colgen_curve([int(n) for n in args.sizes.split(",")], args.limit, args.method, levels, not args.no_plain_lp)
+        results["colgen"] = colgen_curve([int(n) for n in args.sizes.split(",")], args.limit, args.method, levels, not args.no_plain_lp,
+                                         args.zone_paths)
         results["load_end"] = os.getloadavg()
         report(results)
         RESULTS.mkdir(exist_ok=True)

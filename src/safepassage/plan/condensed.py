@@ -246,6 +246,7 @@ def solve_condensed(
     target_gap: float = 0.005,
     time_limit_s: float | None = None,
     threads: int | None = None,
+    zone_paths: str = "all",
 ) -> Condensed:
     """Plan ``proposal`` on condensed grids, coarsest level first, until the best plan's gap to the
     certified fine-grid bound is within ``target_gap`` (module doc). Each level's column generation
@@ -277,6 +278,7 @@ def solve_condensed(
             target_gap=target_gap / 4,
             time_limit_s=left,
             threads=threads,
+            zone_paths=zone_paths,
             on_round=certify,
         )
         t1 = time.perf_counter()

@@ -15,8 +15,14 @@ Each round:
    and the master has every walking movement. ``L(π) ≥`` the full LP's truck optimum for any valid
    ``π``, so the smallest bound seen is certified.
 4. **New columns**: the moves of the best path leaving each stock origin in its best slots, where
-   that path's reduced value is positive. When none is positive, the master is optimal for the full
-   LP (and the bound meets it).
+   that path's reduced value is positive; and, by one forward sweep (``reach.py``), the best path
+   from each stock origin to each zone on each day that prices out: to every zone
+   (``zone_paths="all"``, the default), or only to the (zone, commodity) pairs the master does not
+   serve yet ("unserved": smaller masters, but more rounds; slower at 50, 100 and 500 places).
+   Without the second kind, every departure of an origin leads to the same few zones, a large
+   master learns about its other zones a few a round, and until then their first tier's price
+   keeps the bound near the no-capacity bound (``docs/performance.md``). When no path is positive,
+   the master is optimal for the full LP (and the bound meets it).
 
 It stops when ``(bound − master) / bound ≤ target_gap``, when nothing prices out, or at the round or
 time limit; the result says which, with the history.
@@ -44,6 +50,7 @@ from safepassage.plan.colgen.people import (
     trace_walk,
 )
 from safepassage.plan.colgen.pricing import (
+    Multipliers,
     Pricing,
     initial_multipliers,
     lagrangian_bound,
@@ -51,6 +58,7 @@ from safepassage.plan.colgen.pricing import (
     price,
     trace_path,
 )
+from safepassage.plan.colgen.reach import paths_by_zone, reach
 from safepassage.plan.destinations import has_destination_rules
 from safepassage.plan.lp_build import PlanningModel, build_lp
 from safepassage.plan.network import Movements
@@ -103,6 +111,33 @@ def _columns(problem: PlanningProblem, graph: TruckGraph, pricing: Pricing, per_
             moves, offloaded = trace_path(graph, pricing, k, p, t)
             if offloaded:
                 keys += [(k * n_arcs + a) * n_slots + d for a, d, _ in moves]
+    return np.unique(np.array(keys, dtype=np.int64))
+
+
+ZONE_PATHS = ("off", "unserved", "all")
+
+
+def _zone_columns(
+    problem: PlanningProblem, graph: TruckGraph, pi: Multipliers, tol: float, model: PlanningModel | None, mode: str
+) -> np.ndarray:
+    """Keys of the moves on the best path from each stock origin to each zone on each day
+    (``reach.paths_by_zone``) that prices above ``tol``: to every zone (``mode`` "all"), or only to
+    the (zone, commodity) pairs the master ``model`` has no need row for yet ("unserved"; every pair
+    before the first master)."""
+    n_arcs, n_slots = len(graph.tail), graph.n_slots
+    if mode == "off":
+        return np.zeros(0, dtype=np.int64)
+    skip = None
+    if mode == "unserved" and model is not None:
+        need = model.lp.row_block("need_tiers")
+        skip = np.zeros(problem.need_ppd.shape, dtype=bool)
+        skip[need.entity, need.slot] = True
+    found = reach(problem, graph, pi)
+    keys = [
+        (kind * n_arcs + a) * n_slots + d
+        for kind, moves in paths_by_zone(graph, found, problem.terms.slot_day, tol, skip)
+        for a, d in moves
+    ]
     return np.unique(np.array(keys, dtype=np.int64))
 
 
@@ -165,13 +200,17 @@ def solve_by_columns(
     threads: int | None = None,
     per_source: int = 672,
     crossover: bool = True,
+    zone_paths: str = "all",
     on_round: Callable[[PlanningModel, LPSolution], None] | None = None,
 ) -> ColumnGeneration:
-    """Solve the planning LP of ``proposal`` by column generation (module doc). ``on_round`` is
+    """Solve the planning LP of ``proposal`` by column generation (module doc). ``zone_paths``: "off",
+    "unserved" or "all" (module doc, item 4). ``on_round`` is
     called with each round's master and its solution (the condensed network certifies a bound on
     another grid there). Raises as ``solve_lp`` does (``InfeasibleError``, ``SolverError``)."""
     if max_rounds < 1:
         raise ValueError(f"max_rounds must be at least 1, got {max_rounds}")
+    if zone_paths not in ZONE_PATHS:
+        raise ValueError(f"zone_paths must be one of {', '.join(ZONE_PATHS)}; got {zone_paths!r}")
     if has_destination_rules(scenario):
         raise ValueError(
             "column generation does not price destination splits (evacuation.destination_split) or shelter capacities "
@@ -192,6 +231,7 @@ def solve_by_columns(
     scale = float(np.abs(pricing.value[np.isfinite(pricing.value)]).max(initial=1.0))
     tol = 1e-7 * max(1.0, scale)
     keys = _columns(problem, trucks, pricing, per_source, tol)
+    keys = np.union1d(keys, _zone_columns(problem, trucks, pi, tol, None, zone_paths))
     walk_keys = _walks(walking, walk_pricing, per_source, tol)
     truck_bound = people_bound_best = np.inf
     rounds: list[dict[str, float]] = []
@@ -239,7 +279,9 @@ def solve_by_columns(
         if time_limit_s is not None and time.perf_counter() - started > time_limit_s:
             stopped = "time"
             break
-        new = np.setdiff1d(_columns(problem, trucks, pricing, per_source, tol), keys)
+        new = _columns(problem, trucks, pricing, per_source, tol)
+        new = np.union1d(new, _zone_columns(problem, trucks, pi, tol, model, zone_paths))
+        new = np.setdiff1d(new, keys)
         new_walks = np.setdiff1d(_walks(walking, walk_pricing, per_source, tol), walk_keys)
         if len(new) == 0 and len(new_walks) == 0:
             stopped = "priced out"

@@ -42,7 +42,9 @@ from safepassage.plan.problem import PlanningProblem
 __all__ = [
     "Multipliers",
     "Pricing",
+    "StepValues",
     "multipliers_from",
+    "step_values",
     "initial_multipliers",
     "first_tier_price",
     "price",
@@ -143,9 +145,21 @@ def _quota_cost(problem: PlanningProblem, quota: np.ndarray) -> np.ndarray:
     return out
 
 
-def price(problem: PlanningProblem, graph: TruckGraph, pi: Multipliers) -> Pricing:
-    """Best reduced values of a truckload anywhere, under ``pi`` (the backward sweep of the module doc)."""
-    n_slots, n_kinds, n_places = graph.n_slots, graph.n_kinds, graph.n_places
+@dataclass
+class StepValues:
+    """Reduced values of one step of a truckload under a set of multipliers (what both sweeps add up):
+    ``move[a, t]`` of leaving on arc ``a`` in ``t`` before the quota part ``quota[k, p, t]`` of its
+    tail ``p``; ``offload[k, p, t]`` (−inf where not allowed); ``hold[k, p, t]`` of waiting to t + 1."""
+
+    move: np.ndarray  # (A, T)
+    quota: np.ndarray  # (K, P, T)
+    offload: np.ndarray  # (K, P, T)
+    hold: np.ndarray  # (K, P, T)
+
+
+def step_values(problem: PlanningProblem, graph: TruckGraph, pi: Multipliers) -> StepValues:
+    """The ``StepValues`` of ``graph`` under ``pi`` (the Lagrangian's terms, module doc)."""
+    n_slots = graph.n_slots
     fleet = problem.scenario.fleet
     factor = 1.0 + fleet.return_factor if fleet is not None else 0.0
     fleet_before = np.concatenate([[0.0], np.cumsum(pi.fleet)])
@@ -168,6 +182,15 @@ def price(problem: PlanningProblem, graph: TruckGraph, pi: Multipliers) -> Prici
     )
     offload_value = np.where(graph.offload_ok, offload_value, -np.inf)
     hold_value = np.where(graph.waiting.T[:, :, None], -pi.fleet[None, None, :], 0.0)  # (K, P, T)
+    return StepValues(base, quota_cost, offload_value, hold_value)
+
+
+def price(problem: PlanningProblem, graph: TruckGraph, pi: Multipliers) -> Pricing:
+    """Best reduced values of a truckload anywhere, under ``pi`` (the backward sweep of the module doc)."""
+    n_slots, n_kinds, n_places = graph.n_slots, graph.n_kinds, graph.n_places
+    steps = step_values(problem, graph, pi)
+    base, quota_cost, offload_value, hold_value = steps.move, steps.quota, steps.offload, steps.hold
+    arr_in = np.minimum(graph.arr, n_slots)
 
     order = np.argsort(graph.tail, kind="stable")
     tails_sorted = graph.tail[order]
