@@ -8,7 +8,8 @@ price and the bound stays near the no-capacity bound.
 
 This module sweeps the other way, over the slots in increasing order, for every stock origin at
 once: ``value[t, o, p]`` is the best reduced value of a truckload of origin ``o`` standing at ``p``
-at the start of slot ``t`` (moved and held by the same step values, ``pricing.step_values``, so by
+at the start of slot ``t``, from any of the origin's lots (each lot starts a path where and when it
+comes in; moved and held by the same step values, ``pricing.step_values``, so by
 the same rules and the same multipliers as the backward sweep). Offloading at ``(p, t)`` adds
 ``offload[k, p, t]``; the best of that over a zone's distribution points and a day's slots is the
 best path from ``o`` to that zone that day. ``paths_by_zone`` traces those paths back: one column set
@@ -67,8 +68,15 @@ def reach(problem: PlanningProblem, graph: TruckGraph, pi: Multipliers) -> Reach
     arc = np.full((n_slots, n_origins, n_places), UNREACHED, dtype=np.int32)
     dep = np.full((n_slots, n_origins, n_places), -1, dtype=np.int32)
     if n_origins:
-        value[origin[:, 2], np.arange(n_origins), origin[:, 0]] = 0.0
-        arc[origin[:, 2], np.arange(n_origins), origin[:, 0]] = START
+        # Every lot is a start, not only an origin's first: where the origin may not hold its stock
+        # (stranded outside a window), a later lot is not reached by holding the first one.
+        stock = problem.stock
+        loaded = stock.loads > 0
+        place, lot_kind, slot = stock.place[loaded], stock.kind[loaded], stock.slot[loaded]
+        o_of = np.full((n_places, graph.n_kinds), -1, dtype=np.int64)
+        o_of[origin[:, 0], origin[:, 1]] = np.arange(n_origins)
+        value[slot, o_of[place, lot_kind], place] = 0.0
+        arc[slot, o_of[place, lot_kind], place] = START
     can_move = graph.kind_moves[kind][:, None]
     hold_ok = graph.holdable  # (P, T)
     for t in range(n_slots):

@@ -1,0 +1,57 @@
+"""Odd inputs for pricing by destination (``plan/colgen/reach.py``): stock that comes in several lots
+at an origin that cannot hold it in between, and scenarios with nothing to carry."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from safepassage.plan.colgen.graph import truck_graph
+from safepassage.plan.colgen.pricing import initial_multipliers, price
+from safepassage.plan.colgen.reach import paths_by_zone, reach
+from safepassage.plan.condensed import fine_problem
+from safepassage.scenario.model import Scenario
+from safepassage.testing.synthetic import TARGET_INSTANCE, synthetic_scenario_data
+
+
+def _stranded_warehouse_with_a_later_lot() -> Scenario:
+    """wh-1 moved inside zone z1-2, whose convoys must finish inside windows (10:00-14:00 under
+    daily-windows): loaded trucks may not wait there outside a window, so its midnight lots cannot
+    be held until 11:00, when a second food lot comes in."""
+    spec = {**TARGET_INSTANCE, "n_places": 20, "days": 1.0}
+    data = synthetic_scenario_data(spec.pop("n_places"), spec.pop("days"), 3, 60, **spec)
+    for place in data["places"]:
+        if place["id"] == "wh-1":
+            place["zone"] = "z1-2"
+    for zone in data["zones"]:
+        if zone["id"] == "z1-2":
+            zone["convoys_within_windows"] = True
+    data["stocks"].append({"place": "wh-1", "commodity": "food", "quantity": 200.0, "available_from": "2024-01-01T11:00"})
+    return Scenario.model_validate(data)
+
+
+def test_a_later_lot_the_origin_cannot_hold_until_is_a_start_of_its_own():
+    scenario = _stranded_warehouse_with_a_later_lot()
+    problem = fine_problem(scenario, scenario.proposal("daily-windows"))
+    graph = truck_graph(problem)
+    wh = [p.id for p in scenario.places].index("wh-1")
+    stock = problem.stock
+    late = np.flatnonzero((stock.place == wh) & (stock.slot > 0))
+    assert len(late) == 1 and not graph.holdable[wh, : stock.slot[late[0]]].all()  # the case is what it says
+    pi = initial_multipliers(problem)
+    found, backward = reach(problem, graph, pi), price(problem, graph, pi)
+    origin = {(p, k): o for o, (p, k, _) in enumerate(found.origin.tolist())}
+    for p, k, t in zip(stock.place.tolist(), stock.kind.tolist(), stock.slot.tolist()):
+        o = origin[(p, k)]
+        # A truckload of a lot, standing at its origin when it comes in, has spent nothing yet.
+        assert found.value[t, o, p] == 0.0
+        # And the best it can be worth from there on is what the backward sweep says it is.
+        later = found.value[t:, o, :] + found.offload[k].T[t:]
+        expected = float(backward.value[t, k, p])
+        if expected > 1e-6:
+            assert float(later.max()) >= expected - 1e-6 * expected
+    # Paths still start where some lot is, no earlier than it comes in.
+    for kind, moves in paths_by_zone(graph, found, problem.terms.slot_day, 1e-6):
+        if moves:
+            a, d = moves[0]
+            lots = stock.slot[(stock.place == graph.tail[a]) & (stock.kind == kind)]
+            assert len(lots) and d >= lots.min()
