@@ -4,19 +4,24 @@ at an origin that cannot hold it in between, and scenarios with nothing to carry
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from safepassage.plan.colgen import solve_by_columns
 from safepassage.plan.colgen.graph import truck_graph
 from safepassage.plan.colgen.pricing import initial_multipliers, price
 from safepassage.plan.colgen.reach import paths_by_zone, reach
 from safepassage.plan.condensed import fine_problem
+from safepassage.plan.lp_build import build_planning_model
+from safepassage.plan.solve import solve_lp
 from safepassage.scenario.model import Scenario
 from safepassage.testing.synthetic import TARGET_INSTANCE, synthetic_scenario_data
 
 
 def _stranded_warehouse_with_a_later_lot() -> Scenario:
     """wh-1 moved inside zone z1-2, whose convoys must finish inside windows (10:00-14:00 under
-    daily-windows): loaded trucks may not wait there outside a window, so its midnight lots cannot
-    be held until 11:00, when a second food lot comes in."""
+    daily-windows): loaded trucks may not wait there outside a window, so its midnight food lot
+    (small enough to leave at once: the plan stays feasible) cannot be held until 11:00, when a
+    second food lot comes in."""
     spec = {**TARGET_INSTANCE, "n_places": 20, "days": 1.0}
     data = synthetic_scenario_data(spec.pop("n_places"), spec.pop("days"), 3, 60, **spec)
     for place in data["places"]:
@@ -25,6 +30,8 @@ def _stranded_warehouse_with_a_later_lot() -> Scenario:
     for zone in data["zones"]:
         if zone["id"] == "z1-2":
             zone["convoys_within_windows"] = True
+    data["stocks"] = [s for s in data["stocks"] if s["place"] != "wh-1"]
+    data["stocks"].append({"place": "wh-1", "commodity": "food", "quantity": 20.0})
     data["stocks"].append({"place": "wh-1", "commodity": "food", "quantity": 200.0, "available_from": "2024-01-01T11:00"})
     return Scenario.model_validate(data)
 
@@ -55,3 +62,13 @@ def test_a_later_lot_the_origin_cannot_hold_until_is_a_start_of_its_own():
             a, d = moves[0]
             lots = stock.slot[(stock.place == graph.tail[a]) & (stock.kind == kind)]
             assert len(lots) and d >= lots.min()
+
+
+def test_columns_with_zone_paths_reach_the_whole_lp_there():
+    scenario = _stranded_warehouse_with_a_later_lot()
+    proposal = scenario.proposal("daily-windows")
+    exact = solve_lp(build_planning_model(scenario, proposal).lp).objective
+    for mode in ("unserved", "all"):
+        done = solve_by_columns(scenario, proposal, target_gap=0.0, zone_paths=mode)
+        assert done.value == pytest.approx(exact, rel=1e-6)
+        assert all(r["bound"] >= exact * (1 - 1e-6) for r in done.rounds)
