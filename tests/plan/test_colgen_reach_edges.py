@@ -32,7 +32,8 @@ def _stranded_warehouse_with_a_later_lot() -> Scenario:
             zone["convoys_within_windows"] = True
     data["stocks"] = [s for s in data["stocks"] if s["place"] != "wh-1"]
     data["stocks"].append({"place": "wh-1", "commodity": "food", "quantity": 20.0})
-    data["stocks"].append({"place": "wh-1", "commodity": "food", "quantity": 200.0, "available_from": "2024-01-01T11:00"})
+    later = {"place": "wh-1", "commodity": "food", "quantity": 200.0, "available_from": "2024-01-01T11:00"}
+    data["stocks"].append(later)
     return Scenario.model_validate(data)
 
 
