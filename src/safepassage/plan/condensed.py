@@ -250,8 +250,9 @@ def solve_condensed(
 ) -> Condensed:
     """Plan ``proposal`` on condensed grids, coarsest level first, until the best plan's gap to the
     certified fine-grid bound is within ``target_gap`` (module doc). Each level's column generation
-    stops at a quarter of ``target_gap`` (its own bound) or at the time left. Raises as
-    ``solve_by_columns`` does, and ``ValueError`` for levels whose grids do not nest in the fine one."""
+    stops at a quarter of ``target_gap`` (its own bound) or at the time left; ``zone_paths`` is passed
+    to it (``solve_by_columns``). Raises as ``solve_by_columns`` does, and ``ValueError`` for levels
+    whose grids do not nest in the fine one."""
     if not levels:
         raise ValueError("levels must name at least one (coarse_slot_minutes, fine_margin_hours)")
     started = time.perf_counter()
