@@ -36,11 +36,15 @@ def _priced(problem, graph, rng):
     return pi
 
 
-@pytest.mark.parametrize("case", range(3))
-def test_the_best_destination_of_each_origin_is_worth_what_the_backward_sweep_says(case):
+def _problem(case: int):
     scenario, proposal = _cases()[case]
     problem = fine_problem(scenario, scenario.proposal(proposal))
-    graph = truck_graph(problem)
+    return problem, truck_graph(problem)
+
+
+@pytest.mark.parametrize("case", range(3))
+def test_the_best_destination_of_each_origin_is_worth_what_the_backward_sweep_says(case):
+    problem, graph = _problem(case)
     rng = np.random.default_rng(case)
     for pi in (initial_multipliers(problem), _priced(problem, graph, rng)):
         backward = price(problem, graph, pi)
@@ -58,9 +62,7 @@ def test_the_best_destination_of_each_origin_is_worth_what_the_backward_sweep_sa
 
 @pytest.mark.parametrize("case", range(2))
 def test_paths_by_zone_are_whole_lp_movements_worth_their_reduced_value(case):
-    scenario, proposal = _cases()[case]
-    problem = fine_problem(scenario, scenario.proposal(proposal))
-    graph = truck_graph(problem)
+    problem, graph = _problem(case)
     pi = _priced(problem, graph, np.random.default_rng(10 + case))
     found = reach(problem, graph, pi)
     paths = paths_by_zone(graph, found, problem.terms.slot_day, 1e-6)
