@@ -95,3 +95,31 @@ def test_an_unknown_zone_paths_mode_is_a_named_error():
     scenario, proposal = _cases()[0]
     with pytest.raises(ValueError, match="zone_paths must be one of off, unserved, all"):
         solve_by_columns(scenario, scenario.proposal(proposal), zone_paths="some")
+
+
+def test_a_master_stopped_by_the_time_left_leaves_the_last_round_standing(monkeypatch):
+    from safepassage.errors import SolverError
+    from safepassage.plan.colgen import master
+
+    scenario, proposal = _cases()[0]
+    one = solve_by_columns(scenario, scenario.proposal(proposal), max_rounds=1)
+    limits: list[float] = []
+    real = master.solve_lp
+
+    def second_runs_out(lp, highs=None, **options):
+        limits.append(float(highs.getOptionValue("time_limit")[1]))
+        if len(limits) == 2:
+            raise SolverError("HiGHS stopped without an optimal plan: Time limit reached")
+        return real(lp, highs=highs, **options)
+
+    monkeypatch.setattr(master, "solve_lp", second_runs_out)
+    done = solve_by_columns(scenario, scenario.proposal(proposal), time_limit_s=3600.0)
+    assert limits[0] == float("inf")  # the first master has no limit: without it there is no plan
+    assert 1.0 <= limits[1] <= 3600.0  # the second gets the time left
+    assert done.stopped == "time" and len(done.rounds) == 1
+    assert done.value == one.value and done.bound == one.bound
+    # Without a time limit, a failing master is an error, as before.
+    limits.clear()
+    monkeypatch.setattr(master, "solve_lp", second_runs_out)
+    with pytest.raises(SolverError, match="Time limit"):
+        solve_by_columns(scenario, scenario.proposal(proposal))

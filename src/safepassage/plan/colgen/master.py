@@ -25,7 +25,8 @@ Each round:
    the master is optimal for the full LP (and the bound meets it).
 
 It stops when ``(bound − master) / bound ≤ target_gap``, when nothing prices out, or at the round or
-time limit; the result says which, with the history.
+time limit; the result says which, with the history. A master after the first is given the time
+left; one stopped by it is dropped, and the last solved master and its bound are the result.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 
-from safepassage.errors import PlanInvariantError
+from safepassage.errors import PlanInvariantError, SolverError
 from safepassage.plan.colgen.graph import TruckGraph, truck_graph
 from safepassage.plan.colgen.people import (
     PeopleGraph,
@@ -182,10 +183,11 @@ def _people_value(model: PlanningModel, x: np.ndarray) -> float:
     return float(cost[~truck] @ x[~truck])
 
 
-def _master_highs(threads: int | None, crossover: bool) -> highspy.Highs:
+def _master_highs(threads: int | None, crossover: bool, time_limit_s: float | None = None) -> highspy.Highs:
     """HiGHS for a master: interior point, with crossover unless told not to (any duals give a valid
-    bound; without crossover the 50-place week was not faster, and a vertex gives fewer paths)."""
-    highs = new_highs(threads=threads)
+    bound; without crossover the 50-place week was not faster, and a vertex gives fewer paths), and
+    stopped after ``time_limit_s`` if given."""
+    highs = new_highs(time_limit_s, threads=threads)
     highs.setOptionValue("run_crossover", "on" if crossover else "off")
     return highs
 
@@ -243,9 +245,19 @@ def solve_by_columns(
             trucks=_movements(n_arcs, n_slots, trucks.arr, keys),
             people=_movements(n_arcs, n_slots, walking.arr, walk_keys),
         )
-        model = build_lp(restricted)
+        candidate = build_lp(restricted)
         t1 = time.perf_counter()
-        solution = solve_lp(model.lp, highs=_master_highs(threads, crossover))
+        # A master after the first gets the time left: at 500 places one can take many minutes (the
+        # interior point may stall and HiGHS fall back to the simplex). Stopped, the last round stands.
+        left = None if time_limit_s is None or not rounds else max(1.0, time_limit_s - (t1 - started))
+        try:
+            solution = solve_lp(candidate.lp, highs=_master_highs(threads, crossover, left))
+        except SolverError:
+            if left is None:
+                raise
+            stopped = "time"
+            break
+        model = candidate
         t2 = time.perf_counter()
         people_value = _people_value(model, solution.x)
         if on_round is not None:
