@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from safepassage.errors import PlanInvariantError
 from safepassage.plan.colgen.graph import TruckGraph
 from safepassage.plan.colgen.pricing import Multipliers, step_values
 from safepassage.plan.problem import PlanningProblem
@@ -134,7 +135,7 @@ def _trace(graph: TruckGraph, found: Reach, o: int, place: int, slot: int) -> li
             t -= 1
             continue
         if a == UNREACHED:
-            raise AssertionError("traced into an unreached (place, slot)")
+            raise PlanInvariantError(f"the forward sweep traced origin {o} into an unreached place {p} at slot {t}")
         d = int(found.dep[t, o, p])
         moves.append((a, d))
         p, t = int(graph.tail[a]), d
