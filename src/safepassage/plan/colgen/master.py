@@ -59,7 +59,7 @@ from safepassage.plan.colgen.pricing import (
     price,
     trace_path,
 )
-from safepassage.plan.colgen.reach import paths_by_zone, reach
+from safepassage.plan.colgen.reach import origins_of, paths_by_zone, reach
 from safepassage.plan.destinations import has_destination_rules
 from safepassage.plan.lp_build import PlanningModel, build_lp
 from safepassage.plan.network import Movements
@@ -95,17 +95,9 @@ class ColumnGeneration:
 
 def _columns(problem: PlanningProblem, graph: TruckGraph, pricing: Pricing, per_source: int, tol: float) -> np.ndarray:
     """Keys of the moves on the best paths leaving each stock origin in its ``per_source`` best slots."""
-    stock = problem.stock
     n_arcs, n_slots = len(graph.tail), graph.n_slots
     keys: list[int] = []
-    loaded = stock.loads > 0
-    origins = (
-        np.unique(np.stack([stock.place[loaded], stock.kind[loaded]]), axis=1)
-        if loaded.any()
-        else np.zeros((2, 0), dtype=np.int64)
-    )
-    for p, k in origins.T.tolist():
-        first = int(stock.slot[(stock.place == p) & (stock.kind == k) & loaded].min())
+    for p, k, first in origins_of(problem).tolist():
         value = pricing.leave[first:, k, p]
         good = np.flatnonzero(value > tol)
         for t in (first + good[np.argsort(-value[good], kind="stable")][:per_source]).tolist():

@@ -152,18 +152,16 @@ def paths_by_zone(
     n_zones = int(graph.zone.max(initial=-1)) + 1
     if not len(found.origin) or n_zones == 0:
         return out
-    days = np.unique(slot_day)
-    zone = graph.zone
+    zone_places = [np.flatnonzero(graph.zone == z) for z in range(n_zones)]
+    day_slots = [np.flatnonzero(slot_day == day) for day in np.unique(slot_day).tolist()]
     for o, (_, kind, _) in enumerate(found.origin.tolist()):
         score = found.value[:, o, :] + found.offload[kind].T  # (T, P)
         score[~np.isfinite(score)] = -np.inf
-        for z in range(n_zones):
-            places = np.flatnonzero(zone == z)
+        for z, places in enumerate(zone_places):
             if not len(places) or (skip is not None and skip[z, kind]):
                 continue
             block = score[:, places]
-            for day in days.tolist():
-                in_day = np.flatnonzero(slot_day == day)
+            for in_day in day_slots:
                 part = block[in_day]
                 at = int(np.argmax(part))
                 best = float(part.flat[at])
