@@ -243,7 +243,7 @@ def part_colgen(spec: dict[str, Any]) -> dict[str, Any]:
 
         levels = tuple((int(m), float(h)) for m, h in spec["levels"])
         done = solve_condensed(scenario, proposal, levels=levels, threads=1, target_gap=spec["target_gap"], time_limit_s=spec["limit_s"],
-                               zone_paths=spec.get("zone_paths", "all"))
+                               zone_paths=spec.get("zone_paths", "all"), master=spec.get("master", "arcs"))
         out = {"value": done.value, "bound": done.bound, "gap": done.gap, "stopped": done.generation.stopped, "rounds": sum(int(r["rounds"]) for r in done.levels),
                "cols": done.model.lp.n_cols, "truck_moves": len(done.model.trucks), "walk_moves": len(done.model.people), "levels": done.levels,
                "no_capacity_bound": done.no_capacity_bound,
@@ -308,17 +308,18 @@ def report(results: dict[str, Any]) -> None:
 
 
 def colgen_curve(sizes: list[int], limit_s: float, method: str = "columns", levels: list[tuple[int, float]] | None = None,
-                 plain_lp: bool = True, zone_paths: str = "all") -> list[dict[str, Any]]:
+                 plain_lp: bool = True, zone_paths: str = "all", master: str = "arcs") -> list[dict[str, Any]]:
     """Column generation (``method="columns"``) or the condensed network (``"condensed"``, over
     ``levels``) and the plain LP at each size × 7 days (the target recipe: 3 roads per place,
     6 commodities), each in its own interpreter; the plain LP is skipped with ``plain_lp=False`` and
-    above the first size it cannot finish within ``limit_s``. ``zone_paths``: ``solve_by_columns``'s."""
+    above the first size it cannot finish within ``limit_s``. ``zone_paths``: ``solve_by_columns``'s;
+    ``master``: ``solve_condensed``'s ("arcs" or "paths")."""
     rows = []
     lp_gave_up = not plain_lp
     for places in sizes:
         spec = {"part": "colgen", "places": places, "days": 7.0, "target_gap": 0.005, "limit_s": limit_s, "per_source": 672,
-                "levels": levels or [[120, 2.0], [60, 3.0]], "zone_paths": zone_paths}
-        row: dict[str, Any] = {"places": places, "method": method, "zone_paths": zone_paths, "columns": run_part({**spec, "method": method}, limit_s * 3)}
+                "levels": levels or [[120, 2.0], [60, 3.0]], "zone_paths": zone_paths, "master": master}
+        row: dict[str, Any] = {"places": places, "method": method, "zone_paths": zone_paths, "master": master, "columns": run_part({**spec, "method": method}, limit_s * 3)}
         row["lp"] = {"status": "skipped"} if lp_gave_up else run_part({**spec, "method": "lp"}, limit_s)
         lp_gave_up = lp_gave_up or "objective" not in row["lp"]
         rows.append(row)
@@ -340,6 +341,8 @@ def main() -> int:
     parser.add_argument("--levels", default="120:2,60:3", help="condensed levels, coarse slot minutes:fine margin hours, coarsest first")
     parser.add_argument("--zone-paths", choices=("off", "unserved", "all"), default="all",
                         help="column generation's paths by destination (plan/colgen/reach.py): none, to zones the master does not serve yet, or to every zone")
+    parser.add_argument("--master", choices=("arcs", "paths"), default="arcs",
+                        help="the condensed network's master: the restricted time-expanded LP, or whole paths kept warm (plan/colgen/path_master.py)")
     parser.add_argument("--no-plain-lp", action="store_true", help="do not run the plain LP next to each size")
     args = parser.parse_args()
     if args.part:
@@ -351,11 +354,12 @@ def main() -> int:
     if args.colgen_only:
         levels = [(int(m), float(h)) for m, h in (pair.split(":") for pair in args.levels.split(","))]
         results["colgen"] = colgen_curve([int(n) for n in args.sizes.split(",")], args.limit, args.method, levels, not args.no_plain_lp,
-                                         args.zone_paths)
+                                         args.zone_paths, args.master)
         results["load_end"] = os.getloadavg()
         report(results)
         RESULTS.mkdir(exist_ok=True)
-        path = RESULTS / f"scale-{args.method}-{dt.date.today().isoformat()}.json"
+        tag = args.method if args.master == "arcs" else f"{args.method}-paths"
+        path = RESULTS / f"scale-{tag}-{dt.date.today().isoformat()}.json"
         path.write_text(json.dumps(results, indent=2))
         print(f"\nload average {load[0]:.1f} at start, {results['load_end'][0]:.1f} at end; written {path}")
         return 0

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from safepassage.plan.colgen.by_paths import solve_by_paths
 from safepassage.plan.colgen.graph import TruckGraph, truck_graph
 from safepassage.plan.colgen.master import ColumnGeneration, solve_by_columns
 from safepassage.plan.colgen.people import (
@@ -53,6 +54,7 @@ from safepassage.scenario.model import Horizon, Proposal, Scenario
 
 __all__ = [
     "DEFAULT_LEVELS",
+    "MASTERS",
     "Condensed",
     "condensed_horizon",
     "fine_grid_bound",
@@ -66,6 +68,7 @@ __all__ = [
 # (coarse slot minutes, fine margin hours), coarsest first; measured on the target recipe at 50
 # places × 7 days (docs/performance.md).
 DEFAULT_LEVELS: tuple[tuple[int, float], ...] = ((120, 2.0), (60, 3.0))
+MASTERS = ("arcs", "paths")
 
 
 @dataclass
@@ -161,9 +164,17 @@ def spread_multipliers(
 ) -> tuple[Multipliers, PeopleMultipliers]:
     """Multipliers for the fine LP's coupling rows from the condensed master's duals (module doc),
     with ``Σ π_r b_r`` computed on the fine rows."""
-    holder, share = _coarse_slot_of(fine, coarse_model.problem)
     trucks = multipliers_from(coarse_model, row_dual)
     walkers = people_multipliers(coarse_model.problem, coarse_model, row_dual)
+    return spread(fine, coarse_model.problem, trucks, walkers)
+
+
+def spread(
+    fine: PlanningProblem, coarse: PlanningProblem, trucks: Multipliers, walkers: PeopleMultipliers
+) -> tuple[Multipliers, PeopleMultipliers]:
+    """The condensed grid's multipliers ``trucks`` and ``walkers`` spread over the fine grid's rows
+    (``spread_multipliers``), with ``Σ π_r b_r`` computed on the fine rows."""
+    holder, share = _coarse_slot_of(fine, coarse)
     if len(trucks.quota) != len(fine.terms.quotas):
         raise ValueError("the condensed and the fine grid count different quota rows; the grids do not nest")
     pi = Multipliers(
@@ -219,7 +230,16 @@ def fine_grid_bound(
     """``(trucks, people)`` Lagrangian bounds on the fine LP at the spread duals; their sum is ≥ the
     fine LP's optimum (trucks and people share no row: ``colgen.master`` checks it on the master).
     ``graphs``: the fine grid's ``truck_graph`` and ``people_graph``, when already computed."""
-    pi, walk = spread_multipliers(fine, coarse_model, row_dual)
+    return bound_from(fine, *spread_multipliers(fine, coarse_model, row_dual), graphs)
+
+
+def bound_from(
+    fine: PlanningProblem,
+    pi: Multipliers,
+    walk: PeopleMultipliers,
+    graphs: tuple[TruckGraph, PeopleGraph] | None = None,
+) -> tuple[float, float]:
+    """``(trucks, people)`` Lagrangian bounds on the fine LP at fine-grid multipliers."""
     graph, walking = graphs or (truck_graph(fine), people_graph(fine))
     return lagrangian_bound(fine, graph, pi, price(fine, graph, pi)), people_bound(
         walking, walk, price_people(walking, walk)
@@ -247,14 +267,18 @@ def solve_condensed(
     time_limit_s: float | None = None,
     threads: int | None = None,
     zone_paths: str = "all",
+    master: str = "arcs",
 ) -> Condensed:
     """Plan ``proposal`` on condensed grids, coarsest level first, until the best plan's gap to the
     certified fine-grid bound is within ``target_gap`` (module doc). Each level's column generation
     stops at a quarter of ``target_gap`` (its own bound) or at the time left; ``zone_paths`` is passed
-    to it (``solve_by_columns``). Raises as ``solve_by_columns`` does, and ``ValueError`` for levels
-    whose grids do not nest in the fine one."""
+    to it (``solve_by_columns``). ``master``: "arcs" (``solve_by_columns``) or "paths"
+    (``colgen.by_paths.solve_by_paths``). Raises as those do, and ``ValueError`` for levels whose
+    grids do not nest in the fine one or an unknown ``master``."""
     if not levels:
         raise ValueError("levels must name at least one (coarse_slot_minutes, fine_margin_hours)")
+    if master not in MASTERS:
+        raise ValueError(f"master must be one of {', '.join(MASTERS)}; got {master!r}")
     started = time.perf_counter()
     reference = horizon or scenario.horizon
     fine = fine_problem(scenario, proposal, reference)
@@ -272,16 +296,21 @@ def solve_condensed(
             # Every round's duals give a valid fine-grid bound (a few seconds against a master's tens).
             found.append(sum(fine_grid_bound(fine, model, solution.row_dual, graphs)))
 
-        generated = solve_by_columns(
-            scenario,
-            proposal,
-            level_horizon,
-            target_gap=target_gap / 4,
-            time_limit_s=left,
-            threads=threads,
-            zone_paths=zone_paths,
-            on_round=certify,
-        )
+        def certify_paths(
+            coarse: PlanningProblem, pi: Multipliers, walk: PeopleMultipliers, found: list[float] = per_round
+        ) -> None:
+            found.append(sum(bound_from(fine, *spread(fine, coarse, pi, walk), graphs)))
+
+        if master == "paths":
+            generated = solve_by_paths(
+                scenario, proposal, level_horizon, target_gap=target_gap / 4, time_limit_s=left, threads=threads,
+                zone_paths=zone_paths, on_multipliers=certify_paths,
+            )
+        else:
+            generated = solve_by_columns(
+                scenario, proposal, level_horizon, target_gap=target_gap / 4, time_limit_s=left, threads=threads,
+                zone_paths=zone_paths, on_round=certify,
+            )
         t1 = time.perf_counter()
         level_bound = min(per_round)  # the last round's is among them
         bound = min(bound, level_bound)

@@ -49,6 +49,7 @@ __all__ = [
     "first_tier_price",
     "price",
     "lagrangian_bound",
+    "trace_offload",
     "trace_path",
 ]
 
@@ -254,11 +255,12 @@ def lagrangian_bound(problem: PlanningProblem, graph: TruckGraph, pi: Multiplier
     return pi.rhs_value + tiers + float(stock.loads @ lot_value)
 
 
-def trace_path(
+def trace_offload(
     graph: TruckGraph, pricing: Pricing, kind: int, place: int, slot: int
-) -> tuple[list[tuple[int, int, int]], bool]:
+) -> tuple[list[tuple[int, int, int]], tuple[int, int] | None]:
     """The best path of a truckload of ``kind`` leaving ``place`` in ``slot`` (not waiting there
-    first): its moves (arc, dep, arr), and whether it ends offloaded."""
+    first): its moves (arc, dep, arr), and the (place, slot) where it is offloaded (None if it is
+    not: held past the horizon)."""
     moves: list[tuple[int, int, int]] = []
     t, p, forced = slot, place, True
     while t < graph.n_slots:
@@ -268,10 +270,18 @@ def trace_path(
         forced = False
         c = int(pricing.choice[t, kind, p])
         if c == OFFLOAD:
-            return moves, True
+            return moves, (p, t)
         if c == NONE:
-            return moves, False
+            return moves, None
         arrival = int(graph.arr[c, t])
         moves.append((c, t, arrival))
         p, t = int(graph.head[c]), arrival
-    return moves, False
+    return moves, None
+
+
+def trace_path(
+    graph: TruckGraph, pricing: Pricing, kind: int, place: int, slot: int
+) -> tuple[list[tuple[int, int, int]], bool]:
+    """``trace_offload``'s moves, and whether the path ends offloaded."""
+    moves, end = trace_offload(graph, pricing, kind, place, slot)
+    return moves, end is not None

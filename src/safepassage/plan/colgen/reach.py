@@ -29,7 +29,7 @@ from safepassage.plan.colgen.graph import TruckGraph
 from safepassage.plan.colgen.pricing import Multipliers, step_values
 from safepassage.plan.problem import PlanningProblem
 
-__all__ = ["Reach", "origins_of", "reach", "paths_by_zone"]
+__all__ = ["Reach", "ZonePath", "origins_of", "reach", "zone_paths", "paths_by_zone"]
 
 HELD, START, UNREACHED = -1, -2, -3
 
@@ -123,14 +123,15 @@ def reach(problem: PlanningProblem, graph: TruckGraph, pi: Multipliers) -> Reach
     return Reach(value, arc, dep, origin, steps.offload)
 
 
-def _trace(graph: TruckGraph, found: Reach, o: int, place: int, slot: int) -> list[tuple[int, int]]:
-    """The moves (arc, departure slot) of the best path of origin ``o`` to ``(place, slot)``."""
+def _trace(graph: TruckGraph, found: Reach, o: int, place: int, slot: int) -> tuple[int, list[tuple[int, int]]]:
+    """The slot the best path of origin ``o`` to ``(place, slot)`` starts in (a lot's), and its
+    moves (arc, departure slot)."""
     moves: list[tuple[int, int]] = []
     t, p = slot, place
     while True:
         a = int(found.arc[t, o, p])
         if a == START:
-            return moves[::-1]
+            return t, moves[::-1]
         if a == HELD:
             t -= 1
             continue
@@ -141,14 +142,26 @@ def _trace(graph: TruckGraph, found: Reach, o: int, place: int, slot: int) -> li
         p, t = int(graph.tail[a]), d
 
 
-def paths_by_zone(
+@dataclass(frozen=True)
+class ZonePath:
+    """One best path of ``zone_paths``: from origin ``origin`` (a row of ``Reach.origin``) of
+    commodity ``kind``, starting with the lot that comes in at ``start_slot``, by ``moves`` (arc,
+    departure slot), offloaded at ``end`` (place, slot)."""
+
+    origin: int
+    kind: int
+    start_slot: int
+    moves: list[tuple[int, int]]
+    end: tuple[int, int]
+
+
+def zone_paths(
     graph: TruckGraph, found: Reach, slot_day: np.ndarray, tol: float, skip: np.ndarray | None = None
-) -> list[tuple[int, list[tuple[int, int]]]]:
-    """For every (origin, zone, day) whose best offloading prices above ``tol``: the origin's kind
-    and the path's moves (arc, departure slot). ``slot_day[t]``: the day of slot ``t`` (give one
-    day for every slot to take one path per (origin, zone)). ``skip[z, k]``: zones not to look at
-    for commodity ``k``."""
-    out: list[tuple[int, list[tuple[int, int]]]] = []
+) -> list[ZonePath]:
+    """For every (origin, zone, day) whose best offloading prices above ``tol``: that path.
+    ``slot_day[t]``: the day of slot ``t`` (give one day for every slot to take one path per
+    (origin, zone)). ``skip[z, k]``: zones not to look at for commodity ``k``."""
+    out: list[ZonePath] = []
     n_zones = int(graph.zone.max(initial=-1)) + 1
     if not len(found.origin) or n_zones == 0:
         return out
@@ -168,5 +181,14 @@ def paths_by_zone(
                 if not best > tol:
                     continue
                 t, i = divmod(at, len(places))
-                out.append((kind, _trace(graph, found, o, int(places[i]), int(in_day[t]))))
+                end = (int(places[i]), int(in_day[t]))
+                start, moves = _trace(graph, found, o, *end)
+                out.append(ZonePath(o, kind, start, moves, end))
     return out
+
+
+def paths_by_zone(
+    graph: TruckGraph, found: Reach, slot_day: np.ndarray, tol: float, skip: np.ndarray | None = None
+) -> list[tuple[int, list[tuple[int, int]]]]:
+    """``zone_paths`` as (kind, moves) pairs."""
+    return [(path.kind, path.moves) for path in zone_paths(graph, found, slot_day, tol, skip)]

@@ -1,0 +1,243 @@
+"""Column generation with the path master (``path_master.py``): the same pricing and the same
+certified bound as ``master.solve_by_columns``, but each round adds whole paths to one HiGHS
+instance and re-solves it from the last basis by the simplex, instead of solving a restricted
+time-expanded LP from nothing.
+
+Each round:
+
+1. **Path master** (trucks): the new paths are added as columns and the master re-solved warm.
+2. **People**: the walking part has no row in common with the trucks (checked on the final LP), so it
+   is its own small restricted LP over the walking moves found so far (as in ``master.py``), solved
+   again only while new walks price out.
+3. **Pricing and bound**: the master's duals (``PathMaster.multipliers``) priced by the backward
+   sweep (``pricing.price``): the Lagrangian bound ``L(π)`` and, from each stock origin's best
+   departure slots, new paths; the forward sweep (``reach.zone_paths``) adds the best path from each
+   origin to each zone on each day. A path from an origin starts from the lot that comes in when it
+   can (by holding at the origin) whose dual is the smallest.
+4. It stops at ``target_gap`` against the certified bound, when nothing new prices out, or at the round
+   or time limit.
+
+The result is a ``PlanningModel`` solution like ``solve_by_columns``'s: the time-expanded LP
+restricted to the moves of the paths the last master uses (and the walking moves), solved once. It
+contains the master's solution, so its value is at least the master's; the bound is the same.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from safepassage.errors import SolverError
+from safepassage.plan.colgen.graph import TruckGraph, truck_graph
+from safepassage.plan.colgen.master import ZONE_PATHS, ColumnGeneration, _movements, _people_value, _walks
+from safepassage.plan.colgen.path_master import Path, PathMaster
+from safepassage.plan.colgen.people import (
+    PeopleMultipliers,
+    people_bound,
+    people_graph,
+    people_multipliers,
+    price_people,
+)
+from safepassage.plan.colgen.pricing import (
+    Multipliers,
+    Pricing,
+    initial_multipliers,
+    lagrangian_bound,
+    price,
+    trace_offload,
+)
+from safepassage.plan.colgen.reach import origins_of, reach, zone_paths
+from safepassage.plan.destinations import has_destination_rules
+from safepassage.plan.lp_build import build_lp
+from safepassage.plan.network import Movements
+from safepassage.plan.problem import PlanningProblem, StockLots, compile_problem
+from safepassage.plan.solve import solve_lp
+from safepassage.scenario.model import Horizon, Proposal, Scenario
+
+__all__ = ["solve_by_paths"]
+
+
+def _backward_paths(
+    problem: PlanningProblem, graph: TruckGraph, pricing: Pricing, master: PathMaster, per_source: int, tol: float
+) -> list[Path]:
+    """The best path leaving each stock origin in its ``per_source`` best slots, where it prices out."""
+    lots, lot_dual = master.lots, master.lot_dual
+    out: list[Path] = []
+    for p, k, first in origins_of(problem).tolist():
+        value = pricing.leave[first:, k, p]
+        good = np.flatnonzero(value > tol)
+        mine = np.flatnonzero((lots.place == p) & (lots.kind == k))
+        for t in (first + good[np.argsort(-value[good], kind="stable")][:per_source]).tolist():
+            moves, end = trace_offload(graph, pricing, k, p, t)
+            if end is None:
+                continue
+            # Lots in by t that can be held at the origin until t; the cheapest (then the latest).
+            can = [int(lot) for lot in mine if lots.slot[lot] <= t and graph.holdable[p, lots.slot[lot] : t].all()]
+            if not can:
+                continue
+            lot = min(can, key=lambda lot: (lot_dual[lot], -int(lots.slot[lot])))
+            out.append(Path(lot, tuple((a, d) for a, d, _ in moves), end))
+    return out
+
+
+def _zone_paths(
+    problem: PlanningProblem, graph: TruckGraph, pi: Multipliers, master: PathMaster, tol: float, mode: str
+) -> list[Path]:
+    """The forward sweep's best path from each origin to each zone on each day (``mode`` as in
+    ``master.solve_by_columns``: "all", "unserved" or "off")."""
+    if mode == "off":
+        return []
+    skip = None
+    if mode == "unserved" and len(master.row_dual):
+        served, _ = master._dual(PathMaster.NEED)
+        skip = np.zeros(problem.need_ppd.shape, dtype=bool)
+        skip.reshape(-1)[served] = True
+    found = reach(problem, graph, pi)
+    lots = master.lots
+    return [
+        Path(lots.find(int(found.origin[z.origin, 0]), z.kind, z.start_slot), tuple(z.moves), z.end)
+        for z in zone_paths(graph, found, problem.terms.slot_day, tol, skip)
+    ]
+
+
+def _path_keys(graph: TruckGraph, master: PathMaster, paths: list[Path]) -> np.ndarray:
+    """Keys (kind, arc, departure) of the moves of ``paths``, as ``master._movements`` reads them."""
+    n_arcs, n_slots = len(graph.tail), graph.n_slots
+    keys = [
+        (int(master.lots.kind[path.lot]) * n_arcs + a) * n_slots + d for path in paths for a, d in path.moves
+    ]
+    return np.unique(np.array(keys, dtype=np.int64))
+
+
+def solve_by_paths(
+    scenario: Scenario,
+    proposal: Proposal,
+    horizon: Horizon | None = None,
+    target_gap: float = 1e-3,
+    max_rounds: int = 60,
+    time_limit_s: float | None = None,
+    threads: int | None = None,
+    per_source: int = 672,
+    zone_paths: str = "all",
+    on_multipliers: Callable[[PlanningProblem, Multipliers, PeopleMultipliers], None] | None = None,
+) -> ColumnGeneration:
+    """Solve the planning LP of ``proposal`` by column generation over whole paths (module doc).
+    ``on_multipliers`` is called each round with the problem and the round's truck and people
+    multipliers (the condensed network certifies a bound on another grid there). Raises
+    ``ValueError`` for what it does not model (destination rules, quota floors and shares, stock that
+    cannot stay at its origin to the horizon's end), and as
+    ``solve_lp`` does (``InfeasibleError``, ``SolverError``)."""
+    if max_rounds < 1:
+        raise ValueError(f"max_rounds must be at least 1, got {max_rounds}")
+    if zone_paths not in ZONE_PATHS:
+        raise ValueError(f"zone_paths must be one of {', '.join(ZONE_PATHS)}; got {zone_paths!r}")
+    if has_destination_rules(scenario):
+        raise ValueError(
+            "column generation does not price destination splits (evacuation.destination_split) or shelter capacities "
+            "(capacity_people) yet; plan with method='lp'"
+        )
+    started = time.perf_counter()
+    empty = np.zeros(0, dtype=np.int64)
+    nothing = Movements(empty, empty, empty, empty)
+    problem = compile_problem(scenario, proposal, horizon, truck_moves=nothing, people_moves=nothing)
+    no_stock = StockLots(empty, empty, empty, np.zeros(0))  # the people's LP carries no aid
+    if problem.terms.quota_floors:
+        raise ValueError("the path master does not model quota floors or shares; use master='arcs' or method='lp'")
+    trucks = truck_graph(problem)
+    walking = people_graph(problem)
+    n_arcs, n_slots = len(problem.arcs), problem.n_slots
+    master = PathMaster(problem, trucks, threads)
+    lots = master.lots
+    for lot in range(len(lots)):
+        place, slot = int(lots.place[lot]), int(lots.slot[lot])
+        if not trucks.holdable[place, slot:].all():
+            # The LP makes such stock leave (to be offloaded, or parked where it may wait); a lot
+            # row "≤ loads" would let it stay, and the path master has no parking paths.
+            raise ValueError(
+                f"stock at {scenario.places[place].id} cannot stay there to the horizon's end (a stranded warehouse): "
+                "the path master does not model stock that must leave; use master='arcs' or method='lp'"
+            )
+    pi = initial_multipliers(problem)
+    pricing = price(problem, trucks, pi)
+    scale = float(np.abs(pricing.value[np.isfinite(pricing.value)]).max(initial=1.0))
+    tol = 1e-7 * max(1.0, scale)
+    paths = _backward_paths(problem, trucks, pricing, master, per_source, tol)
+    paths += _zone_paths(problem, trucks, pi, master, tol, zone_paths)
+    walk_pi = people_multipliers(problem)
+    walk_keys = _walks(walking, price_people(walking, walk_pi), per_source, tol)
+    new_walks = walk_keys
+    people_value, truck_bound, people_bound_best = 0.0, np.inf, np.inf
+    rounds: list[dict[str, float]] = []
+    stopped = "rounds"
+    for _ in range(max_rounds):
+        t0 = time.perf_counter()
+        added = master.add(paths)
+        left = None if time_limit_s is None or not rounds else max(1.0, time_limit_s - (t0 - started))
+        try:
+            master.solve(left)
+        except SolverError:
+            if left is None:
+                raise
+            stopped = "time"
+            break
+        t1 = time.perf_counter()
+        if len(new_walks):
+            walks = _movements(n_arcs, n_slots, walking.arr, walk_keys)
+            people = build_lp(dataclasses.replace(problem, trucks=nothing, stock=no_stock, people=walks))
+            people_solution = solve_lp(people.lp, threads=threads)
+            people_value = people_solution.objective
+            walk_pi = people_multipliers(problem, people, people_solution.row_dual)
+        walk_pricing = price_people(walking, walk_pi)
+        pi = master.multipliers()
+        pricing = price(problem, trucks, pi)
+        truck_bound = min(truck_bound, lagrangian_bound(problem, trucks, pi, pricing))
+        people_bound_best = min(people_bound_best, people_bound(walking, walk_pi, walk_pricing))
+        if on_multipliers is not None:
+            on_multipliers(problem, pi, walk_pi)
+        value, bound = master.value + people_value, truck_bound + people_bound_best
+        t2 = time.perf_counter()
+        rounds.append(
+            {
+                "paths": float(len(master.paths)),
+                "added_paths": float(added),
+                "walk_moves": float(len(walk_keys)),
+                "value": value,
+                "bound": bound,
+                "truck_value": master.value,
+                "truck_bound": truck_bound,
+                "people_value": people_value,
+                "people_bound": people_bound_best,
+                "solve_s": t1 - t0,
+                "price_s": t2 - t1,
+            }
+        )
+        if bound - value <= target_gap * abs(bound):
+            stopped = "gap"
+            break
+        if time_limit_s is not None and time.perf_counter() - started > time_limit_s:
+            stopped = "time"
+            break
+        paths = _backward_paths(problem, trucks, pricing, master, per_source, tol)
+        paths += _zone_paths(problem, trucks, pi, master, tol, zone_paths)
+        new_walks = np.setdiff1d(_walks(walking, walk_pricing, per_source, tol), walk_keys)
+        if not [p for p in paths if p not in master.known] and not len(new_walks):
+            stopped = "priced out"
+            break
+        walk_keys = np.union1d(walk_keys, new_walks)
+    if not rounds:
+        raise SolverError("the path master stopped before its first round ended")
+    t3 = time.perf_counter()
+    restricted = dataclasses.replace(
+        problem,
+        trucks=_movements(n_arcs, n_slots, trucks.arr, _path_keys(trucks, master, master.used())),
+        people=_movements(n_arcs, n_slots, walking.arr, walk_keys),
+    )
+    model = build_lp(restricted)
+    solution = solve_lp(model.lp, threads=threads)
+    _people_value(model, solution.x)  # raises if some row joins trucks and people
+    rounds[-1]["final_s"] = time.perf_counter() - t3
+    rounds[-1]["final_value"] = solution.objective
+    return ColumnGeneration(model, solution, float(rounds[-1]["bound"]), stopped, rounds)

@@ -1,0 +1,302 @@
+"""The path master: the truck part of the planning LP over whole truckload paths, kept in one HiGHS
+instance that each round adds columns (and rows) to and re-solves from the last basis.
+
+The arc master of ``master.py`` is the time-expanded LP restricted to the moves found so far. At 500
+places over a week it has 300–480 thousand rows, most of them node balances (one per place,
+commodity and slot a move touches), and each round solves it again from nothing: 40–180 s a round
+(``docs/performance.md``). Here a column is one truckload's whole path, from one stock lot to one
+offloading, and there are no node balances:
+
+    max  Σ_paths c_j λ_j + Σ_tiers w_g g
+    s.t. Σ_{j from lot l} λ_j ≤ loads_l                              (stock lots)
+         Σ_j (uses of row r by path j) λ_j ≤ b_r                    (place throughput, road capacity,
+                                                                      offloading rate, quotas, fleet)
+         Σ_{g of (z,k)} g − Σ_j payload_k · early_t · λ_j ≤ 0         (need tiers; the slack is the
+                                                                      excess beyond need)
+         0 ≤ g ≤ tier share · need,  λ ≥ 0
+
+with each path counted in a row exactly as the arc LP counts its moves, holds and offloading
+(``lp_build``: a move in its tail's throughput and its road's capacity at its departure slot, in
+every quota counting its tail, commodity and slot, and in the fleet for every slot it lasts, times
+``1 + return_factor``; a hold where the commodity has no stock in the fleet for that slot; the
+offloading in its place's throughput and offloading rate, and in its zone's need at its earliness
+factor). Rows appear when a path first touches them. Any path solution is an arc solution (sum the
+paths' moves), so the master's optimum is a value some plan reaches; and the reduced value of a
+path under the master's duals is what the sweeps of ``pricing.py`` and ``reach.py`` add up, less
+its lot's dual, so the Lagrangian bound of ``pricing.lagrangian_bound`` holds with the same
+multipliers (``multipliers``). Quota floors and shares are not modelled here:
+``solve_by_paths`` refuses scenarios that have them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+from safepassage.errors import PlanInvariantError, SolverError
+from safepassage.plan.colgen.graph import TruckGraph
+from safepassage.plan.colgen.pricing import Multipliers, first_tier_price
+from safepassage.plan.problem import PlanningProblem, whole_unit_capacity
+from safepassage.plan.solve import new_highs
+
+__all__ = ["Path", "PathMaster", "Lots"]
+
+
+@dataclass(frozen=True)
+class Path:
+    """A truckload's path: from lot ``lot`` (a row of ``Lots``), by ``moves`` (arc, departure slot)
+    in time order, holding wherever it stands between them, offloaded at ``end`` (place, slot)."""
+
+    lot: int
+    moves: tuple[tuple[int, int], ...]
+    end: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Lots:
+    """The problem's stock lots, one per (place, commodity, slot), their truckloads summed."""
+
+    place: np.ndarray
+    kind: np.ndarray
+    slot: np.ndarray
+    loads: np.ndarray
+
+    @classmethod
+    def of(cls, problem: PlanningProblem) -> Lots:
+        stock = problem.stock
+        loaded = stock.loads > 0
+        keys = np.stack([stock.place[loaded], stock.kind[loaded], stock.slot[loaded]])
+        unique, inverse = np.unique(keys, axis=1, return_inverse=True)
+        loads = np.zeros(unique.shape[1])
+        np.add.at(loads, inverse.ravel(), stock.loads[loaded])
+        return cls(unique[0], unique[1], unique[2], loads)
+
+    def __len__(self) -> int:
+        return len(self.loads)
+
+    def find(self, place: int, kind: int, slot: int) -> int:
+        """The lot of (place, kind) coming in at ``slot``; raises ``PlanInvariantError`` if none."""
+        hit = np.flatnonzero((self.place == place) & (self.kind == kind) & (self.slot == slot))
+        if not len(hit):
+            raise PlanInvariantError(f"no stock lot of commodity {kind} at place {place} in slot {slot}")
+        return int(hit[0])
+
+
+class PathMaster:
+    """The path master of the module doc for ``problem`` (its ``graph`` from ``truck_graph``).
+    ``add`` paths, ``solve``, then read ``value``, ``multipliers``, ``lot_dual`` and ``used``."""
+
+    def __init__(self, problem: PlanningProblem, graph: TruckGraph, threads: int | None = None) -> None:
+        self.problem, self.graph, self.threads = problem, graph, threads
+        scenario, terms, grid = problem.scenario, problem.terms, problem.grid
+        self.lots = Lots.of(problem)
+        n_places, n_slots = graph.n_places, graph.n_slots
+        n_zones, n_kinds = problem.need_ppd.shape
+        fleet = scenario.fleet
+        self.factor = 1.0 + fleet.return_factor if fleet is not None else 0.0
+        offload_rate = np.array(
+            [60.0 / p.offload_minutes_per_truck if p.offload_minutes_per_truck else np.inf for p in scenario.places]
+        )
+        quotas = terms.quotas
+        self.quota_place = np.zeros((len(quotas), n_places), dtype=bool)
+        self.quota_kind = np.zeros((len(quotas), n_kinds), dtype=bool)
+        self.quota_slot = np.zeros((len(quotas), n_slots), dtype=bool)
+        for q, quota in enumerate(quotas):
+            self.quota_place[q, list(quota.places)] = True
+            self.quota_kind[q, list(quota.commodities)] = True
+            self.quota_slot[q] = quota.slots
+        # Row keys: one integer space, family by family, each with its right-hand side.
+        caps = [
+            self.lots.loads,
+            problem.place_trucks_cap.ravel(),
+            problem.road_trucks_cap.ravel(),
+            whole_unit_capacity(offload_rate, terms.place_open, grid.length_min).ravel(),
+            np.array([q.trucks_whole for q in quotas], dtype=np.float64),
+            np.full(n_slots, float(fleet.trucks) if fleet is not None else np.inf),
+            np.zeros(n_zones * n_kinds),
+        ]
+        sizes = [len(c) for c in caps]
+        self.offset = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        self.rhs = np.concatenate(caps).astype(np.float64)
+        self.row_of = np.full(int(self.offset[-1]), -1, dtype=np.int64)
+        self.row_key: list[int] = []
+        self.paths: list[Path] = []
+        self.known: set[Path] = set()
+        self.n_cols = 0
+        self.path_col: list[int] = []
+        self.highs = new_highs(threads=threads)
+        self.highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        # The primal simplex from the last basis: adding columns keeps it primal feasible. At 500
+        # places it re-solved rounds 2–7 in 1–67 s, where HiGHS's default (dual) took 36–244 s from
+        # round 2 on (docs/performance.md, "The path master").
+        self.highs.setOptionValue("solver", "simplex")
+        self.highs.setOptionValue("simplex_strategy", 4)
+        self.col_value = np.zeros(0)
+        self.row_dual = np.zeros(0)
+        self.value = 0.0
+
+    LOT, PLACE, ROAD, OFFLOAD, QUOTA, FLEET, NEED = range(7)
+
+    def _key(self, family: int, index: np.ndarray | int | list[int]) -> np.ndarray:
+        return np.asarray(index, dtype=np.int64) + self.offset[family]
+
+    def column(self, path: Path) -> tuple[float, np.ndarray, np.ndarray]:
+        """The path's objective coefficient and its (row keys, coefficients); raises
+        ``PlanInvariantError`` if it holds, moves or offloads where the LP has no column for it."""
+        g, lots = self.graph, self.lots
+        kind, place, slot = int(lots.kind[path.lot]), int(lots.place[path.lot]), int(lots.slot[path.lot])
+        n_slots = g.n_slots
+        arc = np.array([a for a, _ in path.moves], dtype=np.int64)
+        dep = np.array([d for _, d in path.moves], dtype=np.int64)
+        arr = g.arr[arc, dep] if len(arc) else np.zeros(0, dtype=np.int64)
+        # Where it stands and from when: the lot, then each move's head from its arrival.
+        stand_place = np.concatenate([[place], g.head[arc]]).astype(np.int64)
+        stand_from = np.concatenate([[slot], arr]).astype(np.int64)
+        stand_to = np.concatenate([dep, [path.end[1]]]).astype(np.int64)
+        if path.end[0] != stand_place[-1] or (stand_to < stand_from).any():
+            raise PlanInvariantError(f"path {path} does not join up: its moves or its offloading are out of order")
+        if len(arc) and not g.movements_of(arc, dep, np.full(len(arc), kind)).all():
+            raise PlanInvariantError(f"path {path} uses a movement the planning LP does not have")
+        hold_place = np.repeat(stand_place, stand_to - stand_from)
+        hold_slot = np.concatenate([np.arange(a, b) for a, b in zip(stand_from.tolist(), stand_to.tolist())])
+        hold_slot = hold_slot.astype(np.int64)
+        end_place, end_slot = path.end
+        if not g.holdable[hold_place, hold_slot].all() or not g.offload_ok[kind, end_place, end_slot]:
+            raise PlanInvariantError(f"path {path} holds or offloads where the planning LP may not")
+        keys = [self._key(self.LOT, [path.lot])]
+        tail = g.tail[arc]
+        keys.append(self._key(self.PLACE, tail[g.place_limited[tail]] * n_slots + dep[g.place_limited[tail]]))
+        limited = g.road_limited[arc]
+        keys.append(self._key(self.ROAD, arc[limited] * n_slots + dep[limited]))
+        counted = self.quota_place[:, tail] & self.quota_slot[:, dep] & self.quota_kind[:, kind][:, None]
+        keys.append(self._key(self.QUOTA, np.nonzero(counted)[0]))
+        coefs = [np.ones(sum(len(k) for k in keys))]
+        if self.factor > 0.0:
+            moving = np.concatenate([np.arange(a, b) for a, b in zip(dep.tolist(), arr.tolist())] + [np.zeros(0)])
+            waiting = hold_slot[g.waiting[hold_place, kind]]
+            keys += [self._key(self.FLEET, moving.astype(np.int64)), self._key(self.FLEET, waiting)]
+            coefs += [np.full(len(moving), self.factor), np.ones(len(waiting))]
+        offload_keys = []
+        if g.place_limited[end_place]:
+            offload_keys.append(self._key(self.PLACE, end_place * n_slots + end_slot))
+        if g.offload_limited[end_place]:
+            offload_keys.append(self._key(self.OFFLOAD, end_place * n_slots + end_slot))
+        keys += [np.atleast_1d(k) for k in offload_keys]
+        coefs.append(np.ones(len(offload_keys)))
+        zone = int(g.zone[end_place])
+        keys.append(self._key(self.NEED, [zone * g.n_kinds + kind]))
+        coefs.append(np.array([-g.payload[kind] * g.early[end_slot]]))
+        all_keys, all_coefs = np.concatenate(keys), np.concatenate(coefs)
+        unique, inverse = np.unique(all_keys, return_inverse=True)
+        summed = np.zeros(len(unique))
+        np.add.at(summed, inverse, all_coefs)
+        cost = -g.truck_hour_cost * float(g.hours[arc, dep].sum()) if len(arc) else 0.0
+        return cost, unique, summed
+
+    def _add_rows(self, keys: np.ndarray) -> None:
+        """Rows for the keys not yet in the master (with a need row, its tier columns)."""
+        new = np.unique(keys[self.row_of[keys] < 0])
+        if not len(new):
+            return
+        first = len(self.row_key)
+        self.row_of[new] = first + np.arange(len(new))
+        self.row_key += new.tolist()
+        upper = self.rhs[new]
+        self.highs.addRows(len(new), np.full(len(new), -np.inf), upper, 0, np.zeros(0, dtype=np.int32),
+                           np.zeros(0, dtype=np.int32), np.zeros(0))
+        need = new[new >= self.offset[self.NEED]] - self.offset[self.NEED]
+        if not len(need):
+            return
+        problem = self.problem
+        zone, kind = np.divmod(need, self.graph.n_kinds)
+        n_tiers = len(problem.tier_weight)
+        rows = np.repeat(self.row_of[new[new >= self.offset[self.NEED]]], n_tiers)
+        tier = np.tile(np.arange(n_tiers), len(need))
+        z, k = np.repeat(zone, n_tiers), np.repeat(kind, n_tiers)
+        cost = problem.tier_weight[tier] * problem.priority[k] / problem.need_ppd[z, k]
+        upper_g = np.diff(problem.tier_share)[tier] * problem.need_units[z, k]
+        n = len(rows)
+        self.highs.addCols(n, cost, np.zeros(n), upper_g, n, np.arange(n, dtype=np.int32),
+                           rows.astype(np.int32), np.ones(n))
+        self.n_cols += n
+
+    def add(self, paths: list[Path]) -> int:
+        """Add the paths not in the master yet; returns how many were added."""
+        fresh = [p for p in dict.fromkeys(paths) if p not in self.known]
+        if not fresh:
+            return 0
+        columns = [self.column(p) for p in fresh]
+        self._add_rows(np.concatenate([keys for _, keys, _ in columns]))
+        starts = np.cumsum([0] + [len(keys) for _, keys, _ in columns[:-1]]).astype(np.int32)
+        index = self.row_of[np.concatenate([keys for _, keys, _ in columns])].astype(np.int32)
+        values = np.concatenate([coefs for _, _, coefs in columns])
+        n = len(fresh)
+        cost = np.array([c for c, _, _ in columns])
+        self.highs.addCols(n, cost, np.zeros(n), np.full(n, np.inf), len(index), starts, index, values)
+        self.path_col += list(range(self.n_cols, self.n_cols + n))
+        self.n_cols += n
+        self.paths += fresh
+        self.known.update(fresh)
+        return n
+
+    def solve(self, time_limit_s: float | None = None) -> float:
+        """Re-solve from the last basis; raises ``SolverError`` if HiGHS stops without an optimum
+        (``time_limit_s`` reached, for instance)."""
+        self.highs.setOptionValue("time_limit", float(time_limit_s) if time_limit_s is not None else np.inf)
+        self.highs.run()
+        status = self.highs.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            reason = self.highs.modelStatusToString(status)
+            raise SolverError(f"HiGHS stopped the path master without an optimum: {reason}")
+        solution = self.highs.getSolution()
+        self.col_value = np.asarray(solution.col_value)
+        self.row_dual = np.asarray(solution.row_dual)
+        self.value = float(self.highs.getInfo().objective_function_value)
+        return self.value
+
+    def _dual(self, family: int) -> tuple[np.ndarray, np.ndarray]:
+        """(index within the family, dual ≥ 0) of the family's rows in the master."""
+        keys = np.array(self.row_key, dtype=np.int64)
+        mine = (keys >= self.offset[family]) & (keys < self.offset[family + 1])
+        rows = self.row_of[keys[mine]]
+        return keys[mine] - self.offset[family], np.maximum(self.row_dual[rows], 0.0)
+
+    @property
+    def lot_dual(self) -> np.ndarray:
+        """(L,) the lots' duals (0 for a lot no path uses yet, or before a solve)."""
+        out = np.zeros(len(self.lots))
+        if len(self.row_dual):
+            index, dual = self._dual(self.LOT)
+            out[index] = dual
+        return out
+
+    def multipliers(self) -> Multipliers:
+        """The Lagrange multipliers of the last solve (module doc; rows not in the master: 0, and a
+        need row not in it: its first tier's price)."""
+        problem, g = self.problem, self.graph
+        n_slots = g.n_slots
+        pi = Multipliers(
+            np.zeros((g.n_places, n_slots)), np.zeros((len(g.tail), n_slots)), np.zeros((g.n_places, n_slots)),
+            np.zeros(len(problem.terms.quotas)), np.zeros(n_slots), first_tier_price(problem), 0.0,
+        )
+        rhs = 0.0
+        for family, table in ((self.PLACE, pi.place), (self.ROAD, pi.road), (self.OFFLOAD, pi.offload),
+                              (self.QUOTA, pi.quota), (self.FLEET, pi.fleet)):
+            index, dual = self._dual(family)
+            table.reshape(-1)[index] = dual
+            rhs += float(dual @ self.rhs[index + self.offset[family]])
+        index, dual = self._dual(self.NEED)
+        pi.need.reshape(-1)[index] = dual
+        pi.rhs_value = rhs
+        return pi
+
+    def used(self, tol: float = 1e-9) -> list[Path]:
+        """The paths the last solution uses."""
+        return [p for p, v in zip(self.paths, self.path_values().tolist()) if v > tol]
+
+    def path_values(self) -> np.ndarray:
+        """λ of the last solution, in the order ``paths`` were added (paths added since: not listed)."""
+        cols = np.array(self.path_col, dtype=np.int64)
+        return self.col_value[cols[cols < len(self.col_value)]]
