@@ -133,3 +133,26 @@ def test_quota_floors_stock_that_must_leave_and_unknown_modes_are_refused_with_w
         solve_by_paths(week, week.proposal(proposal), zone_paths="some")
     with pytest.raises(ValueError, match="max_rounds"):
         solve_by_paths(week, week.proposal(proposal), max_rounds=0)
+
+
+def test_the_batch_columns_are_the_path_by_path_ones():
+    """``PathMaster.columns`` (numpy over all moves at once) gives each path the objective and the
+    row entries ``column`` gives it alone, on paths of both sweeps with holds, quotas and the fleet."""
+    scenario, proposal = _week()
+    problem = fine_problem(scenario, scenario.proposal(proposal))
+    graph = truck_graph(problem)
+    master = PathMaster(problem, graph)
+    pi = initial_multipliers(problem)
+    paths = _backward_paths(problem, graph, price(problem, graph, pi), master, 20, 1e-6)
+    paths += _zone_paths(problem, graph, pi, master, 1e-6, "all")
+    assert len(paths) > 100 and max(len(p.moves) for p in paths) >= 3
+    cost, starts, keys, coefs = master.columns(paths)
+    ends = np.append(starts[1:], len(keys))
+    for j, path in enumerate(paths):
+        one_cost, one_keys, one_coefs = master.column(path)
+        assert cost[j] == pytest.approx(one_cost, rel=1e-12, abs=1e-12)
+        np.testing.assert_array_equal(keys[starts[j] : ends[j]], one_keys)
+        np.testing.assert_allclose(coefs[starts[j] : ends[j]], one_coefs, rtol=1e-12)
+    long = next(p for p in paths if len(p.moves) >= 2)
+    with pytest.raises(PlanInvariantError, match="does not join up"):
+        master.columns([*paths[:3], Path(long.lot, long.moves[::-1], long.end)])

@@ -44,6 +44,12 @@ from safepassage.plan.solve import new_highs
 __all__ = ["Path", "PathMaster", "Lots"]
 
 
+def _within(lengths: np.ndarray) -> np.ndarray:
+    """0, 1, …, length − 1 for each of ``lengths``, concatenated."""
+    total = int(lengths.sum())
+    return np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+
+
 @dataclass(frozen=True)
 class Path:
     """A truckload's path: from lot ``lot`` (a row of ``Lots``), by ``moves`` (arc, departure slot)
@@ -195,6 +201,82 @@ class PathMaster:
         cost = -g.truck_hour_cost * float(g.hours[arc, dep].sum()) if len(arc) else 0.0
         return cost, unique, summed
 
+    def columns(self, paths: list[Path]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``column`` for many paths at once, with numpy over all their moves: (objective
+        coefficients (n,), column starts (n,), row keys, coefficients), each column's keys sorted.
+        Raises ``PlanInvariantError`` naming the first path that ``column`` would refuse."""
+        g, lots = self.graph, self.lots
+        n, n_slots = len(paths), g.n_slots
+        lot = np.array([p.lot for p in paths], dtype=np.int64)
+        kind, place0, slot0 = lots.kind[lot], lots.place[lot], lots.slot[lot]
+        n_moves = np.array([len(p.moves) for p in paths], dtype=np.int64)
+        flat = np.array([m for p in paths for m in p.moves], dtype=np.int64).reshape(-1, 2)
+        arc, dep = flat[:, 0], flat[:, 1]
+        owner = np.repeat(np.arange(n), n_moves)
+        arr = g.arr[arc, dep]
+        end = np.array([p.end for p in paths], dtype=np.int64).reshape(-1, 2)
+        end_place, end_slot = end[:, 0], end[:, 1]
+        # Where each path stands between its moves: segment j of a path is before its move j.
+        first = np.concatenate([[0], np.cumsum(n_moves + 1)[:-1]]).astype(np.int64)
+        is_first = np.zeros(int((n_moves + 1).sum()), dtype=bool)
+        is_first[first] = True
+        is_last = np.zeros_like(is_first)
+        is_last[first + n_moves] = True
+        seg_owner = np.repeat(np.arange(n), n_moves + 1)
+        stand_place = np.empty(len(is_first), dtype=np.int64)
+        stand_from, stand_to = np.empty_like(stand_place), np.empty_like(stand_place)
+        stand_place[is_first], stand_place[~is_first] = place0, g.head[arc]
+        stand_from[is_first], stand_from[~is_first] = slot0, arr
+        stand_to[~is_last], stand_to[is_last] = dep, end_slot
+        length = stand_to - stand_from
+        bad = np.zeros(n, dtype=bool)
+        bad[seg_owner[length < 0]] = True
+        bad |= stand_place[is_last] != end_place
+        length = np.maximum(length, 0)
+        bad[owner[~g.movements_of(arc, dep, kind[owner])]] = True
+        hold_owner, hold_place = np.repeat(seg_owner, length), np.repeat(stand_place, length)
+        hold_slot = np.repeat(stand_from, length) + _within(length)
+        bad[hold_owner[~g.holdable[hold_place, hold_slot]]] = True
+        bad |= ~g.offload_ok[kind, end_place, end_slot]
+        if bad.any():
+            self.column(paths[int(np.flatnonzero(bad)[0])])  # raises, naming what is wrong
+        tail = g.tail[arc]
+        owners, keys, coefs = [np.arange(n)], [self._key(self.LOT, lot)], [np.ones(n)]
+        limited = g.place_limited[tail]
+        owners.append(owner[limited])
+        keys.append(self._key(self.PLACE, tail[limited] * n_slots + dep[limited]))
+        limited = g.road_limited[arc]
+        owners.append(owner[limited])
+        keys.append(self._key(self.ROAD, arc[limited] * n_slots + dep[limited]))
+        q, m = np.nonzero(self.quota_place[:, tail] & self.quota_slot[:, dep] & self.quota_kind[:, kind[owner]])
+        owners.append(owner[m])
+        keys.append(self._key(self.QUOTA, q))
+        coefs += [np.ones(len(owners[-3]) + len(owners[-2]) + len(owners[-1]))]
+        if self.factor > 0.0:
+            during = arr - dep
+            owners.append(np.repeat(owner, during))
+            keys.append(self._key(self.FLEET, np.repeat(dep, during) + _within(during)))
+            coefs.append(np.full(len(owners[-1]), self.factor))
+            waiting = g.waiting[hold_place, kind[hold_owner]]
+            owners.append(hold_owner[waiting])
+            keys.append(self._key(self.FLEET, hold_slot[waiting]))
+            coefs.append(np.ones(int(waiting.sum())))
+        for family, limited in ((self.PLACE, g.place_limited[end_place]), (self.OFFLOAD, g.offload_limited[end_place])):
+            owners.append(np.flatnonzero(limited))
+            keys.append(self._key(family, end_place[limited] * n_slots + end_slot[limited]))
+            coefs.append(np.ones(int(limited.sum())))
+        owners.append(np.arange(n))
+        keys.append(self._key(self.NEED, g.zone[end_place] * g.n_kinds + kind))
+        coefs.append(-g.payload[kind] * g.early[end_slot])
+        span = int(self.offset[-1])
+        combined, inverse = np.unique(np.concatenate(owners) * span + np.concatenate(keys), return_inverse=True)
+        summed = np.zeros(len(combined))
+        np.add.at(summed, inverse, np.concatenate(coefs))
+        col_owner, col_key = np.divmod(combined, span)
+        starts = np.searchsorted(col_owner, np.arange(n))
+        hours = np.bincount(owner, weights=g.hours[arc, dep], minlength=n)
+        return -g.truck_hour_cost * hours, starts, col_key, summed
+
     def _add_rows(self, keys: np.ndarray) -> None:
         """Rows for the keys not yet in the master (with a need row, its tier columns)."""
         new = np.unique(keys[self.row_of[keys] < 0])
@@ -227,14 +309,11 @@ class PathMaster:
         fresh = [p for p in dict.fromkeys(paths) if p not in self.known]
         if not fresh:
             return 0
-        columns = [self.column(p) for p in fresh]
-        self._add_rows(np.concatenate([keys for _, keys, _ in columns]))
-        starts = np.cumsum([0] + [len(keys) for _, keys, _ in columns[:-1]]).astype(np.int32)
-        index = self.row_of[np.concatenate([keys for _, keys, _ in columns])].astype(np.int32)
-        values = np.concatenate([coefs for _, _, coefs in columns])
+        cost, starts, keys, values = self.columns(fresh)
+        self._add_rows(keys)
+        index = self.row_of[keys].astype(np.int32)
         n = len(fresh)
-        cost = np.array([c for c, _, _ in columns])
-        self.highs.addCols(n, cost, np.zeros(n), np.full(n, np.inf), len(index), starts, index, values)
+        self.highs.addCols(n, cost, np.zeros(n), np.full(n, np.inf), len(index), starts.astype(np.int32), index, values)
         self.path_col += list(range(self.n_cols, self.n_cols + n))
         self.n_cols += n
         self.paths += fresh
