@@ -243,7 +243,7 @@ def part_colgen(spec: dict[str, Any]) -> dict[str, Any]:
 
         levels = tuple((int(m), float(h)) for m, h in spec["levels"])
         done = solve_condensed(scenario, proposal, levels=levels, threads=1, target_gap=spec["target_gap"], time_limit_s=spec["limit_s"],
-                               zone_paths=spec.get("zone_paths", "all"), master=spec.get("master", "arcs"))
+                               zone_paths=spec.get("zone_paths", "all"), master=spec.get("master", "auto"))
         out = {"value": done.value, "bound": done.bound, "gap": done.gap, "stopped": done.generation.stopped, "rounds": sum(int(r["rounds"]) for r in done.levels),
                "cols": done.model.lp.n_cols, "truck_moves": len(done.model.trucks), "walk_moves": len(done.model.people), "levels": done.levels,
                "no_capacity_bound": done.no_capacity_bound,
@@ -308,12 +308,12 @@ def report(results: dict[str, Any]) -> None:
 
 
 def colgen_curve(sizes: list[int], limit_s: float, method: str = "columns", levels: list[tuple[int, float]] | None = None,
-                 plain_lp: bool = True, zone_paths: str = "all", master: str = "arcs") -> list[dict[str, Any]]:
+                 plain_lp: bool = True, zone_paths: str = "all", master: str = "auto") -> list[dict[str, Any]]:
     """Column generation (``method="columns"``) or the condensed network (``"condensed"``, over
     ``levels``) and the plain LP at each size × 7 days (the target recipe: 3 roads per place,
     6 commodities), each in its own interpreter; the plain LP is skipped with ``plain_lp=False`` and
     above the first size it cannot finish within ``limit_s``. ``zone_paths``: ``solve_by_columns``'s;
-    ``master``: ``solve_condensed``'s ("arcs" or "paths")."""
+    ``master``: ``solve_condensed``'s ("auto", "arcs" or "paths")."""
     rows = []
     lp_gave_up = not plain_lp
     for places in sizes:
@@ -341,7 +341,7 @@ def main() -> int:
     parser.add_argument("--levels", default="120:2,60:3", help="condensed levels, coarse slot minutes:fine margin hours, coarsest first")
     parser.add_argument("--zone-paths", choices=("off", "unserved", "all"), default="all",
                         help="column generation's paths by destination (plan/colgen/reach.py): none, to zones the master does not serve yet, or to every zone")
-    parser.add_argument("--master", choices=("arcs", "paths"), default="arcs",
+    parser.add_argument("--master", choices=("auto", "arcs", "paths"), default="auto",
                         help="the condensed network's master: the restricted time-expanded LP, or whole paths kept warm (plan/colgen/path_master.py)")
     parser.add_argument("--no-plain-lp", action="store_true", help="do not run the plain LP next to each size")
     args = parser.parse_args()
@@ -358,7 +358,7 @@ def main() -> int:
         results["load_end"] = os.getloadavg()
         report(results)
         RESULTS.mkdir(exist_ok=True)
-        tag = args.method if args.master == "arcs" else f"{args.method}-paths"
+        tag = f"{args.method}-{args.master}"
         path = RESULTS / f"scale-{tag}-{dt.date.today().isoformat()}.json"
         path.write_text(json.dumps(results, indent=2))
         print(f"\nload average {load[0]:.1f} at start, {results['load_end'][0]:.1f} at end; written {path}")

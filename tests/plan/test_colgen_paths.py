@@ -57,12 +57,21 @@ def test_each_path_column_costs_in_the_master_what_the_sweeps_price_it(case):
     master = PathMaster(problem, graph)
     pi = initial_multipliers(problem)
     pricing = price(problem, graph, pi)
+    pruned = 0
     for _ in range(3):  # a few rounds, so that capacity, fleet and need rows carry duals
         found = _backward_paths(problem, graph, pricing, master, 50, 1e-6)
         master.add(found + _zone_paths(problem, graph, pi, master, 1e-6, "all"))
         master.solve()
         pi = master.multipliers()
         pricing = price(problem, graph, pi)
+        pruned += master.prune(1)  # and the columns left keep their places after a prune
+    master.solve()
+    assert pruned > 0 and master.highs.getInfo().simplex_iteration_count == 0  # the basis was kept
+    # The filter's own reduced values are HiGHS's too.
+    col_dual_all = np.asarray(master.highs.getSolution().col_dual)
+    np.testing.assert_allclose(
+        master.reduced_values(master.paths), col_dual_all[np.array(master.path_col)], rtol=0, atol=1e-6 * 1e6
+    )
     priced = sum(1 for v in [pi.place, pi.road, pi.offload, pi.quota, pi.fleet] if np.abs(v).max(initial=0.0) > 1e-9)
     assert priced >= 2  # the case prices capacity at all
     steps = step_values(problem, graph, pi)
@@ -87,6 +96,9 @@ def test_paths_reach_the_whole_lp_optimum_under_a_bound_that_holds_every_round(c
     assert done.stopped in ("priced out", "gap")
     assert done.value == pytest.approx(exact, rel=1e-6)
     assert all(r["bound"] >= exact * (1 - 1e-9) for r in done.rounds)
+    pruned = solve_by_paths(scenario, scenario.proposal(proposal), target_gap=0.0, prune_after=1)
+    assert pruned.value == pytest.approx(exact, rel=1e-6) and pruned.stopped in ("priced out", "gap")
+    assert sum(r.get("pruned", 0.0) for r in pruned.rounds) > 0
     # The plan comes from the time-expanded LP over the used paths' moves: at least the master's value.
     assert done.value >= done.rounds[-1]["value"] * (1 - 1e-9)
 
@@ -100,7 +112,7 @@ def test_the_condensed_network_runs_on_either_master_to_the_same_certified_bound
         assert done.bound >= exact_fine * (1 - 1e-9)  # certified on the fine grid
         assert done.value <= exact_fine * (1 + 1e-9)
     assert paths.value == pytest.approx(arcs.value, rel=1e-6)  # both solve the same condensed LP
-    with pytest.raises(ValueError, match="master must be one of arcs, paths"):
+    with pytest.raises(ValueError, match="master must be one of auto, arcs, paths"):
         solve_condensed(scenario, scenario.proposal(proposal), master="trees")
 
 
@@ -156,3 +168,16 @@ def test_the_batch_columns_are_the_path_by_path_ones():
     long = next(p for p in paths if len(p.moves) >= 2)
     with pytest.raises(PlanInvariantError, match="does not join up"):
         master.columns([*paths[:3], Path(long.lot, long.moves[::-1], long.end)])
+
+
+def test_auto_falls_back_to_the_arc_master_where_the_path_master_refuses():
+    """The condensed network's default ("auto") runs the path master where it models the scenario and
+    the arc master where it does not (stock that must leave its origin), to the same LP."""
+    stranded = _stranded_warehouse_with_a_later_lot()
+    proposal = stranded.proposal("daily-windows")
+    auto = solve_condensed(stranded, proposal, levels=((120, 2.0),), target_gap=0.0)
+    arcs = solve_condensed(stranded, proposal, levels=((120, 2.0),), target_gap=0.0, master="arcs")
+    assert auto.value == pytest.approx(arcs.value, rel=1e-9)
+    assert "pruned" not in auto.generation.rounds[-1] and "truck_moves" in auto.generation.rounds[-1]
+    with pytest.raises(ValueError, match="wh-1 cannot stay there"):
+        solve_condensed(stranded, proposal, levels=((120, 2.0),), master="paths")

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from safepassage.plan.colgen.by_paths import solve_by_paths
+from safepassage.plan.colgen.by_paths import PathMasterRefusal, solve_by_paths
 from safepassage.plan.colgen.graph import TruckGraph, truck_graph
 from safepassage.plan.colgen.master import ColumnGeneration, solve_by_columns
 from safepassage.plan.colgen.people import (
@@ -68,7 +68,7 @@ __all__ = [
 # (coarse slot minutes, fine margin hours), coarsest first; measured on the target recipe at 50
 # places × 7 days (docs/performance.md).
 DEFAULT_LEVELS: tuple[tuple[int, float], ...] = ((120, 2.0), (60, 3.0))
-MASTERS = ("arcs", "paths")
+MASTERS = ("auto", "arcs", "paths")
 
 
 @dataclass
@@ -267,14 +267,16 @@ def solve_condensed(
     time_limit_s: float | None = None,
     threads: int | None = None,
     zone_paths: str = "all",
-    master: str = "arcs",
+    master: str = "auto",
 ) -> Condensed:
     """Plan ``proposal`` on condensed grids, coarsest level first, until the best plan's gap to the
     certified fine-grid bound is within ``target_gap`` (module doc). Each level's column generation
     stops at a quarter of ``target_gap`` (its own bound) or at the time left; ``zone_paths`` is passed
-    to it (``solve_by_columns``). ``master``: "arcs" (``solve_by_columns``) or "paths"
-    (``colgen.by_paths.solve_by_paths``). Raises as those do, and ``ValueError`` for levels whose
-    grids do not nest in the fine one or an unknown ``master``."""
+    to it (``solve_by_columns``). ``master``: "arcs" (``solve_by_columns``), "paths"
+    (``colgen.by_paths.solve_by_paths``), or "auto": paths unless the scenario has what the path
+    master does not model (``PathMasterRefusal``: quota floors, stock that must leave), then arcs.
+    Raises as those do, and ``ValueError`` for levels whose grids do not nest in the fine one or an
+    unknown ``master``."""
     if not levels:
         raise ValueError("levels must name at least one (coarse_slot_minutes, fine_margin_hours)")
     if master not in MASTERS:
@@ -301,12 +303,18 @@ def solve_condensed(
         ) -> None:
             found.append(sum(bound_from(fine, *spread(fine, coarse, pi, walk), graphs)))
 
-        if master == "paths":
-            generated = solve_by_paths(
-                scenario, proposal, level_horizon, target_gap=target_gap / 4, time_limit_s=left, threads=threads,
-                zone_paths=zone_paths, on_multipliers=certify_paths,
-            )
-        else:
+        generated = None
+        if master in ("auto", "paths"):
+            try:
+                generated = solve_by_paths(
+                    scenario, proposal, level_horizon, target_gap=target_gap / 4, time_limit_s=left, threads=threads,
+                    zone_paths=zone_paths, on_multipliers=certify_paths,
+                )
+            except PathMasterRefusal:
+                if master == "paths":
+                    raise
+                per_round.clear()
+        if generated is None:
             generated = solve_by_columns(
                 scenario, proposal, level_horizon, target_gap=target_gap / 4, time_limit_s=left, threads=threads,
                 zone_paths=zone_paths, on_round=certify,

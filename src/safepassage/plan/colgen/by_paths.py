@@ -57,7 +57,17 @@ from safepassage.plan.problem import PlanningProblem, StockLots, compile_problem
 from safepassage.plan.solve import solve_lp
 from safepassage.scenario.model import Horizon, Proposal, Scenario
 
-__all__ = ["solve_by_paths"]
+__all__ = ["PathMasterRefusal", "PRUNE_AFTER", "solve_by_paths"]
+
+# A path column nonbasic at zero in this many solves in a row is deleted (``PathMaster.prune``): at 500
+# places the masters then stayed at 26-55 k columns instead of growing to 132 k, and the level
+# reached its gap in 14 rounds and 319 CPU s where without it 8 rounds took 372 s
+# (docs/performance.md, "The path master").
+PRUNE_AFTER = 3
+
+
+class PathMasterRefusal(ValueError):
+    """The scenario has something the path master does not model; the arc master does."""
 
 
 def _backward_paths(
@@ -122,14 +132,16 @@ def solve_by_paths(
     threads: int | None = None,
     per_source: int = 672,
     zone_paths: str = "all",
+    prune_after: int | None = PRUNE_AFTER,
     on_multipliers: Callable[[PlanningProblem, Multipliers, PeopleMultipliers], None] | None = None,
 ) -> ColumnGeneration:
     """Solve the planning LP of ``proposal`` by column generation over whole paths (module doc).
     ``on_multipliers`` is called each round with the problem and the round's truck and people
-    multipliers (the condensed network certifies a bound on another grid there). Raises
-    ``ValueError`` for what it does not model (destination rules, quota floors and shares, stock that
-    cannot stay at its origin to the horizon's end), and as
-    ``solve_lp`` does (``InfeasibleError``, ``SolverError``)."""
+    multipliers (the condensed network certifies a bound on another grid there); ``prune_after``:
+    delete path columns nonbasic at zero in that many solves in a row (None: never). Raises
+    ``PathMasterRefusal`` (a ``ValueError``) for what it does not model (quota floors and shares,
+    stock that cannot stay at its origin to the horizon's end), ``ValueError`` for destination rules,
+    and as ``solve_lp`` does (``InfeasibleError``, ``SolverError``)."""
     if max_rounds < 1:
         raise ValueError(f"max_rounds must be at least 1, got {max_rounds}")
     if zone_paths not in ZONE_PATHS:
@@ -145,7 +157,9 @@ def solve_by_paths(
     problem = compile_problem(scenario, proposal, horizon, truck_moves=nothing, people_moves=nothing)
     no_stock = StockLots(empty, empty, empty, np.zeros(0))  # the people's LP carries no aid
     if problem.terms.quota_floors:
-        raise ValueError("the path master does not model quota floors or shares; use master='arcs' or method='lp'")
+        raise PathMasterRefusal(
+            "the path master does not model quota floors or shares; use master='arcs' or method='lp'"
+        )
     trucks = truck_graph(problem)
     walking = people_graph(problem)
     n_arcs, n_slots = len(problem.arcs), problem.n_slots
@@ -156,7 +170,7 @@ def solve_by_paths(
         if not trucks.holdable[place, slot:].all():
             # The LP makes such stock leave (to be offloaded, or parked where it may wait); a lot
             # row "≤ loads" would let it stay, and the path master has no parking paths.
-            raise ValueError(
+            raise PathMasterRefusal(
                 f"stock at {scenario.places[place].id} cannot stay there to the horizon's end (a stranded warehouse): "
                 "the path master does not model stock that must leave; use master='arcs' or method='lp'"
             )
@@ -220,10 +234,15 @@ def solve_by_paths(
         if time_limit_s is not None and time.perf_counter() - started > time_limit_s:
             stopped = "time"
             break
+        if prune_after is not None:
+            rounds[-1]["pruned"] = float(master.prune(prune_after))
         paths = _backward_paths(problem, trucks, pricing, master, per_source, tol)
         paths += _zone_paths(problem, trucks, pi, master, tol, zone_paths)
+        paths = [p for p in dict.fromkeys(paths) if p not in master.known]
+        # Only paths whose reduced value, their lot's dual included, is positive (the sweeps leave it out).
+        paths = [p for p, v in zip(paths, master.reduced_values(paths).tolist()) if v > tol]
         new_walks = np.setdiff1d(_walks(walking, walk_pricing, per_source, tol), walk_keys)
-        if not [p for p in paths if p not in master.known] and not len(new_walks):
+        if not paths and not len(new_walks):
             stopped = "priced out"
             break
         walk_keys = np.union1d(walk_keys, new_walks)

@@ -132,6 +132,7 @@ class PathMaster:
         self.known: set[Path] = set()
         self.n_cols = 0
         self.path_col: list[int] = []
+        self.idle: list[int] = []  # per path: solves in a row it has been nonbasic at zero
         self.highs = new_highs(threads=threads)
         self.highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
         # The primal simplex from the last basis: adding columns keeps it primal feasible. At 500
@@ -315,6 +316,7 @@ class PathMaster:
         n = len(fresh)
         self.highs.addCols(n, cost, np.zeros(n), np.full(n, np.inf), len(index), starts.astype(np.int32), index, values)
         self.path_col += list(range(self.n_cols, self.n_cols + n))
+        self.idle += [0] * n
         self.n_cols += n
         self.paths += fresh
         self.known.update(fresh)
@@ -323,7 +325,9 @@ class PathMaster:
     def solve(self, time_limit_s: float | None = None) -> float:
         """Re-solve from the last basis; raises ``SolverError`` if HiGHS stops without an optimum
         (``time_limit_s`` reached, for instance)."""
-        self.highs.setOptionValue("time_limit", float(time_limit_s) if time_limit_s is not None else np.inf)
+        # HiGHS's time limit counts all runs of the instance: give it the time used so far plus this one's.
+        limit = self.highs.getRunTime() + float(time_limit_s) if time_limit_s is not None else np.inf
+        self.highs.setOptionValue("time_limit", limit)
         self.highs.run()
         status = self.highs.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
@@ -334,6 +338,51 @@ class PathMaster:
         self.row_dual = np.asarray(solution.row_dual)
         self.value = float(self.highs.getInfo().objective_function_value)
         return self.value
+
+    def reduced_values(self, paths: list[Path]) -> np.ndarray:
+        """(n,) each path's reduced value under the last solve's duals (c − Aᵀy, the sweeps' value less
+        its lot's dual): a row not in the master has dual 0, but a need row not in it its first tier's
+        price (as ``multipliers``), so a path to a zone the master does not serve yet is worth that."""
+        if not paths:
+            return np.zeros(0)
+        cost, starts, keys, coefs = self.columns(paths)
+        dual = np.zeros(int(self.offset[-1]))
+        need = self.offset[self.NEED] + np.arange(self.offset[self.NEED + 1] - self.offset[self.NEED])
+        dual[need] = first_tier_price(self.problem).reshape(-1)
+        if len(self.row_dual):
+            dual[np.array(self.row_key, dtype=np.int64)] = np.maximum(self.row_dual, 0.0)
+        return cost - np.add.reduceat(coefs * dual[keys], starts) if len(keys) else cost
+
+    def prune(self, max_idle: int) -> int:
+        """Delete the path columns that have been nonbasic at zero in the last ``max_idle`` solves
+        (their rows stay): the master's simplex slows with its columns (at 500 places, 222 s for
+        157 k of them), and a deleted path may come back when it prices out again. Deleting
+        nonbasic columns keeps the basis. Returns how many were deleted."""
+        if not len(self.col_value) or not self.path_col:
+            return 0
+        status = self.highs.getBasis().col_status
+        basic = highspy.HighsBasisStatus.kBasic
+        cols = np.array(self.path_col, dtype=np.int64)
+        solved = cols < len(self.col_value)
+        for j in np.flatnonzero(solved).tolist():
+            c = int(cols[j])
+            self.idle[j] = 0 if status[c] == basic or self.col_value[c] > 1e-9 else self.idle[j] + 1
+        drop = np.flatnonzero(solved & (np.array(self.idle) >= max_idle))
+        if not len(drop):
+            return 0
+        gone = cols[drop]
+        self.highs.deleteCols(len(gone), gone.astype(np.int32))
+        keep = np.ones(len(self.paths), dtype=bool)
+        keep[drop] = False
+        shift = np.searchsorted(np.sort(gone), cols, side="left")
+        self.path_col = (cols - shift)[keep].tolist()
+        for j in drop.tolist():
+            self.known.discard(self.paths[j])
+        self.paths = [p for p, k in zip(self.paths, keep.tolist()) if k]
+        self.idle = [i for i, k in zip(self.idle, keep.tolist()) if k]
+        self.col_value = np.delete(self.col_value, gone)
+        self.n_cols -= len(gone)
+        return len(gone)
 
     def _dual(self, family: int) -> tuple[np.ndarray, np.ndarray]:
         """(index within the family, dual ≥ 0) of the family's rows in the master."""
