@@ -32,7 +32,7 @@ import numpy as np
 
 from safepassage.errors import SolverError
 from safepassage.plan.colgen.graph import TruckGraph, truck_graph
-from safepassage.plan.colgen.master import ZONE_PATHS, ColumnGeneration, _movements, _people_value, _walks
+from safepassage.plan.colgen.master import ColumnGeneration, _movements, _people_value, _walks, checked_problem
 from safepassage.plan.colgen.path_master import Path, PathMaster
 from safepassage.plan.colgen.people import (
     PeopleMultipliers,
@@ -50,10 +50,9 @@ from safepassage.plan.colgen.pricing import (
     trace_offload,
 )
 from safepassage.plan.colgen.reach import origins_of, reach, zone_paths
-from safepassage.plan.destinations import has_destination_rules
 from safepassage.plan.lp_build import build_lp
 from safepassage.plan.network import Movements
-from safepassage.plan.problem import PlanningProblem, StockLots, compile_problem
+from safepassage.plan.problem import PlanningProblem, StockLots
 from safepassage.plan.solve import solve_lp
 from safepassage.scenario.model import Horizon, Proposal, Scenario
 
@@ -142,19 +141,10 @@ def solve_by_paths(
     ``PathMasterRefusal`` (a ``ValueError``) for what it does not model (quota floors and shares,
     stock that cannot stay at its origin to the horizon's end), ``ValueError`` for destination rules,
     and as ``solve_lp`` does (``InfeasibleError``, ``SolverError``)."""
-    if max_rounds < 1:
-        raise ValueError(f"max_rounds must be at least 1, got {max_rounds}")
-    if zone_paths not in ZONE_PATHS:
-        raise ValueError(f"zone_paths must be one of {', '.join(ZONE_PATHS)}; got {zone_paths!r}")
-    if has_destination_rules(scenario):
-        raise ValueError(
-            "column generation does not price destination splits (evacuation.destination_split) or shelter capacities "
-            "(capacity_people) yet; plan with method='lp'"
-        )
     started = time.perf_counter()
+    problem = checked_problem(scenario, proposal, horizon, max_rounds, zone_paths)
     empty = np.zeros(0, dtype=np.int64)
     nothing = Movements(empty, empty, empty, empty)
-    problem = compile_problem(scenario, proposal, horizon, truck_moves=nothing, people_moves=nothing)
     no_stock = StockLots(empty, empty, empty, np.zeros(0))  # the people's LP carries no aid
     if problem.terms.quota_floors:
         raise PathMasterRefusal(

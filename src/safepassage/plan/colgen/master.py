@@ -184,6 +184,25 @@ def _master_highs(threads: int | None, crossover: bool, time_limit_s: float | No
     return highs
 
 
+def checked_problem(
+    scenario: Scenario, proposal: Proposal, horizon: Horizon | None, max_rounds: int, zone_paths: str
+) -> PlanningProblem:
+    """The problem column generation prices (no movement lists), after the checks both masters make:
+    ``ValueError`` for ``max_rounds < 1``, an unknown ``zone_paths``, or destination rules."""
+    if max_rounds < 1:
+        raise ValueError(f"max_rounds must be at least 1, got {max_rounds}")
+    if zone_paths not in ZONE_PATHS:
+        raise ValueError(f"zone_paths must be one of {', '.join(ZONE_PATHS)}; got {zone_paths!r}")
+    if has_destination_rules(scenario):
+        raise ValueError(
+            "column generation does not price destination splits (evacuation.destination_split) or shelter capacities "
+            "(capacity_people) yet; plan with method='lp'"
+        )
+    empty = np.zeros(0, dtype=np.int64)
+    nothing = Movements(empty, empty, empty, empty)
+    return compile_problem(scenario, proposal, horizon, truck_moves=nothing, people_moves=nothing)
+
+
 def solve_by_columns(
     scenario: Scenario,
     proposal: Proposal,
@@ -201,19 +220,8 @@ def solve_by_columns(
     "unserved" or "all" (module doc, item 4). ``on_round`` is
     called with each round's master and its solution (the condensed network certifies a bound on
     another grid there). Raises as ``solve_lp`` does (``InfeasibleError``, ``SolverError``)."""
-    if max_rounds < 1:
-        raise ValueError(f"max_rounds must be at least 1, got {max_rounds}")
-    if zone_paths not in ZONE_PATHS:
-        raise ValueError(f"zone_paths must be one of {', '.join(ZONE_PATHS)}; got {zone_paths!r}")
-    if has_destination_rules(scenario):
-        raise ValueError(
-            "column generation does not price destination splits (evacuation.destination_split) or shelter capacities "
-            "(capacity_people) yet; plan with method='lp'"
-        )
     started = time.perf_counter()
-    empty = np.zeros(0, dtype=np.int64)
-    nothing = Movements(empty, empty, empty, empty)
-    problem = compile_problem(scenario, proposal, horizon, truck_moves=nothing, people_moves=nothing)
+    problem = checked_problem(scenario, proposal, horizon, max_rounds, zone_paths)
     # Rounds solve the truck part alone (no row joins it to the people, checked at the end); the
     # people join once, in the last solve.
     trucks = truck_graph(problem)
