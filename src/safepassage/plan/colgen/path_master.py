@@ -330,6 +330,9 @@ class PathMaster:
         self.highs.setOptionValue("time_limit", limit)
         self.highs.run()
         status = self.highs.getModelStatus()
+        if status == highspy.HighsModelStatus.kModelEmpty:  # no stock, so no path: nothing to carry
+            self.col_value, self.row_dual, self.value = np.zeros(self.n_cols), np.zeros(len(self.row_key)), 0.0
+            return self.value
         if status != highspy.HighsModelStatus.kOptimal:
             reason = self.highs.modelStatusToString(status)
             raise SolverError(f"HiGHS stopped the path master without an optimum: {reason}")
