@@ -132,17 +132,15 @@ class Pricing:
 
 
 def _quota_cost(problem: PlanningProblem, quota: np.ndarray) -> np.ndarray:
-    """(K, P, T): the quota multipliers a truck of k leaving p in t pays."""
+    """(K, P, T): the quota multipliers a truck of k leaving p in t pays: in the slots its LP row
+    counts (``DayQuota.slots``; an agreement-hours quota's day is the agreement's, not the local day)."""
     terms = problem.terms
     out = np.zeros((len(problem.scenario.commodities), len(problem.scenario.places), problem.n_slots))
     for q, price_q in zip(terms.quotas, quota.tolist()):
         if price_q <= 0.0:
             continue
-        slots = terms.slot_day == q.day
-        if q.during_window is not None:
-            slots &= terms.window_active == q.during_window
         kinds, places = np.array(q.commodities, dtype=np.int64), np.array(q.places, dtype=np.int64)
-        out[np.ix_(kinds, places, np.flatnonzero(slots))] += price_q
+        out[np.ix_(kinds, places, np.flatnonzero(q.slots))] += price_q
     return out
 
 

@@ -1,0 +1,191 @@
+"""Odd and hostile inputs for the path master (``plan/colgen/path_master.py``, ``by_paths.py``): clocks
+that change inside the horizon, fleets that bind or are absent, quotas that bind (per local day and
+per agreement day), several stock lots at one warehouse, stock at a distribution point, a commodity
+needed nowhere, a window shorter than a slot. On each, column generation over whole paths reaches the
+whole LP's optimum under a bound that holds every round, and every path column costs in the master
+what the pricing sweeps price it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from safepassage.plan.colgen.by_paths import _backward_paths, _zone_paths, solve_by_paths
+from safepassage.plan.colgen.graph import truck_graph
+from safepassage.plan.colgen.path_master import PathMaster
+from safepassage.plan.colgen.pricing import Multipliers, initial_multipliers, price, step_values
+from safepassage.plan.condensed import fine_problem
+from safepassage.plan.lp_build import build_planning_model
+from safepassage.plan.solve import solve_lp
+from safepassage.scenario.model import Scenario
+from safepassage.testing.synthetic import synthetic_scenario_data
+from tests.plan.test_colgen_paths import _path_value
+
+PROPOSAL = "daily-windows"
+
+
+def _data(**options: Any) -> dict[str, Any]:
+    """16 places, 2 days of 60-minute slots (windows 10:00-14:00 local over zone z1-2)."""
+    return synthetic_scenario_data(16, 2, 3, 60, **options)
+
+
+def _quotas(data: dict[str, Any], quotas: list[dict[str, Any]]) -> dict[str, Any]:
+    for proposal in data["proposals"]:
+        if proposal["id"] == PROPOSAL:
+            proposal["quotas"] = quotas
+    return data
+
+
+def _berlin_agreement_quota() -> dict[str, Any]:
+    """Clocks go forward (Berlin, 31 March 2024) between the two windows, so the second window starts
+    23 h after the first: inside the agreement's first 24-hour day. A 4-truck agreement-hours quota
+    at the crossing and a 6-truck fleet bind."""
+    data = _data(timezone="Europe/Berlin", start=dt.datetime(2024, 3, 30))
+    data["fleet"]["trucks"] = 6
+    return _quotas(data, [{"trucks_per_day": 4, "places": ["xing-1"], "during_agreement_hours": True}])
+
+
+def _ceasefire_from_six() -> dict[str, Any]:
+    """UTC, a ceasefire from 06:00 on the first day to the horizon's end, with a 6-truck agreement-hours
+    quota at the crossing and a 6-truck fleet: the agreement's first day runs to 06:00 on the second
+    local day."""
+    data = _data()
+    for proposal in data["proposals"]:
+        if proposal["id"] == "ceasefire":
+            proposal["windows"][0]["start"] = "2024-01-01T06:00"
+            proposal["quotas"] = [{"trucks_per_day": 6, "places": ["xing-1"], "during_agreement_hours": True}]
+    data["fleet"]["trucks"] = 6
+    return data
+
+
+def _lots_at_one_warehouse() -> dict[str, Any]:
+    """Besides the horizon-start stock, two more lots of the same three commodities at wh-1 coming in
+    at the same time (06:00, the master merges them) and one the next day; a binding quota."""
+    data = _data()
+    extra = []
+    for stock in data["stocks"][:3]:
+        extra.append({**stock, "quantity": stock["quantity"] / 2, "available_from": "2024-01-01T06:00"})
+        extra.append({**stock, "quantity": stock["quantity"] / 3, "available_from": "2024-01-01T06:00"})
+        extra.append({**stock, "available_from": "2024-01-02T03:00"})
+    data["stocks"] += extra
+    return _quotas(data, [{"trucks_per_day": 5, "commodities": ["food", "water"]}])
+
+
+def _no_fleet() -> dict[str, Any]:
+    data = _data()
+    data.pop("fleet")
+    return data
+
+
+def _small_fleet_ceasefire() -> dict[str, Any]:
+    data = _data()
+    data["fleet"].update(trucks=2, return_factor=0.5)
+    return data
+
+
+def _odd_stock() -> dict[str, Any]:
+    """Stock at distribution points (one coming in later) and a commodity no zone needs."""
+    data = _data()
+    data["commodities"].append({"id": "blankets", "name": "Blankets", "unit": "pc", "truck_payload": 500.0})
+    data["stocks"] += [
+        {"place": "wh-1", "commodity": "blankets", "quantity": 5000.0},
+        {"place": "dp-2", "commodity": "water", "quantity": 100.0, "available_from": "2024-01-01T05:00"},
+        {"place": "dp-1", "commodity": "food", "quantity": 100.0},
+    ]
+    return data
+
+
+def _short_window() -> dict[str, Any]:
+    """A 20-minute window on a 60-minute grid."""
+    data = _data()
+    for proposal in data["proposals"]:
+        if proposal["id"] == PROPOSAL:
+            proposal["windows"][0]["end"] = "2024-01-01T10:20"
+    return data
+
+
+CASES: dict[str, tuple[Callable[[], dict[str, Any]], str]] = {
+    "berlin spring, agreement-hours quota, small fleet": (_berlin_agreement_quota, PROPOSAL),
+    "berlin autumn": (lambda: _data(timezone="Europe/Berlin", start=dt.datetime(2024, 10, 26)), PROPOSAL),
+    "ceasefire from 06:00, agreement-hours quota": (_ceasefire_from_six, "ceasefire"),
+    "several lots at one warehouse, binding quota": (_lots_at_one_warehouse, PROPOSAL),
+    "no fleet": (_no_fleet, PROPOSAL),
+    "small fleet, ceasefire": (_small_fleet_ceasefire, "ceasefire"),
+    "stock at distribution points, a commodity needed nowhere": (_odd_stock, PROPOSAL),
+    "a window shorter than a slot": (_short_window, PROPOSAL),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_paths_reach_the_whole_lp_optimum_on_odd_scenarios(case: str) -> None:
+    make, proposal_id = CASES[case]
+    scenario = Scenario.model_validate(make())
+    proposal = scenario.proposal(proposal_id)
+    exact = solve_lp(build_planning_model(scenario, proposal).lp).objective
+    done = solve_by_paths(scenario, proposal, target_gap=0.0)
+    assert done.stopped in ("priced out", "gap")
+    assert done.value == pytest.approx(exact, rel=1e-9)
+    # No round's master is worth more than the LP (that would be a relaxation), no bound is below it.
+    assert all(r["value"] <= exact + 1e-9 * abs(exact) for r in done.rounds)
+    assert all(r["bound"] >= exact - 1e-9 * abs(exact) for r in done.rounds)
+    # And the certified bound closes on it: with the agreement-hours quota priced by local day, the Berlin
+    # case stopped "priced out" at a bound of 1,615,406.2 over an optimum of 1,614,781.2.
+    assert min(r["bound"] for r in done.rounds) == pytest.approx(exact, rel=1e-9)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_each_path_column_costs_what_the_sweeps_price_it_on_odd_scenarios(case: str) -> None:
+    """HiGHS's reduced cost of each path column is the sweeps' value less its lot's dual, after a few
+    rounds in which the binding rows (quotas, the fleet, capacities) carry duals."""
+    make, proposal_id = CASES[case]
+    scenario = Scenario.model_validate(make())
+    problem = fine_problem(scenario, scenario.proposal(proposal_id))
+    graph = truck_graph(problem)
+    master = PathMaster(problem, graph)
+    pi = initial_multipliers(problem)
+    pricing = price(problem, graph, pi)
+    for _ in range(3):
+        found = _backward_paths(problem, graph, pricing, master, 50, 1e-6)
+        master.add(found + _zone_paths(problem, graph, pi, master, 1e-6, "all"))
+        master.solve()
+        pi = master.multipliers()
+        pricing = price(problem, graph, pi)
+    steps = step_values(problem, graph, pi)
+    col_dual = np.asarray(master.highs.getSolution().col_dual)[np.array(master.path_col)]
+    lot_dual = master.lot_dual
+    expected = np.array([_path_value(problem, graph, steps, master, p) - lot_dual[p.lot] for p in master.paths])
+    scale = max(1.0, float(np.abs(expected).max()))
+    assert np.abs(col_dual - expected).max() <= 1e-6 * scale
+
+
+@pytest.mark.parametrize(
+    ("make", "proposal_id"), [(_berlin_agreement_quota, PROPOSAL), (_ceasefire_from_six, "ceasefire")]
+)
+def test_the_sweeps_charge_each_quota_in_the_slots_the_lp_counts_it(
+    make: Callable[[], dict[str, Any]], proposal_id: str
+) -> None:
+    """A quota's multiplier is charged to a truck leaving one of its places with one of its commodities
+    in exactly the slots its LP row counts (``DayQuota.slots``). An agreement-hours quota's day is the
+    agreement's (24 h from its first window), not the local day: the sweeps used to charge it by local
+    day, so around a clock change or after an agreement that starts at 06:00 they priced paths (and the certified
+    bound) against quota rows the LP does not have."""
+    scenario = Scenario.model_validate(make())
+    problem = fine_problem(scenario, scenario.proposal(proposal_id))
+    graph = truck_graph(problem)
+    quotas = problem.terms.quotas
+    assert any(q.agreement_hours for q in quotas)
+    # The case bites: some quota counts a slot outside the local day of its index.
+    assert any(not np.array_equal(q.slots, q.slots & (problem.terms.slot_day == q.day)) for q in quotas)
+    base = initial_multipliers(problem)
+    for q, quota in enumerate(quotas):
+        unit = np.zeros(len(quotas))
+        unit[q] = 1.0
+        pi = Multipliers(base.place, base.road, base.offload, unit, base.fleet, base.need, base.rhs_value)
+        charged = step_values(problem, graph, pi).quota
+        expected = np.zeros_like(charged)
+        expected[np.ix_(list(quota.commodities), list(quota.places), np.flatnonzero(quota.slots))] = 1.0
+        np.testing.assert_array_equal(charged, expected, err_msg=f"quota {quota.label}, day {quota.day}")
