@@ -65,6 +65,25 @@ def _ceasefire_from_six() -> dict[str, Any]:
     return data
 
 
+def _santiago_lots() -> dict[str, Any]:
+    """Clocks go back (Santiago, 7 April 2024) in a ceasefire with an agreement-hours quota at the
+    crossing, a 5-truck fleet, and a second lot of each commodity at wh-1 at 03:00 that night."""
+    data = _data(timezone="America/Santiago", start=dt.datetime(2024, 4, 6))
+    data["fleet"]["trucks"] = 5
+    data["stocks"] += [{**s, "available_from": "2024-04-07T03:00"} for s in data["stocks"][:3]]
+    for proposal in data["proposals"]:
+        if proposal["id"] == "ceasefire":
+            proposal["quotas"] = [{"trucks_per_day": 5, "places": ["xing-1"], "during_agreement_hours": True}]
+    return data
+
+
+def _lord_howe() -> dict[str, Any]:
+    """A half-hour clock change (Lord Howe, 7 April 2024) on a 60-minute grid, agreement-hours quota."""
+    data = _data(timezone="Australia/Lord_Howe", start=dt.datetime(2024, 4, 6))
+    data["fleet"]["trucks"] = 5
+    return _quotas(data, [{"trucks_per_day": 5, "places": ["xing-1"], "during_agreement_hours": True}])
+
+
 def _lots_at_one_warehouse() -> dict[str, Any]:
     """Besides the horizon-start stock, two more lots of the same three commodities at wh-1 coming in
     at the same time (06:00, the master merges them) and one the next day; a binding quota."""
@@ -113,6 +132,8 @@ def _short_window() -> dict[str, Any]:
 
 CASES: dict[str, tuple[Callable[[], dict[str, Any]], str]] = {
     "berlin spring, agreement-hours quota, small fleet": (_berlin_agreement_quota, PROPOSAL),
+    "santiago autumn, a second lot that night": (_santiago_lots, "ceasefire"),
+    "lord howe half-hour change": (_lord_howe, PROPOSAL),
     "berlin autumn": (lambda: _data(timezone="Europe/Berlin", start=dt.datetime(2024, 10, 26)), PROPOSAL),
     "ceasefire from 06:00, agreement-hours quota": (_ceasefire_from_six, "ceasefire"),
     "several lots at one warehouse, binding quota": (_lots_at_one_warehouse, PROPOSAL),
@@ -194,7 +215,11 @@ def test_the_sweeps_charge_each_quota_in_the_slots_the_lp_counts_it(
         np.testing.assert_array_equal(charged, expected, err_msg=f"quota {quota.label}, day {quota.day}")
 
 
-LEFT_OUT = ("stock at distribution points, a commodity needed nowhere", "a window shorter than a slot")
+LEFT_OUT = (
+    "stock at distribution points, a commodity needed nowhere",
+    "a window shorter than a slot",
+    "lord howe half-hour change",
+)
 CONDENSED = [c for c in CASES if c not in LEFT_OUT]
 
 
@@ -203,7 +228,8 @@ def test_a_condensed_plan_on_odd_scenarios_keeps_every_rule(case: str) -> None:
     """``plan_proposal(method="condensed")`` (the path master by default) on the odd scenarios: a plan
     the independent checker finds no fault in, worth at most the whole LP, under a bound at least it.
     (Left out: stock at a distribution point, whose in-place offloading the KPIs count and the schedule
-    does not list, with method="lp" too; and a 20-minute window, which the condensed grid refuses.)"""
+    does not list, with method="lp" too; and a 20-minute window or a half-hour clock change, whose
+    window boundaries off the 60-minute lattice the condensed grid refuses with a ValueError.)"""
     make, proposal_id = CASES[case]
     data = make()
     scenario = Scenario.model_validate(data)
