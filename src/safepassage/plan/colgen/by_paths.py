@@ -112,6 +112,24 @@ def _zone_paths(
     ]
 
 
+def _new_paths(
+    problem: PlanningProblem,
+    graph: TruckGraph,
+    pricing: Pricing,
+    pi: Multipliers,
+    master: PathMaster,
+    per_source: int,
+    tol: float,
+    mode: str,
+) -> list[Path]:
+    """The paths of both sweeps not in the master yet whose reduced value, their lot's dual included
+    (the sweeps leave it out), is positive."""
+    paths = _backward_paths(problem, graph, pricing, master, per_source, tol)
+    paths += _zone_paths(problem, graph, pi, master, tol, mode)
+    paths = [p for p in dict.fromkeys(paths) if p not in master.known]
+    return [p for p, v in zip(paths, master.reduced_values(paths).tolist()) if v > tol]
+
+
 def _path_keys(graph: TruckGraph, master: PathMaster, paths: list[Path]) -> np.ndarray:
     """Keys (kind, arc, departure) of the moves of ``paths``, as ``master._movements`` reads them."""
     n_arcs, n_slots = len(graph.tail), graph.n_slots
@@ -226,12 +244,13 @@ def solve_by_paths(
             break
         if prune_after is not None:
             rounds[-1]["pruned"] = float(master.prune(prune_after))
-        paths = _backward_paths(problem, trucks, pricing, master, per_source, tol)
-        paths += _zone_paths(problem, trucks, pi, master, tol, zone_paths)
-        paths = [p for p in dict.fromkeys(paths) if p not in master.known]
-        # Only paths whose reduced value, their lot's dual included, is positive (the sweeps leave it out).
-        paths = [p for p, v in zip(paths, master.reduced_values(paths).tolist()) if v > tol]
+        paths = _new_paths(problem, trucks, pricing, pi, master, per_source, tol, zone_paths)
         new_walks = np.setdiff1d(_walks(walking, walk_pricing, per_source, tol), walk_keys)
+        if not paths and not len(new_walks) and per_source < n_slots:
+            # Nothing new from each origin's best slots (their paths are in already, or their lot's dual
+            # takes their value): every slot is priced before the loop says nothing prices out.
+            paths = _new_paths(problem, trucks, pricing, pi, master, n_slots, tol, zone_paths)
+            new_walks = np.setdiff1d(_walks(walking, walk_pricing, n_slots, tol), walk_keys)
         if not paths and not len(new_walks):
             stopped = "priced out"
             break
