@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import yaml
 
+from safepassage.plan.colgen import solve_by_columns
 from safepassage.plan.colgen.by_paths import _backward_paths, _zone_paths, solve_by_paths
 from safepassage.plan.colgen.graph import truck_graph
 from safepassage.plan.colgen.path_master import PathMaster
@@ -246,17 +247,18 @@ def test_a_condensed_plan_on_odd_scenarios_keeps_every_rule(case: str) -> None:
     assert check_plan(yaml.safe_dump(data, sort_keys=False), result.to_dict()) == []
 
 
+@pytest.mark.parametrize("solve", [solve_by_paths, solve_by_columns], ids=["paths", "arcs"])
 @pytest.mark.parametrize("case", ["no fleet", "several lots at one warehouse, binding quota", "small fleet, ceasefire"])
-def test_priced_out_means_the_bound_closes_even_with_few_paths_a_round(case: str) -> None:
+def test_priced_out_means_the_bound_closes_even_with_few_paths_a_round(case: str, solve: Callable[..., Any]) -> None:
     """With 2 paths per origin a round and no forward sweep, the loop used to stop "priced out" when
     each origin's best slots gave only paths already in the master, though other slots priced out: no
     fleet stopped at 1,943,009.6 under a bound of 2,381,174.4, the LP's optimum 2,313,516.9.
-    "Priced out" now means every slot was priced."""
+    "Priced out" now means every slot was priced. The arc master (``solve_by_columns``) stopped the same way."""
     make, proposal_id = CASES[case]
     scenario = Scenario.model_validate(make())
     proposal = scenario.proposal(proposal_id)
     exact = solve_lp(build_planning_model(scenario, proposal).lp).objective
-    done = solve_by_paths(scenario, proposal, target_gap=0.0, per_source=2, zone_paths="off", max_rounds=200)
+    done = solve(scenario, proposal, target_gap=0.0, per_source=2, zone_paths="off", max_rounds=200)
     assert done.stopped in ("priced out", "gap")
     assert done.value == pytest.approx(exact, rel=1e-9)
     assert min(r["bound"] for r in done.rounds) == pytest.approx(exact, rel=1e-9)

@@ -295,6 +295,11 @@ def solve_by_columns(
         new = np.union1d(new, _zone_columns(problem, trucks, pi, tol, model, zone_paths))
         new = np.setdiff1d(new, keys)
         new_walks = np.setdiff1d(_walks(walking, walk_pricing, per_source, tol), walk_keys)
+        if len(new) == 0 and len(new_walks) == 0 and per_source < n_slots:
+            # Each origin's best slots gave only moves in already: price every slot before saying
+            # nothing prices out (by_paths.solve_by_paths does the same).
+            new = np.setdiff1d(_columns(problem, trucks, pricing, n_slots, tol), keys)
+            new_walks = np.setdiff1d(_walks(walking, walk_pricing, n_slots, tol), walk_keys)
         if len(new) == 0 and len(new_walks) == 0:
             stopped = "priced out"
             break
