@@ -122,6 +122,14 @@ def _odd_stock() -> dict[str, Any]:
     return data
 
 
+def _zones_without_need() -> dict[str, Any]:
+    """A zone that needs no food, and one with nobody in it (no need at all): no need row to divide by."""
+    data = _data()
+    data["zones"][0]["needs_per_person_per_day"]["food"] = 0.0
+    data["zones"][1]["population"] = 0.0
+    return data
+
+
 def _short_window() -> dict[str, Any]:
     """A 20-minute window on a 60-minute grid."""
     data = _data()
@@ -142,6 +150,7 @@ CASES: dict[str, tuple[Callable[[], dict[str, Any]], str]] = {
     "small fleet, ceasefire": (_small_fleet_ceasefire, "ceasefire"),
     "stock at distribution points, a commodity needed nowhere": (_odd_stock, PROPOSAL),
     "a window shorter than a slot": (_short_window, PROPOSAL),
+    "zones needing no food, or nothing": (_zones_without_need, PROPOSAL),
 }
 
 
