@@ -271,3 +271,11 @@ def test_priced_out_means_the_bound_closes_even_with_few_paths_a_round(case: str
     assert done.stopped in ("priced out", "gap")
     assert done.value == pytest.approx(exact, rel=1e-9)
     assert min(r["bound"] for r in done.rounds) == pytest.approx(exact, rel=1e-9)
+
+
+@pytest.mark.parametrize("solve", [solve_by_paths, solve_by_columns], ids=["paths", "arcs"])
+@pytest.mark.parametrize("per_source", [0, -1])
+def test_fewer_than_one_path_per_origin_is_refused(solve: Callable[..., Any], per_source: int) -> None:
+    scenario = Scenario.model_validate(_data())
+    with pytest.raises(ValueError, match="per_source must be at least 1"):
+        solve(scenario, scenario.proposal(PROPOSAL), per_source=per_source)

@@ -160,7 +160,7 @@ def solve_by_paths(
     stock that cannot stay at its origin to the horizon's end), ``ValueError`` for destination rules,
     and as ``solve_lp`` does (``InfeasibleError``, ``SolverError``)."""
     started = time.perf_counter()
-    problem = checked_problem(scenario, proposal, horizon, max_rounds, zone_paths)
+    problem = checked_problem(scenario, proposal, horizon, max_rounds, zone_paths, per_source)
     empty = np.zeros(0, dtype=np.int64)
     nothing = Movements(empty, empty, empty, empty)
     no_stock = StockLots(empty, empty, empty, np.zeros(0))  # the people's LP carries no aid

@@ -185,12 +185,15 @@ def _master_highs(threads: int | None, crossover: bool, time_limit_s: float | No
 
 
 def checked_problem(
-    scenario: Scenario, proposal: Proposal, horizon: Horizon | None, max_rounds: int, zone_paths: str
+    scenario: Scenario, proposal: Proposal, horizon: Horizon | None, max_rounds: int, zone_paths: str,
+    per_source: int = 1,
 ) -> PlanningProblem:
     """The problem column generation prices (no movement lists), after the checks both masters make:
-    ``ValueError`` for ``max_rounds < 1``, an unknown ``zone_paths``, or destination rules."""
+    ``ValueError`` for ``max_rounds < 1``, ``per_source < 1``, an unknown ``zone_paths``, or destination rules."""
     if max_rounds < 1:
         raise ValueError(f"max_rounds must be at least 1, got {max_rounds}")
+    if per_source < 1:  # a slice [:-1] would silently drop each origin's worst slot
+        raise ValueError(f"per_source must be at least 1 (paths per stock origin a round), got {per_source}")
     if zone_paths not in ZONE_PATHS:
         raise ValueError(f"zone_paths must be one of {', '.join(ZONE_PATHS)}; got {zone_paths!r}")
     if has_destination_rules(scenario):
@@ -221,7 +224,7 @@ def solve_by_columns(
     called with each round's master and its solution (the condensed network certifies a bound on
     another grid there). Raises as ``solve_lp`` does (``InfeasibleError``, ``SolverError``)."""
     started = time.perf_counter()
-    problem = checked_problem(scenario, proposal, horizon, max_rounds, zone_paths)
+    problem = checked_problem(scenario, proposal, horizon, max_rounds, zone_paths, per_source)
     # Rounds solve the truck part alone (no row joins it to the people, checked at the end); the
     # people join once, in the last solve.
     trucks = truck_graph(problem)
