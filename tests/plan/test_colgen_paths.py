@@ -43,6 +43,17 @@ def _path_value(problem, graph, steps, master: PathMaster, path: Path) -> float:
     return value + float(steps.offload[kind, end_place, end_slot])
 
 
+def assert_reduced_costs_are_the_sweeps(problem, graph, master: PathMaster, pi) -> None:
+    """HiGHS's reduced cost of every path column of ``master``'s last solve equals the sweeps' value of
+    that path under ``pi`` (its multipliers) less its lot's dual."""
+    steps = step_values(problem, graph, pi)
+    col_dual = np.asarray(master.highs.getSolution().col_dual)[np.array(master.path_col)]
+    lot_dual = master.lot_dual
+    expected = np.array([_path_value(problem, graph, steps, master, p) - lot_dual[p.lot] for p in master.paths])
+    scale = max(1.0, float(np.abs(expected).max()))
+    assert np.abs(col_dual - expected).max() <= 1e-6 * scale
+
+
 @pytest.mark.parametrize("case", ["week", "gaza"])
 def test_each_path_column_costs_in_the_master_what_the_sweeps_price_it(case):
     """HiGHS's reduced cost of every path column (c − Aᵀy) is the sweeps' value of that path under the
@@ -74,12 +85,7 @@ def test_each_path_column_costs_in_the_master_what_the_sweeps_price_it(case):
     )
     priced = sum(1 for v in [pi.place, pi.road, pi.offload, pi.quota, pi.fleet] if np.abs(v).max(initial=0.0) > 1e-9)
     assert priced >= 2  # the case prices capacity at all
-    steps = step_values(problem, graph, pi)
-    col_dual = np.asarray(master.highs.getSolution().col_dual)[np.array(master.path_col)]
-    lot_dual = master.lot_dual
-    expected = np.array([_path_value(problem, graph, steps, master, p) - lot_dual[p.lot] for p in master.paths])
-    scale = max(1.0, float(np.abs(expected).max()))
-    assert np.abs(col_dual - expected).max() <= 1e-6 * scale
+    assert_reduced_costs_are_the_sweeps(problem, graph, master, pi)
 
 
 def _no_stock():

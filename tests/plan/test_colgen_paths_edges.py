@@ -27,7 +27,7 @@ from safepassage.plan.solve import solve_lp
 from safepassage.scenario.model import Scenario
 from safepassage.testing.synthetic import synthetic_scenario_data
 from tests.plan.plan_checker import check_plan
-from tests.plan.test_colgen_paths import _path_value
+from tests.plan.test_colgen_paths import assert_reduced_costs_are_the_sweeps
 
 PROPOSAL = "daily-windows"
 
@@ -188,12 +188,7 @@ def test_each_path_column_costs_what_the_sweeps_price_it_on_odd_scenarios(case: 
         master.solve()
         pi = master.multipliers()
         pricing = price(problem, graph, pi)
-    steps = step_values(problem, graph, pi)
-    col_dual = np.asarray(master.highs.getSolution().col_dual)[np.array(master.path_col)]
-    lot_dual = master.lot_dual
-    expected = np.array([_path_value(problem, graph, steps, master, p) - lot_dual[p.lot] for p in master.paths])
-    scale = max(1.0, float(np.abs(expected).max()))
-    assert np.abs(col_dual - expected).max() <= 1e-6 * scale
+    assert_reduced_costs_are_the_sweeps(problem, graph, master, pi)
 
 
 @pytest.mark.parametrize(
