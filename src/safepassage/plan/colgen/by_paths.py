@@ -186,8 +186,7 @@ def solve_by_paths(
     pricing = price(problem, trucks, pi)
     scale = float(np.abs(pricing.value[np.isfinite(pricing.value)]).max(initial=1.0))
     tol = 1e-7 * max(1.0, scale)
-    paths = _backward_paths(problem, trucks, pricing, master, per_source, tol)
-    paths += _zone_paths(problem, trucks, pi, master, tol, zone_paths)
+    paths = _new_paths(problem, trucks, pricing, pi, master, per_source, tol, zone_paths)
     walk_pi = people_multipliers(problem)
     walk_keys = _walks(walking, price_people(walking, walk_pi), per_source, tol)
     new_walks = walk_keys
