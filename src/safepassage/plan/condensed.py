@@ -69,6 +69,7 @@ __all__ = [
 # places × 7 days (docs/performance.md).
 DEFAULT_LEVELS: tuple[tuple[int, float], ...] = ((120, 2.0), (60, 3.0))
 MASTERS = ("auto", "arcs", "paths")
+Carried = tuple[PlanningProblem, Multipliers, PeopleMultipliers]
 
 
 @dataclass
@@ -288,27 +289,45 @@ def solve_condensed(
     start_bound = bound = no_capacity_bound(fine)
     graphs = (truck_graph(fine), people_graph(fine))
     records: list[dict[str, float]] = []
+    carried: list[Carried] = []  # the last level's (problem, truck and people multipliers), path master
     for minutes, margin in levels:
         level_horizon = condensed_horizon(reference, minutes, margin)
         left = None if time_limit_s is None else max(1.0, time_limit_s - (time.perf_counter() - started))
         t0 = time.perf_counter()
         per_round: list[float] = []
+        so_far = (bound, best[0].value if best is not None else -np.inf)
 
-        def certify(model: PlanningModel, solution: LPSolution, found: list[float] = per_round) -> None:
-            # Every round's duals give a valid fine-grid bound (a few seconds against a master's tens).
-            found.append(sum(fine_grid_bound(fine, model, solution.row_dual, graphs)))
+        def close_enough(
+            value: float, fine_bound: float, found: list[float] = per_round, so_far: tuple[float, float] = so_far
+        ) -> bool:
+            # Every round's duals give a valid fine-grid bound (a few seconds against a master's
+            # tens); the level stops as soon as its plan is within ``target_gap`` of the best one.
+            found.append(fine_bound)
+            least, most = min(so_far[0], *found), max(so_far[1], value)
+            return least - most <= target_gap * abs(least)
 
-        def certify_paths(
-            coarse: PlanningProblem, pi: Multipliers, walk: PeopleMultipliers, found: list[float] = per_round
-        ) -> None:
-            found.append(sum(bound_from(fine, *spread(fine, coarse, pi, walk), graphs)))
+        def certify(model: PlanningModel, solution: LPSolution) -> bool:
+            return close_enough(solution.objective, sum(fine_grid_bound(fine, model, solution.row_dual, graphs)))
+
+        def certify_paths(coarse: PlanningProblem, pi: Multipliers, walk: PeopleMultipliers, value: float) -> bool:
+            carried[:] = [(coarse, pi, walk)]
+            return close_enough(value, sum(bound_from(fine, *spread(fine, coarse, pi, walk), graphs)))
+
+        def start(
+            level: PlanningProblem, last: Carried | None = carried[0] if carried else None
+        ) -> tuple[Multipliers, PeopleMultipliers] | None:
+            # The coarser level's last multipliers, spread over this level's slots where they nest.
+            try:
+                return spread(level, *last) if last is not None else None
+            except ValueError:
+                return None
 
         generated = None
         if master in ("auto", "paths"):
             try:
                 generated = solve_by_paths(
                     scenario, proposal, level_horizon, target_gap=target_gap / 4, time_limit_s=left, threads=threads,
-                    zone_paths=zone_paths, on_multipliers=certify_paths,
+                    zone_paths=zone_paths, on_multipliers=certify_paths, start=start,
                 )
             except PathMasterRefusal:
                 if master == "paths":

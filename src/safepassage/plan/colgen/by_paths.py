@@ -14,8 +14,9 @@ Each round:
    departure slots, new paths; the forward sweep (``reach.zone_paths``) adds the best path from each
    origin to each zone on each day. A path from an origin starts from the lot that comes in when it
    can (by holding at the origin) whose dual is the smallest.
-4. It stops at ``target_gap`` against the certified bound, when nothing new prices out, or at the round
-   or time limit.
+4. It stops at ``target_gap`` against the certified bound, when ``on_multipliers`` says the value is
+   close enough to a bound certified elsewhere, when nothing new prices out, or at the round or time
+   limit.
 
 The result is a ``PlanningModel`` solution like ``solve_by_columns``'s: the time-expanded LP
 restricted to the moves of the paths the last master uses (and the walking moves), solved once. It
@@ -150,11 +151,15 @@ def solve_by_paths(
     per_source: int = 672,
     zone_paths: str = "all",
     prune_after: int | None = PRUNE_AFTER,
-    on_multipliers: Callable[[PlanningProblem, Multipliers, PeopleMultipliers], None] | None = None,
+    on_multipliers: Callable[[PlanningProblem, Multipliers, PeopleMultipliers, float], bool] | None = None,
+    start: Callable[[PlanningProblem], tuple[Multipliers, PeopleMultipliers] | None] | None = None,
 ) -> ColumnGeneration:
     """Solve the planning LP of ``proposal`` by column generation over whole paths (module doc).
-    ``on_multipliers`` is called each round with the problem and the round's truck and people
-    multipliers (the condensed network certifies a bound on another grid there); ``prune_after``:
+    ``on_multipliers`` is called each round with the problem, the round's truck and people
+    multipliers and the master's value (the condensed network certifies a bound on another grid
+    there); when it returns True the loop stops ("certified"). ``start``, given the problem, may
+    return multipliers (of the valid sign) to price the first columns at too, besides the no-capacity
+    ones (the condensed network passes a coarser level's, spread); ``prune_after``:
     delete path columns nonbasic at zero in that many solves in a row (None: never). Raises
     ``PathMasterRefusal`` (a ``ValueError``) for what it does not model (quota floors and shares,
     stock that cannot stay at its origin to the horizon's end), ``ValueError`` for destination rules,
@@ -189,6 +194,13 @@ def solve_by_paths(
     paths = _new_paths(problem, trucks, pricing, pi, master, per_source, tol, zone_paths)
     walk_pi = people_multipliers(problem)
     walk_keys = _walks(walking, price_people(walking, walk_pi), per_source, tol)
+    given = start(problem) if start is not None else None
+    if given is not None:
+        start_pi, start_walk = given
+        warm = price(problem, trucks, start_pi)
+        paths += _new_paths(problem, trucks, warm, start_pi, master, per_source, tol, zone_paths)
+        paths = list(dict.fromkeys(paths))
+        walk_keys = np.union1d(walk_keys, _walks(walking, price_people(walking, start_walk), per_source, tol))
     new_walks = walk_keys
     people_value, truck_bound, people_bound_best = 0.0, np.inf, np.inf
     rounds: list[dict[str, float]] = []
@@ -216,9 +228,8 @@ def solve_by_paths(
         pricing = price(problem, trucks, pi)
         truck_bound = min(truck_bound, lagrangian_bound(problem, trucks, pi, pricing))
         people_bound_best = min(people_bound_best, people_bound(walking, walk_pi, walk_pricing))
-        if on_multipliers is not None:
-            on_multipliers(problem, pi, walk_pi)
         value, bound = master.value + people_value, truck_bound + people_bound_best
+        certified = on_multipliers is not None and on_multipliers(problem, pi, walk_pi, value)
         t2 = time.perf_counter()
         rounds.append(
             {
@@ -235,6 +246,9 @@ def solve_by_paths(
                 "price_s": t2 - t1,
             }
         )
+        if certified:  # the caller's certificate comes first: it is the one the caller reports
+            stopped = "certified"
+            break
         if bound - value <= target_gap * abs(bound):
             stopped = "gap"
             break

@@ -80,7 +80,7 @@ class ColumnGeneration:
     model: PlanningModel
     solution: LPSolution
     bound: float
-    stopped: str  # "gap", "priced out", "rounds" or "time"
+    stopped: str  # "gap", "certified" (the caller's bound, ``on_round``), "priced out", "rounds" or "time"
     rounds: list[dict[str, float]] = field(default_factory=list)
 
     @property
@@ -217,12 +217,13 @@ def solve_by_columns(
     per_source: int = 672,
     crossover: bool = True,
     zone_paths: str = "all",
-    on_round: Callable[[PlanningModel, LPSolution], None] | None = None,
+    on_round: Callable[[PlanningModel, LPSolution], bool] | None = None,
 ) -> ColumnGeneration:
     """Solve the planning LP of ``proposal`` by column generation (module doc). ``zone_paths``: "off",
     "unserved" or "all" (module doc, item 4). ``on_round`` is
     called with each round's master and its solution (the condensed network certifies a bound on
-    another grid there). Raises as ``solve_lp`` does (``InfeasibleError``, ``SolverError``)."""
+    another grid there); when it returns True the loop stops ("certified"). Raises as ``solve_lp``
+    does (``InfeasibleError``, ``SolverError``)."""
     started = time.perf_counter()
     problem = checked_problem(scenario, proposal, horizon, max_rounds, zone_paths, per_source)
     # Rounds solve the truck part alone (no row joins it to the people, checked at the end); the
@@ -263,8 +264,7 @@ def solve_by_columns(
         model = candidate
         t2 = time.perf_counter()
         people_value = _people_value(model, solution.x)
-        if on_round is not None:
-            on_round(model, solution)
+        certified = on_round is not None and on_round(model, solution)
         pi = multipliers_from(model, solution.row_dual)
         pricing = price(problem, trucks, pi)
         walk_pi = people_multipliers(problem, model, solution.row_dual)
@@ -288,6 +288,9 @@ def solve_by_columns(
                 "price_s": t3 - t2,
             }
         )
+        if certified:  # the caller's certificate comes first: it is the one the caller reports
+            stopped = "certified"
+            break
         if bound - solution.objective <= target_gap * abs(bound):
             stopped = "gap"
             break
