@@ -7,10 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from safepassage.errors import PlanInvariantError
 from safepassage.plan.colgen import solve_by_columns
 from safepassage.plan.colgen.graph import truck_graph
 from safepassage.plan.colgen.pricing import first_tier_price, initial_multipliers, price
-from safepassage.plan.colgen.reach import paths_by_zone, reach
+from safepassage.plan.colgen.reach import _trace, paths_by_zone, reach, trace_many
 from safepassage.plan.condensed import fine_problem
 from safepassage.plan.lp_build import build_planning_model
 from safepassage.plan.solve import solve_lp
@@ -123,3 +124,23 @@ def test_a_master_stopped_by_the_time_left_leaves_the_last_round_standing(monkey
     monkeypatch.setattr(master, "solve_lp", second_runs_out)
     with pytest.raises(SolverError, match="Time limit"):
         solve_by_columns(scenario, scenario.proposal(proposal))
+
+
+@pytest.mark.parametrize("case", range(3))
+def test_the_batched_trace_gives_each_end_the_path_the_one_by_one_trace_gives(case):
+    """``trace_many`` (every path a step per pass) against ``_trace`` (one path at a time), at every
+    reached (origin, place, slot) with an offloading, under random multipliers."""
+    problem, graph = _problem(case)
+    found = reach(problem, graph, _priced(problem, graph, np.random.default_rng(20 + case)))
+    slots, origins, places = np.nonzero(np.isfinite(found.value))
+    assert len(slots)
+    pick = np.random.default_rng(case).permutation(len(slots))[:400]
+    batched = trace_many(graph, found, origins[pick], places[pick], slots[pick])
+    for (start, moves), o, p, t in zip(batched, origins[pick], places[pick], slots[pick]):
+        assert (start, moves) == _trace(graph, found, int(o), int(p), int(t))
+    assert trace_many(graph, found, *(np.zeros(0, dtype=np.int64),) * 3) == []
+    unreached = np.argwhere(found.arc == -3)
+    if len(unreached):
+        t, o, p = unreached[0]
+        with pytest.raises(PlanInvariantError, match="unreached place"):
+            trace_many(graph, found, np.array([o]), np.array([p]), np.array([t]))

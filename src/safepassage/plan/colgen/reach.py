@@ -29,7 +29,7 @@ from safepassage.plan.colgen.graph import TruckGraph
 from safepassage.plan.colgen.pricing import Multipliers, step_values
 from safepassage.plan.problem import PlanningProblem
 
-__all__ = ["Reach", "ZonePath", "origins_of", "reach", "zone_paths", "paths_by_zone"]
+__all__ = ["Reach", "ZonePath", "origins_of", "reach", "trace_many", "zone_paths", "paths_by_zone"]
 
 HELD, START, UNREACHED = -1, -2, -3
 
@@ -93,11 +93,12 @@ def reach(problem: PlanningProblem, graph: TruckGraph, pi: Multipliers) -> Reach
         usable = np.flatnonzero(graph.move_ok[:, t])
         if not len(usable):
             continue
-        ok = can_move & (~graph.from_crossing[usable][None, :] | graph.admitted[kind][:, t][:, None])
+        ok = can_move & (~graph.from_crossing[usable][None, :] | graph.admitted[kind, t][:, None])
         tails = graph.tail[usable]
-        moves = np.where(
-            ok, here[:, tails] + steps.move[usable, t][None, :] - steps.quota[kind][:, tails, t], -np.inf
-        )
+        # Index the quota part by (origin's kind, tail) at t only: ``steps.quota[kind]`` would copy
+        # all of (O, P, T) every slot (4 of the 4.2 s of a sweep at 500 places).
+        quota = steps.quota[:, :, t][kind[:, None], tails[None, :]]
+        moves = np.where(ok, here[:, tails] + steps.move[usable, t][None, :] - quota, -np.inf)
         # The best move into each (arrival slot, head): group the usable arcs by that target.
         target = graph.arr[usable, t] * n_places + graph.head[usable]
         order = np.argsort(target, kind="stable")
@@ -142,6 +143,53 @@ def _trace(graph: TruckGraph, found: Reach, o: int, place: int, slot: int) -> tu
         p, t = int(graph.tail[a]), d
 
 
+def trace_many(
+    graph: TruckGraph, found: Reach, origin: np.ndarray, place: np.ndarray, slot: np.ndarray
+) -> list[tuple[int, list[tuple[int, int]]]]:
+    """``_trace`` for many ends at once (one step of every unfinished path per pass, so the passes
+    are as many as the longest path's steps): for each ``(origin[i], place[i], slot[i])``, the slot
+    its path starts in and its moves (arc, departure slot), in order."""
+    n = len(origin)
+    o, p, t = (np.asarray(v, dtype=np.int64).copy() for v in (origin, place, slot))
+    start = np.full(n, -1, dtype=np.int64)
+    owner: list[np.ndarray] = []
+    arcs: list[np.ndarray] = []
+    deps: list[np.ndarray] = []
+    active = np.arange(n)
+    while len(active):
+        a = found.arc[t[active], o[active], p[active]].astype(np.int64)
+        lost = a == UNREACHED
+        if lost.any():
+            i = int(active[np.argmax(lost)])
+            raise PlanInvariantError(
+                f"the forward sweep traced origin {int(o[i])} into an unreached place {int(p[i])} at slot {int(t[i])}"
+            )
+        done, held = a == START, a == HELD
+        start[active[done]] = t[active[done]]
+        t[active[held]] -= 1
+        moved = ~(done | held)
+        ids, used = active[moved], a[moved]
+        dep = found.dep[t[ids], o[ids], p[ids]].astype(np.int64)
+        owner.append(ids)
+        arcs.append(used)
+        deps.append(dep)
+        p[ids], t[ids] = graph.tail[used], dep
+        active = active[~done]
+    if owner:
+        who, arc_all, dep_all = np.concatenate(owner), np.concatenate(arcs), np.concatenate(deps)
+    else:
+        who = arc_all = dep_all = np.zeros(0, dtype=np.int64)
+    # Steps were taken from each path's end backwards: sort by path, latest step first, then reverse.
+    step = np.arange(len(who))
+    order = np.lexsort((-step, who))
+    bounds = np.searchsorted(who[order], np.arange(n + 1))
+    arc_list, dep_list = arc_all[order].tolist(), dep_all[order].tolist()
+    return [
+        (int(start[i]), list(zip(arc_list[bounds[i] : bounds[i + 1]], dep_list[bounds[i] : bounds[i + 1]])))
+        for i in range(n)
+    ]
+
+
 @dataclass(frozen=True)
 class ZonePath:
     """One best path of ``zone_paths``: from origin ``origin`` (a row of ``Reach.origin``) of
@@ -167,6 +215,7 @@ def zone_paths(
         return out
     zone_places = [np.flatnonzero(graph.zone == z) for z in range(n_zones)]
     day_slots = [np.flatnonzero(slot_day == day) for day in np.unique(slot_day).tolist()]
+    ends: list[tuple[int, int, int, int]] = []  # (origin, kind, place, slot)
     for o, (_, kind, _) in enumerate(found.origin.tolist()):
         score = found.value[:, o, :] + found.offload[kind].T  # (T, P)
         score[~np.isfinite(score)] = -np.inf
@@ -181,9 +230,12 @@ def zone_paths(
                 if not best > tol:
                     continue
                 t, i = divmod(at, len(places))
-                end = (int(places[i]), int(in_day[t]))
-                start, moves = _trace(graph, found, o, *end)
-                out.append(ZonePath(o, kind, start, moves, end))
+                ends.append((o, kind, int(places[i]), int(in_day[t])))
+    if not ends:
+        return out
+    o_end, _, place_end, slot_end = np.array(ends, dtype=np.int64).T
+    for (o, kind, place, slot), (start, moves) in zip(ends, trace_many(graph, found, o_end, place_end, slot_end)):
+        out.append(ZonePath(o, kind, start, moves, (place, slot)))
     return out
 
 
