@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 
 from safepassage.errors import PlanInvariantError
+from safepassage.plan.bottleneck import find_bottlenecks
 from safepassage.plan.colgen.by_paths import _backward_paths, _zone_paths, solve_by_paths
 from safepassage.plan.colgen.graph import truck_graph
 from safepassage.plan.colgen.path_master import Path, PathMaster
-from safepassage.plan.colgen.pricing import initial_multipliers, price, step_values
+from safepassage.plan.colgen.pricing import initial_multipliers, multipliers_from, price, step_values, write_multipliers
 from safepassage.plan.condensed import fine_problem, solve_condensed
 from safepassage.plan.lp_build import build_planning_model
 from safepassage.plan.solve import solve_lp
@@ -197,3 +198,49 @@ def test_auto_falls_back_to_the_arc_master_where_the_path_master_refuses():
     assert "pruned" not in auto.generation.rounds[-1] and "truck_moves" in auto.generation.rounds[-1]
     with pytest.raises(ValueError, match="wh-1 cannot stay there"):
         solve_condensed(stranded, proposal, levels=((120, 2.0),), master="paths")
+
+
+@pytest.mark.parametrize("case", ["week", "gaza single-4h-pause"])
+def test_the_final_lp_with_the_masters_flows_fixed_keeps_its_value_and_its_prices(case):
+    """``final="fixed"``: the LP over the used paths' moves, moves fixed at the master's flows. It is
+    worth at least the master and at most the re-solved LP; its coupling rows carry the master's
+    multipliers (fixed columns would leave them at 0), so the bottlenecks are named as before."""
+    if case == "week":
+        scenario, proposal = _week()
+    else:
+        scenario, proposal = load_scenario("gaza-2023-11"), "single-4h-pause"
+    chosen = scenario.proposal(proposal)
+    fixed = solve_by_paths(scenario, chosen, target_gap=1e-3)
+    free = solve_by_paths(scenario, chosen, target_gap=1e-3, final="resolve")
+    assert fixed.rounds[-1]["final_fixed"] == 1.0 and free.rounds[-1]["final_fixed"] == 0.0
+    master_value = fixed.rounds[-1]["value"]
+    assert fixed.value >= master_value * (1 - 1e-7)
+    assert fixed.value <= free.value * (1 + 1e-7)
+    assert fixed.value >= fixed.bound * (1 - 1e-3) - 1e-6  # stopped at its gap
+    priced = multipliers_from(fixed.model, fixed.solution.row_dual)
+    assert priced.place.any() or priced.road.any() or priced.offload.any() or priced.fleet.any()
+    named = {(b.kind, b.id) for b in find_bottlenecks(fixed.model, fixed.solution)}
+    assert named and named & {(b.kind, b.id) for b in find_bottlenecks(free.model, free.solution)}
+
+
+@pytest.mark.parametrize("case", ["week", "gaza daily-4h-north"])
+def test_written_multipliers_read_back_as_themselves(case):
+    scenario, proposal = _week() if case == "week" else (load_scenario("gaza-2023-11"), "daily-4h-north")
+    model = build_planning_model(scenario, scenario.proposal(proposal))
+    rng = np.random.default_rng(5)
+    pi = initial_multipliers(model.problem)
+    pi.place, pi.road, pi.offload = (rng.uniform(0, 9, t.shape) for t in (pi.place, pi.road, pi.offload))
+    pi.quota, pi.fleet = rng.uniform(0, 9, pi.quota.shape), rng.uniform(0, 9, pi.fleet.shape)
+    pi.need = rng.uniform(0, 9, pi.need.shape)
+    row_dual = np.zeros(model.lp.n_rows)
+    write_multipliers(model, pi, row_dual)
+    back = multipliers_from(model, row_dual)
+    for name, table, read in (("place_trucks", pi.place, back.place), ("road_trucks", pi.road, back.road),
+                              ("offload", pi.offload, back.offload)):
+        block = model.lp.row_block(name)
+        assert block.size or name != "place_trucks"  # (the week has no offloading rows, Gaza no road rows)
+        assert np.array_equal(read[block.entity, block.slot], table[block.entity, block.slot])
+    assert np.array_equal(back.quota, pi.quota)
+    fleet, need = model.lp.row_block("fleet"), model.lp.row_block("need_tiers")
+    assert np.array_equal(back.fleet[fleet.slot], pi.fleet[fleet.slot])
+    assert np.array_equal(back.need[need.entity, need.slot], pi.need[need.entity, need.slot])

@@ -6,6 +6,7 @@ infeasible model raises ``InfeasibleError``; any other failure raises ``SolverEr
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import time
@@ -206,17 +207,33 @@ def new_highs(time_limit_s: float | None = None, threads: int | None = None) -> 
 DEFAULT_SOLVER = "ipm"  # interior point + crossover: time-expanded flows are highly degenerate for simplex
 
 
-def solve_lp(lp: LPMatrix, time_limit_s: float | None = None, solver: str = DEFAULT_SOLVER, highs: highspy.Highs | None = None, threads: int | None = None) -> LPSolution:
+def solve_lp(
+    lp: LPMatrix,
+    time_limit_s: float | None = None,
+    solver: str = DEFAULT_SOLVER,
+    highs: highspy.Highs | None = None,
+    threads: int | None = None,
+    fixed: tuple[np.ndarray, np.ndarray] | None = None,
+) -> LPSolution:
     """Solve ``lp`` (maximisation by default) and return its solution; raise on failure.
 
     ``solver``: HiGHS's 'choose', 'simplex' or 'ipm' (default: 'ipm', several times faster than
     simplex on a week of 15-minute slots, same optimum). Pass ``highs`` to reuse an instance.
+    ``fixed``: (columns, values) to solve with those columns fixed at those values (their bounds
+    replaced by the value).
     """
     highs = highs or new_highs(time_limit_s, threads)
     if solver != "choose":
         highs.setOptionValue("solver", solver)
     started = time.perf_counter()
-    highs.passModel(to_highs_lp(lp))
+    if fixed is None:
+        highs.passModel(to_highs_lp(lp))
+    else:
+        columnwise = ColumnwiseLP.of_matrix(lp)
+        cols, values = fixed
+        lower, upper = columnwise.col_lower.copy(), columnwise.col_upper.copy()
+        lower[cols] = upper[cols] = values
+        highs.passModel(dataclasses.replace(columnwise, col_lower=lower, col_upper=upper).to_highs())
     return _run(highs, started)
 
 

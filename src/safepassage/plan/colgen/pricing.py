@@ -41,6 +41,7 @@ from safepassage.plan.problem import PlanningProblem
 
 __all__ = [
     "Multipliers",
+    "write_multipliers",
     "Pricing",
     "StepValues",
     "multipliers_from",
@@ -117,6 +118,22 @@ def multipliers_from(model: PlanningModel, row_dual: np.ndarray) -> Multipliers:
     out.need[need.entity, need.slot] = np.maximum(row_dual[need.slice()], 0.0)
     out.rhs_value = rhs
     return out
+
+
+def write_multipliers(model: PlanningModel, pi: Multipliers, row_dual: np.ndarray) -> None:
+    """Put ``pi`` into ``row_dual`` at ``model``'s coupling rows (place and road throughput,
+    offloading, quotas, fleet, need tiers): the inverse of ``multipliers_from`` for multipliers of
+    the valid sign."""
+    lp = model.lp
+    for name, table in (("place_trucks", pi.place), ("road_trucks", pi.road), ("offload", pi.offload)):
+        block = lp.row_block(name)
+        row_dual[block.slice()] = table[block.entity, block.slot]
+    quota = lp.row_block("quota")
+    row_dual[quota.slice()] = pi.quota
+    fleet = lp.row_block("fleet")
+    row_dual[fleet.slice()] = pi.fleet[fleet.slot]
+    need = lp.row_block("need_tiers")
+    row_dual[need.slice()] = pi.need[need.entity, need.slot]
 
 
 @dataclass
