@@ -244,3 +244,28 @@ def test_written_multipliers_read_back_as_themselves(case):
     fleet, need = model.lp.row_block("fleet"), model.lp.row_block("need_tiers")
     assert np.array_equal(back.fleet[fleet.slot], pi.fleet[fleet.slot])
     assert np.array_equal(back.need[need.entity, need.slot], pi.need[need.entity, need.slot])
+
+
+def test_prices_read_after_paths_were_added_but_not_solved_are_the_last_solutions():
+    """A time limit can stop the master after ``add`` put new rows in and before a solve priced
+    them: its multipliers, lot duals and flows are then the last solution's, new rows at 0."""
+    scenario, proposal = _week()
+    problem = fine_problem(scenario, scenario.proposal(proposal))
+    graph = truck_graph(problem)
+    master = PathMaster(problem, graph)
+    pi = initial_multipliers(problem)
+    pricing = price(problem, graph, pi)
+    master.add(_backward_paths(problem, graph, pricing, master, 3, 1e-6))
+    master.solve()
+    before, lots_before, flows_before = master.multipliers(), master.lot_dual, master.path_values()
+    rows_before = len(master.row_key)
+    pi = master.multipliers()
+    more = _backward_paths(problem, graph, price(problem, graph, pi), master, 50, 1e-6)
+    more += _zone_paths(problem, graph, pi, master, 1e-6, "all")
+    assert master.add([p for p in more if p not in master.known]) and len(master.row_key) > rows_before
+    after = master.multipliers()
+    for a, b in zip((after.place, after.road, after.offload, after.quota, after.fleet, after.need),
+                    (before.place, before.road, before.offload, before.quota, before.fleet, before.need)):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(master.lot_dual, lots_before)
+    np.testing.assert_array_equal(master.path_values(), flows_before)

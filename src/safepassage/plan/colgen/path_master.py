@@ -388,11 +388,13 @@ class PathMaster:
         return len(gone)
 
     def _dual(self, family: int) -> tuple[np.ndarray, np.ndarray]:
-        """(index within the family, dual ≥ 0) of the family's rows in the master."""
+        """(index within the family, dual ≥ 0) of the family's rows in the master's last solution
+        (rows added since, by paths not solved yet after a time limit, are left out: dual 0)."""
         keys = np.array(self.row_key, dtype=np.int64)
         mine = (keys >= self.offset[family]) & (keys < self.offset[family + 1])
         rows = self.row_of[keys[mine]]
-        return keys[mine] - self.offset[family], np.maximum(self.row_dual[rows], 0.0)
+        solved = rows < len(self.row_dual)
+        return keys[mine][solved] - self.offset[family], np.maximum(self.row_dual[rows[solved]], 0.0)
 
     @property
     def lot_dual(self) -> np.ndarray:
