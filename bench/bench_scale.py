@@ -241,7 +241,7 @@ def part_colgen(spec: dict[str, Any]) -> dict[str, Any]:
     elif spec["method"] == "condensed":
         from safepassage.plan.condensed import solve_condensed
 
-        levels = tuple((int(m), float(h)) for m, h in spec["levels"])
+        levels = tuple((int(m), float(h)) for m, h in spec["levels"]) if spec["levels"] else None
         done = solve_condensed(scenario, proposal, levels=levels, threads=1, target_gap=spec["target_gap"], time_limit_s=spec["limit_s"],
                                zone_paths=spec.get("zone_paths", "all"), master=spec.get("master", "auto"))
         out = {"value": done.value, "bound": done.bound, "gap": done.gap, "stopped": done.generation.stopped, "rounds": sum(int(r["rounds"]) for r in done.levels),
@@ -319,7 +319,7 @@ def colgen_curve(sizes: list[int], limit_s: float, method: str = "columns", leve
     lp_gave_up = not plain_lp
     for places in sizes:
         spec = {"part": "colgen", "places": places, "days": 7.0, "target_gap": target_gap, "limit_s": limit_s, "per_source": 672,
-                "levels": levels or [[120, 2.0], [60, 3.0]], "zone_paths": zone_paths, "master": master}
+                "levels": levels or None, "zone_paths": zone_paths, "master": master}
         row: dict[str, Any] = {"places": places, "method": method, "zone_paths": zone_paths, "master": master, "columns": run_part({**spec, "method": method}, limit_s * 3)}
         row["lp"] = {"status": "skipped"} if lp_gave_up else run_part({**spec, "method": "lp"}, limit_s)
         lp_gave_up = lp_gave_up or "objective" not in row["lp"]
@@ -339,7 +339,8 @@ def main() -> int:
     parser.add_argument("--limit", type=float, default=300.0, help="seconds per run of the curve (column generation stops its rounds there)")
     parser.add_argument("--method", choices=("columns", "condensed"), default="columns",
                         help="the curve's method: column generation on the fine grid, or the condensed network with a fine-grid bound")
-    parser.add_argument("--levels", default="120:2,60:3", help="condensed levels, coarse slot minutes:fine margin hours, coarsest first")
+    parser.add_argument("--levels", default="", help="condensed levels, coarse slot minutes:fine margin hours, coarsest first "
+                        "(default: the master's own, plan/condensed.py PATH_LEVELS or DEFAULT_LEVELS)")
     parser.add_argument("--zone-paths", choices=("off", "unserved", "all"), default="all",
                         help="column generation's paths by destination (plan/colgen/reach.py): none, to zones the master does not serve yet, or to every zone")
     parser.add_argument("--master", choices=("auto", "arcs", "paths"), default="auto",
@@ -355,7 +356,7 @@ def main() -> int:
     load = os.getloadavg()
     results: dict[str, Any] = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "load_start": load}
     if args.colgen_only:
-        levels = [(int(m), float(h)) for m, h in (pair.split(":") for pair in args.levels.split(","))]
+        levels = [(int(m), float(h)) for m, h in (pair.split(":") for pair in args.levels.split(","))] if args.levels else None
         results["colgen"] = colgen_curve([int(n) for n in args.sizes.split(",")], args.limit, args.method, levels, not args.no_plain_lp,
                                          args.zone_paths, args.master, args.target_gap)
         results["load_end"] = os.getloadavg()

@@ -15,7 +15,7 @@ from safepassage.plan.colgen.by_paths import _backward_paths, _zone_paths, solve
 from safepassage.plan.colgen.graph import truck_graph
 from safepassage.plan.colgen.path_master import Path, PathMaster
 from safepassage.plan.colgen.pricing import initial_multipliers, multipliers_from, price, step_values, write_multipliers
-from safepassage.plan.condensed import fine_problem, solve_condensed
+from safepassage.plan.condensed import DEFAULT_LEVELS, PATH_LEVELS, fine_problem, solve_condensed
 from safepassage.plan.lp_build import build_planning_model
 from safepassage.plan.solve import solve_lp
 from safepassage.scenario import load_scenario
@@ -198,6 +198,19 @@ def test_auto_falls_back_to_the_arc_master_where_the_path_master_refuses():
     assert "pruned" not in auto.generation.rounds[-1] and "truck_moves" in auto.generation.rounds[-1]
     with pytest.raises(ValueError, match="wh-1 cannot stay there"):
         solve_condensed(stranded, proposal, levels=((120, 2.0),), master="paths")
+    # Levels left to the master: the arc master's own where the path master refuses.
+    default = solve_condensed(stranded, proposal, target_gap=0.0)
+    assert default.levels[0]["coarse_slot_minutes"] == DEFAULT_LEVELS[0][0]
+
+
+@pytest.mark.parametrize("master, levels", [("auto", PATH_LEVELS), ("paths", PATH_LEVELS), ("arcs", DEFAULT_LEVELS)])
+def test_levels_left_unsaid_are_the_masters_own(master, levels):
+    scenario, proposal = _week()
+    done = solve_condensed(scenario, scenario.proposal(proposal), target_gap=0.0, master=master)
+    ran = [(int(r["coarse_slot_minutes"]), r["fine_margin_hours"]) for r in done.levels]
+    assert ran == list(levels)[: len(ran)] and ran
+    with pytest.raises(ValueError, match="levels must name at least one"):
+        solve_condensed(scenario, scenario.proposal(proposal), levels=(), master=master)
 
 
 @pytest.mark.parametrize("case", ["week", "gaza single-4h-pause"])

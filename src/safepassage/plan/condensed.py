@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from safepassage.plan.colgen.by_paths import PathMasterRefusal, solve_by_paths
+from safepassage.plan.colgen.by_paths import PathMasterRefusal, refusal, solve_by_paths
 from safepassage.plan.colgen.graph import TruckGraph, truck_graph
 from safepassage.plan.colgen.master import ColumnGeneration, solve_by_columns
 from safepassage.plan.colgen.people import (
@@ -55,6 +55,7 @@ from safepassage.scenario.model import Horizon, Proposal, Scenario
 __all__ = [
     "DEFAULT_LEVELS",
     "MASTERS",
+    "PATH_LEVELS",
     "Condensed",
     "condensed_horizon",
     "fine_grid_bound",
@@ -66,8 +67,14 @@ __all__ = [
 ]
 
 # (coarse slot minutes, fine margin hours), coarsest first; measured on the target recipe at 50
-# places × 7 days (docs/performance.md).
+# places × 7 days with the arc master (docs/performance.md).
 DEFAULT_LEVELS: tuple[tuple[int, float], ...] = ((120, 2.0), (60, 3.0))
+# The path master's: one level. Its rounds cost about the same on either grid (they grow with the
+# paths, not the slots), and at 500 places the 120-minute level's duals certified only 2.6 % on the
+# fine grid, so the 60-minute level was needed anyway: 150 CPU s with this level alone against 296 s
+# with both (0.45 % and 0.49 %). At 50 and 100 places both levels are faster (6 and 10 s against 12
+# and 12 s) but all are within seconds (docs/performance.md, "The path master, second pass").
+PATH_LEVELS: tuple[tuple[int, float], ...] = ((60, 3.0),)
 MASTERS = ("auto", "arcs", "paths")
 Carried = tuple[PlanningProblem, Multipliers, PeopleMultipliers]
 
@@ -263,7 +270,7 @@ def solve_condensed(
     scenario: Scenario,
     proposal: Proposal,
     horizon: Horizon | None = None,
-    levels: tuple[tuple[int, float], ...] = DEFAULT_LEVELS,
+    levels: tuple[tuple[int, float], ...] | None = None,
     target_gap: float = 0.005,
     time_limit_s: float | None = None,
     threads: int | None = None,
@@ -276,9 +283,10 @@ def solve_condensed(
     to it (``solve_by_columns``). ``master``: "arcs" (``solve_by_columns``), "paths"
     (``colgen.by_paths.solve_by_paths``), or "auto": paths unless the scenario has what the path
     master does not model (``PathMasterRefusal``: quota floors, stock that must leave), then arcs.
-    Raises as those do, and ``ValueError`` for levels whose grids do not nest in the fine one or an
-    unknown ``master``."""
-    if not levels:
+    ``levels``: None for the master's own (``PATH_LEVELS`` for "paths" and "auto", ``DEFAULT_LEVELS``
+    for "arcs", and for "auto" once the path master refuses). Raises as those do, and ``ValueError``
+    for levels whose grids do not nest in the fine one or an unknown ``master``."""
+    if levels is not None and not levels:
         raise ValueError("levels must name at least one (coarse_slot_minutes, fine_margin_hours)")
     if master not in MASTERS:
         raise ValueError(f"master must be one of {', '.join(MASTERS)}; got {master!r}")
@@ -288,6 +296,10 @@ def solve_condensed(
     best: tuple[ColumnGeneration, Horizon] | None = None
     start_bound = bound = no_capacity_bound(fine)
     graphs = (truck_graph(fine), people_graph(fine))
+    if levels is None:
+        levels = DEFAULT_LEVELS if master == "arcs" else PATH_LEVELS
+        if master == "auto" and refusal(fine, graphs[0]) is not None:
+            levels = DEFAULT_LEVELS  # the arc master's (a level the path master still refuses falls back too)
     records: list[dict[str, float]] = []
     carried: list[Carried] = []  # the last level's (problem, truck and people multipliers), path master
     for minutes, margin in levels:

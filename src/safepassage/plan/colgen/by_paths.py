@@ -34,7 +34,7 @@ import numpy as np
 from safepassage.errors import InfeasibleError, PlanInvariantError, SolverError
 from safepassage.plan.colgen.graph import TruckGraph, truck_graph
 from safepassage.plan.colgen.master import ColumnGeneration, _movements, _people_value, _walks, checked_problem
-from safepassage.plan.colgen.path_master import Path, PathMaster
+from safepassage.plan.colgen.path_master import Lots, Path, PathMaster
 from safepassage.plan.colgen.people import (
     PeopleMultipliers,
     people_bound,
@@ -58,7 +58,7 @@ from safepassage.plan.problem import PlanningProblem, StockLots
 from safepassage.plan.solve import LPSolution, solve_lp
 from safepassage.scenario.model import Horizon, Proposal, Scenario
 
-__all__ = ["PathMasterRefusal", "PRUNE_AFTER", "solve_by_paths"]
+__all__ = ["PathMasterRefusal", "PRUNE_AFTER", "refusal", "solve_by_paths"]
 
 # A path column nonbasic at zero in this many solves in a row is deleted (``PathMaster.prune``): at 500
 # places the masters then stayed at 26-55 k columns instead of growing to 132 k, and the level
@@ -141,6 +141,23 @@ def _path_keys(graph: TruckGraph, master: PathMaster, paths: list[Path]) -> np.n
     return np.unique(np.array(keys, dtype=np.int64))
 
 
+def refusal(problem: PlanningProblem, graph: TruckGraph) -> str | None:
+    """Why the path master cannot plan ``problem`` (its ``truck_graph``), or None: quota floors and
+    shares (their rows are not priced), and stock that cannot stay at its origin to the horizon's
+    end (the LP makes it leave, to be offloaded or parked where it may wait; a lot row "≤ loads"
+    would let it stay, and the path master has no parking paths)."""
+    if problem.terms.quota_floors:
+        return "the path master does not model quota floors or shares; use master='arcs' or method='lp'"
+    lots = Lots.of(problem)
+    for place, slot in zip(lots.place.tolist(), lots.slot.tolist()):
+        if not graph.holdable[place, slot:].all():
+            return (
+                f"stock at {problem.scenario.places[place].id} cannot stay there to the horizon's end (a stranded "
+                "warehouse): the path master does not model stock that must leave; use master='arcs' or method='lp'"
+            )
+    return None
+
+
 def _fixed_flow_solution(
     model: PlanningModel, graph: TruckGraph, master: PathMaster, threads: int | None
 ) -> LPSolution:
@@ -210,24 +227,13 @@ def solve_by_paths(
     empty = np.zeros(0, dtype=np.int64)
     nothing = Movements(empty, empty, empty, empty)
     no_stock = StockLots(empty, empty, empty, np.zeros(0))  # the people's LP carries no aid
-    if problem.terms.quota_floors:
-        raise PathMasterRefusal(
-            "the path master does not model quota floors or shares; use master='arcs' or method='lp'"
-        )
     trucks = truck_graph(problem)
+    refused = refusal(problem, trucks)
+    if refused is not None:
+        raise PathMasterRefusal(refused)
     walking = people_graph(problem)
     n_arcs, n_slots = len(problem.arcs), problem.n_slots
     master = PathMaster(problem, trucks, threads)
-    lots = master.lots
-    for lot in range(len(lots)):
-        place, slot = int(lots.place[lot]), int(lots.slot[lot])
-        if not trucks.holdable[place, slot:].all():
-            # The LP makes such stock leave (to be offloaded, or parked where it may wait); a lot
-            # row "≤ loads" would let it stay, and the path master has no parking paths.
-            raise PathMasterRefusal(
-                f"stock at {scenario.places[place].id} cannot stay there to the horizon's end (a stranded warehouse): "
-                "the path master does not model stock that must leave; use master='arcs' or method='lp'"
-            )
     pi = initial_multipliers(problem)
     pricing = price(problem, trucks, pi)
     scale = float(np.abs(pricing.value[np.isfinite(pricing.value)]).max(initial=1.0))

@@ -51,8 +51,9 @@ def resolve_method(scenario: Scenario, horizon: Horizon | None, method: str, pro
     if has_destination_rules(scenario):
         return "lp"  # neither column generation nor the condensed grid prices destination splits or shelter capacities
     if proposal is not None:
-        from safepassage.plan.condensed import DEFAULT_LEVELS, grids_nest
+        from safepassage.plan.condensed import DEFAULT_LEVELS, PATH_LEVELS, grids_nest
 
-        if grids_nest(scenario, proposal, horizon, *DEFAULT_LEVELS[0]):
+        # The path master's level, and the arc master's first where the path master refuses.
+        if all(grids_nest(scenario, proposal, horizon, *level) for level in (PATH_LEVELS[0], DEFAULT_LEVELS[0])):
             return "condensed"
     return "columns"
