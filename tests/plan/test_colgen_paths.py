@@ -226,6 +226,8 @@ def test_the_final_lp_with_the_masters_flows_fixed_keeps_its_value_and_its_price
     fixed = solve_by_paths(scenario, chosen, target_gap=1e-3)
     free = solve_by_paths(scenario, chosen, target_gap=1e-3, final="resolve")
     assert fixed.rounds[-1]["final_fixed"] == 1.0 and free.rounds[-1]["final_fixed"] == 0.0
+    with pytest.raises(ValueError, match="final must be one of fixed, resolve"):
+        solve_by_paths(scenario, chosen, final="resolv")
     master_value = fixed.rounds[-1]["value"]
     assert fixed.value >= master_value * (1 - 1e-7)
     assert fixed.value <= free.value * (1 + 1e-7)

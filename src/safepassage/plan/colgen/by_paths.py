@@ -65,6 +65,7 @@ __all__ = ["PathMasterRefusal", "PRUNE_AFTER", "refusal", "solve_by_paths"]
 # reached its gap in 14 rounds and 319 CPU s where without it 8 rounds took 372 s
 # (docs/performance.md, "The path master").
 PRUNE_AFTER = 3
+FINALS = ("fixed", "resolve")  # how the final LP is solved (``solve_by_paths``'s ``final``)
 
 
 class PathMasterRefusal(ValueError):
@@ -217,12 +218,14 @@ def solve_by_paths(
     ones (the condensed network passes a coarser level's, spread). ``final``: "fixed" (the LP over
     the used paths' moves with the moves fixed at the master's flows, ``_fixed_flow_solution``; if
     HiGHS finds them off a row, as "resolve") or "resolve" (that LP solved with its moves free: a
-    little more value, at 54 s at 500 places against ~1 s); ``prune_after``:
+    little more value, in 52–56 s at 500 places against 3 s); ``prune_after``:
     delete path columns nonbasic at zero in that many solves in a row (None: never). Raises
     ``PathMasterRefusal`` (a ``ValueError``) for what it does not model (quota floors and shares,
     stock that cannot stay at its origin to the horizon's end), ``ValueError`` for destination rules,
     and as ``solve_lp`` does (``InfeasibleError``, ``SolverError``)."""
     started = time.perf_counter()
+    if final not in FINALS:
+        raise ValueError(f"final must be one of {', '.join(FINALS)}; got {final!r}")
     problem = checked_problem(scenario, proposal, horizon, max_rounds, zone_paths, per_source)
     empty = np.zeros(0, dtype=np.int64)
     nothing = Movements(empty, empty, empty, empty)
