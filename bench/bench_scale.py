@@ -243,7 +243,8 @@ def part_colgen(spec: dict[str, Any]) -> dict[str, Any]:
 
         levels = tuple((int(m), float(h)) for m, h in spec["levels"]) if spec["levels"] else None
         done = solve_condensed(scenario, proposal, levels=levels, threads=1, target_gap=spec["target_gap"], time_limit_s=spec["limit_s"],
-                               zone_paths=spec.get("zone_paths", "all"), master=spec.get("master", "auto"))
+                               zone_paths=spec.get("zone_paths", "all"), master=spec.get("master", "auto"),
+                               master_solver=spec.get("master_solver", "ipm"))
         out = {"value": done.value, "bound": done.bound, "gap": done.gap, "stopped": done.generation.stopped, "rounds": sum(int(r["rounds"]) for r in done.levels),
                "cols": done.model.lp.n_cols, "truck_moves": len(done.model.trucks), "walk_moves": len(done.model.people), "levels": done.levels,
                "no_capacity_bound": done.no_capacity_bound,
@@ -296,7 +297,7 @@ def report(results: dict[str, Any]) -> None:
         exact = lp.get("objective")
         versus = (f"plain LP {lp['cpu_s']:.1f} CPU s, optimum {exact:,.0f} (bound >= optimum: {c['bound'] >= exact * (1 - 1e-6)}, "
                   f"value <= optimum: {c['value'] <= exact * (1 + 1e-6)}; ratio {lp['cpu_s'] / c['cpu_s']:.1f}x)") if exact is not None else f"plain LP: {lp.get('status')}"
-        print(f"  {row.get('method', 'columns')} {row['places']:4d} places x 7 d: {c['cpu_s']:.1f} CPU s, {c['wall_s']:.1f} s wall, {c['rounds']} rounds ({c['stopped']}), "
+        print(f"  {row.get('method', 'columns')} {row.get('master_solver', '')} {row['places']:4d} places x 7 d: {c['cpu_s']:.1f} CPU s, {c['wall_s']:.1f} s wall, {c['rounds']} rounds ({c['stopped']}), "
               f"value {c['value']:,.0f}, bound {c['bound']:,.0f}, gap {c['gap']:.2%}, peak {c['peak_mb']:.0f} MB; {versus}")
         for level in c.get("levels", []):
             print(f"      level {level['coarse_slot_minutes']:.0f} min, margin {level['fine_margin_hours']:g} h: {level['slots']:.0f} slots, {level['rounds']:.0f} rounds, "
@@ -308,23 +309,27 @@ def report(results: dict[str, Any]) -> None:
 
 
 def colgen_curve(sizes: list[int], limit_s: float, method: str = "columns", levels: list[tuple[int, float]] | None = None,
-                 plain_lp: bool = True, zone_paths: str = "all", master: str = "auto", target_gap: float = 0.005) -> list[dict[str, Any]]:
+                 plain_lp: bool = True, zone_paths: str = "all", master: str = "auto", target_gap: float = 0.005,
+                 master_solvers: tuple[str, ...] = ("ipm",)) -> list[dict[str, Any]]:
     """Column generation (``method="columns"``) or the condensed network (``"condensed"``, over
     ``levels``) and the plain LP at each size × 7 days (the target recipe: 3 roads per place,
     6 commodities), each in its own interpreter; the plain LP is skipped with ``plain_lp=False`` and
     above the first size it cannot finish within ``limit_s``. ``zone_paths``: ``solve_by_columns``'s;
     ``master``: ``solve_condensed``'s ("auto", "arcs" or "paths"); ``target_gap``: the certified gap
-    at which a run stops."""
+    at which a run stops; ``master_solvers``: the path master's solvers, each run in turn at each
+    size (back to back, so that their ratio is measured at one host speed)."""
     rows = []
     lp_gave_up = not plain_lp
     for places in sizes:
+      for solver in master_solvers:
         spec = {"part": "colgen", "places": places, "days": 7.0, "target_gap": target_gap, "limit_s": limit_s, "per_source": 672,
-                "levels": levels or None, "zone_paths": zone_paths, "master": master}
-        row: dict[str, Any] = {"places": places, "method": method, "zone_paths": zone_paths, "master": master, "columns": run_part({**spec, "method": method}, limit_s * 3)}
+                "levels": levels or None, "zone_paths": zone_paths, "master": master, "master_solver": solver}
+        row: dict[str, Any] = {"places": places, "method": method, "zone_paths": zone_paths, "master": master, "master_solver": solver,
+                               "columns": run_part({**spec, "method": method}, limit_s * 3)}
         row["lp"] = {"status": "skipped"} if lp_gave_up else run_part({**spec, "method": "lp"}, limit_s)
         lp_gave_up = lp_gave_up or "objective" not in row["lp"]
         rows.append(row)
-        brief = {"places": places, "lp": row["lp"], "columns": {k: v for k, v in row["columns"].items() if k != "history"}}
+        brief = {"places": places, "master_solver": solver, "lp": row["lp"], "columns": {k: v for k, v in row["columns"].items() if k != "history"}}
         print(json.dumps(brief, default=str), flush=True)
     return rows
 
@@ -345,6 +350,9 @@ def main() -> int:
                         help="column generation's paths by destination (plan/colgen/reach.py): none, to zones the master does not serve yet, or to every zone")
     parser.add_argument("--master", choices=("auto", "arcs", "paths"), default="auto",
                         help="the condensed network's master: the restricted time-expanded LP, or whole paths kept warm (plan/colgen/path_master.py)")
+    parser.add_argument("--master-solver", default="ipm",
+                        help="the path master's solver, or several separated by commas, run back to back at each size: ipm (interior point, "
+                        "the default) or simplex (primal, from the last basis); plan/colgen/path_master.py")
     parser.add_argument("--no-plain-lp", action="store_true", help="do not run the plain LP next to each size")
     parser.add_argument("--target-gap", type=float, default=0.005,
                         help="the curve's runs stop at this certified gap (issue 10 asks for within 1 %%: 0.01)")
@@ -358,7 +366,7 @@ def main() -> int:
     if args.colgen_only:
         levels = [(int(m), float(h)) for m, h in (pair.split(":") for pair in args.levels.split(","))] if args.levels else None
         results["colgen"] = colgen_curve([int(n) for n in args.sizes.split(",")], args.limit, args.method, levels, not args.no_plain_lp,
-                                         args.zone_paths, args.master, args.target_gap)
+                                         args.zone_paths, args.master, args.target_gap, tuple(args.master_solver.split(",")))
         results["load_end"] = os.getloadavg()
         report(results)
         RESULTS.mkdir(exist_ok=True)

@@ -276,6 +276,7 @@ def solve_condensed(
     threads: int | None = None,
     zone_paths: str = "all",
     master: str = "auto",
+    master_solver: str = "ipm",
 ) -> Condensed:
     """Plan ``proposal`` on condensed grids, coarsest level first, until the best plan's gap to the
     certified fine-grid bound is within ``target_gap`` (module doc). Each level's column generation
@@ -284,7 +285,8 @@ def solve_condensed(
     (``colgen.by_paths.solve_by_paths``), or "auto": paths unless the scenario has what the path
     master does not model (``PathMasterRefusal``: quota floors, stock that must leave), then arcs.
     ``levels``: None for the master's own (``PATH_LEVELS`` for "paths" and "auto", ``DEFAULT_LEVELS``
-    for "arcs", and for "auto" once the path master refuses). Raises as those do, and ``ValueError``
+    for "arcs", and for "auto" once the path master refuses). ``master_solver``: the path master's
+    (``PathMaster``: "ipm" or "simplex"). Raises as those do, and ``ValueError``
     for levels whose grids do not nest in the fine one or an unknown ``master``."""
     if levels is not None and not levels:
         raise ValueError("levels must name at least one (coarse_slot_minutes, fine_margin_hours)")
@@ -339,7 +341,7 @@ def solve_condensed(
             try:
                 generated = solve_by_paths(
                     scenario, proposal, level_horizon, target_gap=target_gap / 4, time_limit_s=left, threads=threads,
-                    zone_paths=zone_paths, on_multipliers=certify_paths, start=start,
+                    zone_paths=zone_paths, on_multipliers=certify_paths, start=start, master_solver=master_solver,
                 )
             except PathMasterRefusal:
                 if master == "paths":

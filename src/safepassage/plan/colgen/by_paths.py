@@ -1,7 +1,7 @@
 """Column generation with the path master (``path_master.py``): the same pricing and the same
 certified bound as ``master.solve_by_columns``, but each round adds whole paths to one HiGHS
-instance and re-solves it from the last basis by the simplex, instead of solving a restricted
-time-expanded LP from nothing.
+instance and solves it again (by the interior point for central duals, then by the simplex near
+the optimum: ``SIMPLEX_WITHIN``), instead of solving a restricted time-expanded LP from nothing.
 
 Each round:
 
@@ -19,8 +19,11 @@ Each round:
    limit.
 
 The result is a ``PlanningModel`` solution like ``solve_by_columns``'s: the time-expanded LP
-restricted to the moves of the paths the last master uses (and the walking moves), solved once. It
-contains the master's solution, so its value is at least the master's; the bound is the same.
+restricted to the moves of the paths the last master uses (and the walking moves), solved once.
+After interior-point rounds the last master is first solved again by the simplex, for a basic
+solution (flows on few paths). The LP contains the master's solution (``PathMaster.flows``: scaled
+by a common factor within 1e-6 of 1 if the solution was an interior point's), so its value is the
+master's or more; the bound is the same.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ import numpy as np
 from safepassage.errors import InfeasibleError, PlanInvariantError, SolverError
 from safepassage.plan.colgen.graph import TruckGraph, truck_graph
 from safepassage.plan.colgen.master import ColumnGeneration, _movements, _people_value, _walks, checked_problem
-from safepassage.plan.colgen.path_master import Lots, Path, PathMaster
+from safepassage.plan.colgen.path_master import SOLVERS, Lots, Path, PathMaster
 from safepassage.plan.colgen.people import (
     PeopleMultipliers,
     people_bound,
@@ -60,11 +63,19 @@ from safepassage.scenario.model import Horizon, Proposal, Scenario
 
 __all__ = ["PathMasterRefusal", "PRUNE_AFTER", "refusal", "solve_by_paths"]
 
-# A path column nonbasic at zero in this many solves in a row is deleted (``PathMaster.prune``): at 500
-# places the masters then stayed at 26-55 k columns instead of growing to 132 k, and the level
-# reached its gap in 14 rounds and 319 CPU s where without it 8 rounds took 372 s
-# (docs/performance.md, "The path master").
-PRUNE_AFTER = 3
+# A path column idle in this many solves in a row is deleted (``PathMaster.prune``). With the simplex
+# master, 3: at 500 places the masters then stayed at 26-55 k columns instead of growing to 132 k
+# (docs/performance.md, "The path master"). With the interior point's (the default), 1: its masters
+# stayed at 16-32 k columns, 2-4 s each, where 3 let them grow to 71 k at 8-13 s, and the level took
+# 8 rounds and 53.8 CPU s against 6 rounds and 72.2 s (2 gave 58.5 s; "Central duals").
+PRUNE_AFTER = 1
+# With the interior point's master, the rounds go on by the simplex once the level's own gap is within
+# SIMPLEX_WITHIN, or once a round raised the value by less than SIMPLEX_STALL (relative): near the
+# optimum the interior point's duals price out paths that then carry nothing, are pruned and price
+# out again (Gaza's single pause cycled so for 40 rounds, 0.002 % below the optimum, its bound
+# stuck at 1.8 times it); from a vertex the simplex's duals do not (docs/performance.md, "Central duals").
+SIMPLEX_WITHIN = 1e-3
+SIMPLEX_STALL = 1e-6
 FINALS = ("fixed", "resolve")  # how the final LP is solved (``solve_by_paths``'s ``final``)
 
 
@@ -169,14 +180,12 @@ def _fixed_flow_solution(
     at 0, so those are the master's multipliers, and the stock rows' where each lot comes in are
     the lots' duals. Raises as ``solve_lp`` does."""
     n_arcs, n_slots = len(graph.tail), graph.n_slots
-    values = master.path_values()
     keys: list[int] = []
     flows: list[float] = []
-    for path, flow in zip(master.paths, values.tolist()):
-        if flow > 1e-9:
-            kind = int(master.lots.kind[path.lot])
-            keys += [(kind * n_arcs + a) * n_slots + d for a, d in path.moves]
-            flows += [flow] * len(path.moves)
+    for path, flow in zip(*master.flows()):
+        kind = int(master.lots.kind[path.lot])
+        keys += [(kind * n_arcs + a) * n_slots + d for a, d in path.moves]
+        flows += [float(flow)] * len(path.moves)
     moves = model.trucks
     move_keys = (moves.kind * n_arcs + moves.arc) * n_slots + moves.dep
     order = np.argsort(move_keys)
@@ -186,7 +195,10 @@ def _fixed_flow_solution(
         raise PlanInvariantError("a used path has a move the restricted LP lacks")
     x = np.zeros(len(moves))
     np.add.at(x, at, np.array(flows))
-    solution = solve_lp(model.lp, threads=threads, fixed=(model.col("x").start + np.arange(len(moves)), x))
+    # The dual simplex: with the moves fixed, presolve leaves little (2.8 s at 500 places, where the
+    # default interior point and crossover took 13 s after an interior-point master).
+    columns = model.col("x").start + np.arange(len(moves))
+    solution = solve_lp(model.lp, threads=threads, solver="simplex", fixed=(columns, x))
     row_dual = solution.row_dual.copy()
     write_multipliers(model, master.multipliers(), row_dual)
     lots = master.lots
@@ -209,6 +221,7 @@ def solve_by_paths(
     on_multipliers: Callable[[PlanningProblem, Multipliers, PeopleMultipliers, float], bool] | None = None,
     start: Callable[[PlanningProblem], tuple[Multipliers, PeopleMultipliers] | None] | None = None,
     final: str = "fixed",
+    master_solver: str = "ipm",
 ) -> ColumnGeneration:
     """Solve the planning LP of ``proposal`` by column generation over whole paths (module doc).
     ``on_multipliers`` is called each round with the problem, the round's truck and people
@@ -219,11 +232,15 @@ def solve_by_paths(
     the used paths' moves with the moves fixed at the master's flows, ``_fixed_flow_solution``; if
     HiGHS finds them off a row, as "resolve") or "resolve" (that LP solved with its moves free: a
     little more value, in 52–56 s at 500 places against 3 s); ``prune_after``:
-    delete path columns nonbasic at zero in that many solves in a row (None: never). Raises
+    delete path columns idle in that many solves in a row (``PathMaster.prune``; None: never);
+    ``master_solver``: "ipm" (the interior point, then the simplex within ``SIMPLEX_WITHIN`` or
+    once the value stalls) or "simplex" throughout (``PathMaster``). Raises
     ``PathMasterRefusal`` (a ``ValueError``) for what it does not model (quota floors and shares,
     stock that cannot stay at its origin to the horizon's end), ``ValueError`` for destination rules,
     and as ``solve_lp`` does (``InfeasibleError``, ``SolverError``)."""
     started = time.perf_counter()
+    if master_solver not in SOLVERS:
+        raise ValueError(f"master_solver must be one of {', '.join(SOLVERS)}; got {master_solver!r}")
     if final not in FINALS:
         raise ValueError(f"final must be one of {', '.join(FINALS)}; got {final!r}")
     problem = checked_problem(scenario, proposal, horizon, max_rounds, zone_paths, per_source)
@@ -236,11 +253,11 @@ def solve_by_paths(
         raise PathMasterRefusal(refused)
     walking = people_graph(problem)
     n_arcs, n_slots = len(problem.arcs), problem.n_slots
-    master = PathMaster(problem, trucks, threads)
+    master = PathMaster(problem, trucks, threads, solver=master_solver)
     pi = initial_multipliers(problem)
     pricing = price(problem, trucks, pi)
     scale = float(np.abs(pricing.value[np.isfinite(pricing.value)]).max(initial=1.0))
-    tol = 1e-7 * max(1.0, scale)
+    tol = 1e-8 * max(1.0, scale)
     paths = _new_paths(problem, trucks, pricing, pi, master, per_source, tol, zone_paths)
     walk_pi = people_multipliers(problem)
     walk_keys = _walks(walking, price_people(walking, walk_pi), per_source, tol)
@@ -296,6 +313,10 @@ def solve_by_paths(
                 "price_s": t2 - t1,
             }
         )
+        stalled = len(rounds) > 1 and value - rounds[-2]["value"] <= SIMPLEX_STALL * abs(value)
+        if master.solver == "ipm" and (stalled or bound - value <= SIMPLEX_WITHIN * abs(bound)):
+            master.solver = "simplex"  # its first solve is from nothing (no basis after the interior point)
+            rounds[-1]["to_simplex"] = 1.0
         if certified:  # the caller's certificate comes first: it is the one the caller reports
             stopped = "certified"
             break
@@ -321,7 +342,20 @@ def solve_by_paths(
     if not rounds:
         raise SolverError("the path master stopped before its first round ended")
     t3 = time.perf_counter()
-    used = master.used()
+    if not master.at_vertex and stopped != "time":
+        # A basic solution of the last master, for flows on few paths (614 against 6,977 at 500 places),
+        # by the dual simplex from nothing over the paths the interior point used: 0.8 s there, where
+        # with the idle paths still in it took 8 s. The interior point's flows are kept if the time
+        # runs out first.
+        master.prune(1)
+        left = None if time_limit_s is None else max(1.0, time_limit_s - (t3 - started))
+        try:
+            master.solve(left, vertex=True)
+        except SolverError:
+            pass
+    rounds[-1]["vertex_s"] = time.perf_counter() - t3
+    t3 = time.perf_counter()
+    used, _ = master.flows()
     restricted = dataclasses.replace(
         problem,
         trucks=_movements(n_arcs, n_slots, trucks.arr, _path_keys(trucks, master, used)),

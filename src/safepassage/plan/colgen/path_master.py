@@ -1,5 +1,5 @@
 """The path master: the truck part of the planning LP over whole truckload paths, kept in one HiGHS
-instance that each round adds columns (and rows) to and re-solves from the last basis.
+instance that each round adds columns (and rows) to and solves again (``PathMaster``'s ``solver``).
 
 The arc master of ``master.py`` is the time-expanded LP restricted to the moves found so far. At 500
 places over a week it has 300–480 thousand rows, most of them node balances (one per place,
@@ -20,12 +20,15 @@ with each path counted in a row exactly as the arc LP counts its moves, holds an
 every quota counting its tail, commodity and slot, and in the fleet for every slot it lasts, times
 ``1 + return_factor``; a hold where the commodity has no stock in the fleet for that slot; the
 offloading in its place's throughput and offloading rate, and in its zone's need at its earliness
-factor). Rows appear when a path first touches them. Any path solution is an arc solution (sum the
-paths' moves), so the master's optimum is a value some plan reaches; and the reduced value of a
-path under the master's duals is what the sweeps of ``pricing.py`` and ``reach.py`` add up, less
-its lot's dual, so the Lagrangian bound of ``pricing.lagrangian_bound`` holds with the same
-multipliers (``multipliers``). Quota floors and shares are not modelled here:
-``solve_by_paths`` refuses scenarios that have them.
+factor). Rows appear when a path first touches them, except the fleet's: those are written as a
+chain, ``y_t − y_{t−1} − Σ_j (a_tj − a_{t−1,j}) λ_j = 0`` with ``y_t ≤ trucks`` (``y_t`` the trucks
+in use in slot t), so that a path has an entry only where its use of the fleet changes, not in every
+slot it lasts; the fleet's multipliers are the ``y_t``'s reduced costs (``_fleet_chain``). Any path
+solution is an arc solution (sum the paths' moves), so the master's optimum is a value some plan
+reaches; and the reduced value of a path under the master's duals is what the sweeps of
+``pricing.py`` and ``reach.py`` add up, less its lot's dual, so the Lagrangian bound of
+``pricing.lagrangian_bound`` holds with the same multipliers (``multipliers``). Quota floors and
+shares are not modelled here: ``solve_by_paths`` refuses scenarios that have them.
 """
 
 from __future__ import annotations
@@ -90,12 +93,27 @@ class Lots:
         return int(hit[0])
 
 
+SOLVERS = ("ipm", "simplex")
+IDLE_FLOW = 1e-6  # truckloads: a path carrying less after an interior-point solve is idle (``prune``)
+
+
 class PathMaster:
     """The path master of the module doc for ``problem`` (its ``graph`` from ``truck_graph``).
-    ``add`` paths, ``solve``, then read ``value``, ``multipliers``, ``lot_dual`` and ``used``."""
+    ``add`` paths, ``solve``, then read ``value``, ``multipliers``, ``lot_dual`` and ``flows``.
 
-    def __init__(self, problem: PlanningProblem, graph: TruckGraph, threads: int | None = None) -> None:
-        self.problem, self.graph, self.threads = problem, graph, threads
+    ``solver``: "ipm", HiGHS's interior point without crossover, each solve from nothing, for
+    central duals; or "simplex", the primal simplex from the last basis (adding columns keeps it
+    primal feasible; at 500 places it re-solved rounds 2–7 in 1–67 s where the dual simplex took
+    36–244 s). At 500 places × 7 days the simplex's duals swing from vertex to vertex: 11–16 rounds
+    to within 1 %, the Lagrangian bound lagging the value by 4–5 rounds. The interior point's took
+    6–8 rounds (docs/performance.md, "Central duals")."""
+
+    def __init__(
+        self, problem: PlanningProblem, graph: TruckGraph, threads: int | None = None, solver: str = "ipm"
+    ) -> None:
+        if solver not in SOLVERS:
+            raise ValueError(f"solver must be one of {', '.join(SOLVERS)}; got {solver!r}")
+        self.problem, self.graph, self.threads, self.solver = problem, graph, threads, solver
         scenario, terms, grid = problem.scenario, problem.terms, problem.grid
         self.lots = Lots.of(problem)
         n_places, n_slots = graph.n_places, graph.n_slots
@@ -135,16 +153,64 @@ class PathMaster:
         self.idle: list[int] = []  # per path: solves in a row it has been nonbasic at zero
         self.highs = new_highs(threads=threads)
         self.highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
-        # The primal simplex from the last basis: adding columns keeps it primal feasible. At 500
-        # places it re-solved rounds 2–7 in 1–67 s, where HiGHS's default (dual) took 36–244 s from
-        # round 2 on (docs/performance.md, "The path master").
-        self.highs.setOptionValue("solver", "simplex")
-        self.highs.setOptionValue("simplex_strategy", 4)
         self.col_value = np.zeros(0)
         self.row_dual = np.zeros(0)
+        self.fleet_price = np.zeros(n_slots)
         self.value = 0.0
+        self.fleet_col = np.zeros(0, dtype=np.int64)
+        if self.factor > 0.0:
+            self._fleet_chain(float(fleet.trucks) if fleet is not None else np.inf)
 
     LOT, PLACE, ROAD, OFFLOAD, QUOTA, FLEET, NEED = range(7)
+
+    def _fleet_chain(self, trucks: float) -> None:
+        """The fleet rows as a chain (module doc): a column ``y_t ≤ trucks`` per slot, the trucks in use,
+        and a row per slot ``y_t − y_{t−1} − Σ_j (a_tj − a_{t−1,j}) λ_j = 0``, so that a path enters
+        only where its use of the fleet changes (two to four entries) instead of in every slot it
+        lasts. At 500 places the fleet entries were 87 % of the master's nonzeros, in 377 dense rows."""
+        n_slots = self.graph.n_slots
+        keys = self._key(self.FLEET, np.arange(n_slots))
+        self.row_of[keys] = np.arange(n_slots)  # made first: rows 0 .. T−1
+        self.row_key += keys.tolist()
+        zero = np.zeros(n_slots)
+        none = np.zeros(0, dtype=np.int32)
+        self.highs.addRows(n_slots, zero, zero, 0, none, none, np.zeros(0))
+        rows = np.stack([np.arange(n_slots), np.arange(1, n_slots + 1)], axis=1).reshape(-1)
+        coefs = np.tile([1.0, -1.0], n_slots)
+        inside = rows < n_slots
+        starts = np.arange(0, 2 * n_slots, 2) - np.concatenate([[0], np.cumsum(~inside[1::2])[:-1]])
+        self.highs.addCols(n_slots, zero, np.full(n_slots, -np.inf), np.full(n_slots, trucks), int(inside.sum()),
+                           starts.astype(np.int32), rows[inside].astype(np.int32), coefs[inside])
+        self.fleet_col = np.arange(n_slots, dtype=np.int64)
+        self.n_cols += n_slots
+
+    def _chained(
+        self, starts: np.ndarray, keys: np.ndarray, coefs: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``columns``' entries with each column's fleet entries ``a_t`` written as the chain's
+        ``−(a_t − a_{t−1})`` (``_fleet_chain``), each column's keys still sorted."""
+        if not len(self.fleet_col) or not len(keys):
+            return starts, keys, coefs
+        n_slots, first = self.graph.n_slots, int(self.offset[self.FLEET])
+        owner = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(keys))))
+        fleet = (keys >= first) & (keys < first + n_slots)
+        at = np.flatnonzero(fleet)
+        slot, value, who = keys[at] - first, coefs[at], owner[at]
+        # The previous slot's entry of the same column (0 where it has none), and the slot after the last.
+        joined = np.zeros(len(at), dtype=bool)
+        joined[1:] = (who[1:] == who[:-1]) & (slot[1:] == slot[:-1] + 1)
+        before = np.where(joined, np.concatenate([[0.0], value[:-1]]), 0.0)
+        ends = np.ones(len(at), dtype=bool)
+        ends[:-1] = ~joined[1:]
+        ends &= slot + 1 < n_slots
+        new_owner = np.concatenate([owner[~fleet], who, who[ends]])
+        new_key = np.concatenate([keys[~fleet], keys[at], keys[at][ends] + 1])
+        new_coef = np.concatenate([coefs[~fleet], before - value, value[ends]])
+        keep = new_coef != 0.0
+        new_owner, new_key, new_coef = new_owner[keep], new_key[keep], new_coef[keep]
+        order = np.lexsort((new_key, new_owner))
+        new_owner, new_key, new_coef = new_owner[order], new_key[order], new_coef[order]
+        return np.searchsorted(new_owner, np.arange(len(starts))), new_key, new_coef
 
     def _key(self, family: int, index: np.ndarray | int | list[int]) -> np.ndarray:
         return np.asarray(index, dtype=np.int64) + self.offset[family]
@@ -311,6 +377,7 @@ class PathMaster:
         if not fresh:
             return 0
         cost, starts, keys, values = self.columns(fresh)
+        starts, keys, values = self._chained(starts, keys, values)
         self._add_rows(keys)
         index = self.row_of[keys].astype(np.int32)
         n = len(fresh)
@@ -322,12 +389,22 @@ class PathMaster:
         self.known.update(fresh)
         return n
 
-    def solve(self, time_limit_s: float | None = None) -> float:
-        """Re-solve from the last basis; raises ``SolverError`` if HiGHS stops without an optimum
-        (``time_limit_s`` reached, for instance)."""
+    def solve(self, time_limit_s: float | None = None, vertex: bool = False) -> float:
+        """Solve the master by its ``solver`` (class doc); ``vertex``: by the simplex whatever the
+        solver, for a basic solution (after interior-point rounds, from nothing by the dual simplex:
+        at 500 places 0.8 s on the last master). Raises ``SolverError`` if HiGHS stops without an
+        optimum (``time_limit_s`` reached, for instance)."""
         # HiGHS's time limit counts all runs of the instance: give it the time used so far plus this one's.
         limit = self.highs.getRunTime() + float(time_limit_s) if time_limit_s is not None else np.inf
         self.highs.setOptionValue("time_limit", limit)
+        if self.solver == "ipm" and not vertex:
+            self.highs.setOptionValue("solver", "ipm")
+            self.highs.setOptionValue("run_crossover", "off")
+        else:
+            self.highs.setOptionValue("solver", "simplex")
+            # From the last basis, the primal simplex (adding columns keeps it primal feasible); with
+            # no basis (after interior-point solves), the dual simplex from nothing.
+            self.highs.setOptionValue("simplex_strategy", 4 if self.at_vertex else 1)
         self.highs.run()
         status = self.highs.getModelStatus()
         if status == highspy.HighsModelStatus.kModelEmpty:  # no stock, so no path: nothing to carry
@@ -339,8 +416,16 @@ class PathMaster:
         solution = self.highs.getSolution()
         self.col_value = np.asarray(solution.col_value)
         self.row_dual = np.asarray(solution.row_dual)
+        # The fleet's multipliers are the chain columns' reduced costs (``_fleet_chain``): y_t's is
+        # μ_{t+1} − μ_t, what a path pays per truck in use in slot t.
+        self.fleet_price = np.asarray(solution.col_dual)[self.fleet_col] if len(self.fleet_col) else self.fleet_price
         self.value = float(self.highs.getInfo().objective_function_value)
         return self.value
+
+    @property
+    def at_vertex(self) -> bool:
+        """Whether the last solve left a basis (a simplex solve; an interior-point one does not)."""
+        return bool(self.highs.getBasis().valid)
 
     def reduced_values(self, paths: list[Path]) -> np.ndarray:
         """(n,) each path's reduced value under the last solve's duals (c − Aᵀy, the sweeps' value less
@@ -354,22 +439,28 @@ class PathMaster:
         dual[need] = first_tier_price(self.problem).reshape(-1)
         if len(self.row_dual):
             dual[np.array(self.row_key, dtype=np.int64)] = np.maximum(self.row_dual, 0.0)
+            index, fleet = self._dual(self.FLEET)
+            dual[self._key(self.FLEET, index)] = fleet
         return cost - np.add.reduceat(coefs * dual[keys], starts) if len(keys) else cost
 
     def prune(self, max_idle: int) -> int:
-        """Delete the path columns that have been nonbasic at zero in the last ``max_idle`` solves
-        (their rows stay): the master's simplex slows with its columns (at 500 places, 222 s for
-        157 k of them), and a deleted path may come back when it prices out again. Deleting
-        nonbasic columns keeps the basis. Returns how many were deleted."""
+        """Delete the path columns that have been idle in the last ``max_idle`` solves (their rows
+        stay): nonbasic at zero after a simplex solve, below ``IDLE_FLOW`` truckloads after an
+        interior-point one (which leaves no basis). The master slows with its columns (at 500
+        places, 222 s for 157 k of them), and a deleted path may come back when it prices out again.
+        Deleting nonbasic columns keeps a basis. Returns how many were deleted."""
         if not len(self.col_value) or not self.path_col:
             return 0
-        status = self.highs.getBasis().col_status
+        basis = self.highs.getBasis()
+        status = basis.col_status if basis.valid else None
         basic = highspy.HighsBasisStatus.kBasic
+        floor = 1e-9 if status is not None else IDLE_FLOW
         cols = np.array(self.path_col, dtype=np.int64)
         solved = cols < len(self.col_value)
         for j in np.flatnonzero(solved).tolist():
             c = int(cols[j])
-            self.idle[j] = 0 if status[c] == basic or self.col_value[c] > 1e-9 else self.idle[j] + 1
+            working = (status is not None and status[c] == basic) or self.col_value[c] > floor
+            self.idle[j] = 0 if working else self.idle[j] + 1
         drop = np.flatnonzero(solved & (np.array(self.idle) >= max_idle))
         if not len(drop):
             return 0
@@ -390,6 +481,8 @@ class PathMaster:
     def _dual(self, family: int) -> tuple[np.ndarray, np.ndarray]:
         """(index within the family, dual ≥ 0) of the family's rows in the master's last solution
         (rows added since, by paths not solved yet after a time limit, are left out: dual 0)."""
+        if family == self.FLEET and len(self.fleet_col):
+            return np.arange(len(self.fleet_col)), np.maximum(self.fleet_price, 0.0)
         keys = np.array(self.row_key, dtype=np.int64)
         mine = (keys >= self.offset[family]) & (keys < self.offset[family + 1])
         rows = self.row_of[keys[mine]]
@@ -425,9 +518,25 @@ class PathMaster:
         pi.rhs_value = rhs
         return pi
 
-    def used(self, tol: float = 1e-9) -> list[Path]:
-        """The paths the last solution uses."""
-        return [p for p, v in zip(self.paths, self.path_values().tolist()) if v > tol]
+    def flows(self, min_flow: float = 1e-6) -> tuple[list[Path], np.ndarray]:
+        """The paths the last solution carries more than ``min_flow`` truckloads on, and their flows,
+        scaled down by one common factor (1 after a simplex solve; 1 − 1e-7 or so after an interior
+        point one, whose rows may be off by its tolerance) so that they keep every row: a plan's
+        flows, which a restricted LP can take as they are. The dropped flows are worth at most
+        ``min_flow`` truckloads each."""
+        values = self.path_values()
+        keep = np.flatnonzero(values > min_flow)
+        paths, flow = [self.paths[j] for j in keep.tolist()], values[keep]
+        if not paths:
+            return paths, flow
+        _, starts, keys, coefs = self.columns(paths)
+        owner = np.repeat(np.arange(len(paths)), np.diff(np.append(starts, len(keys))))
+        limited = keys < self.offset[self.NEED]  # need rows: the tiers adjust to what arrives
+        use = np.zeros(int(self.offset[-1]))
+        np.add.at(use, keys[limited], coefs[limited] * flow[owner[limited]])
+        over = use > self.rhs
+        factor = float(np.min(self.rhs[over] / use[over])) if over.any() else 1.0
+        return paths, flow * factor
 
     def path_values(self) -> np.ndarray:
         """λ of the last solution, in the order ``paths`` were added (paths added since: not listed)."""
