@@ -53,7 +53,8 @@ def test_the_callers_certificate_stops_the_path_loop_at_the_round_it_says(week):
     scenario, proposal, _ = week
     seen: list[float] = []
 
-    def third(problem, pi, walk, value) -> bool:
+    def third(problem, pi, walk, value, bound) -> bool:
+        assert bound >= value * (1 - 1e-9)  # the loop's own bound
         seen.append(value)
         return len(seen) == 3
 

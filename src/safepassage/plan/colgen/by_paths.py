@@ -218,15 +218,15 @@ def solve_by_paths(
     per_source: int = 672,
     zone_paths: str = "all",
     prune_after: int | None = PRUNE_AFTER,
-    on_multipliers: Callable[[PlanningProblem, Multipliers, PeopleMultipliers, float], bool] | None = None,
+    on_multipliers: Callable[[PlanningProblem, Multipliers, PeopleMultipliers, float, float], bool] | None = None,
     start: Callable[[PlanningProblem], tuple[Multipliers, PeopleMultipliers] | None] | None = None,
     final: str = "fixed",
     master_solver: str = "ipm",
 ) -> ColumnGeneration:
     """Solve the planning LP of ``proposal`` by column generation over whole paths (module doc).
     ``on_multipliers`` is called each round with the problem, the round's truck and people
-    multipliers and the master's value (the condensed network certifies a bound on another grid
-    there); when it returns True the loop stops ("certified"). ``start``, given the problem, may
+    multipliers, the master's value and the loop's own bound so far (the condensed network certifies
+    a bound on another grid there); when it returns True the loop stops ("certified"). ``start``, given the problem, may
     return multipliers (of the valid sign) to price the first columns at too, besides the no-capacity
     ones (the condensed network passes a coarser level's, spread). ``final``: "fixed" (the LP over
     the used paths' moves with the moves fixed at the master's flows, ``_fixed_flow_solution``; if
@@ -296,7 +296,7 @@ def solve_by_paths(
         truck_bound = min(truck_bound, lagrangian_bound(problem, trucks, pi, pricing))
         people_bound_best = min(people_bound_best, people_bound(walking, walk_pi, walk_pricing))
         value, bound = master.value + people_value, truck_bound + people_bound_best
-        certified = on_multipliers is not None and on_multipliers(problem, pi, walk_pi, value)
+        certified = on_multipliers is not None and on_multipliers(problem, pi, walk_pi, value, bound)
         t2 = time.perf_counter()
         rounds.append(
             {
