@@ -17,11 +17,13 @@
 5. **Target instance** (500 places, 1,500 roads, 6 commodities, 7 days): its size and the peak memory
    of computing its movements.
 6. **Column-generation curve** (``plan/colgen``): places × 7 days with the target's recipe (3 roads
-   per place, 6 commodities), column generation (value, certified bound, gap, rounds, CPU s, peak
-   MB) against the plain LP in the same run where it finishes (its optimum checks value ≤ optimum ≤
-   bound). ``--colgen-only`` runs just this part; ``--method condensed`` runs the condensed network
-   (``plan/condensed.py``: column generation on coarse slots away from the windows' edges, ``--levels``)
-   instead, its bound certified on the fine grid.
+   per place, 6 commodities), the planner's method for large scenarios, the condensed network
+   (``plan/condensed.py``: column generation on coarse slots away from the windows' edges, its bound
+   certified on the fine grid), to within 1 %: the path master by the interior point (now) and by the
+   simplex from the last basis (the approach before, the baseline), back to back at each size, their
+   ratio printed; and the plain LP in the same run where it finishes (its optimum checks value ≤
+   optimum ≤ bound). ``--colgen-only`` runs just this part; ``--method columns`` runs column
+   generation on the fine grid instead, ``--master-solver`` chooses the path master's solvers.
 
     PYTHONPATH=src .venv/bin/python bench/bench_scale.py [--quick] [--skip-target]
     PYTHONPATH=src .venv/bin/python bench/bench_scale.py --colgen-only --sizes 20,50 --limit 240
@@ -299,6 +301,10 @@ def report(results: dict[str, Any]) -> None:
                   f"value <= optimum: {c['value'] <= exact * (1 + 1e-6)}; ratio {lp['cpu_s'] / c['cpu_s']:.1f}x)") if exact is not None else f"plain LP: {lp.get('status')}"
         print(f"  {row.get('method', 'columns')} {row.get('master_solver', '')} {row['places']:4d} places x 7 d: {c['cpu_s']:.1f} CPU s, {c['wall_s']:.1f} s wall, {c['rounds']} rounds ({c['stopped']}), "
               f"value {c['value']:,.0f}, bound {c['bound']:,.0f}, gap {c['gap']:.2%}, peak {c['peak_mb']:.0f} MB; {versus}")
+        baseline = next((r["columns"] for r in results.get("colgen", []) if r["places"] == row["places"]
+                         and r.get("master_solver") == "simplex" and "cpu_s" in r["columns"]), None)
+        if row.get("master_solver") == "ipm" and baseline is not None:
+            print(f"      interior point against the simplex master (the approach before), same run: {baseline['cpu_s'] / c['cpu_s']:.2f}x")
         for level in c.get("levels", []):
             print(f"      level {level['coarse_slot_minutes']:.0f} min, margin {level['fine_margin_hours']:g} h: {level['slots']:.0f} slots, {level['rounds']:.0f} rounds, "
                   f"value {level['value']:,.0f}, fine-grid bound {level['fine_bound']:,.0f}; solve {level['solve_s']:.1f} s, bound {level['bound_s']:.1f} s wall")
@@ -354,7 +360,7 @@ def main() -> int:
                         help="the path master's solver, or several separated by commas, run back to back at each size: ipm (interior point, "
                         "the default) or simplex (primal, from the last basis); plan/colgen/path_master.py")
     parser.add_argument("--no-plain-lp", action="store_true", help="do not run the plain LP next to each size")
-    parser.add_argument("--target-gap", type=float, default=0.005,
+    parser.add_argument("--target-gap", type=float, default=0.01,
                         help="the curve's runs stop at this certified gap (issue 10 asks for within 1 %%: 0.01)")
     args = parser.parse_args()
     if args.part:
@@ -382,7 +388,8 @@ def main() -> int:
     results["pulp"] = run_part({"part": "pulp", "sizes": PULP_SIZES[:2] if args.quick else PULP_SIZES, "rounds": 1 if args.quick else 3}, 1800)
     if not args.skip_target:
         results["target"] = run_part({"part": "target"}, 1800)
-        results["colgen"] = colgen_curve([int(n) for n in args.sizes.split(",")], args.limit)
+        results["colgen"] = colgen_curve([int(n) for n in args.sizes.split(",")], args.limit, "condensed", target_gap=args.target_gap,
+                                         master_solvers=("ipm", "simplex"))
     results["load_end"] = os.getloadavg()
     report(results)
     RESULTS.mkdir(exist_ok=True)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
+from typing import Literal
 
 import numpy as np
 
@@ -63,12 +64,13 @@ from safepassage.scenario.model import Horizon, Proposal, Scenario
 
 __all__ = ["PathMasterRefusal", "PRUNE_AFTER", "refusal", "solve_by_paths"]
 
-# A path column idle in this many solves in a row is deleted (``PathMaster.prune``). With the simplex
-# master, 3: at 500 places the masters then stayed at 26-55 k columns instead of growing to 132 k
-# (docs/performance.md, "The path master"). With the interior point's (the default), 1: its masters
-# stayed at 16-32 k columns, 2-4 s each, where 3 let them grow to 71 k at 8-13 s, and the level took
-# 8 rounds and 53.8 CPU s against 6 rounds and 72.2 s (2 gave 58.5 s; "Central duals").
-PRUNE_AFTER = 1
+# A path column idle in this many solves in a row is deleted (``PathMaster.prune``), by the master's
+# solver. The simplex's, 3: at 500 places its masters then stayed at 26-55 k columns instead of
+# growing to 132 k (docs/performance.md, "The path master"), and with 1 it took 24 rounds and 108 CPU s
+# against 16 and 130-142 s with 3 (both to within 1 %). The interior point's, 1: its masters stayed at
+# 16-32 k columns, 2-4 s each, where 3 let them grow to 71 k at 8-13 s; the level took 8 rounds and
+# 53.8 CPU s against 6 rounds and 72.2 s (2 gave 58.5 s; "Central duals").
+PRUNE_AFTER = {"ipm": 1, "simplex": 3}
 # With the interior point's master, the rounds go on by the simplex once the level's own gap is within
 # SIMPLEX_WITHIN, or once a round raised the value by less than SIMPLEX_STALL (relative): near the
 # optimum the interior point's duals price out paths that then carry nothing, are pruned and price
@@ -217,7 +219,7 @@ def solve_by_paths(
     threads: int | None = None,
     per_source: int = 672,
     zone_paths: str = "all",
-    prune_after: int | None = PRUNE_AFTER,
+    prune_after: int | Literal["auto"] | None = "auto",
     on_multipliers: Callable[[PlanningProblem, Multipliers, PeopleMultipliers, float, float], bool] | None = None,
     start: Callable[[PlanningProblem], tuple[Multipliers, PeopleMultipliers] | None] | None = None,
     final: str = "fixed",
@@ -232,7 +234,8 @@ def solve_by_paths(
     the used paths' moves with the moves fixed at the master's flows, ``_fixed_flow_solution``; if
     HiGHS finds them off a row, as "resolve") or "resolve" (that LP solved with its moves free: a
     little more value, in 52–56 s at 500 places against 3 s); ``prune_after``:
-    delete path columns idle in that many solves in a row (``PathMaster.prune``; None: never);
+    delete path columns idle in that many solves in a row (``PathMaster.prune``; "auto": the
+    master solver's ``PRUNE_AFTER``; None: never);
     ``master_solver``: "ipm" (the interior point, then the simplex within ``SIMPLEX_WITHIN`` or
     once the value stalls) or "simplex" throughout (``PathMaster``). Raises
     ``PathMasterRefusal`` (a ``ValueError``) for what it does not model (quota floors and shares,
@@ -244,6 +247,7 @@ def solve_by_paths(
     if final not in FINALS:
         raise ValueError(f"final must be one of {', '.join(FINALS)}; got {final!r}")
     problem = checked_problem(scenario, proposal, horizon, max_rounds, zone_paths, per_source)
+    prune = PRUNE_AFTER[master_solver] if prune_after == "auto" else prune_after
     empty = np.zeros(0, dtype=np.int64)
     nothing = Movements(empty, empty, empty, empty)
     no_stock = StockLots(empty, empty, empty, np.zeros(0))  # the people's LP carries no aid
@@ -326,8 +330,8 @@ def solve_by_paths(
         if time_limit_s is not None and time.perf_counter() - started > time_limit_s:
             stopped = "time"
             break
-        if prune_after is not None:
-            rounds[-1]["pruned"] = float(master.prune(prune_after))
+        if prune is not None:
+            rounds[-1]["pruned"] = float(master.prune(prune))
         paths = _new_paths(problem, trucks, pricing, pi, master, per_source, tol, zone_paths)
         new_walks = np.setdiff1d(_walks(walking, walk_pricing, per_source, tol), walk_keys)
         if not paths and not len(new_walks) and per_source < n_slots:
