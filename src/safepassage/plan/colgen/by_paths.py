@@ -41,6 +41,7 @@ from safepassage.plan.colgen.master import ColumnGeneration, _movements, _people
 from safepassage.plan.colgen.path_master import SOLVERS, Lots, Path, PathMaster
 from safepassage.plan.colgen.people import (
     PeopleMultipliers,
+    PeoplePricing,
     people_bound,
     people_graph,
     people_multipliers,
@@ -90,21 +91,31 @@ def _backward_paths(
 ) -> list[Path]:
     """The best path leaving each stock origin in its ``per_source`` best slots, where it prices out."""
     lots, lot_dual = master.lots, master.lot_dual
+    n_slots = graph.n_slots
     out: list[Path] = []
     for p, k, first in origins_of(problem).tolist():
         value = pricing.leave[first:, k, p]
         good = np.flatnonzero(value > tol)
-        mine = np.flatnonzero((lots.place == p) & (lots.kind == k))
+        # The origin's lots, cheapest (then latest) first, each with the slots it can leave in: from
+        # when it comes in to the first slot it cannot be held through.
+        mine = sorted(
+            np.flatnonzero((lots.place == p) & (lots.kind == k)).tolist(),
+            key=lambda lot: (lot_dual[lot], -int(lots.slot[lot])),
+        )
+        spans = []
+        for lot in mine:
+            slot = int(lots.slot[lot])
+            blocked = np.flatnonzero(~graph.holdable[p, slot:])
+            spans.append((lot, slot, slot + int(blocked[0]) if len(blocked) else n_slots))
         for t in (first + good[np.argsort(-value[good], kind="stable")][:per_source]).tolist():
+            # The cheapest lot in by t that can be held at the origin until t.
+            chosen = next((lot for lot, slot, stop in spans if slot <= t <= stop), None)
+            if chosen is None:
+                continue
             moves, end = trace_offload(graph, pricing, k, p, t)
             if end is None:
                 continue
-            # Lots in by t that can be held at the origin until t; the cheapest (then the latest).
-            can = [int(lot) for lot in mine if lots.slot[lot] <= t and graph.holdable[p, lots.slot[lot] : t].all()]
-            if not can:
-                continue
-            lot = min(can, key=lambda lot: (lot_dual[lot], -int(lots.slot[lot])))
-            out.append(Path(lot, tuple((a, d) for a, d, _ in moves), end))
+            out.append(Path(chosen, tuple((a, d) for a, d, _ in moves), end))
     return out
 
 
@@ -274,6 +285,7 @@ def solve_by_paths(
         walk_keys = np.union1d(walk_keys, _walks(walking, price_people(walking, start_walk), per_source, tol))
     new_walks = walk_keys
     people_value, truck_bound, people_bound_best = 0.0, np.inf, np.inf
+    walk_pricing: PeoplePricing | None = None
     rounds: list[dict[str, float]] = []
     stopped = "rounds"
     for _ in range(max_rounds):
@@ -294,7 +306,9 @@ def solve_by_paths(
             people_solution = solve_lp(people.lp, threads=threads)
             people_value = people_solution.objective
             walk_pi = people_multipliers(problem, people, people_solution.row_dual)
-        walk_pricing = price_people(walking, walk_pi)
+            walk_pricing = None  # priced again only when the people's multipliers change
+        if walk_pricing is None:
+            walk_pricing = price_people(walking, walk_pi)
         pi = master.multipliers()
         pricing = price(problem, trucks, pi)
         truck_bound = min(truck_bound, lagrangian_bound(problem, trucks, pi, pricing))
