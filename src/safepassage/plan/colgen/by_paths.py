@@ -184,18 +184,23 @@ def refusal(problem: PlanningProblem, graph: TruckGraph) -> str | None:
 
 
 def _fixed_flow_solution(
-    model: PlanningModel, graph: TruckGraph, master: PathMaster, threads: int | None
+    model: PlanningModel,
+    graph: TruckGraph,
+    master: PathMaster,
+    used: tuple[list[Path], np.ndarray],
+    threads: int | None,
 ) -> LPSolution:
-    """``model`` (the LP over the used paths' moves) solved with every truck move fixed at the flow
-    the master's paths put on it: the holds, offloading, need tiers and the people are still the
-    LP's to choose, an LP that HiGHS's presolve all but empties. Its value is at least the master's
-    (the master's solution is one of its solutions). Fixed columns leave the coupling rows' duals
-    at 0, so those are the master's multipliers, and the stock rows' where each lot comes in are
-    the lots' duals. Raises as ``solve_lp`` does."""
+    """``model`` (the LP over the used paths' moves) solved with every truck move fixed at the flow the
+    master's paths put on it (``used``: ``master.flows()``, the paths and their flows): the
+    holds, offloading, need tiers and the people are still the LP's to choose, an LP that
+    HiGHS's presolve all but empties. Its value is at least the master's (the master's solution,
+    its flows scaled by ``flows``' factor within 1e-6 of 1, is one of its solutions). Fixed
+    columns leave the coupling rows' duals at 0, so those are the master's multipliers, and the
+    stock rows' where each lot comes in are the lots' duals. Raises as ``solve_lp`` does."""
     n_arcs, n_slots = len(graph.tail), graph.n_slots
     keys: list[int] = []
     flows: list[float] = []
-    for path, flow in zip(*master.flows()):
+    for path, flow in zip(*used):
         kind = int(master.lots.kind[path.lot])
         keys += [(kind * n_arcs + a) * n_slots + d for a, d in path.moves]
         flows += [float(flow)] * len(path.moves)
@@ -373,7 +378,8 @@ def solve_by_paths(
             pass
     rounds[-1]["vertex_s"] = time.perf_counter() - t3
     t3 = time.perf_counter()
-    used, _ = master.flows()
+    carried = master.flows()
+    used = carried[0]
     restricted = dataclasses.replace(
         problem,
         trucks=_movements(n_arcs, n_slots, trucks.arr, _path_keys(trucks, master, used)),
@@ -383,7 +389,7 @@ def solve_by_paths(
     solution, fixed = None, False
     if final == "fixed":
         try:
-            solution, fixed = _fixed_flow_solution(model, trucks, master, threads), True
+            solution, fixed = _fixed_flow_solution(model, trucks, master, carried, threads), True
         except (InfeasibleError, SolverError):
             pass  # the flows off a row by more than HiGHS's tolerance: the LP chooses the moves after all
     if solution is None:
