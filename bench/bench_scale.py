@@ -327,16 +327,19 @@ def colgen_curve(sizes: list[int], limit_s: float, method: str = "columns", leve
     rows = []
     lp_gave_up = not plain_lp
     for places in sizes:
-      for solver in master_solvers:
-        spec = {"part": "colgen", "places": places, "days": 7.0, "target_gap": target_gap, "limit_s": limit_s, "per_source": 672,
-                "levels": levels or None, "zone_paths": zone_paths, "master": master, "master_solver": solver}
-        row: dict[str, Any] = {"places": places, "method": method, "zone_paths": zone_paths, "master": master, "master_solver": solver,
-                               "columns": run_part({**spec, "method": method}, limit_s * 3)}
-        row["lp"] = {"status": "skipped"} if lp_gave_up else run_part({**spec, "method": "lp"}, limit_s)
-        lp_gave_up = lp_gave_up or "objective" not in row["lp"]
-        rows.append(row)
-        brief = {"places": places, "master_solver": solver, "lp": row["lp"], "columns": {k: v for k, v in row["columns"].items() if k != "history"}}
-        print(json.dumps(brief, default=str), flush=True)
+        lp: dict[str, Any] | None = None  # the plain LP once per size, shared by the solvers' rows
+        for solver in master_solvers:
+            spec = {"part": "colgen", "places": places, "days": 7.0, "target_gap": target_gap, "limit_s": limit_s, "per_source": 672,
+                    "levels": levels or None, "zone_paths": zone_paths, "master": master, "master_solver": solver}
+            row: dict[str, Any] = {"places": places, "method": method, "zone_paths": zone_paths, "master": master, "master_solver": solver,
+                                   "columns": run_part({**spec, "method": method}, limit_s * 3)}
+            if lp is None:
+                lp = {"status": "skipped"} if lp_gave_up else run_part({**spec, "method": "lp"}, limit_s)
+            row["lp"] = lp
+            rows.append(row)
+            brief = {"places": places, "master_solver": solver, "lp": row["lp"], "columns": {k: v for k, v in row["columns"].items() if k != "history"}}
+            print(json.dumps(brief, default=str), flush=True)
+        lp_gave_up = lp_gave_up or "objective" not in (lp or {})
     return rows
 
 
