@@ -230,7 +230,7 @@ def part_colgen(spec: dict[str, Any]) -> dict[str, Any]:
     """One size, one method: column generation (value, certified bound, rounds) or the plain LP."""
     from safepassage.testing.synthetic import target_scenario
 
-    scenario = target_scenario(n_places=spec["places"], days=spec["days"])
+    scenario = target_scenario(seed=spec.get("seed", 1), n_places=spec["places"], days=spec["days"])
     proposal = scenario.proposal("daily-windows")
     cpu0, wall0 = _cpu(), time.perf_counter()
     if spec["method"] == "lp":
@@ -241,12 +241,13 @@ def part_colgen(spec: dict[str, Any]) -> dict[str, Any]:
         solution = solve_lp(model.lp, threads=1)
         out = {"objective": solution.objective, "cols": model.lp.n_cols, "nnz": int(model.lp.csc().nnz)}
     elif spec["method"] == "condensed":
+        from safepassage.plan.colgen.by_paths import SMOOTHING
         from safepassage.plan.condensed import solve_condensed
 
         levels = tuple((int(m), float(h)) for m, h in spec["levels"]) if spec["levels"] else None
         done = solve_condensed(scenario, proposal, levels=levels, threads=1, target_gap=spec["target_gap"], time_limit_s=spec["limit_s"],
                                zone_paths=spec.get("zone_paths", "all"), master=spec.get("master", "auto"),
-                               master_solver=spec.get("master_solver", "ipm"))
+                               master_solver=spec.get("master_solver", "ipm"), smoothing=spec.get("smoothing", SMOOTHING))
         out = {"value": done.value, "bound": done.bound, "gap": done.gap, "stopped": done.generation.stopped, "rounds": sum(int(r["rounds"]) for r in done.levels),
                "cols": done.model.lp.n_cols, "truck_moves": len(done.model.trucks), "walk_moves": len(done.model.people), "levels": done.levels,
                "no_capacity_bound": done.no_capacity_bound,
@@ -299,9 +300,9 @@ def report(results: dict[str, Any]) -> None:
         exact = lp.get("objective")
         versus = (f"plain LP {lp['cpu_s']:.1f} CPU s, optimum {exact:,.0f} (bound >= optimum: {c['bound'] >= exact * (1 - 1e-6)}, "
                   f"value <= optimum: {c['value'] <= exact * (1 + 1e-6)}; ratio {lp['cpu_s'] / c['cpu_s']:.1f}x)") if exact is not None else f"plain LP: {lp.get('status')}"
-        print(f"  {row.get('method', 'columns')} {row.get('master_solver', '')} {row['places']:4d} places x 7 d: {c['cpu_s']:.1f} CPU s, {c['wall_s']:.1f} s wall, {c['rounds']} rounds ({c['stopped']}), "
+        print(f"  {row.get('method', 'columns')} {row.get('master_solver', '')} {row['places']:4d} places x 7 d, seed {row.get('seed', 1)}: {c['cpu_s']:.1f} CPU s, {c['wall_s']:.1f} s wall, {c['rounds']} rounds ({c['stopped']}), "
               f"value {c['value']:,.0f}, bound {c['bound']:,.0f}, gap {c['gap']:.2%}, peak {c['peak_mb']:.0f} MB; {versus}")
-        baseline = next((r["columns"] for r in results.get("colgen", []) if r["places"] == row["places"]
+        baseline = next((r["columns"] for r in results.get("colgen", []) if r["places"] == row["places"] and r.get("seed", 1) == row.get("seed", 1)
                          and r.get("master_solver") == "simplex" and "cpu_s" in r["columns"]), None)
         if row.get("master_solver") == "ipm" and baseline is not None:
             print(f"      interior point against the simplex master (the approach before), same run: {baseline['cpu_s'] / c['cpu_s']:.2f}x")
@@ -316,28 +317,33 @@ def report(results: dict[str, Any]) -> None:
 
 def colgen_curve(sizes: list[int], limit_s: float, method: str = "columns", levels: list[tuple[int, float]] | None = None,
                  plain_lp: bool = True, zone_paths: str = "all", master: str = "auto", target_gap: float = 0.005,
-                 master_solvers: tuple[str, ...] = ("ipm",)) -> list[dict[str, Any]]:
+                 master_solvers: tuple[str, ...] = ("ipm",), seeds: tuple[int, ...] = (1,),
+                 smoothing: float | None = None) -> list[dict[str, Any]]:
     """Column generation (``method="columns"``) or the condensed network (``"condensed"``, over
     ``levels``) and the plain LP at each size × 7 days (the target recipe: 3 roads per place,
     6 commodities), each in its own interpreter; the plain LP is skipped with ``plain_lp=False`` and
     above the first size it cannot finish within ``limit_s``. ``zone_paths``: ``solve_by_columns``'s;
     ``master``: ``solve_condensed``'s ("auto", "arcs" or "paths"); ``target_gap``: the certified gap
     at which a run stops; ``master_solvers``: the path master's solvers, each run in turn at each
-    size (back to back, so that their ratio is measured at one host speed)."""
+    size (back to back, so that their ratio is measured at one host speed); ``seeds``: the target
+    recipe's seeds, each its own instance at every size; ``smoothing``: ``solve_by_paths``'s (None:
+    its default)."""
     rows = []
     lp_gave_up = not plain_lp
-    for places in sizes:
-        lp: dict[str, Any] | None = None  # the plain LP once per size, shared by the solvers' rows
+    for places, seed in ((n, k) for n in sizes for k in seeds):
+        lp: dict[str, Any] | None = None  # the plain LP once per instance, shared by the solvers' rows
         for solver in master_solvers:
             spec = {"part": "colgen", "places": places, "days": 7.0, "target_gap": target_gap, "limit_s": limit_s, "per_source": 672,
-                    "levels": levels or None, "zone_paths": zone_paths, "master": master, "master_solver": solver}
-            row: dict[str, Any] = {"places": places, "method": method, "zone_paths": zone_paths, "master": master, "master_solver": solver,
-                                   "columns": run_part({**spec, "method": method}, limit_s * 3)}
+                    "levels": levels or None, "zone_paths": zone_paths, "master": master, "master_solver": solver, "seed": seed}
+            if smoothing is not None:
+                spec["smoothing"] = smoothing
+            row: dict[str, Any] = {"places": places, "seed": seed, "method": method, "zone_paths": zone_paths, "master": master,
+                                   "master_solver": solver, "columns": run_part({**spec, "method": method}, limit_s * 3)}
             if lp is None:
                 lp = {"status": "skipped"} if lp_gave_up else run_part({**spec, "method": "lp"}, limit_s)
             row["lp"] = lp
             rows.append(row)
-            brief = {"places": places, "master_solver": solver, "lp": row["lp"], "columns": {k: v for k, v in row["columns"].items() if k != "history"}}
+            brief = {"places": places, "seed": seed, "master_solver": solver, "lp": row["lp"], "columns": {k: v for k, v in row["columns"].items() if k != "history"}}
             print(json.dumps(brief, default=str), flush=True)
         lp_gave_up = lp_gave_up or "objective" not in (lp or {})
     return rows
@@ -362,6 +368,9 @@ def main() -> int:
     parser.add_argument("--master-solver", default="ipm",
                         help="the path master's solver, or several separated by commas, run back to back at each size: ipm (interior point, "
                         "the default) or simplex (primal, from the last basis); plan/colgen/path_master.py")
+    parser.add_argument("--seeds", default="1", help="the target recipe's seeds, separated by commas: each is its own instance at every size")
+    parser.add_argument("--smoothing", type=float, default=None,
+                        help="the path master's dual smoothing (plan/colgen/by_paths.py SMOOTHING; default: that value)")
     parser.add_argument("--no-plain-lp", action="store_true", help="do not run the plain LP next to each size")
     parser.add_argument("--target-gap", type=float, default=0.01,
                         help="the curve's runs stop at this certified gap (issue 10 asks for within 1 %%: 0.01)")
@@ -375,7 +384,8 @@ def main() -> int:
     if args.colgen_only:
         levels = [(int(m), float(h)) for m, h in (pair.split(":") for pair in args.levels.split(","))] if args.levels else None
         results["colgen"] = colgen_curve([int(n) for n in args.sizes.split(",")], args.limit, args.method, levels, not args.no_plain_lp,
-                                         args.zone_paths, args.master, args.target_gap, tuple(args.master_solver.split(",")))
+                                         args.zone_paths, args.master, args.target_gap, tuple(args.master_solver.split(",")),
+                                         tuple(int(k) for k in args.seeds.split(",")), args.smoothing)
         results["load_end"] = os.getloadavg()
         report(results)
         RESULTS.mkdir(exist_ok=True)

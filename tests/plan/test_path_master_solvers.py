@@ -10,7 +10,7 @@ import pytest
 from safepassage.plan.colgen.by_paths import _backward_paths, _zone_paths, solve_by_paths
 from safepassage.plan.colgen.graph import truck_graph
 from safepassage.plan.colgen.path_master import PathMaster
-from safepassage.plan.colgen.pricing import initial_multipliers, price, step_values
+from safepassage.plan.colgen.pricing import blend, initial_multipliers, price, step_values
 from safepassage.plan.condensed import fine_problem
 from safepassage.plan.lp_build import build_planning_model
 from safepassage.plan.solve import solve_lp
@@ -137,6 +137,35 @@ def test_either_solver_reaches_the_whole_lp_optimum(solver):
     assert all(r["bound"] >= exact * (1 - 1e-9) for r in done.rounds)
     if solver == "ipm":  # the rounds went on by the simplex near the optimum
         assert sum(r.get("to_simplex", 0.0) for r in done.rounds) == 1.0
+
+
+@pytest.mark.parametrize("smoothing", [0.5, 0.9])
+def test_smoothed_rounds_reach_the_same_optimum_with_valid_bounds(smoothing):
+    """Pricing at a blend of the best multipliers and the master's (where the master's did not lower
+    the bound) changes which paths come in, never the optimum, and every bound is still above it."""
+    scenario, proposal = _case(fleet_trucks=12)
+    exact = solve_lp(build_planning_model(scenario, proposal).lp).objective
+    plain = solve_by_paths(scenario, proposal, target_gap=0.0, smoothing=0.0)
+    done = solve_by_paths(scenario, proposal, target_gap=0.0, smoothing=smoothing)
+    assert done.stopped in ("priced out", "gap")
+    assert done.value == pytest.approx(exact, rel=1e-6)
+    assert all(r["bound"] >= exact * (1 - 1e-9) for r in done.rounds)
+    assert not any(r["smoothed"] for r in plain.rounds)
+    assert any(r["smoothed"] for r in done.rounds)  # the case does make the master's duals swing
+
+
+def test_a_blend_keeps_the_multipliers_signs_and_refuses_weights_outside_0_1():
+    _, _, _, pi = _master_after_rounds("ipm", rounds=2)
+    start = initial_multipliers(pi_problem := _master_after_rounds("ipm", rounds=1)[0])
+    mixed = blend(start, pi, 0.3)
+    for name in ("place", "road", "offload", "quota", "fleet", "need"):
+        assert (getattr(mixed, name) >= 0).all()
+        assert np.allclose(getattr(mixed, name), 0.3 * getattr(start, name) + 0.7 * getattr(pi, name))
+    assert mixed.rhs_value == pytest.approx(0.3 * start.rhs_value + 0.7 * pi.rhs_value)
+    assert pi_problem.n_slots == len(mixed.fleet)
+    for weight in (-0.1, 1.5, float("nan")):
+        with pytest.raises(ValueError, match="weight"):
+            blend(start, pi, weight)
 
 
 def test_an_unknown_solver_is_a_named_error():

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from safepassage.plan.colgen.by_paths import PathMasterRefusal, refusal, solve_by_paths
+from safepassage.plan.colgen.by_paths import SMOOTHING, PathMasterRefusal, refusal, solve_by_paths
 from safepassage.plan.colgen.graph import TruckGraph, truck_graph
 from safepassage.plan.colgen.master import ColumnGeneration, solve_by_columns
 from safepassage.plan.colgen.people import (
@@ -283,6 +283,7 @@ def solve_condensed(
     zone_paths: str = "all",
     master: str = "auto",
     master_solver: str = "ipm",
+    smoothing: float = SMOOTHING,
 ) -> Condensed:
     """Plan ``proposal`` on condensed grids, coarsest level first, until the best plan's gap to the
     certified fine-grid bound is within ``target_gap`` (module doc). Each level's column generation
@@ -352,6 +353,7 @@ def solve_condensed(
                 generated = solve_by_paths(
                     scenario, proposal, level_horizon, target_gap=target_gap / 4, time_limit_s=left, threads=threads,
                     zone_paths=zone_paths, on_multipliers=certify_paths, start=start, master_solver=master_solver,
+                    smoothing=smoothing,
                 )
             except PathMasterRefusal:
                 if master == "paths":

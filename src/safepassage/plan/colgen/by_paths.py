@@ -50,6 +50,7 @@ from safepassage.plan.colgen.people import (
 from safepassage.plan.colgen.pricing import (
     Multipliers,
     Pricing,
+    blend,
     initial_multipliers,
     lagrangian_bound,
     price,
@@ -79,6 +80,7 @@ PRUNE_AFTER = {"ipm": 1, "simplex": 3}
 # stuck at 1.8 times it); from a vertex the simplex's duals do not (docs/performance.md, "Central duals").
 SIMPLEX_WITHIN = 1e-3
 SIMPLEX_STALL = 1e-6
+SMOOTHING = 0.5
 FINALS = ("fixed", "resolve")  # how the final LP is solved (``solve_by_paths``'s ``final``)
 
 
@@ -240,6 +242,7 @@ def solve_by_paths(
     start: Callable[[PlanningProblem], tuple[Multipliers, PeopleMultipliers] | None] | None = None,
     final: str = "fixed",
     master_solver: str = "ipm",
+    smoothing: float = SMOOTHING,
 ) -> ColumnGeneration:
     """Solve the planning LP of ``proposal`` by column generation over whole paths (module doc).
     ``on_multipliers`` is called each round with the problem, the round's truck and people
@@ -291,6 +294,7 @@ def solve_by_paths(
     new_walks = walk_keys
     people_value, truck_bound, people_bound_best = 0.0, np.inf, np.inf
     walk_pricing: PeoplePricing | None = None
+    center: tuple[Multipliers, float] | None = None  # the best multipliers so far and their L
     rounds: list[dict[str, float]] = []
     stopped = "rounds"
     for _ in range(max_rounds):
@@ -314,9 +318,19 @@ def solve_by_paths(
             walk_pricing = None  # priced again only when the people's multipliers change
         if walk_pricing is None:
             walk_pricing = price_people(walking, walk_pi)
-        pi = master.multipliers()
-        pricing = price(problem, trucks, pi)
-        truck_bound = min(truck_bound, lagrangian_bound(problem, trucks, pi, pricing))
+        master_pi = pi = master.multipliers()
+        pricing = master_pricing = price(problem, trucks, pi)
+        at_pi = lagrangian_bound(problem, trucks, pi, pricing)
+        if smoothing and center is not None and at_pi >= center[1]:
+            # The master's duals did not lower the bound: price at a blend with the best ones so far
+            # (Wentges' smoothing), where they swing between rounds.
+            truck_bound = min(truck_bound, at_pi)
+            pi = blend(center[0], master_pi, smoothing)
+            pricing = price(problem, trucks, pi)
+            at_pi = lagrangian_bound(problem, trucks, pi, pricing)
+        if center is None or at_pi < center[1]:
+            center = (pi, at_pi)
+        truck_bound = min(truck_bound, at_pi)
         people_bound_best = min(people_bound_best, people_bound(walking, walk_pi, walk_pricing))
         value, bound = master.value + people_value, truck_bound + people_bound_best
         certified = on_multipliers is not None and on_multipliers(problem, pi, walk_pi, value, bound)
@@ -334,6 +348,7 @@ def solve_by_paths(
                 "people_bound": people_bound_best,
                 "solve_s": t1 - t0,
                 "price_s": t2 - t1,
+                "smoothed": float(pi is not master_pi),
             }
         )
         stalled = len(rounds) > 1 and value - rounds[-2]["value"] <= SIMPLEX_STALL * abs(value)
@@ -352,6 +367,11 @@ def solve_by_paths(
         if prune is not None:
             rounds[-1]["pruned"] = float(master.prune(prune))
         paths = _new_paths(problem, trucks, pricing, pi, master, per_source, tol, zone_paths)
+        if not paths and pi is not master_pi:
+            # Mispricing: nothing found at the blend prices out at the master's own duals; take theirs.
+            rounds[-1]["mispriced"] = 1.0
+            pi, pricing = master_pi, master_pricing
+            paths = _new_paths(problem, trucks, pricing, pi, master, per_source, tol, zone_paths)
         new_walks = np.setdiff1d(_walks(walking, walk_pricing, per_source, tol), walk_keys)
         if not paths and not len(new_walks) and per_source < n_slots:
             # Nothing new from each origin's best slots (their paths are in already, or their lot's dual

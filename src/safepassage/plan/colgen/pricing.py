@@ -41,6 +41,7 @@ from safepassage.plan.problem import PlanningProblem
 
 __all__ = [
     "Multipliers",
+    "blend",
     "write_multipliers",
     "Pricing",
     "StepValues",
@@ -50,11 +51,15 @@ __all__ = [
     "first_tier_price",
     "price",
     "lagrangian_bound",
+    "lots_value",
+    "deliverable_truckloads",
     "trace_offload",
     "trace_path",
 ]
 
 NONE, OFFLOAD = -3, -1
+# ``deliverable_truckloads``' last answers, by the identity of their problem and graph.
+_DELIVERABLE: list[tuple[PlanningProblem, TruckGraph, tuple[float, np.ndarray]]] = []
 
 
 @dataclass
@@ -68,6 +73,25 @@ class Multipliers:
     fleet: np.ndarray  # (T,) fleet per slot, ≥ 0
     need: np.ndarray  # (Z, K) need tiers, ≥ 0
     rhs_value: float  # Σ_r π_r b_r
+
+
+def blend(center: Multipliers, other: Multipliers, weight: float) -> Multipliers:
+    """``weight · center + (1 − weight) · other``, field by field: multipliers of the valid sign again
+    (each sign rule is convex), and ``rhs_value`` (linear in the multipliers) blended alike.
+    ``ValueError`` unless ``0 ≤ weight ≤ 1``.
+
+    >>> import numpy as np
+    >>> a = Multipliers(*(np.ones(2) for _ in range(6)), 2.0)
+    >>> b = Multipliers(*(np.zeros(2) for _ in range(6)), 0.0)
+    >>> m = blend(a, b, 0.25)
+    >>> m.fleet.tolist(), m.rhs_value
+    ([0.25, 0.25], 0.5)
+    """
+    if not 0.0 <= weight <= 1.0:
+        raise ValueError(f"weight must be in [0, 1], got {weight!r}")
+    fields = ("place", "road", "offload", "quota", "fleet", "need")
+    mixed = {name: weight * getattr(center, name) + (1.0 - weight) * getattr(other, name) for name in fields}
+    return Multipliers(**mixed, rhs_value=weight * center.rhs_value + (1.0 - weight) * other.rhs_value)
 
 
 def first_tier_price(problem: PlanningProblem) -> np.ndarray:
@@ -267,7 +291,96 @@ def lagrangian_bound(problem: PlanningProblem, graph: TruckGraph, pi: Multiplier
     cost = problem.tier_weight[None, :] * problem.priority[kinds][:, None] / problem.need_ppd[zones, kinds][:, None]
     upper = share[None, :] * problem.need_units[zones, kinds][:, None]
     tiers = float((np.maximum(cost - pi.need[zones, kinds][:, None], 0.0) * upper).sum())
-    return pi.rhs_value + tiers + float(stock.loads @ lot_value)
+    return pi.rhs_value + tiers + lots_value(problem, graph, lot_value)
+
+
+def _max_flow(
+    graph: TruckGraph, loads: np.ndarray, place: np.ndarray, road: np.ndarray, sinks: np.ndarray
+) -> float:
+    """Maximum flow from ``loads`` (per place) to ``sinks`` (places) through places and roads of
+    capacity ``place`` and ``road`` (``inf``: none); ``inf`` where it is not limited."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import maximum_flow
+
+    n = graph.n_places
+    big = 1 << 30  # "no limit": more than every finite sum here
+    sources = np.flatnonzero(loads > 0)
+    if not len(sources) or not len(sinks):
+        return 0.0
+    # Nodes: place p in (p), place p out (n + p), source 2n, sink 2n + 1. Offloading counts in the
+    # place's throughput, so a sink is reached from the place's out node.
+    tail = np.concatenate([np.arange(n), n + graph.tail, np.full(len(sources), 2 * n), n + sinks])
+    head = np.concatenate([np.arange(n, 2 * n), graph.head, sources, np.full(len(sinks), 2 * n + 1)])
+    capacity = np.concatenate([place, road, np.ceil(loads[sources]), np.full(len(sinks), np.inf)])
+    capacity = np.where(np.isfinite(capacity), np.minimum(np.floor(capacity + 1e-9), big), big).astype(np.int32)
+    matrix = csr_matrix((capacity, (tail, head)), shape=(2 * n + 2, 2 * n + 2))
+    matrix.sum_duplicates()
+    matrix.data = np.minimum(matrix.data, big)
+    flow = float(maximum_flow(matrix, 2 * n, 2 * n + 1).flow_value)
+    return np.inf if flow >= big else flow
+
+
+def deliverable_truckloads(problem: PlanningProblem, graph: TruckGraph) -> tuple[float, np.ndarray]:
+    """Upper bounds on the truckloads any plan offloads, in all and of each commodity (K,): the
+    maximum flow from the stock (each place's loads) to the places where they may be offloaded,
+    over the roads and places with their truck capacities summed over the slots a move may leave in
+    or an offloading happen (for one commodity: the slots it may leave a crossing in; a place's
+    throughput counts every truckload leaving it or offloaded at it, a road's every one entering it).
+    Any plan's truckloads, summed over time, are such a flow. ``inf`` where nothing limits them."""
+    for known_problem, known_graph, known in _DELIVERABLE:
+        if known_problem is problem and known_graph is graph:
+            return known
+    stock = problem.stock
+    n_kinds = graph.n_kinds
+    if not len(stock):
+        return 0.0, np.zeros(n_kinds)
+
+    def flow(kind: int | None) -> float:
+        move_ok = graph.move_ok
+        if kind is not None:
+            move_ok = move_ok & (~graph.from_crossing[:, None] | graph.admitted[kind][None, :])
+        offload = np.asarray(graph.offload_ok.any(axis=0) if kind is None else graph.offload_ok[kind])
+        leaving = np.zeros((graph.n_places, graph.n_slots), dtype=bool)
+        np.logical_or.at(leaving, graph.tail, move_ok)
+        used = leaving | offload
+        place = np.where(graph.place_limited, np.where(used, problem.place_trucks_cap, 0.0).sum(axis=1), np.inf)
+        road = np.where(graph.road_limited, np.where(move_ok, problem.road_trucks_cap, 0.0).sum(axis=1), np.inf)
+        mine = np.ones(len(stock), dtype=bool) if kind is None else stock.kind == kind
+        loads = np.zeros(graph.n_places)
+        np.add.at(loads, stock.place[mine], stock.loads[mine])
+        return _max_flow(graph, loads, place, road, np.flatnonzero(np.any(offload, axis=1)))
+
+    found = (flow(None), np.array([flow(k) for k in range(n_kinds)]))
+    _DELIVERABLE[:] = [(problem, graph, found), *_DELIVERABLE[:3]]  # 0.1 s at 500 places: kept for the rounds
+    return found
+
+
+def lots_value(problem: PlanningProblem, graph: TruckGraph, lot_value: np.ndarray) -> float:
+    """The stock's part of the Lagrangian: ``Σ loads · V(lot)`` (``lot_value``: ``V ≥ 0`` per row of
+    ``problem.stock``), with implied rows kept instead of priced: at most ``deliverable_truckloads``
+    truckloads offloaded in all and of each commodity (sums of rows every offloaded truckload is
+    counted in, so they hold for every feasible solution and the bound stays valid). The lots fill
+    them best value first, which is optimal for these nested limits. It matters where big lots'
+    duals are 0 while paths from them still price out at capacity rows the master has not priced
+    yet: without it, every truckload of those lots would count, far more than the crossings can let
+    through."""
+    stock = problem.stock
+    if not len(stock):
+        return 0.0
+    loads = stock.loads
+    worth = np.flatnonzero(lot_value > 0)
+    left, by_kind = deliverable_truckloads(problem, graph)
+    by_kind = by_kind.copy()
+    total = 0.0
+    for lot in worth[np.argsort(-lot_value[worth], kind="stable")].tolist():
+        kind = int(stock.kind[lot])
+        take = min(float(loads[lot]), left, float(by_kind[kind]))
+        if take <= 0.0:
+            continue
+        total += take * float(lot_value[lot])
+        left -= take
+        by_kind[kind] -= take
+    return total
 
 
 def trace_offload(

@@ -1,0 +1,86 @@
+"""The stock's part of the Lagrangian bound keeps the implied "deliverable truckloads" rows
+(``plan/colgen/pricing.py``: ``deliverable_truckloads``, ``lots_value``): the maximum flow of the
+stock through the places' and roads' capacities summed over time, in all and per commodity. The rows
+must hold for every plan (checked against the whole LP's optimum and a hand count), the bound with
+them must stay above the optimum in every round, and it must never be above the bound without them."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from safepassage.plan.colgen import pricing
+from safepassage.plan.colgen.by_paths import solve_by_paths
+from safepassage.plan.colgen.graph import truck_graph
+from safepassage.plan.colgen.pricing import deliverable_truckloads, initial_multipliers, lots_value, price
+from safepassage.plan.condensed import fine_problem
+from safepassage.plan.lp_build import build_planning_model
+from safepassage.plan.solve import solve_lp
+from safepassage.testing.synthetic import target_scenario
+
+
+def _case(**options):
+    scenario = target_scenario(n_places=30, days=2, slot_minutes=60, **options)
+    return scenario, scenario.proposal("daily-windows")
+
+
+def _offloaded(scenario, proposal) -> tuple[float, np.ndarray, float]:
+    """Truckloads the whole LP's optimum offloads, in all and per commodity, and its value."""
+    model = build_planning_model(scenario, proposal)
+    solution = solve_lp(model.lp)
+    u = model.col("u")
+    loads = solution.x[u.start : u.start + u.size]
+    by_kind = np.bincount(model.unload_kind, weights=loads, minlength=len(scenario.commodities))
+    return float(loads.sum()), by_kind, solution.objective
+
+
+@pytest.mark.parametrize("stock_scale", [1.0, 40.0])
+def test_no_plan_offloads_more_than_the_deliverable_truckloads(stock_scale):
+    scenario, proposal = _case()
+    if stock_scale != 1.0:  # far more stock than the crossings can let through: the rows bind
+        scenario = scenario.model_copy(update={"stocks": [s.model_copy(update={"quantity": s.quantity * stock_scale}) for s in scenario.stocks]})
+    problem = fine_problem(scenario, proposal)
+    total, by_kind = deliverable_truckloads(problem, truck_graph(problem))
+    offloaded, offloaded_by_kind, _ = _offloaded(scenario, proposal)
+    assert offloaded <= total + 1e-6
+    assert (offloaded_by_kind <= by_kind + 1e-6).all()
+    assert total <= by_kind.sum() + 1e-9  # the commodities share the same roads
+    if stock_scale != 1.0:
+        assert total < problem.stock.loads.sum()  # the case where the rows cut
+
+
+def test_the_crossings_throughput_in_the_slots_trucks_may_leave_them_caps_the_deliverable_truckloads():
+    """By hand: every truck from the stock reaches the zones through a crossing whose throughput is
+    limited; their throughput summed over the slots a truck may leave them is a cut."""
+    scenario, proposal = _case()
+    scenario = scenario.model_copy(update={"stocks": [s.model_copy(update={"quantity": s.quantity * 40.0}) for s in scenario.stocks]})
+    problem = fine_problem(scenario, proposal)
+    graph = truck_graph(problem)
+    total, _ = deliverable_truckloads(problem, graph)
+    leaving = np.zeros((graph.n_places, graph.n_slots), dtype=bool)
+    np.logical_or.at(leaving, graph.tail, graph.move_ok)
+    crossings = np.unique(graph.tail[graph.from_crossing])
+    assert len(crossings) and graph.place_limited[crossings].all() and not graph.offload_ok[:, crossings].any()
+    through = sum(float(problem.place_trucks_cap[p][leaving[p]].sum()) for p in crossings.tolist())
+    assert 0 < total <= through + 1e-9
+
+
+def test_the_bound_with_the_rows_is_valid_each_round_and_never_above_the_one_without():
+    scenario, proposal = _case(fleet_trucks=400)
+    scenario = scenario.model_copy(update={"stocks": [s.model_copy(update={"quantity": s.quantity * 40.0}) for s in scenario.stocks]})
+    _, _, exact = _offloaded(scenario, proposal)
+    done = solve_by_paths(scenario, proposal, target_gap=0.0)
+    assert done.value == pytest.approx(exact, rel=1e-6)
+    assert all(r["bound"] >= exact * (1 - 1e-9) for r in done.rounds)
+    problem = fine_problem(scenario, proposal)
+    graph = truck_graph(problem)
+    pi = initial_multipliers(problem)
+    lot_value = np.maximum(price(problem, graph, pi).value[problem.stock.slot, problem.stock.kind, problem.stock.place], 0.0)
+    kept = lots_value(problem, graph, lot_value)
+    plain = float(problem.stock.loads @ lot_value)
+    assert kept < plain  # the no-capacity bound counts all 40x the stock; the rows do not let it through
+    loose = dataclasses.replace(problem, stock=dataclasses.replace(problem.stock, loads=problem.stock.loads * 0.001))
+    assert lots_value(loose, graph, lot_value) == pytest.approx(float(loose.stock.loads @ lot_value))  # not binding: unchanged
+    assert pricing._DELIVERABLE  # kept for the rounds
