@@ -175,3 +175,10 @@ def test_an_unknown_solver_is_a_named_error():
         PathMaster(problem, truck_graph(problem), solver="barrier")
     with pytest.raises(ValueError, match="master_solver must be one of ipm, simplex; got 'pdlp'"):
         solve_by_paths(scenario, proposal, master_solver="pdlp")
+
+
+@pytest.mark.parametrize("smoothing", [-0.1, 1.0, float("nan")])
+def test_a_smoothing_weight_outside_0_1_is_a_named_error(smoothing):
+    scenario, proposal = _case()
+    with pytest.raises(ValueError, match="smoothing"):
+        solve_by_paths(scenario, proposal, smoothing=smoothing)

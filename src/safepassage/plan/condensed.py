@@ -262,7 +262,8 @@ def bound_from(
 
 def no_capacity_bound(fine: PlanningProblem) -> float:
     """The fine LP's Lagrangian with no capacity priced and every unit worth its first tier (the
-    multipliers column generation starts from): loose, but valid before any master is solved, and
+    multipliers column generation starts from), the stock held to what the capacities can let
+    through in all (``pricing.lots_value``): loose, but valid before any master is solved, and
     tighter than a master's spread duals while the master still lacks the binding rows."""
     pi, walk = initial_multipliers(fine), people_multipliers(fine)
     graph = truck_graph(fine)
