@@ -84,3 +84,21 @@ def test_the_bound_with_the_rows_is_valid_each_round_and_never_above_the_one_wit
     loose = dataclasses.replace(problem, stock=dataclasses.replace(problem.stock, loads=problem.stock.loads * 0.001))
     assert lots_value(loose, graph, lot_value) == pytest.approx(float(loose.stock.loads @ lot_value))  # not binding: unchanged
     assert pricing._DELIVERABLE  # kept for the rounds
+
+
+def test_lots_worth_less_than_nothing_count_in_full_and_the_rows_cut_only_the_rest():
+    scenario, proposal = _case()
+    scenario = scenario.model_copy(update={"stocks": [s.model_copy(update={"quantity": s.quantity * 40.0}) for s in scenario.stocks]})
+    problem = fine_problem(scenario, proposal)
+    graph = truck_graph(problem)
+    loads = problem.stock.loads
+    total, by_kind = deliverable_truckloads(problem, graph)
+    assert loads.sum() > total
+    value = np.where(np.arange(len(loads)) % 2 == 0, 10.0, -3.0)
+    negative = float(loads[value < 0] @ value[value < 0])
+    kept = lots_value(problem, graph, value)
+    # The positive lots fill the rows (each commodity's and the total) with 10 per truckload.
+    positive = np.bincount(problem.stock.kind[value > 0], weights=loads[value > 0], minlength=len(by_kind))
+    assert kept <= negative + 10.0 * min(total, float(np.minimum(positive, by_kind).sum())) + 1e-9
+    assert kept >= negative  # the negative lots are never left out
+    assert lots_value(problem, graph, np.zeros(len(loads))) == 0.0

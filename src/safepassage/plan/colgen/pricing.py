@@ -356,22 +356,24 @@ def deliverable_truckloads(problem: PlanningProblem, graph: TruckGraph) -> tuple
 
 
 def lots_value(problem: PlanningProblem, graph: TruckGraph, lot_value: np.ndarray) -> float:
-    """The stock's part of the Lagrangian: ``Σ loads · V(lot)`` (``lot_value``: ``V ≥ 0`` per row of
-    ``problem.stock``), with implied rows kept instead of priced: at most ``deliverable_truckloads``
-    truckloads offloaded in all and of each commodity (sums of rows every offloaded truckload is
-    counted in, so they hold for every feasible solution and the bound stays valid). The lots fill
-    them best value first, which is optimal for these nested limits. It matters where big lots'
-    duals are 0 while paths from them still price out at capacity rows the master has not priced
-    yet: without it, every truckload of those lots would count, far more than the crossings can let
-    through."""
+    """The stock's part of the Lagrangian: ``Σ loads · V(lot)`` (``lot_value``: ``V`` per row of
+    ``problem.stock``), with implied rows kept instead of priced for the lots worth something: at
+    most ``deliverable_truckloads`` truckloads offloaded in all and of each commodity (sums of rows
+    every offloaded truckload is counted in, so they hold for every feasible solution and the bound
+    stays valid). Those lots fill them best value first, which is optimal for these nested limits.
+    It matters where big lots' duals are 0 while paths from them still price out at capacity rows
+    the master has not priced yet: without it, every truckload of those lots would count, far more
+    than the crossings can let through."""
     stock = problem.stock
     if not len(stock):
         return 0.0
     loads = stock.loads
     worth = np.flatnonzero(lot_value > 0)
+    # A lot worth less than nothing (stock that must leave a place it cannot stay at) counts in full,
+    # as before: leaving its share of the rows out only loosens the bound.
+    total = float(loads[lot_value <= 0] @ lot_value[lot_value <= 0])
     left, by_kind = deliverable_truckloads(problem, graph)
     by_kind = by_kind.copy()
-    total = 0.0
     for lot in worth[np.argsort(-lot_value[worth], kind="stable")].tolist():
         kind = int(stock.kind[lot])
         take = min(float(loads[lot]), left, float(by_kind[kind]))
