@@ -105,3 +105,38 @@ def test_absurd_start_multipliers_change_the_first_columns_but_not_the_optimum(w
     assert odd.rounds[0]["added_paths"] > cold.rounds[0]["added_paths"]
     assert odd.value == pytest.approx(cold.value, rel=REL)
     assert odd.stopped in ("priced out", "gap")
+
+
+def test_a_level_that_ends_uncertified_is_certified_at_its_lowest_bounds_multipliers(week, monkeypatch):
+    """The level's last multipliers need not be its best: the certificate at its end (and the start
+    of the next level) takes the ones that gave the level's lowest bound."""
+    from safepassage.plan import condensed
+    from safepassage.plan.colgen.pricing import blend
+
+    scenario, proposal, _ = week
+    horizon = condensed_horizon(scenario.horizon, 120, 2.0)
+    coarse = condensed.fine_problem(scenario, proposal, horizon)
+    low = initial_multipliers(coarse)
+    high = blend(low, Multipliers(*(np.full_like(getattr(low, f), 5.0) for f in ("place", "road", "offload", "quota", "fleet", "need")), 0.0), 0.5)
+    walk = people_multipliers(coarse)
+    real = condensed.solve_by_paths
+
+    def fake(*args, on_multipliers, **options):
+        # Far from certified (value 0), so the rounds do not sweep the fine grid: the lower bound
+        # first, then a higher one last.
+        assert not on_multipliers(coarse, low, walk, 0.0, 10.0)
+        assert not on_multipliers(coarse, high, walk, 0.0, 12.0)
+        return real(*args, **options)
+
+    spread_with: list[Multipliers] = []
+    real_spread = condensed.spread
+
+    def spy(fine, level, pi, people):
+        spread_with.append(pi)
+        return real_spread(fine, level, pi, people)
+
+    monkeypatch.setattr(condensed, "solve_by_paths", fake)
+    monkeypatch.setattr(condensed, "spread", spy)
+    done = solve_condensed(scenario, proposal, levels=((120, 2.0),), target_gap=0.0, master="paths")
+    assert spread_with and spread_with[-1] is low
+    assert done.bound >= done.value * (1 - REL)

@@ -317,6 +317,7 @@ def solve_condensed(
         left = None if time_limit_s is None else max(1.0, time_limit_s - (time.perf_counter() - started))
         t0 = time.perf_counter()
         per_round: list[float] = []
+        lowest: list[float] = []  # the level's lowest bound so far (``certify_paths``)
         so_far = (bound, best[0].value if best is not None else -np.inf)
 
         def close_enough(
@@ -332,9 +333,14 @@ def solve_condensed(
             return close_enough(solution.objective, sum(fine_grid_bound(fine, model, solution.row_dual, graphs)))
 
         def certify_paths(
-            coarse: PlanningProblem, pi: Multipliers, walk: PeopleMultipliers, value: float, level_bound: float
+            coarse: PlanningProblem, pi: Multipliers, walk: PeopleMultipliers, value: float, level_bound: float,
+            lowest: list[float] = lowest,
         ) -> bool:
-            carried[:] = [(coarse, pi, walk)]
+            if not carried or not lowest or level_bound < lowest[0]:
+                # The multipliers that gave the level's lowest bound so far are the ones carried on
+                # (certified at the level's end and spread onto the next level), not the last ones.
+                carried[:] = [(coarse, pi, walk)]
+                lowest[:] = [level_bound]
             if level_bound - value > CERTIFY_WITHIN * target_gap * abs(level_bound):
                 return False  # not yet worth a sweep on the fine grid (``CERTIFY_WITHIN``)
             return close_enough(value, sum(bound_from(fine, *spread(fine, coarse, pi, walk), graphs)))

@@ -330,20 +330,21 @@ def solve_by_paths(
             walk_pricing = price_people(walking, walk_pi)
         master_pi = pi = master.multipliers()
         pricing = master_pricing = price(problem, trucks, pi)
-        at_pi = lagrangian_bound(problem, trucks, pi, pricing)
+        at_pi = at_master = lagrangian_bound(problem, trucks, pi, pricing)
         if smoothing and center is not None and at_pi >= center[1]:
             # The master's duals did not lower the bound: price at a blend with the best ones so far
             # (Wentges' smoothing), where they swing between rounds.
-            truck_bound = min(truck_bound, at_pi)
             pi = blend(center[0], master_pi, smoothing)
             pricing = price(problem, trucks, pi)
             at_pi = lagrangian_bound(problem, trucks, pi, pricing)
         if center is None or at_pi < center[1]:
             center = (pi, at_pi)
-        truck_bound = min(truck_bound, at_pi)
+        truck_bound = min(truck_bound, at_pi, at_master)
         people_bound_best = min(people_bound_best, people_bound(walking, walk_pi, walk_pricing))
         value, bound = master.value + people_value, truck_bound + people_bound_best
-        certified = on_multipliers is not None and on_multipliers(problem, pi, walk_pi, value, bound)
+        # The caller certifies the round's multipliers with the lower bound of the two priced.
+        best_pi = pi if at_pi <= at_master else master_pi
+        certified = on_multipliers is not None and on_multipliers(problem, best_pi, walk_pi, value, bound)
         t2 = time.perf_counter()
         rounds.append(
             {
