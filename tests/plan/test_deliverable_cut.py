@@ -102,3 +102,17 @@ def test_lots_worth_less_than_nothing_count_in_full_and_the_rows_cut_only_the_re
     assert kept <= negative + 10.0 * min(total, float(np.minimum(positive, by_kind).sum())) + 1e-9
     assert kept >= negative  # the negative lots are never left out
     assert lots_value(problem, graph, np.zeros(len(loads))) == 0.0
+
+
+def test_parallel_unlimited_roads_do_not_overflow_the_flow():
+    """Two unlimited roads between the same places add up past 32 bits; the flow must still be the
+    limit elsewhere (7 trucks through the warehouse), not 0 or negative."""
+    from types import SimpleNamespace
+
+    graph = SimpleNamespace(n_places=3, tail=np.array([0, 0, 1]), head=np.array([1, 1, 2]))
+    loads = np.array([10.0, 0.0, 0.0])
+    place = np.array([7.0, np.inf, np.inf])
+    road = np.full(3, np.inf)
+    assert pricing._max_flow(graph, loads, place, road, np.array([2])) == 7.0
+    assert pricing._max_flow(graph, loads, np.full(3, np.inf), road, np.array([2])) == 10.0  # the stock itself
+    assert pricing._max_flow(graph, np.zeros(3), place, road, np.array([2])) == 0.0

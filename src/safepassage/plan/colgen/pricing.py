@@ -31,6 +31,7 @@ the best path leaving each stock origin in each slot.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,7 +60,7 @@ __all__ = [
 
 NONE, OFFLOAD = -3, -1
 # ``deliverable_truckloads``' last answers, by the identity of their problem and graph.
-_DELIVERABLE: list[tuple[PlanningProblem, TruckGraph, tuple[float, np.ndarray]]] = []
+_DELIVERABLE: list[tuple[weakref.ref[PlanningProblem], weakref.ref[TruckGraph], tuple[float, np.ndarray]]] = []
 
 
 @dataclass
@@ -312,10 +313,11 @@ def _max_flow(
     tail = np.concatenate([np.arange(n), n + graph.tail, np.full(len(sources), 2 * n), n + sinks])
     head = np.concatenate([np.arange(n, 2 * n), graph.head, sources, np.full(len(sinks), 2 * n + 1)])
     capacity = np.concatenate([place, road, np.ceil(loads[sources]), np.full(len(sinks), np.inf)])
-    capacity = np.where(np.isfinite(capacity), np.minimum(np.floor(capacity + 1e-9), big), big).astype(np.int32)
+    capacity = np.where(np.isfinite(capacity), np.minimum(np.floor(capacity + 1e-9), big), big).astype(np.int64)
+    # Parallel roads add up in 64 bits before the cap, so that two unlimited ones cannot overflow.
     matrix = csr_matrix((capacity, (tail, head)), shape=(2 * n + 2, 2 * n + 2))
     matrix.sum_duplicates()
-    matrix.data = np.minimum(matrix.data, big)
+    matrix.data = np.minimum(matrix.data, big).astype(np.int32)
     flow = float(maximum_flow(matrix, 2 * n, 2 * n + 1).flow_value)
     return np.inf if flow >= big else flow
 
@@ -328,7 +330,7 @@ def deliverable_truckloads(problem: PlanningProblem, graph: TruckGraph) -> tuple
     throughput counts every truckload leaving it or offloaded at it, a road's every one entering it).
     Any plan's truckloads, summed over time, are such a flow. ``inf`` where nothing limits them."""
     for known_problem, known_graph, known in _DELIVERABLE:
-        if known_problem is problem and known_graph is graph:
+        if known_problem() is problem and known_graph() is graph:
             return known
     stock = problem.stock
     n_kinds = graph.n_kinds
@@ -351,7 +353,8 @@ def deliverable_truckloads(problem: PlanningProblem, graph: TruckGraph) -> tuple
         return _max_flow(graph, loads, place, road, np.flatnonzero(np.any(offload, axis=1)))
 
     found = (flow(None), np.array([flow(k) for k in range(n_kinds)]))
-    _DELIVERABLE[:] = [(problem, graph, found), *_DELIVERABLE[:3]]  # 0.1 s at 500 places: kept for the rounds
+    # 0.1 s at 500 places: kept for the rounds, without keeping the problem or its graph alive.
+    _DELIVERABLE[:] = [(weakref.ref(problem), weakref.ref(graph), found), *_DELIVERABLE[:3]]
     return found
 
 
