@@ -302,7 +302,7 @@ def solve_by_paths(
         paths = list(dict.fromkeys(paths))
         walk_keys = np.union1d(walk_keys, _walks(walking, price_people(walking, start_walk), per_source, tol))
     new_walks = walk_keys
-    people_value, truck_bound, people_bound_best = 0.0, np.inf, np.inf
+    people_value, people_bound_best = 0.0, np.inf
     walk_pricing: PeoplePricing | None = None
     center: tuple[Multipliers, float] | None = None  # the best multipliers so far and their L
     rounds: list[dict[str, float]] = []
@@ -339,7 +339,8 @@ def solve_by_paths(
             at_pi = lagrangian_bound(problem, trucks, pi, pricing)
         if center is None or at_pi < center[1]:
             center = (pi, at_pi)
-        truck_bound = min(truck_bound, at_pi, at_master)
+        # The lowest L so far (a smoothed round's master L did not beat it, or it would not be smoothed).
+        truck_bound = center[1]
         people_bound_best = min(people_bound_best, people_bound(walking, walk_pi, walk_pricing))
         value, bound = master.value + people_value, truck_bound + people_bound_best
         # The caller certifies the round's multipliers with the lower bound of the two priced.
